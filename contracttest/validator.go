@@ -1,0 +1,296 @@
+package contracttest
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/hubmessage/hubmessage-go/openapi"
+)
+
+// Side says which half of an exchange a [Violation] is about.
+type Side string
+
+const (
+	Request  Side = "request"
+	Response Side = "response"
+)
+
+// Violation is one way an exchange departs from the spec.
+type Violation struct {
+	Side      Side   // request or response
+	Operation string // operationId, or "METHOD /path" when no operation matched
+	Location  string // where: "body /wabaId", "header Authorization", "path parameter channelId", "status", "route"
+	Reason    string // why, in kin-openapi's words
+}
+
+func (v Violation) String() string {
+	return fmt.Sprintf("%s %s: %s: %s", v.Operation, v.Side, v.Location, v.Reason)
+}
+
+// Violations is the error the validator returns: every problem it found, together.
+type Violations []Violation
+
+func (vs Violations) Error() string {
+	if len(vs) == 1 {
+		return "contract violation: " + vs[0].String()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d contract violations:", len(vs))
+	for _, v := range vs {
+		b.WriteString("\n  - ")
+		b.WriteString(v.String())
+	}
+	return b.String()
+}
+
+// Validator checks HTTP requests and responses against the OpenAPI spec. It is built once and
+// is safe for concurrent use by multiple goroutines.
+type Validator struct {
+	router  routers.Router
+	options openapi3filter.Options
+	token   []byte // expected bearer token; nil accepts any well-formed one
+}
+
+// Option configures a [Validator].
+type Option func(*Validator) error
+
+// WithSecretKey makes the validator accept only this bearer token (compared in constant time).
+// Without it any well-formed `Authorization: Bearer <token>` satisfies the spec's security.
+func WithSecretKey(key string) Option {
+	return func(v *Validator) error {
+		if key == "" {
+			return errors.New("contracttest: WithSecretKey: key is empty")
+		}
+		v.token = []byte(key)
+		return nil
+	}
+}
+
+// New returns a Validator for the spec embedded in package openapi.
+func New(opts ...Option) (*Validator, error) {
+	doc, err := openapi.Spec()
+	if err != nil {
+		return nil, err
+	}
+	return NewForSpec(doc, opts...)
+}
+
+// NewForSpec returns a Validator for doc, which it does not modify. Routes match on path alone,
+// whatever host the spec's servers name, so the validator works against test servers.
+func NewForSpec(doc *openapi3.T, opts ...Option) (*Validator, error) {
+	anyHost := *doc
+	anyHost.Servers = nil
+	router, err := legacy.NewRouter(&anyHost)
+	if err != nil {
+		return nil, fmt.Errorf("contracttest: build router: %w", err)
+	}
+	v := &Validator{router: router}
+	for _, opt := range opts {
+		if err := opt(v); err != nil {
+			return nil, err
+		}
+	}
+	v.options = openapi3filter.Options{
+		IncludeResponseStatus: true,
+		MultiError:            true,
+		SkipSettingDefaults:   true,
+		AuthenticationFunc:    v.authenticate,
+	}
+	return v, nil
+}
+
+// authenticate implements the spec's http bearer scheme.
+func (v *Validator) authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	scheme := in.SecurityScheme
+	if scheme == nil || scheme.Type != "http" || !strings.EqualFold(scheme.Scheme, "bearer") {
+		return fmt.Errorf("unsupported security scheme %q", in.SecuritySchemeName)
+	}
+	h := in.RequestValidationInput.Request.Header.Get("Authorization")
+	if h == "" {
+		return errors.New("header Authorization is missing")
+	}
+	prefix, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(prefix, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
+		return errors.New("header Authorization is not of the form \"Bearer <token>\"")
+	}
+	if v.token != nil && subtle.ConstantTimeCompare([]byte(token), v.token) != 1 {
+		return errors.New("bearer token does not match")
+	}
+	return nil
+}
+
+// Route is a matched operation of the spec.
+type Route struct {
+	route      *routers.Route
+	pathParams map[string]string
+}
+
+// OperationID returns the matched operation's id.
+func (r *Route) OperationID() string { return r.route.Operation.OperationID }
+
+// FindRoute matches r to an operation of the spec. The error is a [Violations] with
+// Location "route" that says whether the path or only the method is unknown.
+func (v *Validator) FindRoute(r *http.Request) (*Route, error) {
+	route, params, err := v.router.FindRoute(r)
+	if err != nil {
+		return nil, Violations{{Side: Request, Operation: r.Method + " " + r.URL.Path, Location: "route", Reason: err.Error()}}
+	}
+	return &Route{route: route, pathParams: params}, nil
+}
+
+// ValidateRequest checks r against the spec: route, parameters, security and body. The body is
+// read and put back, so r is left as it was for the next handler.
+func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
+	route, err := v.FindRoute(r)
+	if err != nil {
+		return nil, err
+	}
+	body, err := peekBody(r)
+	if err != nil {
+		return route, Violations{{Side: Request, Operation: route.OperationID(), Location: "body", Reason: err.Error()}}
+	}
+	in := v.requestInput(r, route)
+	err = openapi3filter.ValidateRequest(r.Context(), in)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return route, v.violations(Request, route.OperationID(), err)
+	}
+	return route, nil
+}
+
+// ValidateResponse checks a response to r: the status must be documented, and the content
+// type and body must match what the spec says for it.
+func (v *Validator) ValidateResponse(r *http.Request, status int, header http.Header, body []byte) error {
+	route, err := v.FindRoute(r)
+	if err != nil {
+		return err
+	}
+	return v.ValidateResponseFor(route, r, status, header, body)
+}
+
+// ValidateResponseFor is ValidateResponse when the route is already known.
+func (v *Validator) ValidateResponseFor(route *Route, r *http.Request, status int, header http.Header, body []byte) error {
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: v.requestInput(r, route),
+		Status:                 status,
+		Header:                 header,
+		Options:                &v.options,
+	}
+	in.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(r.Context(), in); err != nil {
+		return v.violations(Response, route.OperationID(), err)
+	}
+	return nil
+}
+
+func (v *Validator) requestInput(r *http.Request, route *Route) *openapi3filter.RequestValidationInput {
+	return &openapi3filter.RequestValidationInput{
+		Request:    r,
+		PathParams: route.pathParams,
+		Route:      route.route,
+		Options:    &v.options,
+	}
+}
+
+// peekBody reads r's body and replaces it with an unread copy.
+func peekBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	return body, nil
+}
+
+// violations flattens kin-openapi's errors into Violations with a location each.
+func (v *Validator) violations(side Side, op string, err error) Violations {
+	var out Violations
+	var walk func(err error, param *openapi3.Parameter)
+	walk = func(err error, param *openapi3.Parameter) {
+		if multi, ok := err.(openapi3.MultiError); ok {
+			for _, e := range multi {
+				walk(e, param)
+			}
+			return
+		}
+		if reqErr, ok := err.(*openapi3filter.RequestError); ok {
+			if reqErr.Parameter != nil {
+				param = reqErr.Parameter
+			}
+			if multi, ok := reqErr.Err.(openapi3.MultiError); ok {
+				walk(multi, param)
+				return
+			}
+		}
+		out = append(out, Violation{Side: side, Operation: op, Location: locate(err, param), Reason: reason(err)})
+	}
+	walk(err, nil)
+	return out
+}
+
+func locate(err error, param *openapi3.Parameter) string {
+	if param != nil {
+		return param.In + " parameter " + param.Name
+	}
+	var sec *openapi3filter.SecurityRequirementsError
+	if errors.As(err, &sec) {
+		return "header Authorization"
+	}
+	var schemaErr *openapi3.SchemaError
+	if errors.As(err, &schemaErr) {
+		return "body " + pointer(schemaErr.JSONPointer())
+	}
+	msg := strings.ToLower(err.Error())
+	switch {
+	case strings.Contains(msg, "status code"):
+		return "status"
+	case strings.Contains(msg, "content type"), strings.Contains(msg, "content-type"):
+		return "header Content-Type"
+	case strings.Contains(msg, "response header"):
+		return "header"
+	}
+	return "body"
+}
+
+func reason(err error) string {
+	var schemaErr *openapi3.SchemaError
+	if errors.As(err, &schemaErr) {
+		return schemaErr.Reason
+	}
+	var sec *openapi3filter.SecurityRequirementsError
+	if errors.As(err, &sec) {
+		var parts []string
+		for _, e := range sec.Errors {
+			parts = append(parts, e.Error())
+		}
+		return strings.Join(parts, "; ")
+	}
+	return err.Error()
+}
+
+func pointer(tokens []string) string {
+	if len(tokens) == 0 {
+		return "/"
+	}
+	var b strings.Builder
+	for _, t := range tokens {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+	}
+	return b.String()
+}
