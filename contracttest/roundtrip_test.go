@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/gen"
 )
@@ -151,4 +154,41 @@ func errString(errs []error) string {
 		return s
 	}())
 	return string(b)
+}
+
+func TestViolationsUnwrapToKinOpenAPIErrors(t *testing.T) {
+	v, err := contracttest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.ValidateRequest(httptest.NewRequest(http.MethodGet, "/v1/channels/019E4C54B1B375A28970B605CA9B03C3/connect", nil))
+	if !errors.Is(err, routers.ErrMethodNotAllowed) {
+		t.Errorf("GET on the connect path: %v, want routers.ErrMethodNotAllowed", err)
+	}
+	_, err = v.ValidateRequest(httptest.NewRequest(http.MethodPost, "/v1/nowhere", nil))
+	if !errors.Is(err, routers.ErrPathNotFound) {
+		t.Errorf("unknown path: %v, want routers.ErrPathNotFound", err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/v1/channels/019E4C54B1B375A28970B605CA9B03C3/connect",
+		strings.NewReader(`{"wabaId":"1","phoneId":"2","code":"c","coexistence":true}`))
+	req.Header.Set("Content-Type", "application/json")
+	_, err = v.ValidateRequest(req)
+	var sec *openapi3filter.SecurityRequirementsError
+	if !errors.As(err, &sec) {
+		t.Errorf("no Authorization: %v, want a SecurityRequirementsError", err)
+	}
+}
+
+func TestAllowedMethods(t *testing.T) {
+	v, err := contracttest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := v.AllowedMethods(httptest.NewRequest(http.MethodDelete, "/v1/channels/019E4C54B1B375A28970B605CA9B03C3/connect", nil))
+	if len(got) != 1 || got[0] != http.MethodPost {
+		t.Errorf("AllowedMethods(connect path) = %v, want [POST]", got)
+	}
+	if got := v.AllowedMethods(httptest.NewRequest(http.MethodGet, "/v2/other", nil)); len(got) != 0 {
+		t.Errorf("AllowedMethods(unknown path) = %v, want none", got)
+	}
 }

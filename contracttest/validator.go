@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -32,6 +33,7 @@ type Violation struct {
 	Operation string // operationId, or "METHOD /path" when no operation matched
 	Location  string // where: "body /wabaId", "header Authorization", "path parameter channelId", "status", "route"
 	Reason    string // why, in kin-openapi's words
+	Err       error  // kin-openapi's error, for errors.Is/As (e.g. routers.ErrMethodNotAllowed)
 }
 
 func (v Violation) String() string {
@@ -54,12 +56,25 @@ func (vs Violations) Error() string {
 	return b.String()
 }
 
+// Unwrap returns each violation's cause, so errors.Is and errors.As see kin-openapi's errors
+// (routers.ErrPathNotFound, routers.ErrMethodNotAllowed, *openapi3filter.SecurityRequirementsError).
+func (vs Violations) Unwrap() []error {
+	errs := make([]error, 0, len(vs))
+	for _, v := range vs {
+		if v.Err != nil {
+			errs = append(errs, v.Err)
+		}
+	}
+	return errs
+}
+
 // Validator checks HTTP requests and responses against the OpenAPI spec. It is built once and
 // is safe for concurrent use by multiple goroutines.
 type Validator struct {
 	router  routers.Router
 	options openapi3filter.Options
-	token   []byte // expected bearer token; nil accepts any well-formed one
+	token   []byte   // expected bearer token; nil accepts any well-formed one
+	methods []string // every method the spec uses, sorted
 }
 
 // Option configures a [Validator].
@@ -96,6 +111,14 @@ func NewForSpec(doc *openapi3.T, opts ...Option) (*Validator, error) {
 		return nil, fmt.Errorf("contracttest: build router: %w", err)
 	}
 	v := &Validator{router: router}
+	for _, item := range doc.Paths.Map() {
+		for m := range item.Operations() {
+			if !slices.Contains(v.methods, m) {
+				v.methods = append(v.methods, m)
+			}
+		}
+	}
+	slices.Sort(v.methods)
 	for _, opt := range opts {
 		if err := opt(v); err != nil {
 			return nil, err
@@ -139,14 +162,32 @@ type Route struct {
 // OperationID returns the matched operation's id.
 func (r *Route) OperationID() string { return r.route.Operation.OperationID }
 
-// FindRoute matches r to an operation of the spec. The error is a [Violations] with
-// Location "route" that says whether the path or only the method is unknown.
+// FindRoute matches r to an operation of the spec. On failure the error is a [Violations] with
+// Location "route" that wraps routers.ErrMethodNotAllowed when the path is known but not the
+// method (see [Validator.AllowedMethods]), and routers.ErrPathNotFound otherwise.
 func (v *Validator) FindRoute(r *http.Request) (*Route, error) {
 	route, params, err := v.router.FindRoute(r)
-	if err != nil {
-		return nil, Violations{{Side: Request, Operation: r.Method + " " + r.URL.Path, Location: "route", Reason: err.Error()}}
+	if err == nil {
+		return &Route{route: route, pathParams: params}, nil
 	}
-	return &Route{route: route, pathParams: params}, nil
+	cause := routers.ErrPathNotFound
+	if len(v.AllowedMethods(r)) > 0 {
+		cause = routers.ErrMethodNotAllowed
+	}
+	return nil, Violations{{Side: Request, Operation: r.Method + " " + r.URL.Path, Location: "route", Reason: cause.Error(), Err: cause}}
+}
+
+// AllowedMethods returns the methods the spec documents for r's path, in a stable order, for
+// an Allow header; none when the path is unknown.
+func (v *Validator) AllowedMethods(r *http.Request) []string {
+	var allowed []string
+	for _, m := range v.methods {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, _, err := v.router.FindRoute(probe); err == nil {
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
 }
 
 // ValidateRequest checks r against the spec: route, parameters, security and body. The body is
@@ -158,7 +199,7 @@ func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	}
 	body, err := peekBody(r)
 	if err != nil {
-		return route, Violations{{Side: Request, Operation: route.OperationID(), Location: "body", Reason: err.Error()}}
+		return route, Violations{{Side: Request, Operation: route.OperationID(), Location: "body", Reason: err.Error(), Err: err}}
 	}
 	in := v.requestInput(r, route)
 	err = openapi3filter.ValidateRequest(r.Context(), in)
@@ -237,7 +278,7 @@ func (v *Validator) violations(side Side, op string, err error) Violations {
 				return
 			}
 		}
-		out = append(out, Violation{Side: side, Operation: op, Location: locate(err, param), Reason: reason(err)})
+		out = append(out, Violation{Side: side, Operation: op, Location: locate(err, param), Reason: reason(err), Err: err})
 	}
 	walk(err, nil)
 	return out

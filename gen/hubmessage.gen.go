@@ -61,7 +61,8 @@ type Error struct {
 	Error int `json:"error"`
 
 	// Message What went wrong. For 422 this is a machine-readable code such as
-	// `CODE_ALREADY_USED`, `CODE_EXPIRED` or `CHANNEL_TYPE_NOT_SUPPORTED`.
+	// `CODE_ALREADY_USED`, `CODE_EXPIRED`, `INSTANCE_STILL_CONNECTED` or
+	// `CHANNEL_TYPE_NOT_SUPPORTED`.
 	//
 	//
 	// Example: Unauthorized
