@@ -56,6 +56,16 @@ func (vs Violations) Error() string {
 	return b.String()
 }
 
+// fastRoute returns the precompiled operation r certainly matches, or nil.
+func (v *Validator) fastRoute(r *http.Request) *fastOp {
+	for _, f := range v.fast {
+		if f.matchPath(r) {
+			return f
+		}
+	}
+	return nil
+}
+
 // Unwrap returns each violation's cause, so errors.Is and errors.As see kin-openapi's errors
 // (routers.ErrPathNotFound, routers.ErrMethodNotAllowed, *openapi3filter.SecurityRequirementsError).
 func (vs Violations) Unwrap() []error {
@@ -75,6 +85,7 @@ type Validator struct {
 	options openapi3filter.Options
 	token   []byte   // expected bearer token; nil accepts any well-formed one
 	methods []string // every method the spec uses, sorted
+	fast    []*fastOp
 }
 
 // Option configures a [Validator].
@@ -119,6 +130,7 @@ func NewForSpec(doc *openapi3.T, opts ...Option) (*Validator, error) {
 		}
 	}
 	slices.Sort(v.methods)
+	v.fast = compileFastOps(&anyHost)
 	for _, opt := range opts {
 		if err := opt(v); err != nil {
 			return nil, err
@@ -139,7 +151,15 @@ func (v *Validator) authenticate(_ context.Context, in *openapi3filter.Authentic
 	if scheme == nil || scheme.Type != "http" || !strings.EqualFold(scheme.Scheme, "bearer") {
 		return fmt.Errorf("unsupported security scheme %q", in.SecuritySchemeName)
 	}
-	h := in.RequestValidationInput.Request.Header.Get("Authorization")
+	return v.checkBearer(in.RequestValidationInput.Request.Header.Get("Authorization"))
+}
+
+// authorized is the fast path's view of authenticate: true when the bearer token passes.
+func (v *Validator) authorized(r *http.Request) bool {
+	return v.checkBearer(r.Header.Get("Authorization")) == nil
+}
+
+func (v *Validator) checkBearer(h string) error {
 	if h == "" {
 		return errors.New("header Authorization is missing")
 	}
@@ -156,7 +176,8 @@ func (v *Validator) authenticate(_ context.Context, in *openapi3filter.Authentic
 // Route is a matched operation of the spec.
 type Route struct {
 	route      *routers.Route
-	pathParams map[string]string
+	pathParams map[string]string // nil when fast is set: computed only if the slow path needs them
+	fast       *fastOp
 }
 
 // OperationID returns the matched operation's id.
@@ -166,6 +187,9 @@ func (r *Route) OperationID() string { return r.route.Operation.OperationID }
 // Location "route" that wraps routers.ErrMethodNotAllowed when the path is known but not the
 // method (see [Validator.AllowedMethods]), and routers.ErrPathNotFound otherwise.
 func (v *Validator) FindRoute(r *http.Request) (*Route, error) {
+	if f := v.fastRoute(r); f != nil {
+		return &Route{route: f.route, fast: f}, nil
+	}
 	route, params, err := v.router.FindRoute(r)
 	if err == nil {
 		return &Route{route: route, pathParams: params}, nil
@@ -201,6 +225,9 @@ func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	if err != nil {
 		return route, Violations{{Side: Request, Operation: route.OperationID(), Location: "body", Reason: err.Error(), Err: err}}
 	}
+	if route.fast != nil && v.authorized(r) && route.fast.validRequest(r, body) {
+		return route, nil
+	}
 	in := v.requestInput(r, route)
 	err = openapi3filter.ValidateRequest(r.Context(), in)
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -222,6 +249,9 @@ func (v *Validator) ValidateResponse(r *http.Request, status int, header http.He
 
 // ValidateResponseFor is ValidateResponse when the route is already known.
 func (v *Validator) ValidateResponseFor(route *Route, r *http.Request, status int, header http.Header, body []byte) error {
+	if route.fast != nil && r.Method != http.MethodHead && route.fast.validResponse(status, header, body) {
+		return nil
+	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: v.requestInput(r, route),
 		Status:                 status,
@@ -236,6 +266,9 @@ func (v *Validator) ValidateResponseFor(route *Route, r *http.Request, status in
 }
 
 func (v *Validator) requestInput(r *http.Request, route *Route) *openapi3filter.RequestValidationInput {
+	if route.pathParams == nil && route.fast != nil {
+		route.pathParams = route.fast.params(r)
+	}
 	return &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: route.pathParams,

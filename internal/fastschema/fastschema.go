@@ -312,3 +312,6 @@ func skipSpace(data []byte, i int) int {
 }
 
 func hasPrefix(b []byte, p string) bool { return len(b) >= len(p) && string(b[:len(p)]) == p }
+
+// ValidString reports whether v is certainly valid for a string schema (path parameters).
+func (s *Schema) ValidString(v string) bool { return s.kind == kindString && s.validString(v) }
