@@ -331,7 +331,7 @@ func locate(err error, param *openapi3.Parameter) string {
 	}
 	msg := strings.ToLower(err.Error())
 	switch {
-	case strings.Contains(msg, "status code"):
+	case strings.Contains(msg, "status code"), strings.Contains(msg, "status is not supported"):
 		return "status"
 	case strings.Contains(msg, "content type"), strings.Contains(msg, "content-type"):
 		return "header Content-Type"
