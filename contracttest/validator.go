@@ -225,16 +225,21 @@ func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	if err != nil {
 		return route, Violations{{Side: Request, Operation: route.OperationID(), Location: "body", Reason: err.Error(), Err: err}}
 	}
-	if route.fast != nil && v.authorized(r) && route.fast.validRequest(r, body) {
-		return route, nil
-	}
-	in := v.requestInput(r, route)
-	err = openapi3filter.ValidateRequest(r.Context(), in)
+	err = v.validateRequest(route, r, body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil {
-		return route, v.violations(Request, route.OperationID(), err)
+	return route, err
+}
+
+// validateRequest checks r, whose body is body, against route: fast path first.
+func (v *Validator) validateRequest(route *Route, r *http.Request, body []byte) error {
+	if route.fast != nil && v.authorized(r) && route.fast.validRequest(r, body) {
+		return nil
 	}
-	return route, nil
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err := openapi3filter.ValidateRequest(r.Context(), v.requestInput(r, route)); err != nil {
+		return v.violations(Request, route.OperationID(), err)
+	}
+	return nil
 }
 
 // ValidateResponse checks a response to r: the status must be documented, and the content
