@@ -173,4 +173,3 @@ func joinNames(exs []namedExample) string {
 	}
 	return strings.Join(s, ", ")
 }
-
