@@ -42,10 +42,12 @@
 //     (see [Server.Channel]) and the answer is 200 {"success":true}.
 //
 // An expired code or an upstream failure neither consumes the code nor connects the channel.
+// Codes are compared exactly (the magic prefixes too); the server keeps only their SHA-256.
 //
 // # Prefer header
 //
-// As with Prism's mock, `Prefer: code=404` answers that documented status with its example,
+// As with Prism's mock, `Prefer: code=404` answers that documented status with its example
+// (the first by name when it has several),
 // `Prefer: example=codeExpired` answers a named example, and both combine:
 // `Prefer: code=422, example=instanceStillConnected`. Statuses and examples are read from the
 // spec; `default` is reached with the status of its example (code=500). An undocumented
