@@ -69,7 +69,7 @@ func WithSecretKey(key string) Option {
 	}
 }
 
-// CheckSecretKey reports whether key can be used as a bearer token. The error never contains it.
+// checkSecretKey reports whether key can be used as a bearer token. The error never contains it.
 func checkSecretKey(key string) error {
 	if key == "" {
 		return errors.New("the key is empty")

@@ -34,15 +34,17 @@ const (
 	BotTelegram   ChannelType = "BOT_TELEGRAM"
 )
 
-// ChannelTypes lists the known channel types.
-var ChannelTypes = []ChannelType{MetaWhatsApp, MetaInstagram, MetaMessenger, BotTelegram}
+var channelTypes = []ChannelType{MetaWhatsApp, MetaInstagram, MetaMessenger, BotTelegram}
+
+// ChannelTypes returns the known channel types, the ones [WithChannel] accepts.
+func ChannelTypes() []ChannelType { return slices.Clone(channelTypes) }
 
 // Magic codes a black-box client can send to simulate Meta's failures. Neither consumes the
 // code nor connects the channel.
 const (
-	// ExpiredCodePrefix: a code starting with it is answered 422 CODE_EXPIRED.
+	// ExpiredCodePrefix begins a magic code answered 422 CODE_EXPIRED.
 	ExpiredCodePrefix = "EXPIRED"
-	// UpstreamErrorPrefix: a code starting with it is answered 502 "Integration error".
+	// UpstreamErrorPrefix begins a magic code answered 502 "Integration error".
 	UpstreamErrorPrefix = "UPSTREAM_ERROR"
 )
 
@@ -93,15 +95,15 @@ func newChannel(id string, typ ChannelType) (Channel, error) {
 	if !channelIDPattern.MatchString(id) {
 		return Channel{}, fmt.Errorf("channel id %q is neither a UUID nor 32 hexadecimal digits", id)
 	}
-	if !slices.Contains(ChannelTypes, typ) {
+	if !slices.Contains(channelTypes, typ) {
 		return Channel{}, fmt.Errorf("channel %s: type %q is not one of %s", id, typ, typeList())
 	}
 	return Channel{ID: id, Type: typ}, nil
 }
 
 func typeList() string {
-	names := make([]string, len(ChannelTypes))
-	for i, t := range ChannelTypes {
+	names := make([]string, len(channelTypes))
+	for i, t := range channelTypes {
 		names[i] = string(t)
 	}
 	return strings.Join(names, ", ")

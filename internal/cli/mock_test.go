@@ -27,6 +27,11 @@ func TestMockHelp(t *testing.T) {
 			t.Errorf("help does not list seeded channel %s %s", ch.ID, ch.Type)
 		}
 	}
+	for _, typ := range mockserver.ChannelTypes() {
+		if !strings.Contains(stdout, string(typ)) {
+			t.Errorf("help does not name channel type %s", typ)
+		}
+	}
 	for _, w := range []string{"--addr", "--secret-key", "HUBMESSAGE_SECRET_KEY", "--channel ID[:TYPE]", "--max-body-bytes", "--quiet",
 		mockserver.ExpiredCodePrefix, mockserver.UpstreamErrorPrefix, "Prefer: code=404", "Prefer: example=", "SIGTERM"} {
 		if !strings.Contains(stdout, w) {
