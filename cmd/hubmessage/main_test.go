@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/hubmessage/hubmessage-go/contracttest"
 )
 
 // TestMockBinary builds the real binary, runs `hubmessage mock` on a free port, connects the
@@ -97,5 +99,17 @@ func post(t *testing.T, url, key, body string) (int, string) {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	if err := specValidator.ValidateResponse(req, res.StatusCode, res.Header, b); err != nil {
+		t.Errorf("undocumented answer %d %s: %v", res.StatusCode, b, err)
+	}
 	return res.StatusCode, strings.TrimSpace(string(b))
 }
+
+// specValidator checks the answers these tests see against the spec.
+var specValidator = func() *contracttest.Validator {
+	v, err := contracttest.New()
+	if err != nil {
+		panic(err)
+	}
+	return v
+}()

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
@@ -150,6 +151,9 @@ func postConnect(t *testing.T, url, key, channelID, code string) (int, string) {
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
+	if err := specValidator.ValidateResponse(req, res.StatusCode, res.Header, body); err != nil {
+		t.Errorf("undocumented answer %d %s: %v", res.StatusCode, body, err)
+	}
 	return res.StatusCode, strings.TrimSpace(string(body))
 }
 
@@ -246,3 +250,12 @@ func FuzzParseMockFlags(f *testing.F) {
 		}
 	})
 }
+
+// specValidator checks the answers these tests see against the spec.
+var specValidator = func() *contracttest.Validator {
+	v, err := contracttest.New()
+	if err != nil {
+		panic(err)
+	}
+	return v
+}()
