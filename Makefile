@@ -37,6 +37,10 @@ lint: ## go vet and gofmt
 tidy-check: ## Fail if go.mod/go.sum are not tidy
 	$(GO) mod tidy -diff
 
+.PHONY: mock
+mock: ## Run the reference server on 127.0.0.1:8080 (hubmessage mock --help for flags)
+	$(GO) run ./cmd/hubmessage mock
+
 .PHONY: test
 test: lint check-generated tidy-check ## Every check and every test (what CI runs)
 	$(GO) test -race -count=1 $(PKGS)

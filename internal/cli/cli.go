@@ -22,7 +22,9 @@ type command struct {
 }
 
 // commands is the subcommand table, in the order `hubmessage help` lists them.
-var commands = []command{}
+var commands = []command{
+	{name: "mock", summary: "Run the reference server, a stateful stand-in for the API", run: runMock},
+}
 
 // Exit codes shared by every subcommand.
 const (

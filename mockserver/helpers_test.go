@@ -1,0 +1,108 @@
+package mockserver_test
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/gen"
+	"github.com/hubmessage/hubmessage-go/mockserver"
+)
+
+// specValidator checks every response the tests see against the spec.
+var specValidator = func() *contracttest.Validator {
+	v, err := contracttest.New()
+	if err != nil {
+		panic(err)
+	}
+	return v
+}()
+
+// checkDocumented fails t unless the response is one the spec documents for req. A request
+// no route matches (unknown path, wrong method) has no operation of its own: its response
+// must then be what the operation's `default` documents, the error shape.
+func checkDocumented(t testing.TB, req *http.Request, status int, header http.Header, body []byte) {
+	t.Helper()
+	if err := documented(req, status, header, body); err != nil {
+		t.Errorf("%s %s answered %d %s: %v", req.Method, req.URL.Path, status, body, err)
+	}
+}
+
+func documented(req *http.Request, status int, header http.Header, body []byte) error {
+	err := specValidator.ValidateResponse(req, status, header, body)
+	if errors.Is(err, routers.ErrPathNotFound) || errors.Is(err, routers.ErrMethodNotAllowed) {
+		probe := httptest.NewRequest(http.MethodPost, "/v1/channels/"+mockserver.ChannelUUID+"/connect", nil)
+		if status < 400 {
+			return errors.New("an unrouted request got a non-error status")
+		}
+		return specValidator.ValidateResponse(probe, status, header, body)
+	}
+	return err
+}
+
+// response is what a test sees of one exchange.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// errorBody decodes the error shape.
+func (r response) errorBody(t testing.TB) gen.Error {
+	t.Helper()
+	var e gen.Error
+	if err := json.Unmarshal(r.body, &e); err != nil {
+		t.Fatalf("body %q is not the error shape: %v", r.body, err)
+	}
+	if e.Error != r.status {
+		t.Errorf("body error %d differs from status %d", e.Error, r.status)
+	}
+	return e
+}
+
+// send makes one request to ts and checks its response against the spec.
+func send(t testing.TB, ts *mockserver.TestServer, req *http.Request) response {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDocumented(t, req, res.StatusCode, res.Header, body)
+	return response{status: res.StatusCode, header: res.Header, body: body}
+}
+
+// connectRequest builds an authorised connect request for channelID with body.
+func connectRequest(t testing.TB, ts *mockserver.TestServer, channelID, body string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, ts.ConnectURL(channelID), strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+ts.SecretKey)
+	return req
+}
+
+// payload is a valid connect body with this code.
+func payload(code string) string {
+	b, _ := json.Marshal(gen.ConnectChannelRequest{WabaId: "428083093730937", PhoneId: "123456789012345", Code: code, Coexistence: true})
+	return string(b)
+}
+
+// connect sends a valid connect call and returns the response.
+func connect(t testing.TB, ts *mockserver.TestServer, channelID, code string) response {
+	t.Helper()
+	return send(t, ts, connectRequest(t, ts, channelID, payload(code)))
+}
