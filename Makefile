@@ -50,5 +50,5 @@ tidy-check: ## Fail if go.mod/go.sum are not tidy
 	$(GO) mod tidy -diff
 
 .PHONY: test
-test: lint check-generated tidy-check ## Every check and every test, the compatibility gate included (what CI runs)
+test: breaking lint check-generated tidy-check ## Every check and every test, the compatibility gate first (what CI runs)
 	$(GO) test -race -count=1 $(PKGS)

@@ -48,13 +48,16 @@ func (v *Verdict) Warnings() []string {
 func (v *Verdict) WriteSummary(w io.Writer) error {
 	var b strings.Builder
 	for _, cmp := range v.Comparisons {
-		counts := map[checker.Level]int{}
+		counts, acknowledged := map[checker.Level]int{}, 0
 		for _, c := range cmp.Changes {
 			counts[c.Level]++
+			if c.AcknowledgedBy != nil {
+				acknowledged++
+			}
 		}
-		fmt.Fprintf(&b, "%s (%s) vs released %s (%s): %d change(s): %d error, %d warning, %d info\n",
+		fmt.Fprintf(&b, "%s (%s) vs released %s (%s): %d change(s): %d error (%d acknowledged), %d warning, %d info\n",
 			v.Working.File, v.Working.Version, cmp.Release.Version, cmp.Release.File, len(cmp.Changes),
-			counts[checker.ERR], counts[checker.WARN], counts[checker.INFO])
+			counts[checker.ERR], acknowledged, counts[checker.WARN], counts[checker.INFO])
 	}
 	for _, line := range v.Warnings() {
 		fmt.Fprintf(&b, "  %s\n", line)

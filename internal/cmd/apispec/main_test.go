@@ -62,7 +62,7 @@ func TestRun(t *testing.T) {
 		{name: "breaking, unchanged", task: "breaking", wantCode: 0,
 			wantStdout: "vs released 1.0.0 (ROOT/openapi/released/1.0.0.yaml): 0 change(s)"},
 		{name: "breaking, 404 removed", task: "breaking", edits: []string{has404, ""}, wantCode: 1,
-			wantStdout: "1 change(s): 1 error",
+			wantStdout: "1 change(s): 1 error (0 acknowledged), 0 warning, 0 info\n",
 			wantStderr: "apispec: API compatibility gate failed:\n\n1 breaking change(s) vs released 1.0.0 (ROOT/openapi/released/1.0.0.yaml):\n" +
 				"  error [response-non-success-status-removed] POST /v1/channels/{channelId}/connect: removed the non-success response with the status `404`"},
 		{name: "changelog", task: "changelog", edits: []string{noteAdded, withNote}, wantCode: 0,
