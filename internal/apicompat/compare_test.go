@@ -149,3 +149,16 @@ func TestChangeSaysWhatAndWhereAndHowToAcknowledge(t *testing.T) {
 		t.Errorf("with its acknowledgement line: %+v, want acknowledged by line 1", acked)
 	}
 }
+
+// BenchmarkCompare measures one oasdiff comparison of the real spec with an edited copy, the
+// unit of work the gate repeats once per release.
+func BenchmarkCompare(b *testing.B) {
+	base, revision := spec(b, "base.yaml", nil), spec(b, "revision.yaml", nil, remove404, addOptionalNote)
+	policy := repoPolicy(b, "")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := apicompat.Compare(base, revision, policy, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
