@@ -27,6 +27,18 @@ check-generated: ## Fail if gen/ differs in any way (changed, new or removed fil
 	if [ -n "$$extra" ]; then echo "check-generated: gen/ holds files that are not generated: $$extra" >&2; exit 1; fi; \
 	echo "check-generated: gen/ matches openapi/hubmessage.yaml"
 
+.PHONY: breaking
+breaking: ## Compatibility gate only: openapi/hubmessage.yaml vs every openapi/released/*.yaml (oasdiff)
+	$(GO) run ./internal/cmd/apispec breaking
+
+.PHONY: changelog
+changelog: ## Print the API changes since the latest release to stdout (markdown list)
+	@$(GO) run ./internal/cmd/apispec changelog
+
+.PHONY: release
+release: ## Snapshot the spec as openapi/released/<info.version>.yaml (gate must pass; never overwrites)
+	$(GO) run ./internal/cmd/apispec release
+
 .PHONY: lint
 lint: ## go vet and gofmt
 	$(GO) vet $(PKGS)
@@ -42,5 +54,5 @@ mock: ## Run the reference server on 127.0.0.1:8080 (hubmessage mock --help for 
 	$(GO) run ./cmd/hubmessage mock
 
 .PHONY: test
-test: lint check-generated tidy-check ## Every check and every test (what CI runs)
+test: breaking lint check-generated tidy-check ## Every check and every test, the compatibility gate first (what CI runs)
 	$(GO) test -race -count=1 $(PKGS)

@@ -1,0 +1,91 @@
+package apicompat
+
+import (
+	"fmt"
+
+	"github.com/oasdiff/oasdiff/checker"
+	"github.com/oasdiff/oasdiff/diff"
+	"github.com/oasdiff/oasdiff/load"
+)
+
+// localizer renders oasdiff's messages in English, the language of acknowledgement lines.
+var localizer = checker.NewDefaultLocalizer()
+
+// Policy is what the repository decides on top of oasdiff's defaults: the severity of checks
+// (openapi/breaking-severity.txt) and the acknowledged breaking changes
+// (openapi/breaking-ignore.txt).
+type Policy struct {
+	Severity             map[string]checker.Level
+	Acknowledgements     []Acknowledgement
+	AcknowledgementsFile string // named in the gate's advice
+}
+
+func (p Policy) ackFile() string {
+	if p.AcknowledgementsFile == "" {
+		return "the acknowledgements file"
+	}
+	return p.AcknowledgementsFile
+}
+
+// Change is one API change oasdiff found between two specs, at the level the policy gives it.
+type Change struct {
+	ID        string        // oasdiff's check id, such as "response-property-became-optional"
+	Level     checker.Level // ERR changes break generated clients
+	Operation string        // "POST /v1/channels/{channelId}/connect"; "" outside operations
+	Text      string        // oasdiff's sentence, such as "the response property `success` became optional…"
+
+	// AcknowledgedBy is the acknowledgement that accepts this ERR change, or nil.
+	AcknowledgedBy *Acknowledgement
+
+	scope string // what an acknowledgement line must name: the operation, or "components" etc.
+}
+
+// Breaking reports whether c breaks clients and is not acknowledged.
+func (c Change) Breaking() bool { return c.Level == checker.ERR && c.AcknowledgedBy == nil }
+
+// String returns the change on one line: "error [check-id] POST /path: text".
+func (c Change) String() string {
+	s := fmt.Sprintf("%s [%s] ", c.Level, c.ID)
+	if c.Operation != "" {
+		s += c.Operation + ": "
+	}
+	return s + c.Text
+}
+
+// AcknowledgementLine is the line that would acknowledge c in openapi/breaking-ignore.txt.
+func (c Change) AcknowledgementLine() string { return c.scope + " " + c.Text }
+
+// Compare diffs base and revision with oasdiff and returns every change at INFO level or
+// above, with the policy's severity levels and acknowledgements applied. used counts, per
+// acknowledgement index, the ERR changes it accepted; it may be nil.
+func Compare(base, revision *Spec, p Policy, used []int) ([]Change, error) {
+	report, sources, err := diff.GetWithOperationsSourcesMap(diff.NewConfig(),
+		&load.SpecInfo{Url: base.File, Spec: base.Doc, Version: base.Version.String()},
+		&load.SpecInfo{Url: revision.File, Spec: revision.Doc, Version: revision.Version.String()})
+	if err != nil {
+		return nil, fmt.Errorf("oasdiff %s → %s: %w", base.File, revision.File, err)
+	}
+	config := checker.NewConfig(checker.GetAllChecks(), checker.WithSeverityLevels(p.Severity))
+	found := checker.CheckBackwardCompatibilityUntilLevel(config, report, sources, checker.INFO)
+	changes := make([]Change, 0, len(found))
+	for _, f := range found {
+		c := Change{ID: f.GetId(), Level: f.GetLevel(), Text: f.GetUncolorizedText(localizer)}
+		if c.scope = f.GetSection(); c.scope == "paths" {
+			c.Operation = f.GetOperation() + " " + f.GetPath()
+			c.scope = c.Operation
+		}
+		if c.Level == checker.ERR {
+			for i := range p.Acknowledgements {
+				if p.Acknowledgements[i].matches(f) {
+					c.AcknowledgedBy = &p.Acknowledgements[i]
+					if used != nil {
+						used[i]++
+					}
+					break
+				}
+			}
+		}
+		changes = append(changes, c)
+	}
+	return changes, nil
+}

@@ -1,0 +1,76 @@
+// Command apispec runs the spec-evolution tasks behind `make breaking`, `make changelog` and
+// `make release` (see internal/apicompat):
+//
+//	apispec [-root DIR] breaking    the compatibility gate `make test` runs; exit 1 on failure
+//	apispec [-root DIR] changelog   the API changes since the latest release, markdown, on stdout
+//	apispec [-root DIR] release     snapshot the spec as openapi/released/<info.version>.yaml
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hubmessage/hubmessage-go/internal/apicompat"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+const usage = "usage: apispec [-root DIR] breaking|changelog|release"
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("apispec", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	root := fs.String("root", ".", "module root: the directory holding openapi/")
+	fs.Usage = func() { fmt.Fprintln(stderr, usage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	task, ok := map[string]func(*apicompat.Project, io.Writer) error{
+		"breaking":  breaking,
+		"changelog": changelog,
+		"release":   release,
+	}[fs.Arg(0)]
+	if !ok {
+		fmt.Fprintf(stderr, "apispec: unknown task %q\n%s\n", fs.Arg(0), usage)
+		return 2
+	}
+	project, err := apicompat.Load(apicompat.DefaultLayout(*root))
+	if err == nil {
+		err = task(project, stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "apispec: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func breaking(p *apicompat.Project, stdout io.Writer) error {
+	verdict, err := p.Gate()
+	if err != nil {
+		return err
+	}
+	if err := verdict.WriteSummary(stdout); err != nil {
+		return err
+	}
+	return verdict.Err()
+}
+
+func changelog(p *apicompat.Project, stdout io.Writer) error {
+	return apicompat.WriteChangelog(stdout, p.Released, p.Working, p.Policy)
+}
+
+func release(p *apicompat.Project, stdout io.Writer) error {
+	file, err := p.Release()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "released %s as %s\n", p.Working.Version, file)
+	return err
+}
