@@ -40,7 +40,7 @@ type apiServer struct {
 	seen []received
 }
 
-func newAPIServer(t *testing.T, handler http.HandlerFunc) *apiServer {
+func newAPIServer(t testing.TB, handler http.HandlerFunc) *apiServer {
 	t.Helper()
 	s := &apiServer{}
 	mux := http.NewServeMux()
@@ -68,7 +68,7 @@ func (s *apiServer) requests() []received {
 }
 
 // newClient returns a Client for s, through s's own *http.Client.
-func newClient(t *testing.T, s *apiServer, opts ...client.Option) *client.Client {
+func newClient(t testing.TB, s *apiServer, opts ...client.Option) *client.Client {
 	t.Helper()
 	all := append([]client.Option{client.WithBaseURL(s.URL + basePath), client.WithHTTPClient(s.Client())}, opts...)
 	c, err := client.New(testKey, all...)
