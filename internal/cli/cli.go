@@ -22,7 +22,9 @@ type command struct {
 }
 
 // commands is the subcommand table, in the order `hubmessage help` lists them.
-var commands = []command{}
+var commands = []command{
+	{name: "connect", summary: "Connect a META_WHATSAPP channel (POST /v1/channels/{channelId}/connect)", run: runConnect},
+}
 
 // Exit codes shared by every subcommand.
 const (
