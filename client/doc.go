@@ -57,8 +57,8 @@
 //   - the API answered 429 or 503 with a Retry-After header no longer than MaxDelay.
 //
 // Nothing else is retried: not a timeout, not a connection reset once the request was sent,
-// not any other status. Waits grow from [RetryPolicy].BaseDelay, doubling with jitter up to
-// MaxDelay, and a wait that would outlive the context's deadline is not started: the last
+// not any other status. Waits grow from [RetryPolicy.BaseDelay], doubling with jitter up to
+// [RetryPolicy.MaxDelay], and a wait that would outlive the context's deadline is not started: the last
 // error is returned at once. [DefaultRetryPolicy] allows 3 attempts; [WithRetryPolicy]
 // changes it and [NoRetry] turns retries off. Each attempt is bounded by [WithTimeout]
 // (default [DefaultTimeout]) and all of them by the call's context.

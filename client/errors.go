@@ -9,6 +9,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hubmessage/hubmessage-go/gen"
 )
@@ -91,9 +93,27 @@ func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	if e.cause == nil {
-		fmt.Fprintf(&b, ": error %d: %s", e.Code, e.Message)
+		fmt.Fprintf(&b, ": error %d: %s", e.Code, printable(e.Message))
 	} else {
 		fmt.Fprintf(&b, ": %v", e.cause)
+	}
+	return b.String()
+}
+
+// printable keeps server-chosen text from breaking a log line or a terminal: control
+// characters become U+FFFD and the text is cut at 512 characters.
+func printable(s string) string {
+	const maxLen = 512
+	var b strings.Builder
+	for i, r := range s {
+		if i >= maxLen {
+			b.WriteString("…")
+			break
+		}
+		if unicode.IsControl(r) {
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
 }

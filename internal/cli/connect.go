@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/hubmessage/hubmessage-go/client"
 )
@@ -51,7 +52,7 @@ func runConnect(ctx context.Context, args []string, env Env) int {
 		channelID   = fs.String("channel", "", "channel `ID` (a UUID or 32 hexadecimal digits)")
 		wabaID      = fs.String("waba", "", "WhatsApp Business Account `ID` (wabaId)")
 		phoneID     = fs.String("phone", "", "phone number `ID` (phoneId)")
-		code        = fs.String("code", "", "Embedded Signup `code` (single-use, about 30 s)")
+		code        = fs.String("code", "", "Embedded Signup `CODE` (single-use, about 30 s)")
 		coexistence = fs.Bool("coexistence", false, "the number stays in use in the WhatsApp Business app")
 		stdin       = fs.Bool("stdin", false, "read the SDK's JSON payload {wabaId, phoneId, code, coexistence} from stdin")
 		keyFile     = fs.String("secret-key-file", "", "read the Secret Key from `PATH` instead of $"+envSecretKey)
@@ -125,7 +126,7 @@ func runConnect(ctx context.Context, args []string, env Env) int {
 		if errors.As(err, &apiErr) {
 			fmt.Fprintf(env.Stderr, "  status:  %d %s\n", apiErr.StatusCode, http.StatusText(apiErr.StatusCode))
 			fmt.Fprintf(env.Stderr, "  error:   %d\n", apiErr.Code)
-			fmt.Fprintf(env.Stderr, "  message: %s\n", apiErr.Message)
+			fmt.Fprintf(env.Stderr, "  message: %s\n", strings.Map(noControl, apiErr.Message))
 		}
 		if errors.Is(err, client.ErrCodeExpired) || errors.Is(err, client.ErrCodeAlreadyUsed) {
 			fmt.Fprintln(env.Stderr, "The code is single-use and lives about 30 seconds: run Embedded Signup again for a new one.")
@@ -138,6 +139,14 @@ func runConnect(ctx context.Context, args []string, env Env) int {
 	}
 	fmt.Fprintln(env.Stdout)
 	return exitOK
+}
+
+// noControl drops control characters, so a server's message cannot drive the terminal.
+func noControl(r rune) rune {
+	if unicode.IsControl(r) {
+		return -1
+	}
+	return r
 }
 
 // secretKey reads the key from path when given, else from the environment. Surrounding
