@@ -57,6 +57,7 @@ func runConnect(ctx context.Context, args []string, env Env) int {
 		stdin       = fs.Bool("stdin", false, "read the SDK's JSON payload {wabaId, phoneId, code, coexistence} from stdin")
 		keyFile     = fs.String("secret-key-file", "", "read the Secret Key from `PATH` instead of $"+envSecretKey)
 		baseURL     = fs.String("base-url", "", "API base `URL` (default $"+envBaseURL+", else "+client.DefaultBaseURL+")")
+		insecure    = fs.Bool("insecure-http", false, "allow a plain http base URL on a non-loopback host (the key then travels in clear)")
 	)
 	fs.Usage = func() {}
 	usageErr := func(format string, a ...any) int {
@@ -109,6 +110,9 @@ func runConnect(ctx context.Context, args []string, env Env) int {
 	var opts []client.Option
 	if u := cmp.Or(*baseURL, env.Getenv(envBaseURL)); u != "" {
 		opts = append(opts, client.WithBaseURL(u))
+	}
+	if *insecure {
+		opts = append(opts, client.WithInsecureHTTP())
 	}
 	c, err := client.New(key, opts...)
 	if err != nil {

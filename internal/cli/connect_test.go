@@ -75,6 +75,8 @@ func TestConnectCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	refused := "http://" + l.Addr().String()
+	// 0.0.0.0 is not a loopback address, yet dialing it reaches this host: refused at once.
+	refusedNonLoopback := strings.Replace(refused, "127.0.0.1", "0.0.0.0", 1)
 	l.Close()
 
 	const payload = `{"wabaId":"428083093730937","phoneId":"123456789012345","code":"ABC123DEF456","coexistence":true}`
@@ -125,6 +127,8 @@ func TestConnectCommand(t *testing.T) {
 			wantCode: exitFail, wantErr: []string{"status:  502 Bad Gateway", "message: \n"},
 		},
 		{name: "connection refused", args: append(flags, "--base-url", refused), noBaseURL: true, env: map[string]string{envSecretKey: testKey}, wantCode: exitFail, wantErr: []string{"connection refused"}, wantNoSent: true},
+		{name: "plain http to a remote host", args: append(flags, "--base-url", refusedNonLoopback), noBaseURL: true, env: map[string]string{envSecretKey: testKey}, wantCode: exitUsage, wantErr: []string{"plain http to a non-loopback host"}, wantNoSent: true},
+		{name: "plain http to a remote host, allowed", args: append(flags, "--insecure-http", "--base-url", refusedNonLoopback), noBaseURL: true, env: map[string]string{envSecretKey: testKey}, wantCode: exitFail, wantErr: []string{"connection refused", "(3 attempts)"}, wantNoSent: true},
 		{name: "no key", args: flags, wantCode: exitUsage, wantErr: []string{"no Secret Key: set HUBMESSAGE_SECRET_KEY or pass --secret-key-file"}, wantNoSent: true},
 		{name: "key as a flag is refused", args: append([]string{"--secret-key", testKey}, flags...), wantCode: exitUsage, wantErr: []string{"flag provided but not defined: -secret-key"}, wantNoSent: true},
 		{name: "key as a flag with =", args: append([]string{"--secret-key=" + testKey}, flags...), wantCode: exitUsage, wantErr: []string{"flag provided but not defined: -secret-key"}, wantNoSent: true},
