@@ -82,7 +82,8 @@ func (c *Client) connectOnce(ctx context.Context, channelID string, body gen.Con
 	}
 	asked, hasRetryAfter := retryAfter(resp, time.Now())
 	if err := checkResponse(resp); err != nil {
-		return asked, hasRetryAfter && asked <= c.retry.MaxDelay, err
+		// Wait at least what the server asked, and back off as after any failure.
+		return max(asked, c.retry.backoff(next)), hasRetryAfter && asked <= c.retry.MaxDelay, err
 	}
 	return 0, false, nil
 }

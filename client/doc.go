@@ -54,7 +54,8 @@
 //
 //   - the connection could not be made (e.g. connection refused, DNS failure) and no byte of
 //     the request was written, as net/http/httptrace reports; or
-//   - the API answered 429 or 503 with a Retry-After header no longer than MaxDelay.
+//   - the API answered 429 or 503 with a Retry-After header no longer than MaxDelay; the
+//     wait is then at least what Retry-After asks.
 //
 // Nothing else is retried: not a timeout, not a connection reset once the request was sent,
 // not any other status. Waits grow from [RetryPolicy.BaseDelay], doubling with jitter up to
