@@ -1,0 +1,237 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/hubmessage/hubmessage-go/gen"
+)
+
+// Version is the version of this module, sent in the default User-Agent.
+const Version = "1.0.0"
+
+// DefaultBaseURL is the production Hub Message API.
+const DefaultBaseURL = "https://api.hubmessage.io"
+
+// DefaultUserAgent names this module and its Version, so the API's operators can tell which
+// client sent a request.
+const DefaultUserAgent = "hubmessage-go/" + Version + " (+https://github.com/hubmessage/hubmessage-go)"
+
+// DefaultTimeout bounds each attempt (sending the request and reading the response). A healthy
+// connect call takes a few seconds (the API exchanges the code with Meta), and the code it
+// carries lives about 30 seconds: 20 seconds leaves room for the browser-to-backend hop while
+// failing a hung call before the code would have expired anyway, so the user can sign up again.
+const DefaultTimeout = 20 * time.Second
+
+// Client calls the Hub Message API with a Secret Key. Create one with [New] and share it: a
+// Client is safe for concurrent use by multiple goroutines. Its zero value is not usable.
+type Client struct {
+	api       *gen.Client
+	baseURL   string
+	userAgent string
+	timeout   time.Duration
+	retry     RetryPolicy
+}
+
+// Option configures a [Client] in [New]. An Option that is given bad input makes New fail
+// with an error saying why.
+type Option func(*options) error
+
+// options collects what the Options set; New checks combinations once all have run.
+type options struct {
+	baseURL      string
+	httpClient   *http.Client
+	timeout      time.Duration
+	userAgent    string
+	retry        RetryPolicy
+	insecureHTTP bool
+}
+
+// WithBaseURL sets the API's base URL (default [DefaultBaseURL]). It may carry a path, such
+// as https://proxy.example/hub: routes are appended to it. It must be https, or http on a
+// loopback host (127.0.0.0/8, ::1, localhost) unless [WithInsecureHTTP] is given, and must
+// not hold user info, a query or a fragment.
+func WithBaseURL(baseURL string) Option {
+	return func(o *options) error {
+		u, err := url.Parse(baseURL)
+		if err != nil {
+			return fmt.Errorf("WithBaseURL: not a URL: %w", errors.Unwrap(err))
+		}
+		switch {
+		case u.Scheme != "http" && u.Scheme != "https":
+			return fmt.Errorf("WithBaseURL: scheme must be https or http, have %q", u.Scheme)
+		case u.Host == "":
+			return errors.New("WithBaseURL: no host")
+		case u.User != nil:
+			return errors.New("WithBaseURL: must not hold user info; the Secret Key authenticates")
+		case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+			return errors.New("WithBaseURL: must not hold a query or a fragment")
+		}
+		o.baseURL = baseURL
+		return nil
+	}
+}
+
+// WithHTTPClient makes the Client send requests through a copy of hc, so its Transport
+// (proxies, TLS, connection pool) and Timeout apply. hc itself is never modified. The copy
+// never follows redirects, whatever hc.CheckRedirect says: following one would resend the
+// single-use code, possibly with the Secret Key, to wherever the redirect points.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(o *options) error {
+		if hc == nil {
+			return errors.New("WithHTTPClient: nil *http.Client")
+		}
+		o.httpClient = hc
+		return nil
+	}
+}
+
+// WithTimeout bounds each attempt, sending the request and reading its response (default
+// [DefaultTimeout]). d must be positive; the context given to a call bounds all attempts.
+func WithTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("WithTimeout: must be positive, have %v", d)
+		}
+		o.timeout = d
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header (default [DefaultUserAgent]). Prefer adding your
+// product in front of the default: WithUserAgent("acme-backend/2.3 " + client.DefaultUserAgent).
+func WithUserAgent(ua string) Option {
+	return func(o *options) error {
+		if strings.TrimSpace(ua) == "" {
+			return errors.New("WithUserAgent: empty")
+		}
+		if i := strings.IndexFunc(ua, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsControl(r) }); i >= 0 {
+			return fmt.Errorf("WithUserAgent: non-ASCII or control character at byte %d", i)
+		}
+		o.userAgent = ua
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces [DefaultRetryPolicy]; [NoRetry] turns retries off. See the
+// package documentation's Retries section for what is ever retried.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(o *options) error {
+		if err := p.validate(); err != nil {
+			return fmt.Errorf("WithRetryPolicy: %w", err)
+		}
+		o.retry = p
+		return nil
+	}
+}
+
+// WithInsecureHTTP allows a plain http:// base URL on any host. Without it, http is accepted
+// only on loopback hosts, since the Secret Key would otherwise cross the network in clear.
+// Use it only behind a trusted TLS-terminating proxy.
+func WithInsecureHTTP() Option {
+	return func(o *options) error {
+		o.insecureHTTP = true
+		return nil
+	}
+}
+
+// New returns a Client that authenticates with secretKey, the Secret Key from the Hub Message
+// Security panel (not the browser SDK's Public Key). It fails, without echoing the key, when
+// the key is empty or holds whitespace or control characters, or when an Option fails.
+func New(secretKey string, opts ...Option) (*Client, error) {
+	if err := checkSecretKey(secretKey); err != nil {
+		return nil, fmt.Errorf("hubmessage: New: %w", err)
+	}
+	o := options{
+		baseURL:   DefaultBaseURL,
+		timeout:   DefaultTimeout,
+		userAgent: DefaultUserAgent,
+		retry:     DefaultRetryPolicy,
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("hubmessage: New: %w", err)
+		}
+	}
+	u, _ := url.Parse(o.baseURL) // checked by WithBaseURL or a constant
+	if u.Scheme == "http" && !o.insecureHTTP && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("hubmessage: New: base URL %s: plain http to a non-loopback host would send the Secret Key in clear; use https or WithInsecureHTTP", u.Redacted())
+	}
+
+	var hc http.Client
+	if o.httpClient != nil {
+		hc = *o.httpClient // a shallow copy: the caller's client is never modified
+	}
+	hc.CheckRedirect = refuseRedirects
+
+	authorization := "Bearer " + secretKey
+	userAgent := o.userAgent
+	api, err := gen.NewClient(o.baseURL,
+		gen.WithHTTPClient(&hc),
+		gen.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+			req.Header.Set("Authorization", authorization)
+			req.Header.Set("User-Agent", userAgent)
+			req.Header.Set("Accept", "application/json")
+			return nil
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("hubmessage: New: %w", err)
+	}
+	return &Client{api: api, baseURL: o.baseURL, userAgent: o.userAgent, timeout: o.timeout, retry: o.retry}, nil
+}
+
+// refuseRedirects stops at the first redirect, which then reaches the caller as an *APIError
+// with its 3xx status. A connect call is a POST carrying a single-use code: replaying it
+// elsewhere is never what the caller meant.
+func refuseRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func checkSecretKey(key string) error {
+	switch {
+	case key == "":
+		return errors.New("secretKey: must not be empty")
+	case strings.HasPrefix(strings.ToLower(key), "bearer "):
+		return errors.New(`secretKey: pass the key alone, without the "Bearer " prefix`)
+	}
+	for i, r := range key {
+		switch {
+		case unicode.IsSpace(r):
+			return fmt.Errorf("secretKey: must not contain whitespace (byte %d)", i)
+		case unicode.IsControl(r) || r > unicode.MaxASCII:
+			return fmt.Errorf("secretKey: must hold only printable ASCII (byte %d)", i)
+		}
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// String describes the Client without its Secret Key.
+func (c *Client) String() string {
+	if c == nil {
+		return "hubmessage.Client(nil)"
+	}
+	return fmt.Sprintf("hubmessage.Client{baseURL: %q, userAgent: %q, timeout: %v, secretKey: [redacted]}", c.baseURL, c.userAgent, c.timeout)
+}
+
+// GoString is String: %#v must not print the Secret Key either.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb, so no fmt verb can reach the Secret Key.
+func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }

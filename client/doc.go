@@ -1,0 +1,66 @@
+// Package client is the Go client of the Hub Message API's "Connect Meta WhatsApp channel"
+// endpoint, for backends. It wraps the generated package gen with what callers need: checked
+// options, input validated against the spec before sending, typed errors, and retries that
+// never spend a single-use code twice.
+//
+//	c, err := client.New(os.Getenv("HUBMESSAGE_SECRET_KEY"))
+//	if err != nil { return err }
+//	var req client.ConnectRequest // the browser SDK's payload
+//	if err := json.Unmarshal(payload, &req); err != nil { return err }
+//	_, err = c.ConnectChannel(ctx, channelID, req)
+//
+// A [Client] is safe for concurrent use by multiple goroutines; create one and share it.
+//
+// # Authentication
+//
+// [New] takes the Secret Key from the Hub Message Security panel and sends it as
+// "Authorization: Bearer <key>". It belongs on a backend only (the browser SDK uses the Public
+// Key). The key never appears in an error, nor in any fmt verb applied to a Client. Requests
+// go over https, or plain http to a loopback host for tests; [WithInsecureHTTP] allows any
+// http host. Redirects are never followed, so the key and the code go nowhere but the base
+// URL; a 3xx reaches the caller as an [*APIError].
+//
+// # Errors
+//
+// Every failed call returns an [*OperationError] naming the method and the channel, which
+// wraps the cause:
+//
+//   - a [*ValidationError] (matching [ErrInvalidInput]) when the input breaks a rule of the
+//     spec, such as "phoneId: must match ^[0-9]+$"; nothing was sent;
+//   - an [*APIError] for every non-2xx response, and for a 2xx whose body does not say
+//     "success": true. It holds the status, the API's "error" and "message", and the raw body
+//     (up to [MaxBodySize]), even when the body is not JSON. Match it with errors.Is:
+//     [ErrInvalidRequest] (400), [ErrUnauthorized] (401), [ErrChannelNotFound] (404),
+//     [ErrRejected] (422), [ErrRateLimited] (429), [ErrUpstream] (502), [ErrServer] (other
+//     5xx), [ErrUnexpectedResponse] (2xx). A 422's message has its own sentinel, each also
+//     matching ErrRejected: [ErrCodeAlreadyUsed], [ErrCodeExpired], [ErrChannelConnected],
+//     [ErrChannelType];
+//   - a transport or context error (from net/http) otherwise.
+//
+// For example:
+//
+//	switch {
+//	case errors.Is(err, client.ErrCodeExpired), errors.Is(err, client.ErrCodeAlreadyUsed):
+//		// ask the user to go through Embedded Signup again
+//	case errors.Is(err, client.ErrUnauthorized):
+//		// fix the Secret Key
+//	}
+//
+// # Retries
+//
+// Meta's code can be exchanged once, within about 30 seconds. Retrying a request the server
+// may have processed can spend the code and turn a success into CODE_ALREADY_USED, so a call
+// is retried only when the attempt certainly was not processed:
+//
+//   - the connection could not be made (e.g. connection refused, DNS failure) and no byte of
+//     the request was written, as net/http/httptrace reports; or
+//   - the API answered 429 or 503 with a Retry-After header no longer than MaxDelay; the
+//     wait is then at least what Retry-After asks.
+//
+// Nothing else is retried: not a timeout, not a connection reset once the request was sent,
+// not any other status. Waits grow from [RetryPolicy.BaseDelay], doubling with jitter up to
+// [RetryPolicy.MaxDelay], and a wait that would outlive the context's deadline is not started: the last
+// error is returned at once. [DefaultRetryPolicy] allows 3 attempts; [WithRetryPolicy]
+// changes it and [NoRetry] turns retries off. Each attempt is bounded by [WithTimeout]
+// (default [DefaultTimeout]) and all of them by the call's context.
+package client

@@ -1,0 +1,100 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RetryPolicy says how often and how long a call may retry an attempt that certainly was not
+// processed (see the package documentation's Retries section). Nothing else is ever retried,
+// whatever the policy.
+type RetryPolicy struct {
+	// MaxAttempts is the number of attempts, the first included; at least 1.
+	MaxAttempts int
+	// BaseDelay is the backoff before the second attempt after a failed connection; it doubles
+	// with each further attempt, with jitter, up to MaxDelay.
+	BaseDelay time.Duration
+	// MaxDelay caps every wait. A 429 or 503 whose Retry-After asks for longer is not retried.
+	MaxDelay time.Duration
+}
+
+// DefaultRetryPolicy is what a Client uses unless [WithRetryPolicy] says otherwise: up to 3
+// attempts, waits from 200ms up to 5s. The code lives about 30 seconds; longer waits only
+// trade a fast, clear failure for a likely CODE_EXPIRED.
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 3, BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second}
+
+// NoRetry makes every call a single attempt.
+var NoRetry = RetryPolicy{MaxAttempts: 1}
+
+func (p RetryPolicy) validate() error {
+	switch {
+	case p.MaxAttempts < 1:
+		return fmt.Errorf("MaxAttempts must be at least 1, have %d (use NoRetry for a single attempt)", p.MaxAttempts)
+	case p.BaseDelay < 0:
+		return fmt.Errorf("BaseDelay must not be negative, have %v", p.BaseDelay)
+	case p.MaxDelay < p.BaseDelay:
+		return fmt.Errorf("MaxDelay (%v) must not be less than BaseDelay (%v)", p.MaxDelay, p.BaseDelay)
+	}
+	return nil
+}
+
+// backoff is the jittered wait before attempt number next (2, 3, ...): half of
+// min(MaxDelay, BaseDelay·2^(next-2)) plus a random part of the other half, so clients that
+// failed together do not retry together.
+func (p RetryPolicy) backoff(next int) time.Duration {
+	d := p.MaxDelay
+	if shift := next - 2; shift < 32 && p.BaseDelay<<shift > 0 && p.BaseDelay<<shift < p.MaxDelay {
+		d = p.BaseDelay << shift
+	}
+	if d <= 0 {
+		return 0
+	}
+	half := d / 2
+	return half + rand.N(d-half+1)
+}
+
+// attemptTrace records, through net/http/httptrace, whether any part of a request was
+// written to a connection: once it has been, the server may have acted on it.
+type attemptTrace struct {
+	wroteRequest bool // set from the transport's goroutine; read after Do returns
+}
+
+// unsent reports whether a transport error proves the request never left: the connection
+// could not be made (dial refused, DNS failure) and no request bytes were written. A timeout
+// is never treated as unsent: it used the attempt's budget, and the code's short life with it.
+func unsent(err error, wrote bool) bool {
+	if wrote || err == nil {
+		return false
+	}
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "dial" {
+		return false
+	}
+	return !op.Timeout() && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
+}
+
+// retryAfter returns how long a 429 or 503 response asks the client to wait, and whether it
+// asks at all (a Retry-After header in seconds or as an HTTP date). Other statuses never ask.
+func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return 0, false
+	}
+	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseUint(v, 10, 32); err == nil {
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
