@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -71,6 +72,7 @@ func (vs Violations) Unwrap() []error {
 // Validator checks HTTP requests and responses against the OpenAPI spec. It is built once and
 // is safe for concurrent use by multiple goroutines.
 type Validator struct {
+	doc     *openapi3.T
 	router  routers.Router
 	options openapi3filter.Options
 	token   []byte   // expected bearer token; nil accepts any well-formed one
@@ -101,6 +103,23 @@ func New(opts ...Option) (*Validator, error) {
 	return NewForSpec(doc, opts...)
 }
 
+// MustNew is [New] for tests: it stops the test with tb.Fatalf if the validator cannot be built.
+func MustNew(tb TB, opts ...Option) *Validator {
+	tb.Helper()
+	v, err := New(opts...)
+	if err != nil {
+		tb.Fatalf("contracttest: %v", err)
+	}
+	return v
+}
+
+// defaultValidator is the validator Transport and Coverage use when given none: the embedded
+// spec, any well-formed bearer token.
+var defaultValidator = sync.OnceValues(func() (*Validator, error) { return New() })
+
+// Spec returns the document the validator checks against; treat it as read-only.
+func (v *Validator) Spec() *openapi3.T { return v.doc }
+
 // NewForSpec returns a Validator for doc, which it does not modify. Routes match on path alone,
 // whatever host the spec's servers name, so the validator works against test servers.
 func NewForSpec(doc *openapi3.T, opts ...Option) (*Validator, error) {
@@ -110,7 +129,7 @@ func NewForSpec(doc *openapi3.T, opts ...Option) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contracttest: build router: %w", err)
 	}
-	v := &Validator{router: router}
+	v := &Validator{doc: doc, router: router}
 	for _, item := range doc.Paths.Map() {
 		for m := range item.Operations() {
 			if !slices.Contains(v.methods, m) {
@@ -190,8 +209,9 @@ func (v *Validator) AllowedMethods(r *http.Request) []string {
 	return allowed
 }
 
-// ValidateRequest checks r against the spec: route, parameters, security and body. The body is
-// read and put back, so r is left as it was for the next handler.
+// ValidateRequest checks r against the spec: route, parameters, security and body. It never
+// changes r: kin-openapi sees a clone, defaults are not injected, and r's body is read and
+// replaced by an unread copy of the same bytes, so r is as it was for the next handler.
 func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	route, err := v.FindRoute(r)
 	if err != nil {
@@ -201,10 +221,13 @@ func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	if err != nil {
 		return route, Violations{{Side: Request, Operation: route.OperationID(), Location: "body", Reason: err.Error(), Err: err}}
 	}
-	in := v.requestInput(r, route)
-	err = openapi3filter.ValidateRequest(r.Context(), in)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil {
+	clone := r.Clone(r.Context())
+	clone.GetBody = nil
+	clone.Body = http.NoBody
+	if body != nil {
+		clone.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), v.requestInput(clone, route)); err != nil {
 		return route, v.violations(Request, route.OperationID(), err)
 	}
 	return route, nil
@@ -281,6 +304,7 @@ func (v *Validator) violations(side Side, op string, err error) Violations {
 		out = append(out, Violation{Side: side, Operation: op, Location: locate(err, param), Reason: reason(err), Err: err})
 	}
 	walk(err, nil)
+	slices.SortStableFunc(out, func(a, b Violation) int { return strings.Compare(a.Location, b.Location) })
 	return out
 }
 
