@@ -24,10 +24,10 @@ const (
 	CheckUnsupportedMethod      = "unsupported_method"       // an undocumented method gets 405 with Allow
 	CheckUnknownPath            = "unknown_path"             // an undocumented path gets 404
 
-	CheckStatusCodeConformance     = "status_code_conformance"     // the status is documented (or covered by default)
-	CheckContentTypeConformance    = "content_type_conformance"    // the Content-Type is the documented one
+	CheckStatusCodeConformance     = "status_code_conformance"      // the status is documented (or covered by default)
+	CheckContentTypeConformance    = "content_type_conformance"     // the Content-Type is the documented one
 	CheckResponseHeaders           = "response_headers_conformance" // documented response headers are present and valid
-	CheckResponseSchemaConformance = "response_schema_conformance" // the body matches the documented schema
+	CheckResponseSchemaConformance = "response_schema_conformance"  // the body matches the documented schema
 	CheckNotAServerError           = "not_a_server_error"           // the status is below 500
 )
 

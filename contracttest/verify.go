@@ -3,7 +3,7 @@ package contracttest
 import (
 	"bytes"
 	"context"
-		"fmt"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"

@@ -139,8 +139,8 @@ func TestVerifyBrokenServers(t *testing.T) {
 			"positive_data_acceptance/sdkPayload":  {"response_schema_conformance"},
 		}},
 		{"plain-text 401", plainTextErrors(), map[string][]string{
-			"ignored_auth/no_token":                     {"content_type_conformance"},
-			"ignored_auth/wrong_token":                  {"content_type_conformance"},
+			"ignored_auth/no_token":                      {"content_type_conformance"},
+			"ignored_auth/wrong_token":                   {"content_type_conformance"},
 			"ignored_auth/malformed_header/basic":        {"content_type_conformance"},
 			"ignored_auth/malformed_header/empty_bearer": {"content_type_conformance"},
 		}},
