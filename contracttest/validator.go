@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -284,11 +285,11 @@ func peekBody(r *http.Request) ([]byte, error) {
 // violations flattens kin-openapi's errors into Violations with a location each.
 func (v *Validator) violations(side Side, op string, err error) Violations {
 	var out Violations
-	var walk func(err error, param *openapi3.Parameter)
-	walk = func(err error, param *openapi3.Parameter) {
+	var walk func(err error, param *openapi3.Parameter, header string)
+	walk = func(err error, param *openapi3.Parameter, header string) {
 		if multi, ok := err.(openapi3.MultiError); ok {
 			for _, e := range multi {
-				walk(e, param)
+				walk(e, param, header)
 			}
 			return
 		}
@@ -297,24 +298,43 @@ func (v *Validator) violations(side Side, op string, err error) Violations {
 				param = reqErr.Parameter
 			}
 			if multi, ok := reqErr.Err.(openapi3.MultiError); ok {
-				walk(multi, param)
+				walk(multi, param, header)
 				return
 			}
 		}
-		out = append(out, Violation{Side: side, Operation: op, Location: locate(err, param), Reason: reason(err), Err: err})
+		if respErr, ok := err.(*openapi3filter.ResponseError); ok {
+			if m := headerName.FindStringSubmatch(respErr.Reason); m != nil {
+				header = m[1]
+			}
+			if multi, ok := respErr.Err.(openapi3.MultiError); ok {
+				walk(multi, param, header)
+				return
+			}
+		}
+		out = append(out, Violation{Side: side, Operation: op, Location: locate(err, param, header), Reason: reason(err), Err: err})
 	}
-	walk(err, nil)
+	walk(err, nil, "")
 	slices.SortStableFunc(out, func(a, b Violation) int { return strings.Compare(a.Location, b.Location) })
 	return out
 }
 
-func locate(err error, param *openapi3.Parameter) string {
+// headerName finds the header a kin-openapi response error is about: `response header "X" missing`.
+var headerName = regexp.MustCompile(`header "([^"]+)"`)
+
+func locate(err error, param *openapi3.Parameter, header string) string {
 	if param != nil {
 		return param.In + " parameter " + param.Name
+	}
+	if header != "" {
+		return "header " + http.CanonicalHeaderKey(header)
 	}
 	var sec *openapi3filter.SecurityRequirementsError
 	if errors.As(err, &sec) {
 		return "header Authorization"
+	}
+	var respErr *openapi3filter.ResponseError
+	if errors.As(err, &respErr) && respErr.Reason == "status is not supported" {
+		return "status"
 	}
 	var schemaErr *openapi3.SchemaError
 	if errors.As(err, &schemaErr) {
@@ -322,7 +342,7 @@ func locate(err error, param *openapi3.Parameter) string {
 	}
 	msg := strings.ToLower(err.Error())
 	switch {
-	case strings.Contains(msg, "status code"):
+	case strings.Contains(msg, "status code"), strings.Contains(msg, "status is not supported"):
 		return "status"
 	case strings.Contains(msg, "content type"), strings.Contains(msg, "content-type"):
 		return "header Content-Type"
