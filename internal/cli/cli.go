@@ -22,7 +22,9 @@ type command struct {
 }
 
 // commands is the subcommand table, in the order `hubmessage help` lists them.
-var commands = []command{}
+var commands = []command{
+	{"verify", "check a running server against the spec's contract cases", runVerify},
+}
 
 // Exit codes shared by every subcommand.
 const (
