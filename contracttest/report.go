@@ -141,3 +141,20 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	_, err := io.WriteString(w, "\n")
 	return err
 }
+
+// Require fails tb once per failed case, naming the case, its request and each failed check, so
+// a Go test can run [Verify] against a server and read the result like any test failure.
+func (r *Report) Require(tb TB) {
+	tb.Helper()
+	for _, res := range r.Results {
+		if len(res.Failures) == 0 || res.Skipped != "" {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: %s %s -> %d", res.Case, res.Method, res.Path, res.Status)
+		for _, f := range res.Failures {
+			fmt.Fprintf(&b, "\n  %s: %s", f.Check, f.Message)
+		}
+		tb.Errorf("%s", b.String())
+	}
+}

@@ -297,3 +297,17 @@ func TestVerifyRejectsBadBaseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestReportRequire(t *testing.T) {
+	t.Parallel()
+	tb := &fakeTB{}
+	verify(t, conformantAPI(), contracttest.VerifyOptions{SecretKey: secretKey, Positive: true}).Require(tb)
+	if f := tb.failures(); len(f) != 0 {
+		t.Errorf("conformant server: %v", f)
+	}
+	verify(t, omitsSuccess(), contracttest.VerifyOptions{SecretKey: secretKey, Positive: true}).Require(tb)
+	f := tb.failures()
+	if len(f) != 2 || !strings.HasPrefix(f[0], "positive_data_acceptance/coexistence: POST") || !strings.Contains(f[0], "response_schema_conformance: body /success") {
+		t.Errorf("failures %q, want one per positive case naming response_schema_conformance", f)
+	}
+}
