@@ -379,3 +379,16 @@ func pointer(tokens []string) string {
 	}
 	return b.String()
 }
+
+// Format prints a Validator without its Secret Key, whatever the verb: fmt would otherwise
+// show the key's bytes for %v, %+v and %#v.
+func (v *Validator) Format(f fmt.State, verb rune) {
+	title, key := "", "none"
+	if v != nil && v.doc != nil && v.doc.Info != nil {
+		title = v.doc.Info.Title
+	}
+	if v != nil && v.token != nil {
+		key = "[REDACTED]"
+	}
+	fmt.Fprintf(f, "contracttest.Validator{spec: %q, secretKey: %s}", title, key)
+}

@@ -2,6 +2,7 @@ package contracttest_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -229,4 +230,22 @@ func TestCoverage(t *testing.T) {
 	}
 	var nilCov *contracttest.Coverage
 	nilCov.Record("connectMetaChannel", 200) // must not panic
+}
+
+func TestSecretKeyNeverFormatted(t *testing.T) {
+	t.Parallel()
+	v := contracttest.MustNew(t, contracttest.WithSecretKey(secretKey))
+	opts := contracttest.VerifyOptions{SecretKey: secretKey, Positive: true}
+	nested := struct{ Opts contracttest.VerifyOptions }{opts}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
+		for name, value := range map[string]any{"validator": v, "options": opts, "options pointer": &opts, "nested options": nested} {
+			out := fmt.Sprintf(verb, value)
+			if strings.Contains(out, secretKey) || strings.Contains(out, fmt.Sprintf("%x", secretKey)) {
+				t.Errorf("%s %s shows the Secret Key: %s", verb, name, out)
+			}
+		}
+	}
+	if out := fmt.Sprintf("%+v", opts); !strings.Contains(out, "SecretKey:[REDACTED]") || !strings.Contains(out, "Positive:true") {
+		t.Errorf("%%+v of options = %s, want the other fields and a redacted key", out)
+	}
 }

@@ -284,3 +284,12 @@ func quote(body []byte) string {
 	}
 	return strconv.Quote(string(body))
 }
+
+// Format prints the options with the Secret Key redacted, whatever the verb.
+func (o VerifyOptions) Format(f fmt.State, verb rune) {
+	type plain VerifyOptions // no methods, so no recursion
+	if o.SecretKey != "" {
+		o.SecretKey = "[REDACTED]"
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
+}
