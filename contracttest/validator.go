@@ -365,7 +365,32 @@ func reason(err error) string {
 		}
 		return strings.Join(parts, "; ")
 	}
+	var respErr *openapi3filter.ResponseError
+	if errors.As(err, &respErr) {
+		if respErr.Reason == "status is not supported" && respErr.Input != nil {
+			return fmt.Sprintf("status %d is not documented and there is no default response", respErr.Input.Status)
+		}
+		return joinReason(respErr.Reason, respErr.Err)
+	}
+	var reqErr *openapi3filter.RequestError
+	if errors.As(err, &reqErr) {
+		if reqErr.RequestBody != nil && errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired) {
+			return "the request body is required but empty"
+		}
+		return joinReason(reqErr.Reason, reqErr.Err)
+	}
 	return err.Error()
+}
+
+// joinReason is kin-openapi's error text without its "request body has an error" preamble.
+func joinReason(reason string, err error) string {
+	switch {
+	case err == nil:
+		return reason
+	case reason == "":
+		return err.Error()
+	}
+	return reason + ": " + err.Error()
 }
 
 func pointer(tokens []string) string {

@@ -158,7 +158,7 @@ paths:
 		header http.Header
 		want   string
 	}{
-		{"undocumented status", 418, json, "status"},
+		{"undocumented status", 418, json, "status: status 418 is not documented"},
 		{"missing required header", 200, json, "header X-Request-Id"},
 		{"invalid header", 200, http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"123"}}, "header X-Request-Id"},
 	} {
