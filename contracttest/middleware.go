@@ -59,6 +59,9 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Reason: fmt.Sprintf("longer than the %d-byte limit", m.cfg.maxBody)}}
 		m.cfg.report(vs)
 		if enforce {
+			if route, err := m.cfg.validator.FindRoute(r); err == nil {
+				m.cfg.coverage.record(route.OperationID(), http.StatusRequestEntityTooLarge)
+			}
 			m.cfg.reject(w, r, http.StatusRequestEntityTooLarge, vs)
 			return
 		}
@@ -71,6 +74,9 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status := rejectStatus(vs)
 			if status == http.StatusMethodNotAllowed {
 				w.Header().Set("Allow", strings.Join(m.cfg.validator.AllowedMethods(r), ", "))
+			}
+			if route != nil {
+				m.cfg.coverage.record(route.OperationID(), status)
 			}
 			m.cfg.reject(w, r, status, vs)
 			return
