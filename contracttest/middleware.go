@@ -55,12 +55,16 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	enforce := m.cfg.mode == Enforce
 	op := r.Method + " " + r.URL.Path
 	if r.ContentLength > m.cfg.maxBody || m.bodyTooLarge(r) {
+		route, _ := m.cfg.validator.FindRoute(r)
+		if route != nil {
+			op = route.OperationID()
+		}
 		vs := Violations{{Side: Request, Operation: op, Location: "body",
 			Reason: fmt.Sprintf("longer than the %d-byte limit", m.cfg.maxBody)}}
 		m.cfg.report(vs)
 		if enforce {
-			if route, err := m.cfg.validator.FindRoute(r); err == nil {
-				m.cfg.coverage.record(route.OperationID(), http.StatusRequestEntityTooLarge)
+			if route != nil {
+				m.cfg.coverage.record(op, http.StatusRequestEntityTooLarge)
 			}
 			m.cfg.reject(w, r, http.StatusRequestEntityTooLarge, vs)
 			return

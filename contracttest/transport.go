@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 )
 
 // Transport returns an http.RoundTripper that checks every exchange going through base
@@ -17,14 +18,15 @@ import (
 // caller gets an equivalent, unread body; a longer body is handed on unvalidated (buffered
 // part first, then the rest as it streams) and that is reported as a violation.
 func Transport(tb TB, base http.RoundTripper, opts ...CheckOption) http.RoundTripper {
-	c, err := newCheckConfig(opts)
 	if tb != nil {
 		tb.Helper()
-		c.tb = tb
+		opts = append(slices.Clip(opts), WithTB(tb))
 	}
+	c, err := newCheckConfig(opts)
 	switch {
 	case err != nil && tb != nil:
 		tb.Fatalf("contracttest.Transport: %v", err)
+		return nil
 	case err != nil:
 		panic("contracttest.Transport: " + err.Error())
 	case c.tb == nil && c.onViolation == nil:
