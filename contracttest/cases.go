@@ -88,19 +88,12 @@ func Cases(opts CaseOptions) ([]Case, error) {
 		ops := item.Operations()
 		methods := slices.Sorted(maps.Keys(ops))
 		for _, m := range methods {
-			g, err := newOpGen(doc, p, m, ops[m], item, opts)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, g.cases()...)
+			out = append(out, newOpGen(doc, p, m, ops[m], item, opts).cases()...)
 		}
 		if len(methods) == 0 {
 			continue
 		}
-		g, err := newOpGen(doc, p, methods[0], ops[methods[0]], item, opts)
-		if err != nil {
-			return nil, err
-		}
+		g := newOpGen(doc, p, methods[0], ops[methods[0]], item, opts)
 		for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodPost} {
 			if ops[m] != nil {
 				continue
@@ -145,7 +138,7 @@ type namedBody struct {
 	value map[string]any
 }
 
-func newOpGen(doc *openapi3.T, path, method string, op *openapi3.Operation, item *openapi3.PathItem, opts CaseOptions) (*opGen, error) {
+func newOpGen(doc *openapi3.T, path, method string, op *openapi3.Operation, item *openapi3.PathItem, opts CaseOptions) *opGen {
 	g := &opGen{op: op, opts: opts, method: method, template: path, params: map[string]*openapi3.Parameter{}, pathValues: map[string]string{}}
 	for _, ref := range append(slices.Clone(item.Parameters), op.Parameters...) {
 		if p := ref.Value; p != nil && p.In == openapi3.ParameterInPath {
@@ -163,11 +156,8 @@ func newOpGen(doc *openapi3.T, path, method string, op *openapi3.Operation, item
 	if op.Security != nil {
 		security = *op.Security
 	}
-	for _, req := range security {
-		if len(req) > 0 {
-			g.secured = true
-		}
-	}
+	// Secured unless some alternative is the empty requirement {}, which makes auth optional.
+	g.secured = len(security) > 0 && !slices.ContainsFunc(security, func(req openapi3.SecurityRequirement) bool { return len(req) == 0 })
 	if rb := op.RequestBody; rb != nil && rb.Value != nil {
 		for _, mt := range slices.Sorted(maps.Keys(rb.Value.Content)) {
 			if strings.Contains(mt, "json") {
@@ -192,7 +182,7 @@ func newOpGen(doc *openapi3.T, path, method string, op *openapi3.Operation, item
 			}
 		}
 	}
-	return g, nil
+	return g
 }
 
 func (g *opGen) override(obj map[string]any) map[string]any {

@@ -211,3 +211,22 @@ func TestMiddlewareLongResponseStreamsThrough(t *testing.T) {
 		t.Errorf("reported %v, want one 'not validated'", vs)
 	}
 }
+
+func TestMiddlewareTooLargeWithoutContentLength(t *testing.T) {
+	t.Parallel()
+	var called atomic.Bool
+	var vs []contracttest.Violations
+	h := contracttest.MustNew(t).Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called.Store(true) }),
+		contracttest.WithMaxBody(64), contracttest.OnViolation(func(v contracttest.Violations) { vs = append(vs, v) }))
+	req := httptest.NewRequest("POST", connectPath, io.NopCloser(strings.NewReader(strings.Repeat(" ", 65)+validBody)))
+	req.ContentLength = -1 // chunked: the limit must be found by reading
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge || called.Load() {
+		t.Errorf("status %d, handler called %v; want 413 before the handler", rec.Code, called.Load())
+	}
+	if len(vs) != 1 || vs[0][0].Operation != "connectMetaChannel" || !strings.Contains(vs[0][0].Reason, "64-byte limit") {
+		t.Errorf("reported %v", vs)
+	}
+}
