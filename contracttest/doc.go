@@ -1,5 +1,78 @@
 // Package contracttest checks HTTP traffic against the Hub Message OpenAPI spec (package
-// openapi), using kin-openapi's openapi3filter. A [Validator] validates requests and responses
-// and reports every problem at once as [Violations], each naming the side, the operation, the
-// location and the reason.
+// openapi), using kin-openapi's openapi3filter. It is a kit for any team that calls or serves
+// the API, in plain Go and `go test`, in place of Prism, Schemathesis or Dredd.
+//
+// Three lines add contract checking to a Go test that talks to the API or to a fake of it:
+//
+//	httpClient := &http.Client{Transport: contracttest.Transport(t, http.DefaultTransport)}
+//	// ... use httpClient (or a client built on it) as usual: every exchange is checked ...
+//	handler = contracttest.MustNew(t).Middleware(handler, contracttest.WithTB(t))
+//
+// A violation fails the test with a message naming the side, the operation, the location and
+// the reason, for example:
+//
+//	contract violation: connectMetaChannel response: body /success: property "success" is missing
+//
+// # Validator
+//
+// A [Validator] is built once from the spec ([New], [NewForSpec], or [MustNew] in tests) and is
+// safe for concurrent use. [Validator.ValidateRequest] checks the route, parameters, bearer
+// security and body; [Validator.ValidateResponse] checks that the status is documented (or
+// covered by default), and the Content-Type, headers and body. Every problem is reported at once
+// as [Violations]; each [Violation] has a Location such as "body /wabaId", "path parameter
+// channelId", "header Authorization", "header Content-Type" or "status". Validation never
+// changes the request: no defaults are injected and the body is put back unread. Violations
+// unwrap to kin-openapi's errors (routers.ErrPathNotFound, routers.ErrMethodNotAllowed,
+// *openapi3filter.SecurityRequirementsError) for errors.Is and errors.As. With [WithSecretKey]
+// only that bearer token is accepted; without it any well-formed one is.
+//
+// # Transport
+//
+// [Transport] wraps any http.RoundTripper: the request is validated before it is sent and the
+// response after it arrives. Violations fail the given [TB] (a *testing.T) or go to
+// [OnViolation]. The request is sent unchanged. The response body is buffered up to
+// [DefaultMaxBody] (1 MiB, see [WithMaxBody]) and the caller reads an equivalent body; a longer
+// one is passed on whole, streaming, unvalidated, and that is reported.
+//
+// # Middleware
+//
+// [Validator.Middleware] (or [Middleware] for a chain) wraps a server's handler. In [Enforce]
+// mode, the default, an invalid request is answered with the spec's error body
+// {"error":<status>,"message":"..."}: 404 for an unknown path, 405 with Allow for an
+// undocumented method, 401 for a missing or wrong token (before any body check), 413 for a body
+// over the limit, 400 for everything else with every problem in the message; [WithRejectFunc]
+// writes rejections your way. The handler's response is buffered and validated; an invalid one
+// is reported and replaced by a 500 error body. In [ReportOnly] mode nothing is rejected or
+// replaced; violations are only reported ([WithTB], [OnViolation]).
+//
+// # Coverage
+//
+// A [Coverage] records which documented (operationId, response) pairs were exercised: a status
+// counts for itself when documented, else for "default". [Coverage.Missing] lists the others
+// and [Coverage.Require] fails a test naming them. Plug it into Transport or Middleware with
+// [WithCoverage], or into Verify. It is safe for concurrent use.
+//
+// # Cases
+//
+// [Cases] generates requests from the spec, named after Schemathesis's checks:
+// positive_data_acceptance (each documented request example; changes state),
+// ignored_auth (no token, a wrong token, malformed Authorization headers; want 401),
+// negative_data_rejection (derived from the schema: each required property missing, each
+// property of the wrong type or null, each pattern, length, range or enum violation, malformed
+// JSON, an empty body, a wrong Content-Type, a path parameter breaking its schema; want 4XX),
+// unsupported_method (want 405 with Allow) and unknown_path (want 404).
+//
+// # Verify
+//
+// [Verify] runs those cases against a live server at a base URL and checks every response with
+// status_code_conformance, content_type_conformance, response_schema_conformance and
+// not_a_server_error as well as the case's own expectation. It is safe by default: the
+// positive cases, which can connect a channel and use up a single-use code, run only with
+// VerifyOptions.Positive. The [Report] is written as text, JSON or JUnit XML, or fails a test
+// with [Report.Require]. The Secret Key is never written to a report: a server echoing it back
+// is shown as [REDACTED]. The command line is
+//
+//	HUBMESSAGE_SECRET_KEY=sk_... hubmessage verify --base-url http://localhost:8080 [--format text|json|junit] [--output FILE] [--positive --channel ID --code CODE]
+//
+// with exit status 0 when every case passed, 1 when one failed and 2 on a usage error.
 package contracttest

@@ -17,9 +17,8 @@ func (v *Validator) ValidateExchange(r *http.Request, reqBody []byte, status int
 		r.Method != http.MethodHead && f.validResponse(status, header, respBody) {
 		return nil
 	}
-	withBody := r.WithContext(r.Context()) // the slow path sets Body; leave the caller's r alone
-	reqErr := v.validateRequest(route, withBody, reqBody)
-	respErr := v.ValidateResponseFor(route, withBody, status, header, respBody)
+	reqErr := v.validateRequest(route, r, reqBody)
+	respErr := v.ValidateResponseFor(route, r, status, header, respBody)
 	var all Violations
 	for _, e := range []error{reqErr, respErr} {
 		var vs Violations

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -81,6 +83,7 @@ func (vs Violations) Unwrap() []error {
 // Validator checks HTTP requests and responses against the OpenAPI spec. It is built once and
 // is safe for concurrent use by multiple goroutines.
 type Validator struct {
+	doc     *openapi3.T
 	router  routers.Router
 	options openapi3filter.Options
 	token   []byte   // expected bearer token; nil accepts any well-formed one
@@ -112,6 +115,23 @@ func New(opts ...Option) (*Validator, error) {
 	return NewForSpec(doc, opts...)
 }
 
+// MustNew is [New] for tests: it stops the test with tb.Fatalf if the validator cannot be built.
+func MustNew(tb TB, opts ...Option) *Validator {
+	tb.Helper()
+	v, err := New(opts...)
+	if err != nil {
+		tb.Fatalf("contracttest: %v", err)
+	}
+	return v
+}
+
+// defaultValidator is the validator Transport and Coverage use when given none: the embedded
+// spec, any well-formed bearer token.
+var defaultValidator = sync.OnceValues(func() (*Validator, error) { return New() })
+
+// Spec returns the document the validator checks against; treat it as read-only.
+func (v *Validator) Spec() *openapi3.T { return v.doc }
+
 // NewForSpec returns a Validator for doc, which it does not modify. Routes match on path alone,
 // whatever host the spec's servers name, so the validator works against test servers.
 func NewForSpec(doc *openapi3.T, opts ...Option) (*Validator, error) {
@@ -121,7 +141,7 @@ func NewForSpec(doc *openapi3.T, opts ...Option) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contracttest: build router: %w", err)
 	}
-	v := &Validator{router: router}
+	v := &Validator{doc: doc, router: router}
 	for _, item := range doc.Paths.Map() {
 		for m := range item.Operations() {
 			if !slices.Contains(v.methods, m) {
@@ -214,8 +234,9 @@ func (v *Validator) AllowedMethods(r *http.Request) []string {
 	return allowed
 }
 
-// ValidateRequest checks r against the spec: route, parameters, security and body. The body is
-// read and put back, so r is left as it was for the next handler.
+// ValidateRequest checks r against the spec: route, parameters, security and body. It never
+// changes r: kin-openapi sees a clone, defaults are not injected, and r's body is read and
+// replaced by an unread copy of the same bytes, so r is as it was for the next handler.
 func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	route, err := v.FindRoute(r)
 	if err != nil {
@@ -230,13 +251,19 @@ func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	return route, err
 }
 
-// validateRequest checks r, whose body is body, against route: fast path first.
+// validateRequest checks r, whose body is body, against route: fast path first. kin-openapi
+// writes to the request it validates (GetBody, ContentLength), so it gets a clone.
 func (v *Validator) validateRequest(route *Route, r *http.Request, body []byte) error {
 	if route.fast != nil && v.authorized(r) && route.fast.validRequest(r, body) {
 		return nil
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err := openapi3filter.ValidateRequest(r.Context(), v.requestInput(r, route)); err != nil {
+	clone := r.Clone(r.Context())
+	clone.GetBody = nil
+	clone.Body = http.NoBody
+	if body != nil {
+		clone.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), v.requestInput(clone, route)); err != nil {
 		return v.violations(Request, route.OperationID(), err)
 	}
 	return nil
@@ -299,11 +326,11 @@ func peekBody(r *http.Request) ([]byte, error) {
 // violations flattens kin-openapi's errors into Violations with a location each.
 func (v *Validator) violations(side Side, op string, err error) Violations {
 	var out Violations
-	var walk func(err error, param *openapi3.Parameter)
-	walk = func(err error, param *openapi3.Parameter) {
+	var walk func(err error, param *openapi3.Parameter, header string)
+	walk = func(err error, param *openapi3.Parameter, header string) {
 		if multi, ok := err.(openapi3.MultiError); ok {
 			for _, e := range multi {
-				walk(e, param)
+				walk(e, param, header)
 			}
 			return
 		}
@@ -312,23 +339,43 @@ func (v *Validator) violations(side Side, op string, err error) Violations {
 				param = reqErr.Parameter
 			}
 			if multi, ok := reqErr.Err.(openapi3.MultiError); ok {
-				walk(multi, param)
+				walk(multi, param, header)
 				return
 			}
 		}
-		out = append(out, Violation{Side: side, Operation: op, Location: locate(err, param), Reason: reason(err), Err: err})
+		if respErr, ok := err.(*openapi3filter.ResponseError); ok {
+			if m := headerName.FindStringSubmatch(respErr.Reason); m != nil {
+				header = m[1]
+			}
+			if multi, ok := respErr.Err.(openapi3.MultiError); ok {
+				walk(multi, param, header)
+				return
+			}
+		}
+		out = append(out, Violation{Side: side, Operation: op, Location: locate(err, param, header), Reason: reason(err), Err: err})
 	}
-	walk(err, nil)
+	walk(err, nil, "")
+	slices.SortStableFunc(out, func(a, b Violation) int { return strings.Compare(a.Location, b.Location) })
 	return out
 }
 
-func locate(err error, param *openapi3.Parameter) string {
+// headerName finds the header a kin-openapi response error is about: `response header "X" missing`.
+var headerName = regexp.MustCompile(`header "([^"]+)"`)
+
+func locate(err error, param *openapi3.Parameter, header string) string {
 	if param != nil {
 		return param.In + " parameter " + param.Name
+	}
+	if header != "" {
+		return "header " + http.CanonicalHeaderKey(header)
 	}
 	var sec *openapi3filter.SecurityRequirementsError
 	if errors.As(err, &sec) {
 		return "header Authorization"
+	}
+	var respErr *openapi3filter.ResponseError
+	if errors.As(err, &respErr) && respErr.Reason == "status is not supported" {
+		return "status"
 	}
 	var schemaErr *openapi3.SchemaError
 	if errors.As(err, &schemaErr) {
@@ -359,7 +406,32 @@ func reason(err error) string {
 		}
 		return strings.Join(parts, "; ")
 	}
+	var respErr *openapi3filter.ResponseError
+	if errors.As(err, &respErr) {
+		if respErr.Reason == "status is not supported" && respErr.Input != nil {
+			return fmt.Sprintf("status %d is not documented and there is no default response", respErr.Input.Status)
+		}
+		return joinReason(respErr.Reason, respErr.Err)
+	}
+	var reqErr *openapi3filter.RequestError
+	if errors.As(err, &reqErr) {
+		if reqErr.RequestBody != nil && errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired) {
+			return "the request body is required but empty"
+		}
+		return joinReason(reqErr.Reason, reqErr.Err)
+	}
 	return err.Error()
+}
+
+// joinReason is kin-openapi's error text without its "request body has an error" preamble.
+func joinReason(reason string, err error) string {
+	switch {
+	case err == nil:
+		return reason
+	case reason == "":
+		return err.Error()
+	}
+	return reason + ": " + err.Error()
 }
 
 func pointer(tokens []string) string {
@@ -372,4 +444,17 @@ func pointer(tokens []string) string {
 		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
 	}
 	return b.String()
+}
+
+// Format prints a Validator without its Secret Key, whatever the verb: fmt would otherwise
+// show the key's bytes for %v, %+v and %#v.
+func (v *Validator) Format(f fmt.State, verb rune) {
+	title, key := "", "none"
+	if v != nil && v.doc != nil && v.doc.Info != nil {
+		title = v.doc.Info.Title
+	}
+	if v != nil && v.token != nil {
+		key = "[REDACTED]"
+	}
+	fmt.Fprintf(f, "contracttest.Validator{spec: %q, secretKey: %s}", title, key)
 }

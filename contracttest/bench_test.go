@@ -1,0 +1,84 @@
+package contracttest_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/hubmessage/hubmessage-go/contracttest"
+)
+
+func BenchmarkValidateRequest(b *testing.B) {
+	v := contracttest.MustNew(b, contracttest.WithSecretKey(secretKey))
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", connectPath, strings.NewReader(validBody))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+secretKey)
+		if _, err := v.ValidateRequest(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkValidateResponse(b *testing.B) {
+	v := contracttest.MustNew(b)
+	req := httptest.NewRequest("POST", connectPath, nil)
+	header := http.Header{"Content-Type": {"application/json"}}
+	body := []byte(`{"success":true}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := v.ValidateResponse(req, 200, header, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMiddlewareInProcess compares one in-process exchange through the middleware and the
+// transport with the same exchange unchecked (no TCP: the checks' own cost, magnified).
+func BenchmarkMiddlewareInProcess(b *testing.B) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"success":true}`)
+	})
+	v := contracttest.MustNew(b, contracttest.WithSecretKey(secretKey))
+	for _, bc := range []struct {
+		name    string
+		handler http.Handler
+		rt      func(http.RoundTripper) http.RoundTripper
+	}{
+		{"impl=none", ok, func(rt http.RoundTripper) http.RoundTripper { return rt }},
+		{"impl=middleware", v.Middleware(ok), func(rt http.RoundTripper) http.RoundTripper { return rt }},
+		{"impl=transport+middleware", v.Middleware(ok), func(rt http.RoundTripper) http.RoundTripper {
+			return contracttest.Transport(b, rt, contracttest.WithValidator(v))
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			rt := bc.rt(handlerTransport{bc.handler})
+			b.ReportAllocs()
+			for b.Loop() {
+				req, _ := http.NewRequest("POST", "http://api.test"+connectPath, strings.NewReader(validBody))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+secretKey)
+				resp, err := rt.RoundTrip(req)
+				if err != nil || resp.StatusCode != 200 {
+					b.Fatalf("%v %v", resp, err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+}
+
+// handlerTransport serves requests in-process, so benchmarks measure the checks, not TCP.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}

@@ -1,0 +1,99 @@
+package contracttest_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/hubmessage/hubmessage-go/contracttest"
+)
+
+// A server guarded by the enforcing middleware, and a client whose transport checks every
+// exchange. In a test, pass t instead of nil and the violations fail it.
+func Example() {
+	v, err := contracttest.New(contracttest.WithSecretKey("sk_example"))
+	if err != nil {
+		panic(err)
+	}
+	api := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"success":true}`)
+	}))
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+
+	client := &http.Client{Transport: contracttest.Transport(nil, nil,
+		contracttest.OnViolation(func(vs contracttest.Violations) {
+			for _, v := range vs {
+				fmt.Println("  violation:", v)
+			}
+		}))}
+	for _, body := range []string{
+		`{"wabaId":"428083093730937","phoneId":"123456789012345","code":"ABC123DEF456","coexistence":false}`,
+		`{"wabaId":"4280-8309","phoneId":"123456789012345"}`,
+	} {
+		fmt.Println("send", body)
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/channels/019E4C54B1B375A28970B605CA9B03C3/connect", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer sk_example")
+		resp, err := client.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		reply, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println("  got", resp.StatusCode, string(reply))
+	}
+	// Output:
+	// send {"wabaId":"428083093730937","phoneId":"123456789012345","code":"ABC123DEF456","coexistence":false}
+	//   got 200 {"success":true}
+	// send {"wabaId":"4280-8309","phoneId":"123456789012345"}
+	//   violation: connectMetaChannel request: body /code: property "code" is missing
+	//   violation: connectMetaChannel request: body /coexistence: property "coexistence" is missing
+	//   violation: connectMetaChannel request: body /wabaId: string doesn't match the regular expression "^[0-9]+$"
+	//   got 400 {"error":400,"message":"body /code: property \"code\" is missing; body /coexistence: property \"coexistence\" is missing; body /wabaId: string doesn't match the regular expression \"^[0-9]+$\""}
+}
+
+// Verify runs the spec's generated cases against any server, here one that accepts anything.
+func ExampleVerify() {
+	lax := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"success":true}`)
+	}))
+	defer lax.Close()
+
+	report, err := contracttest.Verify(context.Background(), lax.URL, contracttest.VerifyOptions{SecretKey: "sk_example"})
+	if err != nil {
+		panic(err)
+	}
+	for _, res := range report.Results {
+		if res.Case == "ignored_auth/no_token" || res.Case == "negative_data_rejection/body/wabaId/missing" {
+			fmt.Println(res.Case, res.Failures[0].Check+":", res.Failures[0].Message)
+		}
+	}
+	fmt.Println("passed:", report.Passed())
+	// Output:
+	// ignored_auth/no_token ignored_auth: status 200, want 401; body: "{\"success\":true}"
+	// negative_data_rejection/body/wabaId/missing negative_data_rejection: status 200, want 4XX; body: "{\"success\":true}"
+	// passed: false
+}
+
+// Coverage says which documented responses a test suite never saw.
+func ExampleCoverage() {
+	cov, err := contracttest.NewCoverage(nil)
+	if err != nil {
+		panic(err)
+	}
+	cov.Record("connectMetaChannel", 200)
+	cov.Record("connectMetaChannel", 401)
+	cov.Record("connectMetaChannel", 503) // not documented: counts for "default"
+	fmt.Println(strings.Join(cov.Missing(), "\n"))
+	// Output:
+	// connectMetaChannel 400
+	// connectMetaChannel 404
+	// connectMetaChannel 422
+	// connectMetaChannel 502
+}

@@ -1,0 +1,234 @@
+package contracttest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// Middleware returns a function that wraps handlers with [Validator.Middleware]; handy in a
+// middleware chain. A nil v means the embedded spec, accepting any well-formed bearer token.
+func Middleware(v *Validator, opts ...CheckOption) (func(http.Handler) http.Handler, error) {
+	if v == nil {
+		var err error
+		if v, err = defaultValidator(); err != nil {
+			return nil, err
+		}
+	}
+	return func(next http.Handler) http.Handler { return v.Middleware(next, opts...) }, nil
+}
+
+// Middleware wraps next, a server of this API, with contract checks: requests in, responses
+// out. Violations go to [WithTB] and [OnViolation].
+//
+// In [Enforce] mode (the default) an invalid request never reaches next: it gets the spec's
+// error body {"error":<status>,"message":"..."} with 404 for an unknown path, 405 and an Allow
+// header for an undocumented method, 401 for a missing or wrong bearer token (checked before
+// the body, so nothing about the body leaks to unauthenticated callers), 413 for a body over
+// the max body size and 400 for anything else (parameters, content type, body), the message
+// listing every problem. [WithRejectFunc] changes how rejections are written. A response that
+// breaks the contract is replaced by a 500 error body, so a client under test sees the server
+// failed rather than a subtly wrong answer; the violations are reported either way.
+//
+// In [ReportOnly] mode requests and responses pass unchanged and violations are only reported.
+//
+// The response is buffered up to the max body size so it can be validated before it is
+// sent; Flush calls are absorbed. A longer response is streamed on unvalidated, and reported.
+func (v *Validator) Middleware(next http.Handler, opts ...CheckOption) http.Handler {
+	c, _ := newCheckConfig(append([]CheckOption{WithValidator(v)}, opts...))
+	return &middleware{next: next, cfg: c}
+}
+
+type middleware struct {
+	next http.Handler
+	cfg  *checkConfig
+}
+
+func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	enforce := m.cfg.mode == Enforce
+	op := r.Method + " " + r.URL.Path
+	if r.ContentLength > m.cfg.maxBody || m.bodyTooLarge(r) {
+		route, _ := m.cfg.validator.FindRoute(r)
+		if route != nil {
+			op = route.OperationID()
+		}
+		vs := Violations{{Side: Request, Operation: op, Location: "body",
+			Reason: fmt.Sprintf("longer than the %d-byte limit", m.cfg.maxBody)}}
+		m.cfg.report(vs)
+		if enforce {
+			if route != nil {
+				m.cfg.coverage.record(op, http.StatusRequestEntityTooLarge)
+			}
+			m.cfg.reject(w, r, http.StatusRequestEntityTooLarge, vs)
+			return
+		}
+	}
+	route, err := m.cfg.validator.ValidateRequest(r)
+	if err != nil {
+		vs := asViolations(err, Request, op)
+		m.cfg.report(vs)
+		if enforce {
+			status := rejectStatus(vs)
+			if status == http.StatusMethodNotAllowed {
+				w.Header().Set("Allow", strings.Join(m.cfg.validator.AllowedMethods(r), ", "))
+			}
+			if route != nil {
+				m.cfg.coverage.record(route.OperationID(), status)
+			}
+			m.cfg.reject(w, r, status, vs)
+			return
+		}
+	}
+	if route == nil {
+		m.next.ServeHTTP(w, r)
+		return
+	}
+	rec := &recorder{real: w, header: http.Header{}, limit: m.cfg.maxBody}
+	m.next.ServeHTTP(rec, r)
+	if rec.passthrough {
+		m.cfg.coverage.record(route.OperationID(), rec.status)
+		m.cfg.report(tooLong(route.OperationID(), m.cfg.maxBody))
+		return
+	}
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	if rec.header.Get("Content-Type") == "" && rec.body.Len() > 0 {
+		rec.header.Set("Content-Type", http.DetectContentType(rec.body.Bytes()))
+	}
+	err = m.cfg.validator.ValidateResponseFor(route, r, rec.status, rec.header, rec.body.Bytes())
+	if err != nil {
+		vs := asViolations(err, Response, route.OperationID())
+		m.cfg.report(vs)
+		if enforce {
+			m.cfg.coverage.record(route.OperationID(), http.StatusInternalServerError)
+			m.cfg.reject(w, r, http.StatusInternalServerError, vs)
+			return
+		}
+	}
+	m.cfg.coverage.record(route.OperationID(), rec.status)
+	rec.commit()
+}
+
+// bodyTooLarge reads r's body up to the limit and puts it back; true when there is more.
+func (m *middleware) bodyTooLarge(r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return false
+	}
+	data, complete, err := bufferBody(r.Body, m.cfg.maxBody)
+	r.Body = readCloser{io.MultiReader(bytes.NewReader(data), errReaderOrEOF(err), r.Body), r.Body}
+	return !complete
+}
+
+func errReaderOrEOF(err error) io.Reader {
+	if err == nil {
+		return strings.NewReader("")
+	}
+	return errReader{err}
+}
+
+// rejectStatus is the status an enforcing middleware answers a request's violations with.
+func rejectStatus(vs Violations) int {
+	var sec *openapi3filter.SecurityRequirementsError
+	switch {
+	case errors.Is(vs, routers.ErrPathNotFound):
+		return http.StatusNotFound
+	case errors.Is(vs, routers.ErrMethodNotAllowed):
+		return http.StatusMethodNotAllowed
+	case errors.As(vs, &sec):
+		return http.StatusUnauthorized
+	}
+	return http.StatusBadRequest
+}
+
+// writeError is the default [RejectFunc]: the spec's Error body. 400's message lists every
+// problem; the others use the status text, so a 401 says nothing about the request.
+func writeError(w http.ResponseWriter, _ *http.Request, status int, vs Violations) {
+	msg := http.StatusText(status)
+	if status == http.StatusBadRequest {
+		parts := make([]string, 0, len(vs))
+		for _, v := range vs {
+			parts = append(parts, v.Location+": "+v.Reason)
+		}
+		msg = strings.Join(parts, "; ")
+	}
+	body, _ := json.Marshal(struct {
+		Error   int    `json:"error"`
+		Message string `json:"message"`
+	}{status, msg})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// recorder buffers a handler's response until it is validated, or until it grows past limit,
+// when it switches to writing through.
+type recorder struct {
+	real        http.ResponseWriter
+	header      http.Header
+	status      int
+	body        bytes.Buffer
+	limit       int64
+	passthrough bool
+}
+
+func (r *recorder) Header() http.Header {
+	if r.passthrough {
+		return r.real.Header()
+	}
+	return r.header
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status != 0 || status < 200 && status >= 100 {
+		return // duplicate, or an informational status the server sends on its own terms
+	}
+	r.status = status
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	if r.passthrough {
+		return r.real.Write(p)
+	}
+	if int64(r.body.Len()+len(p)) <= r.limit {
+		return r.body.Write(p)
+	}
+	r.passthrough = true
+	if err := r.commit(); err != nil {
+		return 0, err
+	}
+	return r.real.Write(p)
+}
+
+// Flush is absorbed while buffering, so a handler that flushes still gets validated.
+func (r *recorder) Flush() {
+	if f, ok := r.real.(http.Flusher); ok && r.passthrough {
+		f.Flush()
+	}
+}
+
+// commit sends what was buffered to the real writer.
+func (r *recorder) commit() error {
+	h := r.real.Header()
+	for k, v := range r.header {
+		h[k] = v
+	}
+	status := r.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	r.real.WriteHeader(status)
+	_, err := r.real.Write(r.body.Bytes())
+	return err
+}

@@ -1,0 +1,232 @@
+package contracttest_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hubmessage/hubmessage-go/contracttest"
+)
+
+type errorBody struct {
+	Error   int    `json:"error"`
+	Message string `json:"message"`
+}
+
+func TestMiddlewareEnforceRejectsInvalidRequests(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, method, path, ctype, body string
+		auth                            string
+		wantStatus                      int
+		wantAllow                       string
+		wantMessage                     []string // substrings of message
+	}{
+		{"unknown path", "POST", "/v1/nowhere", "application/json", validBody, "Bearer " + secretKey, 404, "", []string{"Not Found"}},
+		{"undocumented method", "GET", connectPath, "", "", "Bearer " + secretKey, 405, "POST", []string{"Method Not Allowed"}},
+		{"no token", "POST", connectPath, "application/json", validBody, "", 401, "", []string{"Unauthorized"}},
+		{"wrong token", "POST", connectPath, "application/json", validBody, "Bearer sk_wrong", 401, "", []string{"Unauthorized"}},
+		{"no token and a bad body says nothing of the body", "POST", connectPath, "application/json", `{}`, "", 401, "", []string{"Unauthorized"}},
+		{"missing properties", "POST", connectPath, "application/json", `{"wabaId":"1"}`, "Bearer " + secretKey, 400, "",
+			[]string{`body /code: property "code" is missing`, `body /phoneId: property "phoneId" is missing`, "body /coexistence"}},
+		{"bad channel id", "POST", "/v1/channels/nope/connect", "application/json", validBody, "Bearer " + secretKey, 400, "", []string{"path parameter channelId"}},
+		{"wrong content type", "POST", connectPath, "text/plain", validBody, "Bearer " + secretKey, 400, "", []string{"header Content-Type"}},
+		{"malformed JSON", "POST", connectPath, "application/json", `{"`, "Bearer " + secretKey, 400, "", []string{"body"}},
+		{"too large", "POST", connectPath, "application/json", `{"code":"` + strings.Repeat("a", 300) + `"}`, "Bearer " + secretKey, 413, "", []string{"Too Large"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var called atomic.Bool
+			var reported atomic.Int32
+			v := contracttest.MustNew(t, contracttest.WithSecretKey(secretKey))
+			h := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called.Store(true) }),
+				contracttest.WithMaxBody(256), contracttest.OnViolation(func(contracttest.Violations) { reported.Add(1) }))
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+			if tc.ctype != "" {
+				req.Header.Set("Content-Type", tc.ctype)
+			}
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if called.Load() {
+				t.Error("the handler saw an invalid request")
+			}
+			if reported.Load() == 0 {
+				t.Error("the violation was not reported")
+			}
+			var got errorBody
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Header().Get("Content-Type") != "application/json" {
+				t.Fatalf("body %q (%s) is not the spec's Error shape: %v", rec.Body, rec.Header().Get("Content-Type"), err)
+			}
+			if rec.Code != tc.wantStatus || got.Error != tc.wantStatus {
+				t.Errorf("status %d, body error %d; want %d", rec.Code, got.Error, tc.wantStatus)
+			}
+			if allow := rec.Header().Get("Allow"); allow != tc.wantAllow {
+				t.Errorf("Allow %q, want %q", allow, tc.wantAllow)
+			}
+			for _, w := range tc.wantMessage {
+				if !strings.Contains(got.Message, w) {
+					t.Errorf("message %q does not say %q", got.Message, w)
+				}
+			}
+			if strings.Contains(rec.Body.String(), secretKey) || strings.Contains(rec.Body.String(), "sk_wrong") {
+				t.Errorf("rejection shows a token: %s", rec.Body)
+			}
+		})
+	}
+}
+
+func TestMiddlewareResponses(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		mode       contracttest.Mode
+		handler    http.Handler
+		wantStatus int
+		wantBody   string
+		violations int
+	}{
+		{"valid, enforce", contracttest.Enforce, conformantAPI(), 200, `{"success":true}` + "\n", 0},
+		{"invalid, enforce replaces with 500", contracttest.Enforce, omitsSuccess(), 500, "", 1},
+		{"invalid, report only passes it on", contracttest.ReportOnly, omitsSuccess(), 200, `{}`, 1},
+		{"plain text, report only", contracttest.ReportOnly, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(502)
+			io.WriteString(w, "Bad Gateway")
+		}), 502, "Bad Gateway", 1},
+		{"flushing handler is still validated", contracttest.Enforce, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"success":`)
+			w.(http.Flusher).Flush()
+			io.WriteString(w, `true}`)
+		}), 200, `{"success":true}`, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var vs []contracttest.Violations
+			h := contracttest.MustNew(t).Middleware(tc.handler, contracttest.WithMode(tc.mode),
+				contracttest.OnViolation(func(v contracttest.Violations) { vs = append(vs, v) }))
+			req := httptest.NewRequest("POST", connectPath, strings.NewReader(validBody))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+secretKey)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tc.wantStatus || tc.wantBody != "" && rec.Body.String() != tc.wantBody {
+				t.Errorf("got %d %q, want %d %q", rec.Code, rec.Body, tc.wantStatus, tc.wantBody)
+			}
+			if len(vs) != tc.violations {
+				t.Errorf("reported %v, want %d violation sets", vs, tc.violations)
+			}
+			if tc.wantStatus == 500 {
+				var got errorBody
+				if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || got.Error != 500 {
+					t.Errorf("replacement %q is not a 500 Error body", rec.Body)
+				}
+			}
+		})
+	}
+}
+
+func TestMiddlewareReportOnlyPassesInvalidRequests(t *testing.T) {
+	t.Parallel()
+	tb := &fakeTB{}
+	var gotBody string
+	mw, err := contracttest.Middleware(nil, contracttest.WithMode(contracttest.ReportOnly), contracttest.WithTB(tb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		gotBody = string(b)
+		writeErr(w, 400, "bad")
+	}))
+	req := httptest.NewRequest("POST", connectPath, strings.NewReader(`{"wabaId":1}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 400 || gotBody != `{"wabaId":1}` {
+		t.Errorf("handler got %q and answered %d; want the request passed on unchanged", gotBody, rec.Code)
+	}
+	if f := tb.failures(); len(f) != 1 || !strings.Contains(f[0], "body /wabaId") || !strings.Contains(f[0], "header Authorization") {
+		t.Errorf("TB failures %q, want one naming body /wabaId and header Authorization", f)
+	}
+}
+
+func TestMiddlewareRejectFuncAndCoverage(t *testing.T) {
+	t.Parallel()
+	cov, err := contracttest.NewCoverage(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotStatus int
+	h := contracttest.MustNew(t).Middleware(conformantAPI(), contracttest.WithCoverage(cov), contracttest.WithTB(noopTB{}),
+		contracttest.WithRejectFunc(func(w http.ResponseWriter, r *http.Request, status int, vs contracttest.Violations) {
+			gotStatus = status
+			w.WriteHeader(status)
+			io.WriteString(w, "custom")
+		}))
+	req := httptest.NewRequest("POST", connectPath, strings.NewReader(validBody))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if gotStatus != 401 || rec.Body.String() != "custom" {
+		t.Errorf("reject func saw %d, wrote %q", gotStatus, rec.Body)
+	}
+	req.Header.Set("Authorization", "Bearer "+secretKey)
+	req.Body = io.NopCloser(strings.NewReader(validBody))
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	// The rejection counts too: the client saw the operation answer 401.
+	if diff := cmp.Diff([]string{"connectMetaChannel 200", "connectMetaChannel 401"}, cov.Covered()); diff != "" {
+		t.Errorf("coverage (-want +got):\n%s", diff)
+	}
+}
+
+func TestMiddlewareLongResponseStreamsThrough(t *testing.T) {
+	t.Parallel()
+	long := `{"success":true,"pad":"` + strings.Repeat("x", 2048) + `"}`
+	var vs []contracttest.Violations
+	h := contracttest.MustNew(t).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		for i := 0; i < len(long); i += 100 {
+			io.WriteString(w, long[i:min(i+100, len(long))])
+		}
+	}), contracttest.WithMaxBody(512), contracttest.OnViolation(func(v contracttest.Violations) { vs = append(vs, v) }))
+	req := httptest.NewRequest("POST", connectPath, strings.NewReader(validBody))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+secretKey)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Body.String() != long || rec.Header().Get("Content-Type") != "application/json" {
+		t.Errorf("client got %d bytes (%s), want all %d", rec.Body.Len(), rec.Header().Get("Content-Type"), len(long))
+	}
+	if len(vs) != 1 || !strings.Contains(vs[0].Error(), "not validated") {
+		t.Errorf("reported %v, want one 'not validated'", vs)
+	}
+}
+
+func TestMiddlewareTooLargeWithoutContentLength(t *testing.T) {
+	t.Parallel()
+	var called atomic.Bool
+	var vs []contracttest.Violations
+	h := contracttest.MustNew(t).Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called.Store(true) }),
+		contracttest.WithMaxBody(64), contracttest.OnViolation(func(v contracttest.Violations) { vs = append(vs, v) }))
+	req := httptest.NewRequest("POST", connectPath, io.NopCloser(strings.NewReader(strings.Repeat(" ", 65)+validBody)))
+	req.ContentLength = -1 // chunked: the limit must be found by reading
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge || called.Load() {
+		t.Errorf("status %d, handler called %v; want 413 before the handler", rec.Code, called.Load())
+	}
+	if len(vs) != 1 || vs[0][0].Operation != "connectMetaChannel" || !strings.Contains(vs[0][0].Reason, "64-byte limit") {
+		t.Errorf("reported %v", vs)
+	}
+}

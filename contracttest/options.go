@@ -1,0 +1,120 @@
+package contracttest
+
+import (
+	"errors"
+	"net/http"
+)
+
+// TB is the part of testing.TB the kit uses, so a test's *testing.T plugs in directly and
+// this package does not import testing.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
+// DefaultMaxBody is how many bytes of a body [Transport] and [Middleware] buffer to validate
+// (1 MiB). A longer response is passed on whole but not validated, and that is reported; a
+// longer request is rejected by an enforcing middleware with 413.
+const DefaultMaxBody = 1 << 20
+
+// Mode says what a [Middleware] does with an invalid request or response.
+type Mode int
+
+const (
+	// Enforce rejects invalid requests with the spec's error body (400, 401, 404, 405 with
+	// Allow, 413) before the handler sees them, and replaces an invalid response with a 500
+	// error body. Violations are reported too. It is the default.
+	Enforce Mode = iota
+	// ReportOnly passes every request and response through unchanged and only reports.
+	ReportOnly
+)
+
+// RejectFunc writes the response to a request the middleware rejects. status is the one the
+// middleware chose (400, 401, 404, 405, 413 or, for an invalid response, 500); for 405 the
+// Allow header is already set.
+type RejectFunc func(w http.ResponseWriter, r *http.Request, status int, vs Violations)
+
+// CheckOption configures [Transport] and [Middleware].
+type CheckOption func(*checkConfig)
+
+type checkConfig struct {
+	validator   *Validator
+	tb          TB
+	onViolation func(Violations)
+	coverage    *Coverage
+	maxBody     int64
+	mode        Mode
+	reject      RejectFunc
+}
+
+// WithValidator checks against v instead of a validator for the embedded spec that accepts any
+// well-formed bearer token.
+func WithValidator(v *Validator) CheckOption { return func(c *checkConfig) { c.validator = v } }
+
+// WithTB fails tb (tb.Errorf) on every violation.
+func WithTB(tb TB) CheckOption { return func(c *checkConfig) { c.tb = tb } }
+
+// OnViolation hands every exchange's violations to f, together. f may be called from several
+// goroutines at once.
+func OnViolation(f func(Violations)) CheckOption { return func(c *checkConfig) { c.onViolation = f } }
+
+// WithCoverage records each validated exchange's (operationId, status) in cov.
+func WithCoverage(cov *Coverage) CheckOption { return func(c *checkConfig) { c.coverage = cov } }
+
+// WithMaxBody sets how many body bytes are buffered for validation ([DefaultMaxBody] if n <= 0).
+func WithMaxBody(n int64) CheckOption { return func(c *checkConfig) { c.maxBody = n } }
+
+// WithMode sets what a [Middleware] does on a violation: [Enforce] (default) or [ReportOnly].
+// Transport ignores it: it always sends the request and returns the response.
+func WithMode(m Mode) CheckOption { return func(c *checkConfig) { c.mode = m } }
+
+// WithRejectFunc replaces how an enforcing [Middleware] writes a rejection; the default writes
+// the spec's error body {"error":<status>,"message":"..."} as application/json.
+func WithRejectFunc(f RejectFunc) CheckOption { return func(c *checkConfig) { c.reject = f } }
+
+func newCheckConfig(opts []CheckOption) (*checkConfig, error) {
+	c := &checkConfig{}
+	for _, opt := range opts {
+		opt(c)
+	}
+	if c.validator == nil {
+		v, err := defaultValidator()
+		if err != nil {
+			return nil, err
+		}
+		c.validator = v
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = DefaultMaxBody
+	}
+	if c.reject == nil {
+		c.reject = writeError
+	}
+	return c, nil
+}
+
+func (c *checkConfig) report(vs Violations) {
+	if len(vs) == 0 {
+		return
+	}
+	if c.tb != nil {
+		c.tb.Helper()
+		c.tb.Errorf("%v", vs)
+	}
+	if c.onViolation != nil {
+		c.onViolation(vs)
+	}
+}
+
+// asViolations returns err's violations, wrapping any other error as one.
+func asViolations(err error, side Side, op string) Violations {
+	if err == nil {
+		return nil
+	}
+	var vs Violations
+	if errors.As(err, &vs) {
+		return vs
+	}
+	return Violations{{Side: side, Operation: op, Location: "body", Reason: err.Error(), Err: err}}
+}

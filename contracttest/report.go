@@ -1,0 +1,160 @@
+package contracttest
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// WriteText writes the report for a terminal: one line per case (PASS, FAIL or SKIP), each
+// failed check indented below it, then a summary line.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "hubmessage verify %s\n", r.BaseURL)
+	for _, res := range r.Results {
+		switch {
+		case res.Skipped != "":
+			fmt.Fprintf(&b, "SKIP %s (%s)\n", res.Case, res.Skipped)
+		case len(res.Failures) > 0:
+			fmt.Fprintf(&b, "FAIL %s: %s %s -> %d\n", res.Case, res.Method, res.Path, res.Status)
+			for _, f := range res.Failures {
+				fmt.Fprintf(&b, "       %s: %s\n", f.Check, f.Message)
+			}
+		default:
+			fmt.Fprintf(&b, "PASS %s: %s %s -> %d\n", res.Case, res.Method, res.Path, res.Status)
+		}
+	}
+	passed, failed, skipped := r.Counts()
+	fmt.Fprintf(&b, "%d passed, %d failed, %d skipped\n", passed, failed, skipped)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteJSON writes the report as indented JSON: {"baseUrl", "passed", "failed", "skipped",
+// "results": [{"case", "method", "path", "status", "failures": [{"check", "message"}], ...}]}.
+func (r *Report) WriteJSON(w io.Writer) error {
+	passed, failed, skipped := r.Counts()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		BaseURL string   `json:"baseUrl"`
+		Passed  int      `json:"passed"`
+		Failed  int      `json:"failed"`
+		Skipped int      `json:"skipped"`
+		Results []Result `json:"results"`
+	}{r.BaseURL, passed, failed, skipped, r.Results})
+}
+
+// JUnit XML, as CI systems (GitHub Actions reporters, GitLab, Jenkins) read it.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     seconds      `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     seconds     `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	Time      seconds       `xml:"time,attr"`
+	Failures  []junitFailed `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitFailed struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// seconds is a JUnit time attribute, written with millisecond precision.
+type seconds float64
+
+func (s seconds) MarshalXMLAttr(name xml.Name) (xml.Attr, error) {
+	return xml.Attr{Name: name, Value: strconv.FormatFloat(float64(s), 'f', 3, 64)}, nil
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+// WriteJUnit writes the report as JUnit XML: one testsuite per check a case states
+// (ignored_auth, negative_data_rejection, ...), one testcase per case, and a failure element
+// per failed check, its type the check's name.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	suites := junitSuites{Name: "hubmessage verify " + r.BaseURL}
+	index := map[string]int{}
+	for _, res := range r.Results {
+		suite, _, _ := strings.Cut(res.Case, "/")
+		i, ok := index[suite]
+		if !ok {
+			i = len(suites.Suites)
+			index[suite] = i
+			suites.Suites = append(suites.Suites, junitSuite{Name: suite})
+		}
+		s := &suites.Suites[i]
+		tc := junitCase{Name: res.Case, ClassName: "hubmessage.verify." + suite, Time: seconds(res.Duration.Seconds())}
+		switch {
+		case res.Skipped != "":
+			tc.Skipped = &junitSkipped{Message: res.Skipped}
+			s.Skipped++
+		case len(res.Failures) > 0:
+			s.Failures++
+			for _, f := range res.Failures {
+				tc.Failures = append(tc.Failures, junitFailed{Message: f.Check + ": " + f.Message, Type: f.Check,
+					Text: fmt.Sprintf("%s %s -> %d\n%s: %s", res.Method, res.Path, res.Status, f.Check, f.Message)})
+			}
+		}
+		s.Tests++
+		s.Time += tc.Time
+		s.Cases = append(s.Cases, tc)
+	}
+	for _, s := range suites.Suites {
+		suites.Tests += s.Tests
+		suites.Failures += s.Failures
+		suites.Skipped += s.Skipped
+		suites.Time += s.Time
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(suites); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// Require fails tb once per failed case, naming the case, its request and each failed check, so
+// a Go test can run [Verify] against a server and read the result like any test failure.
+func (r *Report) Require(tb TB) {
+	tb.Helper()
+	for _, res := range r.Results {
+		if len(res.Failures) == 0 || res.Skipped != "" {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: %s %s -> %d", res.Case, res.Method, res.Path, res.Status)
+		for _, f := range res.Failures {
+			fmt.Fprintf(&b, "\n  %s: %s", f.Check, f.Message)
+		}
+		tb.Errorf("%s", b.String())
+	}
+}

@@ -1,0 +1,118 @@
+package contracttest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+)
+
+// Transport returns an http.RoundTripper that checks every exchange going through base
+// (http.DefaultTransport if nil) against the spec: the request before it is sent, the
+// response after it arrives. Violations fail tb (tb.Errorf) when tb is not nil, and go to the
+// [OnViolation] callback when one is given; one of the two is required.
+//
+// The request is not modified: a copy with the same body bytes is sent. The response body is
+// read into memory up to the max body size ([DefaultMaxBody] unless [WithMaxBody]) and the
+// caller gets an equivalent, unread body; a longer body is handed on unvalidated (buffered
+// part first, then the rest as it streams) and that is reported as a violation.
+func Transport(tb TB, base http.RoundTripper, opts ...CheckOption) http.RoundTripper {
+	if tb != nil {
+		tb.Helper()
+		opts = append(slices.Clip(opts), WithTB(tb))
+	}
+	c, err := newCheckConfig(opts)
+	switch {
+	case err != nil && tb != nil:
+		tb.Fatalf("contracttest.Transport: %v", err)
+		return nil
+	case err != nil:
+		panic("contracttest.Transport: " + err.Error())
+	case c.tb == nil && c.onViolation == nil:
+		panic("contracttest.Transport: needs a TB or an OnViolation option")
+	}
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &transport{base: base, cfg: c}
+}
+
+type transport struct {
+	base http.RoundTripper
+	cfg  *checkConfig
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		var err error
+		body, err = io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("contracttest: read request body: %w", err)
+		}
+	}
+	withBody := func() *http.Request {
+		r := req.Clone(req.Context())
+		if body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		}
+		return r
+	}
+	check := withBody()
+	route, err := t.cfg.validator.ValidateRequest(check)
+	t.cfg.report(asViolations(err, Request, req.Method+" "+req.URL.Path))
+
+	resp, err := t.base.RoundTrip(withBody())
+	if err != nil {
+		return nil, err
+	}
+	if route == nil {
+		return resp, nil
+	}
+	op := route.OperationID()
+	t.cfg.coverage.record(op, resp.StatusCode)
+	respBody, complete, err := bufferBody(resp.Body, t.cfg.maxBody)
+	switch {
+	case err != nil:
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(respBody), errReader{err}), resp.Body}
+		return resp, nil
+	case !complete:
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(respBody), resp.Body), resp.Body}
+		t.cfg.report(tooLong(op, t.cfg.maxBody))
+		return resp, nil
+	}
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(respBody))
+	err = t.cfg.validator.ValidateResponseFor(route, check, resp.StatusCode, resp.Header, respBody)
+	t.cfg.report(asViolations(err, Response, op))
+	return resp, nil
+}
+
+// bufferBody reads up to limit bytes of body; complete is false when there is more.
+func bufferBody(body io.Reader, limit int64) (data []byte, complete bool, err error) {
+	if body == nil {
+		return nil, true, nil
+	}
+	data, err = io.ReadAll(io.LimitReader(body, limit+1))
+	if int64(len(data)) > limit {
+		return data, false, err
+	}
+	return data, true, err
+}
+
+func tooLong(op string, limit int64) Violations {
+	return Violations{{Side: Response, Operation: op, Location: "body",
+		Reason: fmt.Sprintf("not validated: longer than the %d-byte limit", limit)}}
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

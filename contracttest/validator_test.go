@@ -1,0 +1,251 @@
+package contracttest_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/openapi"
+)
+
+// defaultsSpec has defaults in a query parameter and the body, which kin-openapi would inject
+// into the request unless told not to.
+const defaultsSpec = `openapi: 3.0.3
+info: {title: defaults, version: "1"}
+paths:
+  /things:
+    post:
+      operationId: createThing
+      parameters:
+        - {name: limit, in: query, schema: {type: integer, default: 10}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                name: {type: string}
+                colour: {type: string, default: blue}
+      responses:
+        '200': {description: ok}
+`
+
+type requestSnapshot struct {
+	Method, URL   string
+	Header        http.Header
+	ContentLength int64
+	HasGetBody    bool
+	Body          string
+}
+
+func snapshot(t *testing.T, r *http.Request) requestSnapshot {
+	t.Helper()
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return requestSnapshot{r.Method, r.URL.String(), r.Header.Clone(), r.ContentLength, r.GetBody != nil, string(body)}
+}
+
+func TestValidateRequestNeverMutatesTheRequest(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi.Parse("defaults.yaml", []byte(defaultsSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := contracttest.NewForSpec(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		build func() *http.Request
+	}{
+		{"server request", func() *http.Request {
+			r := httptest.NewRequest("POST", "/things", strings.NewReader(`{"name":"x"}`))
+			r.Header.Set("Content-Type", "application/json")
+			return r
+		}},
+		{"client request with unknown length", func() *http.Request {
+			r, _ := http.NewRequest("POST", "http://example.test/things", io.NopCloser(strings.NewReader(`{"name":"x"}`)))
+			r.Header.Set("Content-Type", "application/json")
+			return r
+		}},
+		{"invalid body", func() *http.Request {
+			r := httptest.NewRequest("POST", "/things?limit=x", strings.NewReader(`{"name":1}`))
+			r.Header.Set("Content-Type", "application/json")
+			return r
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			req := tc.build()
+			before := snapshot(t, req)
+			v.ValidateRequest(req)
+			if diff := cmp.Diff(before, snapshot(t, req)); diff != "" {
+				t.Errorf("request changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestValidateRequestReportsEveryProblemLocated(t *testing.T) {
+	t.Parallel()
+	v := contracttest.MustNew(t, contracttest.WithSecretKey(secretKey))
+	req := httptest.NewRequest("POST", "/v1/channels/nope/connect",
+		strings.NewReader(`{"wabaId":12,"phoneId":"abc","code":"","extra":true}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer sk_wrong")
+	_, err := v.ValidateRequest(req)
+	var vs contracttest.Violations
+	if !errorsAs(err, &vs) {
+		t.Fatalf("error %v is not Violations", err)
+	}
+	var got []string
+	for _, x := range vs {
+		if x.Side != contracttest.Request || x.Operation != "connectMetaChannel" || x.Reason == "" {
+			t.Errorf("violation %+v lacks side, operation or reason", x)
+		}
+		got = append(got, x.Location)
+	}
+	want := []string{"body /code", "body /coexistence", "body /phoneId", "body /wabaId", "header Authorization", "path parameter channelId"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("locations (-want +got):\n%s\nerror: %v", diff, err)
+	}
+	if strings.Contains(err.Error(), "sk_wrong") {
+		t.Errorf("error shows the token: %v", err)
+	}
+}
+
+func TestValidateResponseUndocumentedStatusAndHeaders(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi.Parse("strict.yaml", []byte(`openapi: 3.0.3
+info: {title: strict, version: "1"}
+paths:
+  /x:
+    get:
+      operationId: getX
+      responses:
+        '200':
+          description: ok
+          headers:
+            X-Request-Id: {required: true, schema: {type: string, pattern: '^[a-z]+$'}}
+          content:
+            application/json:
+              schema: {type: object}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := contracttest.NewForSpec(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/x", nil)
+	json := http.Header{"Content-Type": {"application/json"}}
+	for _, tc := range []struct {
+		name   string
+		status int
+		header http.Header
+		want   string
+	}{
+		{"undocumented status", 418, json, "status: status 418 is not documented"},
+		{"missing required header", 200, json, "header X-Request-Id"},
+		{"invalid header", 200, http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"123"}}, "header X-Request-Id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := v.ValidateResponse(req, tc.status, tc.header, []byte(`{}`))
+			if err == nil || !strings.Contains(err.Error(), "getX response: "+tc.want) {
+				t.Errorf("got %v, want a violation at %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func errorsAs(err error, vs *contracttest.Violations) bool {
+	v, ok := err.(contracttest.Violations)
+	*vs = v
+	return ok
+}
+
+func TestValidateResponseReportsEveryBodyProblem(t *testing.T) {
+	t.Parallel()
+	v := contracttest.MustNew(t)
+	req := httptest.NewRequest("POST", connectPath, nil)
+	err := v.ValidateResponse(req, 401, http.Header{"Content-Type": {"application/json"}}, []byte(`{"error":"401"}`))
+	var vs contracttest.Violations
+	if !errorsAs(err, &vs) {
+		t.Fatalf("error %v is not Violations", err)
+	}
+	var got []string
+	for _, x := range vs {
+		got = append(got, x.Location)
+	}
+	if diff := cmp.Diff([]string{"body /error", "body /message"}, got); diff != "" {
+		t.Errorf("locations (-want +got):\n%s", diff)
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	t.Parallel()
+	cov, err := contracttest.NewCoverage(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []string{"connectMetaChannel 200", "connectMetaChannel 400", "connectMetaChannel 401", "connectMetaChannel 404",
+		"connectMetaChannel 422", "connectMetaChannel 502", "connectMetaChannel default"}
+	if diff := cmp.Diff(all, cov.Missing()); diff != "" {
+		t.Errorf("fresh Missing() (-want +got):\n%s", diff)
+	}
+	done := make(chan struct{})
+	for _, status := range []int{200, 401, 418, 500, 200} {
+		go func() { cov.Record("connectMetaChannel", status); done <- struct{}{} }()
+	}
+	for range 5 {
+		<-done
+	}
+	cov.Record("noSuchOperation", 200)
+	if diff := cmp.Diff([]string{"connectMetaChannel 200", "connectMetaChannel 401", "connectMetaChannel default"}, cov.Covered()); diff != "" {
+		t.Errorf("Covered() (-want +got):\n%s", diff)
+	}
+	tb := &fakeTB{}
+	cov.Require(tb)
+	f := tb.failures()
+	if len(f) != 1 {
+		t.Fatalf("Require: %v, want one failure", f)
+	}
+	for _, missing := range []string{"connectMetaChannel 400", "connectMetaChannel 404", "connectMetaChannel 422", "connectMetaChannel 502"} {
+		if !strings.Contains(f[0], missing) {
+			t.Errorf("Require's failure %q does not name %q", f[0], missing)
+		}
+	}
+	var nilCov *contracttest.Coverage
+	nilCov.Record("connectMetaChannel", 200) // must not panic
+}
+
+func TestSecretKeyNeverFormatted(t *testing.T) {
+	t.Parallel()
+	v := contracttest.MustNew(t, contracttest.WithSecretKey(secretKey))
+	opts := contracttest.VerifyOptions{SecretKey: secretKey, Positive: true}
+	nested := struct{ Opts contracttest.VerifyOptions }{opts}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
+		for name, value := range map[string]any{"validator": v, "options": opts, "options pointer": &opts, "nested options": nested} {
+			out := fmt.Sprintf(verb, value)
+			if strings.Contains(out, secretKey) || strings.Contains(out, fmt.Sprintf("%x", secretKey)) {
+				t.Errorf("%s %s shows the Secret Key: %s", verb, name, out)
+			}
+		}
+	}
+	if out := fmt.Sprintf("%+v", opts); !strings.Contains(out, "SecretKey:[REDACTED]") || !strings.Contains(out, "Positive:true") {
+		t.Errorf("%%+v of options = %s, want the other fields and a redacted key", out)
+	}
+}

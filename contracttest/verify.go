@@ -1,0 +1,295 @@
+package contracttest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// VerifyOptions configures [Verify].
+type VerifyOptions struct {
+	// SecretKey is sent as the bearer token of every case that needs a valid one. It never
+	// appears in a Report: any echo of it in a response is replaced by "[REDACTED]". Without
+	// it, the cases that need it are skipped.
+	SecretKey string
+	// Positive also runs the positive_data_acceptance cases, which may change state on the
+	// server (connect a channel, use up a single-use code).
+	Positive bool
+	// Cases supplies the values requests are built from (channel id, body values) and the spec.
+	Cases CaseOptions
+	// HTTPClient sends the requests; nil means a client with a 30-second timeout.
+	HTTPClient *http.Client
+	// Coverage, if set, records the (operationId, status) of every documented exchange.
+	Coverage *Coverage
+}
+
+// Report is the outcome of [Verify], one Result per case in the order they ran.
+type Report struct {
+	BaseURL string   `json:"baseUrl"`
+	Results []Result `json:"results"`
+}
+
+// Result is one case's outcome. It passed when it has no Failures and was not skipped.
+type Result struct {
+	Case     string        `json:"case"`
+	Method   string        `json:"method"`
+	Path     string        `json:"path"`
+	Status   int           `json:"status,omitempty"`
+	Failures []Failure     `json:"failures,omitempty"`
+	Skipped  string        `json:"skipped,omitempty"` // why the case did not run
+	Duration time.Duration `json:"durationNs"`
+}
+
+// Failure is one check a case's response failed.
+type Failure struct {
+	Check   string `json:"check"`
+	Message string `json:"message"`
+}
+
+// Counts returns how many cases passed, failed and were skipped.
+func (r *Report) Counts() (passed, failed, skipped int) {
+	for _, res := range r.Results {
+		switch {
+		case res.Skipped != "":
+			skipped++
+		case len(res.Failures) > 0:
+			failed++
+		default:
+			passed++
+		}
+	}
+	return passed, failed, skipped
+}
+
+// Passed reports whether no case failed.
+func (r *Report) Passed() bool {
+	_, failed, _ := r.Counts()
+	return failed == 0
+}
+
+// Verify runs the spec's [Cases] against the server at baseURL (which may include a base path)
+// and checks every response: the case's expectation, then status_code_conformance,
+// content_type_conformance, response_schema_conformance and not_a_server_error. Only cases that
+// cannot change state run unless opts.Positive is set. The error is for unusable options (a bad
+// base URL); a server that fails shows up in the Report.
+func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, error) {
+	base, err := ParseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	cases, err := Cases(opts.Cases)
+	if err != nil {
+		return nil, err
+	}
+	v, err := defaultValidator()
+	if opts.Cases.Spec != nil {
+		v, err = NewForSpec(opts.Cases.Spec)
+	}
+	if err != nil {
+		return nil, err
+	}
+	client := opts.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	r := &runner{v: v, client: client, base: base, key: opts.SecretKey, coverage: opts.Coverage}
+	report := &Report{BaseURL: base.String()}
+	for _, c := range cases {
+		res := Result{Case: c.Name, Method: c.Method, Path: c.Path}
+		switch {
+		case c.ChangesState && !opts.Positive:
+			res.Skipped = "changes state; run with Positive (--positive) to include it"
+		case c.UseSecretKey && opts.SecretKey == "":
+			res.Skipped = "needs the Secret Key (HUBMESSAGE_SECRET_KEY)"
+		default:
+			start := time.Now()
+			res.Status, res.Failures = r.run(ctx, c)
+			res.Duration = time.Since(start)
+		}
+		report.Results = append(report.Results, res)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return report, nil
+}
+
+// ParseBaseURL checks that s is an absolute http or https URL and returns it without a
+// trailing slash.
+func ParseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("base URL %q: %w", s, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("base URL %q: must be an absolute http:// or https:// URL", s)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("base URL %q: must not carry user info, a query or a fragment", u.Redacted())
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+type runner struct {
+	v        *Validator
+	client   *http.Client
+	base     *url.URL
+	key      string
+	coverage *Coverage
+}
+
+// maxReportedBody is how much of a response body a failure message quotes.
+const maxReportedBody = 200
+
+func (r *runner) run(ctx context.Context, c Case) (int, []Failure) {
+	req, err := r.request(ctx, c)
+	if err != nil {
+		return 0, []Failure{{"request", r.redact(err.Error())}}
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return 0, []Failure{{"request", r.redact(err.Error())}}
+	}
+	body, complete, err := bufferBody(resp.Body, DefaultMaxBody)
+	resp.Body.Close()
+	if err != nil {
+		return resp.StatusCode, []Failure{{"request", r.redact("read response body: " + err.Error())}}
+	}
+	shown := []byte(r.redact(string(body)))
+	var fails []Failure
+	fail := func(check, format string, args ...any) {
+		fails = append(fails, Failure{check, r.redact(fmt.Sprintf(format, args...))})
+	}
+	if !statusMatches(resp.StatusCode, c.Want) {
+		fail(c.Check, "status %d, want %s; body: %s", resp.StatusCode, strings.Join(c.Want, " or "), quote(shown))
+	}
+	if c.Check == CheckUnsupportedMethod && resp.StatusCode == http.StatusMethodNotAllowed {
+		allow := resp.Header.Values("Allow")
+		got := strings.Split(strings.Join(allow, ","), ",")
+		for i := range got {
+			got[i] = strings.ToUpper(strings.TrimSpace(got[i]))
+		}
+		for _, m := range c.WantAllow {
+			if !slices.Contains(got, m) {
+				fail(c.Check, "405 without %s in its Allow header (Allow: %q)", m, strings.Join(allow, ", "))
+			}
+		}
+	}
+	if resp.StatusCode >= 500 {
+		fail(CheckNotAServerError, "status %d; body: %s", resp.StatusCode, quote(shown))
+	}
+	route := r.routeFor(c)
+	if route == nil {
+		return resp.StatusCode, fails
+	}
+	if c.Method == route.route.Method {
+		r.coverage.record(route.OperationID(), resp.StatusCode)
+	}
+	if !complete {
+		fail(CheckResponseSchemaConformance, "not validated: body longer than %d bytes", DefaultMaxBody)
+		return resp.StatusCode, fails
+	}
+	probe := &http.Request{Method: route.route.Method, URL: req.URL, Header: http.Header{}}
+	err = r.v.ValidateResponseFor(route, probe.WithContext(ctx), resp.StatusCode, resp.Header, body)
+	for _, viol := range asViolations(err, Response, route.OperationID()) {
+		fail(checkFor(viol), "%s: %s", viol.Location, viol.Reason)
+	}
+	return resp.StatusCode, fails
+}
+
+// routeFor is the documented operation a case's response is checked against: its own, or for
+// unsupported_method the one documented at the same path. unknown_path has none.
+func (r *runner) routeFor(c Case) *Route {
+	if c.Operation == "" {
+		return nil
+	}
+	for _, m := range append([]string{c.Method}, c.WantAllow...) {
+		u := &url.URL{Path: strings.SplitN(c.Path, "?", 2)[0]}
+		if unescaped, err := url.PathUnescape(u.Path); err == nil {
+			u.Path = unescaped
+		}
+		if route, err := r.v.FindRoute(&http.Request{Method: m, URL: u}); err == nil {
+			return route
+		}
+	}
+	return nil
+}
+
+func (r *runner) request(ctx context.Context, c Case) (*http.Request, error) {
+	target := r.base.String() + c.Path
+	var body io.Reader = http.NoBody
+	if c.Body != nil {
+		body = bytes.NewReader(c.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, c.Method, target, body)
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range c.Header {
+		req.Header[k] = slices.Clone(vs)
+	}
+	switch {
+	case c.UseSecretKey:
+		req.Header.Set("Authorization", "Bearer "+r.key)
+	case c.Authorization != "":
+		req.Header.Set("Authorization", c.Authorization)
+	}
+	return req, nil
+}
+
+// redact removes the Secret Key from text that may echo what the server sent back.
+func (r *runner) redact(s string) string {
+	if r.key == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, r.key, "[REDACTED]")
+}
+
+// checkFor names the response check a response violation belongs to.
+func checkFor(v Violation) string {
+	switch {
+	case v.Location == "status":
+		return CheckStatusCodeConformance
+	case strings.EqualFold(v.Location, "header Content-Type"):
+		return CheckContentTypeConformance
+	case strings.HasPrefix(v.Location, "header"):
+		return CheckResponseHeaders
+	}
+	return CheckResponseSchemaConformance
+}
+
+// statusMatches reports whether status is one of want: "404", or a range such as "4XX".
+func statusMatches(status int, want []string) bool {
+	s := strconv.Itoa(status)
+	for _, w := range want {
+		if w == s || len(w) == 3 && strings.EqualFold(w[1:], "XX") && w[0] == s[0] {
+			return true
+		}
+	}
+	return false
+}
+
+func quote(body []byte) string {
+	if len(body) > maxReportedBody {
+		return strconv.Quote(string(body[:maxReportedBody])) + "…"
+	}
+	return strconv.Quote(string(body))
+}
+
+// Format prints the options with the Secret Key redacted, whatever the verb.
+func (o VerifyOptions) Format(f fmt.State, verb rune) {
+	type plain VerifyOptions // no methods, so no recursion
+	if o.SecretKey != "" {
+		o.SecretKey = "[REDACTED]"
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
+}
