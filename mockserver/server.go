@@ -1,22 +1,17 @@
 package mockserver
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"path"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/gen"
@@ -34,7 +29,8 @@ type Server struct {
 	validator *contracttest.Validator
 	examples  map[string]*operationExamples // by operationId
 	templates map[string]string             // path template by operationId
-	handler   http.Handler                  // gen's strict handler, behind validation
+	handler   http.Handler                  // gen's strict handler
+	checked   http.Handler                  // serveValid behind contracttest's enforcing middleware
 	logger    *slog.Logger
 	maxBody   int64
 
@@ -162,6 +158,8 @@ func New(opts ...Option) (*Server, error) {
 		}
 	}
 	s.handler = s.generatedHandler()
+	s.checked = v.Middleware(http.HandlerFunc(s.serveValid),
+		contracttest.WithMaxBody(s.maxBody), contracttest.WithRejectFunc(s.reject))
 	return s, nil
 }
 
@@ -170,7 +168,7 @@ func New(opts ...Option) (*Server, error) {
 func (s *Server) generatedHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint")
+		writeError(w, http.StatusNotFound, msgNoSuchEndpoint)
 	})
 	strict := gen.NewStrictHandlerWithOptions(s, nil, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  s.requestError,
@@ -209,8 +207,10 @@ func (s *Server) String() string {
 // GoString is String, for %#v.
 func (s *Server) GoString() string { return s.String() }
 
-// ServeHTTP answers r: route (404, 405), body limit (413), validation against the spec (400,
-// 401), the Prefer header, then the operation itself.
+// ServeHTTP answers r. contracttest's middleware checks the request against the spec first
+// (404, 405, 413, 401, 400, all in the spec's error shape) and the response after (a response
+// the spec does not document becomes a 500); in between come the Prefer header and the
+// operation itself.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
@@ -228,83 +228,75 @@ const unmatched = "(unmatched)"
 func (s *Server) serve(w *statusRecorder, r *http.Request) (template string) {
 	escaped := r.URL.EscapedPath()
 	if escaped == "" || escaped[0] != '/' || path.Clean(escaped) != escaped {
-		writeError(w, http.StatusNotFound, "no such endpoint")
+		writeError(w, http.StatusNotFound, msgNoSuchEndpoint)
 		return unmatched
 	}
+	s.checked.ServeHTTP(w, r)
+	return s.template(r)
+}
+
+// template is r's path template for the logs: the matched operation's, or for a method the
+// path does not allow, the path's.
+func (s *Server) template(r *http.Request) string {
 	route, err := s.validator.FindRoute(r)
-	if err != nil {
-		allowed := s.validator.AllowedMethods(r)
-		if !errors.Is(err, routers.ErrMethodNotAllowed) || len(allowed) == 0 {
-			writeError(w, http.StatusNotFound, "no such endpoint")
-			return unmatched
-		}
+	if err == nil {
+		return s.templates[route.OperationID()]
+	}
+	for _, m := range s.validator.AllowedMethods(r) {
 		probe := r.Clone(r.Context())
-		probe.Method = allowed[0]
-		if pr, err := s.validator.FindRoute(probe); err == nil {
-			template = s.templates[pr.OperationID()]
+		probe.Method = m
+		if route, err := s.validator.FindRoute(probe); err == nil {
+			return s.templates[route.OperationID()]
 		}
-		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		writeError(w, http.StatusMethodNotAllowed,
-			fmt.Sprintf("method %s is not allowed here; allowed: %s", r.Method, strings.Join(allowed, ", ")))
-		return template
 	}
-	template = s.templates[route.OperationID()]
+	return unmatched
+}
 
-	if r.Body != nil && r.Body != http.NoBody {
-		body, err := io.ReadAll(http.MaxBytesReader(w.ResponseWriter, r.Body, s.maxBody))
-		r.Body.Close()
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body: larger than %d bytes", s.maxBody))
-				return template
-			}
-			writeError(w, http.StatusBadRequest, "request body: cannot be read")
-			return template
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+// serveValid answers a request the contract middleware accepted: the Prefer header, then the
+// operation itself.
+func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
+	route, err := s.validator.FindRoute(r)
+	if err != nil { // the middleware lets no such request through
+		writeError(w, http.StatusNotFound, msgNoSuchEndpoint)
+		return
 	}
-
-	if _, err := s.validator.ValidateRequest(r); err != nil {
-		status, msg := rejection(err)
-		writeError(w, status, msg)
-		return template
-	}
-
 	if pref, err := parsePrefer(r.Header.Values("Prefer")); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
-		return template
+		return
 	} else if pref.set() {
 		ex, err := s.examples[route.OperationID()].pick(pref)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
-			return template
+			return
 		}
 		writeJSON(w, ex.status, ex.value)
-		return template
+		return
 	}
-
 	s.handler.ServeHTTP(w, r)
-	return template
 }
 
-// rejection turns a failed request validation into the status and message to answer: 401
-// when the Secret Key is missing or wrong (whatever else is wrong), else 400 naming every
-// location.
-func rejection(err error) (int, string) {
-	var vs contracttest.Violations
-	if !errors.As(err, &vs) || len(vs) == 0 {
-		return http.StatusBadRequest, "invalid request"
-	}
-	var parts []string
-	for _, v := range vs {
-		var sec *openapi3filter.SecurityRequirementsError
-		if errors.As(v.Err, &sec) {
-			return http.StatusUnauthorized, msgUnauthorized
+// reject writes the contract middleware's rejections in the spec's error shape: 401 says no
+// more than "Unauthorized" whatever else is wrong, 400 names every location.
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, status int, vs contracttest.Violations) {
+	switch status {
+	case http.StatusNotFound:
+		writeError(w, status, msgNoSuchEndpoint)
+	case http.StatusMethodNotAllowed:
+		writeError(w, status, fmt.Sprintf("method %s is not allowed here; allowed: %s", r.Method, w.Header().Get("Allow")))
+	case http.StatusRequestEntityTooLarge:
+		writeError(w, status, fmt.Sprintf("request body: larger than %d bytes", s.maxBody))
+	case http.StatusUnauthorized:
+		writeError(w, status, msgUnauthorized)
+	case http.StatusBadRequest:
+		parts := make([]string, 0, len(vs))
+		for _, v := range vs {
+			parts = append(parts, v.Location+": "+v.Reason)
 		}
-		parts = append(parts, v.Location+": "+v.Reason)
+		writeError(w, status, strings.Join(parts, "; "))
+	default: // the handler's own response broke the contract: a bug here, reported as such
+		s.logger.LogAttrs(r.Context(), slog.LevelError, "response breaks the contract", slog.String("violations", vs.Error()))
+		writeError(w, http.StatusInternalServerError, msgInternal)
 	}
-	return http.StatusBadRequest, strings.Join(parts, "; ")
 }
 
 func writeError(w http.ResponseWriter, status int, message string) {

@@ -51,6 +51,7 @@ const (
 // The messages the server answers with; each is an example of the spec (tests hold them to it).
 const (
 	msgUnauthorized       = "Unauthorized"
+	msgNoSuchEndpoint     = "no such endpoint"
 	msgChannelNotFound    = "Channel not found"
 	msgTypeNotSupported   = "CHANNEL_TYPE_NOT_SUPPORTED"
 	msgCodeAlreadyUsed    = "CODE_ALREADY_USED"
