@@ -1,0 +1,9 @@
+// Package contractsuite is this project's own contract suite, kept apart from the packages it
+// checks: the typed client (client/) and the generated client (gen/) talk to the reference
+// server (mockserver/) through contracttest's validating transport, and the server sits behind
+// contracttest's validating middleware, so both directions of every exchange are checked
+// against the spec. The suite fails unless every documented (operation, status) pair was
+// exercised, and `hubmessage verify`'s cases must all pass against the reference server.
+//
+// It has no code of its own; see suite_test.go.
+package contractsuite
