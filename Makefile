@@ -49,6 +49,10 @@ lint: ## go vet and gofmt
 tidy-check: ## Fail if go.mod/go.sum are not tidy
 	$(GO) mod tidy -diff
 
+.PHONY: demo
+demo: ## Walk the connect flow: client -> reference server in-process, no key needed (hubmessage demo)
+	$(GO) run ./cmd/hubmessage demo
+
 .PHONY: mock
 mock: ## Run the reference server on 127.0.0.1:8080 (hubmessage mock --help for flags)
 	$(GO) run ./cmd/hubmessage mock

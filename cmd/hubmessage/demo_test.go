@@ -1,0 +1,39 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDemoBinary runs `hubmessage demo` as `make demo` does: it exits 0 on its own, and a
+// Secret Key in the environment (perhaps a real one) is neither used nor printed.
+func TestDemoBinary(t *testing.T) {
+	t.Parallel()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build the binary: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "hubmessage")
+	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	const key = "sk_live_demo_binary_never_shown"
+	cmd := exec.Command(bin, "demo")
+	cmd.Env = append(os.Environ(), "HUBMESSAGE_SECRET_KEY="+key, "HUBMESSAGE_BASE_URL=https://api.invalid")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("hubmessage demo: %v, want exit 0\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"Step 5.", "All 5 steps behaved as documented", "Authorization: Bearer <redacted>"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if strings.Contains(stdout.String()+stderr.String(), key) {
+		t.Error("the demo printed the key from HUBMESSAGE_SECRET_KEY")
+	}
+}
