@@ -165,7 +165,7 @@ func checkString(c gen.Constraint, s string) *ValidationError {
 		return problem("must be at least %d characters, have %d", c.MinLength, n)
 	case c.MaxLength >= 0 && n > c.MaxLength:
 		return problem("must be at most %d characters, have %d", c.MaxLength, n)
-	case c.Pattern != nil && !c.Pattern.MatchString(s):
+	case c.Pattern != nil && !matchPattern(c.Pattern, s):
 		return problem("must match %s", c.Pattern)
 	}
 	return nil
