@@ -72,11 +72,14 @@ func (c *Client) connectOnce(ctx context.Context, channelID string, body gen.Con
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	trace := newAttemptTrace()
-	ctx = httptrace.WithClientTrace(ctx, &trace.hooks)
+	var trace *attemptTrace // needed only to decide whether attempt next may follow
+	if next <= c.retry.MaxAttempts {
+		trace = newAttemptTrace()
+		ctx = httptrace.WithClientTrace(ctx, &trace.hooks)
+	}
 	resp, err := c.api.ConnectMetaChannel(ctx, channelID, body) // a fresh request, body included, per attempt
 	if err != nil {
-		return c.retry.backoff(next), unsent(err, trace.wrote.Load()), err
+		return c.retry.backoff(next), trace != nil && unsent(err, trace.wrote.Load()), err
 	}
 	if err := checkResponse(resp); err != nil {
 		// Wait at least what the server asked, and back off as after any failure.
