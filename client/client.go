@@ -179,9 +179,13 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	api, err := gen.NewClient(o.baseURL,
 		gen.WithHTTPClient(&hc),
 		gen.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
-			req.Header.Set("Authorization", authorization)
-			req.Header.Set("User-Agent", userAgent)
-			req.Header.Set("Accept", "application/json")
+			// What req.Header.Set would do for these canonical keys, with one allocation for
+			// the three values instead of three; each value gets its own full slice, so an
+			// append to one can never write into another.
+			values := [...]string{authorization, userAgent, "application/json"}
+			req.Header["Authorization"] = values[0:1:1]
+			req.Header["User-Agent"] = values[1:2:2]
+			req.Header["Accept"] = values[2:3:3]
 			return nil
 		}),
 	)

@@ -6,7 +6,6 @@ import (
 	"net/http/httptrace"
 	"reflect"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -68,21 +67,23 @@ func (c *Client) ConnectChannel(ctx context.Context, channelID string, req Conne
 // connectOnce makes one attempt. When it fails in a way that proves the request was not
 // processed, retry is true and wait is how long to wait before attempt number next.
 func (c *Client) connectOnce(ctx context.Context, channelID string, body gen.ConnectChannelRequest, next int) (wait time.Duration, retry bool, err error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	var connected atomic.Bool // a connection was obtained: the request may have been written
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn:      func(httptrace.GotConnInfo) { connected.Store(true) },
-		WroteHeaders: func() { connected.Store(true) },
-		WroteRequest: func(httptrace.WroteRequestInfo) { connected.Store(true) },
-	})
+	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > c.timeout {
+		var cancel context.CancelFunc // a ctx ending sooner bounds the attempt already
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	var trace *attemptTrace // needed only to decide whether attempt next may follow
+	if next <= c.retry.MaxAttempts {
+		trace = newAttemptTrace()
+		ctx = httptrace.WithClientTrace(ctx, &trace.hooks)
+	}
 	resp, err := c.api.ConnectMetaChannel(ctx, channelID, body) // a fresh request, body included, per attempt
 	if err != nil {
-		return c.retry.backoff(next), unsent(err, connected.Load()), err
+		return c.retry.backoff(next), trace != nil && unsent(err, trace.wrote.Load()), err
 	}
-	asked, hasRetryAfter := retryAfter(resp, time.Now())
 	if err := checkResponse(resp); err != nil {
 		// Wait at least what the server asked, and back off as after any failure.
+		asked, hasRetryAfter := retryAfter(resp, time.Now())
 		return max(asked, c.retry.backoff(next)), hasRetryAfter && asked <= c.retry.MaxDelay, err
 	}
 	return 0, false, nil
@@ -167,7 +168,7 @@ func checkString(c gen.Constraint, s string) *ValidationError {
 		return problem("must be at least %d characters, have %d", c.MinLength, n)
 	case c.MaxLength >= 0 && n > c.MaxLength:
 		return problem("must be at most %d characters, have %d", c.MaxLength, n)
-	case c.Pattern != nil && !c.Pattern.MatchString(s):
+	case c.Pattern != nil && !matchPattern(c.Pattern, s):
 		return problem("must match %s", c.Pattern)
 	}
 	return nil

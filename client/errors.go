@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -207,7 +208,40 @@ func (es validationErrors) Unwrap() []error { return es }
 // It is the one place that decides; it reads at most MaxBodySize bytes and closes the body.
 func checkResponse(resp *http.Response) error {
 	defer resp.Body.Close()
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize+1))
+	buf := bodyBuffers.Get().(*[]byte)
+	defer bodyBuffers.Put(buf)
+	body, readErr := readBody(resp.Body, (*buf)[:0])
+	if cap(body) <= maxPooledBody {
+		*buf = body[:0] // keep the grown buffer for the next response
+	}
+	if readErr == nil && isSuccess(resp, body) {
+		return nil
+	}
+	return responseError(resp, bytes.Clone(body), readErr) // body's buffer goes back to the pool
+}
+
+// successBody is what the API answers to a successful call (without JSON whitespace around
+// it): a response with exactly this body needs no parsing.
+const successBody = `{"success":true}`
+
+// isSuccess reports whether resp is a 2xx whose body responseError would accept, checking
+// the API's own answer byte for byte and leaving every other body to responseError.
+func isSuccess(resp *http.Response, body []byte) bool {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || string(bytes.Trim(body, " \t\r\n")) != successBody {
+		return false
+	}
+	switch ct := resp.Header["Content-Type"]; {
+	case len(ct) == 0:
+		return false
+	case ct[0] == "application/json", ct[0] == "application/json; charset=utf-8":
+		return true
+	}
+	return false
+}
+
+// responseError is checkResponse's decision for a body read in full (or failing with
+// readErr): nil, or an *APIError that owns body.
+func responseError(resp *http.Response, body []byte, readErr error) error {
 	e := &APIError{StatusCode: resp.StatusCode, Body: body}
 	switch {
 	case readErr != nil:
@@ -248,6 +282,34 @@ func checkResponse(resp *http.Response) error {
 		e.cause = fmt.Errorf("redirect to %q not followed: %w", resp.Header.Get("Location"), e.cause)
 	}
 	return e
+}
+
+// maxPooledBody is the largest buffer bodyBuffers keeps; a larger one (a big error page) is
+// left to the garbage collector rather than held forever.
+const maxPooledBody = 16 << 10
+
+// bodyBuffers holds the buffers responses are read into, so a call allocates none.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// readBody appends r to buf, as io.ReadAll does, stopping after MaxBodySize+1 bytes so a
+// larger body is seen to be too large without being read to its end.
+func readBody(r io.Reader, buf []byte) ([]byte, error) {
+	const limit = MaxBodySize + 1
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), limit)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		case len(buf) >= limit:
+			return buf, nil
+		}
+	}
 }
 
 // jsonObject decodes body as one JSON object, as the content type must announce.

@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -60,10 +62,21 @@ func (p RetryPolicy) backoff(next int) time.Duration {
 	return half + rand.N(d-half+1)
 }
 
-// attemptTrace records, through net/http/httptrace, whether any part of a request was
-// written to a connection: once it has been, the server may have acted on it.
+// attemptTrace records, through net/http/httptrace, whether a connection was obtained or any
+// part of a request was written to one: from then on, the server may have acted on it.
 type attemptTrace struct {
-	wroteRequest bool // set from the transport's goroutine; read after Do returns
+	hooks httptrace.ClientTrace
+	wrote atomic.Bool // set from the transport's goroutines; read after Do returns
+}
+
+// newAttemptTrace returns a fresh trace for one attempt. A trace is never reused: a hook may
+// still run after Do has returned.
+func newAttemptTrace() *attemptTrace {
+	t := new(attemptTrace)
+	t.hooks.GotConn = func(httptrace.GotConnInfo) { t.wrote.Store(true) }
+	t.hooks.WroteHeaders = func() { t.wrote.Store(true) }
+	t.hooks.WroteRequest = func(httptrace.WroteRequestInfo) { t.wrote.Store(true) }
+	return t
 }
 
 // unsent reports whether a transport error proves the request never left: the connection

@@ -1,0 +1,160 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/gen"
+)
+
+// BenchmarkClientRoundTrip compares one successful connect call on loopback made three ways:
+// impl=floor is a hand-written net/http + encoding/json call, the least any client can do;
+// impl=generated is gen.ClientWithResponses; impl=client is client.ConnectChannel. All three
+// send the same request to the same handler through identically configured keep-alive
+// transports, and all three check the answer. Compare with
+//
+//	benchstat -col /impl
+func BenchmarkClientRoundTrip(b *testing.B) {
+	baseURL := newRoundTripServer(b)
+	impls := []struct {
+		name string
+		call func(b *testing.B, hc *http.Client, baseURL string) func(context.Context) error
+	}{
+		{"floor", floorCall},
+		{"generated", generatedCall},
+		{"client", clientCall},
+	}
+	for _, impl := range impls {
+		b.Run("impl="+impl.name, func(b *testing.B) {
+			call := impl.call(b, newRoundTripHTTPClient(b), baseURL)
+			ctx := context.Background()
+			for range 10 { // open the connection and warm the pools
+				if err := call(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if err := call(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// newRoundTripServer starts the one handler every impl calls and returns its base URL. It reads the body and answers
+// {"success":true}, or a 400 when the method, path or Authorization is wrong, so an impl that
+// builds the wrong request fails instead of looking fast.
+func newRoundTripServer(b *testing.B) string {
+	b.Helper()
+	wantPath := basePath + "/v1/channels/" + uuidChannel + "/connect"
+	wantAuth := "Bearer " + testKey
+	ok := []byte(`{"success":true}`)
+	bad := []byte(`{"error":400,"message":"wrong request"}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, err := io.Copy(io.Discard, r.Body)
+		w.Header()["Content-Type"] = []string{"application/json"}
+		if err != nil || r.Method != http.MethodPost || r.URL.Path != wantPath || r.Header.Get("Authorization") != wantAuth {
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write(bad)
+			return
+		}
+		w.Write(ok)
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL + basePath
+}
+
+// newRoundTripHTTPClient returns a fresh keep-alive client, configured the same for every impl.
+func newRoundTripHTTPClient(b *testing.B) *http.Client {
+	tr := &http.Transport{
+		MaxIdleConns:        10,
+		MaxIdleConnsPerHost: 10,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	b.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+// floorCall is the hand-written call: string concatenation, json.Marshal, one decode.
+func floorCall(b *testing.B, hc *http.Client, baseURL string) func(context.Context) error {
+	url := baseURL + "/v1/channels/" + uuidChannel + "/connect"
+	authorization := "Bearer " + testKey
+	return func(ctx context.Context) error {
+		body, err := json.Marshal(gen.ConnectChannelRequest{WabaId: validRequest.WabaID, PhoneId: validRequest.PhoneID, Code: validRequest.Code, Coexistence: validRequest.Coexistence})
+		if err != nil {
+			return err
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", authorization)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", client.DefaultUserAgent)
+		req.Header.Set("Accept", "application/json")
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Success bool `json:"success"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		io.Copy(io.Discard, resp.Body)
+		switch {
+		case err != nil:
+			return err
+		case resp.StatusCode != http.StatusOK || !out.Success:
+			return &client.APIError{StatusCode: resp.StatusCode}
+		}
+		return nil
+	}
+}
+
+// generatedCall is gen.ClientWithResponses with one request editor for the headers.
+func generatedCall(b *testing.B, hc *http.Client, baseURL string) func(context.Context) error {
+	authorization := "Bearer " + testKey
+	api, err := gen.NewClientWithResponses(baseURL, gen.WithHTTPClient(hc), gen.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", authorization)
+		req.Header.Set("User-Agent", client.DefaultUserAgent)
+		req.Header.Set("Accept", "application/json")
+		return nil
+	}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := gen.ConnectChannelRequest{WabaId: validRequest.WabaID, PhoneId: validRequest.PhoneID, Code: validRequest.Code, Coexistence: validRequest.Coexistence}
+	return func(ctx context.Context) error {
+		resp, err := api.ConnectMetaChannelWithResponse(ctx, uuidChannel, body)
+		if err != nil {
+			return err
+		}
+		if resp.JSON200 == nil || !resp.JSON200.Success {
+			return &client.APIError{StatusCode: resp.StatusCode(), Body: resp.Body}
+		}
+		return nil
+	}
+}
+
+// clientCall is client.ConnectChannel with the default options but the base URL and hc.
+func clientCall(b *testing.B, hc *http.Client, baseURL string) func(context.Context) error {
+	c, err := client.New(testKey, client.WithBaseURL(baseURL), client.WithHTTPClient(hc))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func(ctx context.Context) error {
+		_, err := c.ConnectChannel(ctx, uuidChannel, validRequest)
+		return err
+	}
+}
