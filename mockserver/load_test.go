@@ -101,7 +101,7 @@ func (t *loadTarget) connect(ctx context.Context, w, i int) error {
 // side by side with the floor (a bare net/http handler) under the same client and load: c
 // keep-alive workers, b.N connects in all, each with a fresh code and answered 200. Client
 // and server share the machine's cores, and allocations are both sides'. Metrics: req/s,
-// p50-ms, p99-ms, errors.
+// p50-ns, p99-ns (benchstat: p50-sec, p99-sec), errors.
 func BenchmarkLoad(b *testing.B) {
 	for _, c := range []int{1, 2, 8, 32} {
 		for _, impl := range []string{"nethttp", "mockserver"} { // baseline first

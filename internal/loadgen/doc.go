@@ -12,6 +12,6 @@
 //
 // # Reporting
 //
-// [Result.Report] puts req/s, p50-ms, p99-ms and errors on a benchmark with
+// [Result.Report] puts req/s, p50-ns, p99-ns and errors on a benchmark with
 // testing.B.ReportMetric, so benchstat can compare them.
 package loadgen

@@ -115,11 +115,11 @@ type MetricReporter interface {
 	ReportMetric(n float64, unit string)
 }
 
-// Report records req/s, p50-ms, p99-ms and errors on b (a *testing.B).
+// Report records req/s, p50-ns, p99-ns and errors on b (a *testing.B). Latencies are in ns,
+// as ns/op is, so benchstat shows them in seconds with SI prefixes (p99-sec 1.28m = 1.28 ms).
 func (r Result) Report(b MetricReporter) {
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	b.ReportMetric(r.Throughput(), "req/s")
-	b.ReportMetric(ms(r.Percentile(50)), "p50-ms")
-	b.ReportMetric(ms(r.Percentile(99)), "p99-ms")
+	b.ReportMetric(float64(r.Percentile(50).Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(r.Percentile(99).Nanoseconds()), "p99-ns")
 	b.ReportMetric(float64(r.Errors), "errors")
 }
