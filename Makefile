@@ -102,7 +102,7 @@ loadtest: ## Reference server throughput and latency alone (BenchmarkLoad; LOAD_
 cold-costs: ## Wall time of make generate and make test (RUNS each; warm caches, then an empty build cache)
 	@set -u; \
 	timed() { label=$$1; shift; s=$$(date +%s.%N); "$$@" > /dev/null 2>&1 || { echo "cold-costs: $$label failed" >&2; return 1; }; \
-		e=$$(date +%s.%N); awk -v l="$$label" -v s=$$s -v e=$$e 'BEGIN {printf "  %-44s %7.1f s\n", l, e - s}'; }; \
+		e=$$(date +%s.%N); awk -v l="$$label" -v s=$$s -v e=$$e 'BEGIN {printf "  %-54s %6.1f s\n", l, e - s}'; }; \
 	echo "cold-costs: $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $$($(GO) env GOVERSION)"; \
 	$(MAKE) --no-print-directory generate > /dev/null 2>&1 && $(MAKE) --no-print-directory test > /dev/null 2>&1 || { echo "cold-costs: warm-up failed" >&2; exit 1; }; \
 	for i in $$(seq $(RUNS)); do timed "make generate (warm module and build cache)" $(MAKE) --no-print-directory generate || exit 1; done; \

@@ -115,11 +115,12 @@ type MetricReporter interface {
 	ReportMetric(n float64, unit string)
 }
 
-// Report records req/s, p50-ns, p99-ns and errors on b (a *testing.B). Latencies are in ns,
+// Report records req/s, p50-ns, p99-ns, max-ns and errors on b (a *testing.B). Latencies are in ns,
 // as ns/op is, so benchstat shows them in seconds with SI prefixes (p99-sec 1.28m = 1.28 ms).
 func (r Result) Report(b MetricReporter) {
 	b.ReportMetric(r.Throughput(), "req/s")
 	b.ReportMetric(float64(r.Percentile(50).Nanoseconds()), "p50-ns")
 	b.ReportMetric(float64(r.Percentile(99).Nanoseconds()), "p99-ns")
+	b.ReportMetric(float64(r.Percentile(100).Nanoseconds()), "max-ns")
 	b.ReportMetric(float64(r.Errors), "errors")
 }

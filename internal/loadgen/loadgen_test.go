@@ -203,7 +203,7 @@ func TestReport(t *testing.T) {
 	}
 	got := metrics{}
 	r.Report(got)
-	want := metrics{"req/s": 2, "p50-ns": 2e6, "p99-ns": 4e6, "errors": 1}
+	want := metrics{"req/s": 2, "p50-ns": 2e6, "p99-ns": 4e6, "max-ns": 4e6, "errors": 1}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
 	}
