@@ -87,6 +87,7 @@ bench: ## Run the benchmarks (BENCH, BENCH_PKGS, COUNT, BENCHTIME), save them in
 	echo; echo "bench: raw results in $$out (and $(BENCH_DIR)/$(BENCH_NAME)-latest.txt); benchmarks run:"; \
 	awk '/^pkg:/ {pkg = $$2} /^Benchmark/ {name = $$1; sub(/-[0-9]+$$/, "", name); print "  " pkg "  " name}' $$out | sort -u; \
 	if [ "$$status" != 0 ]; then echo "bench: go test failed (exit $$status)" >&2; exit $$status; fi; \
+	if ! grep -q '^Benchmark' $$out; then echo "bench: no benchmark matched -bench '$(BENCH)' in $$pkgs" >&2; exit 1; fi; \
 	echo; echo "== Comparisons: each impl= column against the group's first (baseline) =="; \
 	$(BENCHSTAT) -filter '/impl:/./' -col /impl $$out; \
 	if awk '/^Benchmark/ && $$1 !~ /\/impl=/ {found = 1} END {exit !found}' $$out; then \
