@@ -4,6 +4,21 @@
 GO      ?= go
 PKGS    ?= ./...
 
+# make bench: which benchmarks, how often, how long. BENCH_PKGS empty = every package with a
+# func Benchmark. COUNT >= 6 lets benchstat give confidence intervals and p-values.
+BENCH      ?= .
+BENCH_PKGS ?=
+COUNT      ?= 6
+BENCHTIME  ?= 1s
+BENCH_DIR  ?= bench.out
+BENCH_NAME ?= bench
+BENCHSTAT  := $(GO) run golang.org/x/perf/cmd/benchstat
+# make loadtest: BenchmarkLoad alone, longer.
+LOAD_COUNT     ?= 6
+LOAD_BENCHTIME ?= 3s
+# make cold-costs: how many timed runs of each command.
+RUNS ?= 3
+
 .DEFAULT_GOAL := help
 
 .PHONY: help
@@ -60,3 +75,44 @@ mock: ## Run the reference server on 127.0.0.1:8080 (hubmessage mock --help for 
 .PHONY: test
 test: breaking lint check-generated tidy-check ## Every check and every test, the compatibility gate first (what CI runs)
 	$(GO) test -race -count=1 $(PKGS)
+
+.PHONY: bench
+bench: ## Run the benchmarks (BENCH, BENCH_PKGS, COUNT, BENCHTIME), save them in bench.out/, print benchstat tables
+	@set -u; mkdir -p $(BENCH_DIR); \
+	pkgs="$(BENCH_PKGS)"; \
+	if [ -z "$$pkgs" ]; then \
+		pkgs=$$(grep -rlE --include='*_test.go' --exclude-dir=.git --exclude-dir=$(BENCH_DIR) '^func Benchmark' . | xargs -n1 dirname | sort -u | tr '\n' ' '); \
+	fi; \
+	out=$(BENCH_DIR)/$(BENCH_NAME)-$$(date -u +%Y%m%dT%H%M%SZ).txt; rc=$$(mktemp); \
+	echo "bench: -bench '$(BENCH)' -count $(COUNT) -benchtime $(BENCHTIME) over: $$pkgs"; \
+	{ echo "nproc: $$(nproc)"; echo "go: $$($(GO) env GOVERSION)"; echo "commit: $$(git rev-parse --short HEAD 2>/dev/null || echo none)"; } > $$out; \
+	{ $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) -benchtime $(BENCHTIME) $$pkgs 2>&1; echo $$? > $$rc; } | tee -a $$out; \
+	status=$$(cat $$rc); rm -f $$rc; cp $$out $(BENCH_DIR)/$(BENCH_NAME)-latest.txt; \
+	echo; echo "bench: raw results in $$out (and $(BENCH_DIR)/$(BENCH_NAME)-latest.txt); benchmarks run:"; \
+	awk '/^pkg:/ {pkg = $$2} /^Benchmark/ {name = $$1; sub(/-[0-9]+$$/, "", name); print "  " pkg "  " name}' $$out | sort -u; \
+	if [ "$$status" != 0 ]; then echo "bench: go test failed (exit $$status)" >&2; exit $$status; fi; \
+	if ! grep -q '^Benchmark' $$out; then echo "bench: no benchmark matched -bench '$(BENCH)' in $$pkgs" >&2; exit 1; fi; \
+	echo; echo "== Comparisons: each impl= column against the group's first (baseline) =="; \
+	$(BENCHSTAT) -filter '/impl:/./' -col /impl $$out; \
+	if awk '/^Benchmark/ && $$1 !~ /\/impl=/ {found = 1} END {exit !found}' $$out; then \
+		echo; echo "== Benchmarks without a baseline =="; \
+		$(BENCHSTAT) -filter '-/impl:/./' $(BENCH_NAME)=$$out; \
+	fi
+
+.PHONY: loadtest
+loadtest: ## Reference server throughput and latency alone (BenchmarkLoad; LOAD_COUNT, LOAD_BENCHTIME)
+	@$(MAKE) --no-print-directory bench BENCH='^BenchmarkLoad$$' BENCH_PKGS=./mockserver COUNT=$(LOAD_COUNT) BENCHTIME=$(LOAD_BENCHTIME) BENCH_NAME=load
+
+.PHONY: cold-costs
+cold-costs: ## Wall time of make generate and make test (RUNS each; warm caches, then an empty build cache)
+	@set -u; \
+	timed() { label=$$1; shift; s=$$(date +%s.%N); "$$@" > /dev/null 2>&1 || { echo "cold-costs: $$label failed" >&2; return 1; }; \
+		e=$$(date +%s.%N); awk -v l="$$label" -v s=$$s -v e=$$e 'BEGIN {printf "  %-54s %6.1f s\n", l, e - s}'; }; \
+	echo "cold-costs: $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $$($(GO) env GOVERSION)"; \
+	$(MAKE) --no-print-directory generate > /dev/null 2>&1 && $(MAKE) --no-print-directory test > /dev/null 2>&1 || { echo "cold-costs: warm-up failed" >&2; exit 1; }; \
+	for i in $$(seq $(RUNS)); do timed "make generate (warm module and build cache)" $(MAKE) --no-print-directory generate || exit 1; done; \
+	for i in $$(seq $(RUNS)); do timed "make test (warm module and build cache)" $(MAKE) --no-print-directory test || exit 1; done; \
+	cache=$$(mktemp -d); trap 'chmod -R u+w "$$cache"; rm -rf "$$cache"' EXIT; \
+	timed "make generate (warm module cache, empty build cache)" env GOCACHE=$$cache $(MAKE) --no-print-directory generate || exit 1; \
+	rm -rf "$$cache"/*; \
+	timed "make test (warm module cache, empty build cache)" env GOCACHE=$$cache $(MAKE) --no-print-directory test || exit 1

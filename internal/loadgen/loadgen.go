@@ -1,0 +1,126 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config says how much load [Run] makes.
+type Config struct {
+	// Concurrency is the number of workers calling Do at once; at least 1.
+	Concurrency int
+	// Requests is the total number of calls, shared by the workers; at least 1.
+	Requests int
+	// MaxDuration stops starting calls once it has passed (0: no cap beyond Requests).
+	MaxDuration time.Duration
+	// Do makes call number i (0 ≤ i < Requests, each i exactly once) from worker
+	// (0 ≤ worker < Concurrency; a worker makes one call at a time, so per-worker state needs
+	// no lock). A non-nil error counts as a failed call; its latency is still recorded.
+	Do func(ctx context.Context, worker, i int) error
+}
+
+// Result is what one [Run] measured.
+type Result struct {
+	Requests  int             // calls made (fewer than Config.Requests if the cap stopped the run)
+	Errors    int             // calls whose Do returned an error
+	FirstErr  error           // one of those errors, for the log; nil if none
+	Elapsed   time.Duration   // wall time from the first call's start to the last call's end
+	Capped    bool            // MaxDuration or the context stopped the run early
+	Latencies []time.Duration // every call's duration, sorted ascending
+}
+
+// Run makes cfg.Requests calls of cfg.Do from cfg.Concurrency workers and returns what it
+// measured. It returns an error only for an invalid Config.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	switch {
+	case cfg.Concurrency < 1:
+		return Result{}, fmt.Errorf("loadgen: Concurrency %d is less than 1", cfg.Concurrency)
+	case cfg.Requests < 1:
+		return Result{}, fmt.Errorf("loadgen: Requests %d is less than 1", cfg.Requests)
+	case cfg.MaxDuration < 0:
+		return Result{}, fmt.Errorf("loadgen: MaxDuration %v is negative", cfg.MaxDuration)
+	case cfg.Do == nil:
+		return Result{}, errors.New("loadgen: Do is nil")
+	}
+	if cfg.MaxDuration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.MaxDuration)
+		defer cancel()
+	}
+	workers := min(cfg.Concurrency, cfg.Requests)
+	var (
+		next     atomic.Int64
+		errCount atomic.Int64
+		firstErr error
+		errOnce  sync.Once
+		wg       sync.WaitGroup
+	)
+	perWorker := make([][]time.Duration, workers)
+	start := time.Now()
+	for w := range workers {
+		wg.Go(func() {
+			lat := make([]time.Duration, 0, cfg.Requests/workers+1)
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= cfg.Requests {
+					break
+				}
+				t0 := time.Now()
+				err := cfg.Do(ctx, w, i)
+				lat = append(lat, time.Since(t0))
+				if err != nil {
+					errCount.Add(1)
+					errOnce.Do(func() { firstErr = fmt.Errorf("request %d: %w", i, err) })
+				}
+			}
+			perWorker[w] = lat
+		})
+	}
+	wg.Wait()
+	res := Result{Elapsed: time.Since(start), Errors: int(errCount.Load()), FirstErr: firstErr}
+	res.Latencies = slices.Concat(perWorker...)
+	slices.Sort(res.Latencies)
+	res.Requests = len(res.Latencies)
+	res.Capped = res.Requests < cfg.Requests
+	return res, nil
+}
+
+// Percentile returns the nearest-rank p-th percentile (0 < p ≤ 100) of the latencies, or 0
+// when there are none.
+func (r Result) Percentile(p float64) time.Duration {
+	n := len(r.Latencies)
+	if n == 0 || p <= 0 {
+		return 0
+	}
+	rank := int(math.Ceil(float64(n) * p / 100))
+	return r.Latencies[min(max(rank, 1), n)-1]
+}
+
+// Throughput is calls per second over the run's wall time.
+func (r Result) Throughput() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Requests) / r.Elapsed.Seconds()
+}
+
+// MetricReporter is the part of testing.B that [Result.Report] uses.
+type MetricReporter interface {
+	ReportMetric(n float64, unit string)
+}
+
+// Report records req/s, p50-ns, p99-ns, max-ns and errors on b (a *testing.B). Latencies are in ns,
+// as ns/op is, so benchstat shows them in seconds with SI prefixes (p99-sec 1.28m = 1.28 ms).
+func (r Result) Report(b MetricReporter) {
+	b.ReportMetric(r.Throughput(), "req/s")
+	b.ReportMetric(float64(r.Percentile(50).Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(r.Percentile(99).Nanoseconds()), "p99-ns")
+	b.ReportMetric(float64(r.Percentile(100).Nanoseconds()), "max-ns")
+	b.ReportMetric(float64(r.Errors), "errors")
+}
