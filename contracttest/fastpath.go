@@ -18,6 +18,7 @@ import (
 
 // fastOp is one operation of the spec, precompiled. A nil *fastOp means "no fast path".
 type fastOp struct {
+	shared   *Route // what FindRoute returns for requests on this path
 	route    *routers.Route
 	method   string
 	segments []pathSegment
@@ -42,6 +43,7 @@ func compileFastOps(doc *openapi3.T) []*fastOp {
 		for method, op := range item.Operations() {
 			route := &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
 			if f := compileFastOp(path, method, op, route); f != nil {
+				f.shared = &Route{route: route, fast: f}
 				ops = append(ops, f)
 			}
 		}

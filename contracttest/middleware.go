@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -53,26 +54,9 @@ type middleware struct {
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	enforce := m.cfg.mode == Enforce
-	op := r.Method + " " + r.URL.Path
-	if r.ContentLength > m.cfg.maxBody || m.bodyTooLarge(r) {
-		route, _ := m.cfg.validator.FindRoute(r)
-		if route != nil {
-			op = route.OperationID()
-		}
-		vs := Violations{{Side: Request, Operation: op, Location: "body",
-			Reason: fmt.Sprintf("longer than the %d-byte limit", m.cfg.maxBody)}}
-		m.cfg.report(vs)
-		if enforce {
-			if route != nil {
-				m.cfg.coverage.record(op, http.StatusRequestEntityTooLarge)
-			}
-			m.cfg.reject(w, r, http.StatusRequestEntityTooLarge, vs)
-			return
-		}
-	}
-	route, err := m.cfg.validator.ValidateRequest(r)
+	route, err := m.checkRequest(r)
 	if err != nil {
-		vs := asViolations(err, Request, op)
+		vs := asViolations(err, Request, r.Method+" "+r.URL.Path)
 		m.cfg.report(vs)
 		if enforce {
 			status := rejectStatus(vs)
@@ -90,7 +74,9 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.next.ServeHTTP(w, r)
 		return
 	}
-	rec := &recorder{real: w, header: http.Header{}, limit: m.cfg.maxBody}
+	rec := recorders.Get().(*recorder)
+	defer rec.release()
+	rec.real, rec.limit = w, m.cfg.maxBody
 	m.next.ServeHTTP(rec, r)
 	if rec.passthrough {
 		m.cfg.coverage.record(route.OperationID(), rec.status)
@@ -117,14 +103,42 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.commit()
 }
 
-// bodyTooLarge reads r's body up to the limit and puts it back; true when there is more.
-func (m *middleware) bodyTooLarge(r *http.Request) bool {
-	if r.Body == nil || r.Body == http.NoBody {
-		return false
+// errTooLarge marks a request body over the middleware's limit: 413.
+var errTooLarge = errors.New("request body too large")
+
+// checkRequest validates r, reading its body once (up to the limit) and leaving r.Body an
+// unread copy for the handler. route is nil when r matches no operation.
+func (m *middleware) checkRequest(r *http.Request) (*Route, error) {
+	route, err := m.cfg.validator.FindRoute(r)
+	if err != nil {
+		return nil, err
 	}
-	data, complete, err := bufferBody(r.Body, m.cfg.maxBody)
-	r.Body = readCloser{io.MultiReader(bytes.NewReader(data), errReaderOrEOF(err), r.Body), r.Body}
-	return !complete
+	op := route.OperationID()
+	if r.ContentLength > m.cfg.maxBody {
+		return route, m.tooLarge(op)
+	}
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		data, complete, err := bufferSizedBody(r.Body, r.ContentLength, m.cfg.maxBody)
+		if !complete {
+			// Put back what was read, so a ReportOnly handler still sees the whole body.
+			r.Body = readCloser{io.MultiReader(bytes.NewReader(data), errReaderOrEOF(err), r.Body), r.Body}
+			return route, m.tooLarge(op)
+		}
+		r.Body.Close()
+		if err != nil {
+			r.Body = readCloser{io.MultiReader(bytes.NewReader(data), errReader{err}), http.NoBody}
+			return route, Violations{{Side: Request, Operation: op, Location: "body", Reason: "read body: " + err.Error(), Err: err}}
+		}
+		body = data
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return route, m.cfg.validator.validateRequest(route, r, body)
+}
+
+func (m *middleware) tooLarge(op string) Violations {
+	return Violations{{Side: Request, Operation: op, Location: "body",
+		Reason: fmt.Sprintf("longer than the %d-byte limit", m.cfg.maxBody), Err: errTooLarge}}
 }
 
 func errReaderOrEOF(err error) io.Reader {
@@ -138,6 +152,8 @@ func errReaderOrEOF(err error) io.Reader {
 func rejectStatus(vs Violations) int {
 	var sec *openapi3filter.SecurityRequirementsError
 	switch {
+	case errors.Is(vs, errTooLarge):
+		return http.StatusRequestEntityTooLarge
 	case errors.Is(vs, routers.ErrPathNotFound):
 		return http.StatusNotFound
 	case errors.Is(vs, routers.ErrMethodNotAllowed):
@@ -167,6 +183,17 @@ func writeError(w http.ResponseWriter, _ *http.Request, status int, vs Violation
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// recorders are reused: a response's buffer and header map are the middleware's main cost.
+var recorders = sync.Pool{New: func() any { return &recorder{header: http.Header{}} }}
+
+// release resets r and returns it to the pool.
+func (r *recorder) release() {
+	clear(r.header)
+	r.body.Reset()
+	r.real, r.status, r.passthrough = nil, 0, false
+	recorders.Put(r)
 }
 
 // recorder buffers a handler's response until it is validated, or until it grows past limit,
@@ -222,7 +249,7 @@ func (r *recorder) Flush() {
 func (r *recorder) commit() error {
 	h := r.real.Header()
 	for k, v := range r.header {
-		h[k] = v
+		h[k] = v // the slice moves to the real header; release only clears the map
 	}
 	status := r.status
 	if status == 0 {

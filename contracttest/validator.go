@@ -196,7 +196,7 @@ func (v *Validator) checkBearer(h string) error {
 // Route is a matched operation of the spec.
 type Route struct {
 	route      *routers.Route
-	pathParams map[string]string // nil when fast is set: computed only if the slow path needs them
+	pathParams map[string]string // nil when fast is set: computed from the request when needed
 	fast       *fastOp
 }
 
@@ -208,7 +208,7 @@ func (r *Route) OperationID() string { return r.route.Operation.OperationID }
 // method (see [Validator.AllowedMethods]), and routers.ErrPathNotFound otherwise.
 func (v *Validator) FindRoute(r *http.Request) (*Route, error) {
 	if f := v.fastRoute(r); f != nil {
-		return &Route{route: f.route, fast: f}, nil
+		return f.shared, nil // read-only and shared: the fast path allocates nothing
 	}
 	route, params, err := v.router.FindRoute(r)
 	if err == nil {
@@ -298,12 +298,13 @@ func (v *Validator) ValidateResponseFor(route *Route, r *http.Request, status in
 }
 
 func (v *Validator) requestInput(r *http.Request, route *Route) *openapi3filter.RequestValidationInput {
-	if route.pathParams == nil && route.fast != nil {
-		route.pathParams = route.fast.params(r)
+	params := route.pathParams
+	if params == nil && route.fast != nil {
+		params = route.fast.params(r)
 	}
 	return &openapi3filter.RequestValidationInput{
 		Request:    r,
-		PathParams: route.pathParams,
+		PathParams: params,
 		Route:      route.route,
 		Options:    &v.options,
 	}

@@ -17,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/hubmessage/hubmessage-go/internal/pattern"
 )
 
 type kind uint8
@@ -37,8 +39,8 @@ type Schema struct {
 	required uint64     // bit i set: props[i] is required
 
 	// string
-	pattern        *regexp.Regexp
-	minLen, maxLen int // maxLen < 0: unbounded
+	pattern        func(string) bool // regexp's verdict (internal/pattern), nil when none
+	minLen, maxLen int               // maxLen < 0: unbounded
 
 	// integer
 	min, max float64 // ±Inf when unbounded
@@ -74,7 +76,7 @@ func Compile(s *openapi3.Schema) (*Schema, bool) {
 			if err != nil {
 				return nil, false
 			}
-			c.pattern = re
+			c.pattern = pattern.Compile(re)
 		}
 		return c, true
 	case s.Type.Is("boolean"):
@@ -278,7 +280,7 @@ func (s *Schema) validString(v string) bool {
 			return false
 		}
 	}
-	return s.pattern == nil || s.pattern.MatchString(v)
+	return s.pattern == nil || s.pattern(v)
 }
 
 // plainString returns the contents of the JSON string starting at data[i] when it holds
