@@ -146,6 +146,7 @@ func walkDemo(ctx context.Context, w io.Writer, baseURL, secretKey string) error
 	exchanges = wire.take()
 	printRequests(w, exchanges)
 	printResponses(w, exchanges)
+	fmt.Fprintln(w, "  var apiErr *client.APIError")
 	if err := checkRejection(w, err, http.StatusUnprocessableEntity, "CODE_ALREADY_USED", "ErrCodeAlreadyUsed", client.ErrCodeAlreadyUsed); err != nil {
 		return fmt.Errorf("step 4: %w", err)
 	}
@@ -176,7 +177,6 @@ func checkRejection(w io.Writer, err error, status int, message, sentinelName st
 	if !errors.As(err, &apiErr) {
 		return fmt.Errorf("want an *client.APIError (%d %s), have: %w", status, message, err)
 	}
-	fmt.Fprintln(w, "  var apiErr *client.APIError")
 	fmt.Fprintf(w, "  errors.As(err, &apiErr) = true: StatusCode %d, Code %d, Message %q\n", apiErr.StatusCode, apiErr.Code, apiErr.Message)
 	is := errors.Is(err, sentinel)
 	fmt.Fprintf(w, "  errors.Is(err, client.%s) = %t\n", sentinelName, is)
