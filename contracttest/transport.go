@@ -53,19 +53,18 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("contracttest: read request body: %w", err)
 		}
 	}
-	withBody := func() *http.Request {
-		r := req.Clone(req.Context())
-		if body != nil {
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		}
-		return r
+	route, err := t.cfg.validator.FindRoute(req)
+	if err == nil {
+		err = t.cfg.validator.validateRequest(route, req, body) // req is left as it is
 	}
-	check := withBody()
-	route, err := t.cfg.validator.ValidateRequest(check)
 	t.cfg.report(asViolations(err, Request, req.Method+" "+req.URL.Path))
 
-	resp, err := t.base.RoundTrip(withBody())
+	send := req.Clone(req.Context())
+	if body != nil {
+		send.Body = io.NopCloser(bytes.NewReader(body))
+		send.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	resp, err := t.base.RoundTrip(send)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +85,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(respBody))
-	err = t.cfg.validator.ValidateResponseFor(route, check, resp.StatusCode, resp.Header, respBody)
+	err = t.cfg.validator.ValidateResponseFor(route, req, resp.StatusCode, resp.Header, respBody)
 	t.cfg.report(asViolations(err, Response, op))
 	return resp, nil
 }
