@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -50,19 +49,16 @@ const (
 
 // The messages the server answers with; each is an example of the spec (tests hold them to it).
 const (
-	msgUnauthorized       = "Unauthorized"
-	msgNoSuchEndpoint     = "no such endpoint"
-	msgChannelNotFound    = "Channel not found"
-	msgTypeNotSupported   = "CHANNEL_TYPE_NOT_SUPPORTED"
-	msgCodeAlreadyUsed    = "CODE_ALREADY_USED"
-	msgCodeExpired        = "CODE_EXPIRED"
-	msgStillConnected     = "INSTANCE_STILL_CONNECTED"
-	msgIntegrationError   = "Integration error"
-	msgInternal           = "Internal server error"
-	channelIDPatternValue = `^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9A-Fa-f]{32})$`
+	msgUnauthorized     = "Unauthorized"
+	msgNoSuchEndpoint   = "no such endpoint"
+	msgChannelNotFound  = "Channel not found"
+	msgTypeNotSupported = "CHANNEL_TYPE_NOT_SUPPORTED"
+	msgCodeAlreadyUsed  = "CODE_ALREADY_USED"
+	msgCodeExpired      = "CODE_EXPIRED"
+	msgStillConnected   = "INSTANCE_STILL_CONNECTED"
+	msgIntegrationError = "Integration error"
+	msgInternal         = "Internal server error"
 )
-
-var channelIDPattern = regexp.MustCompile(channelIDPatternValue)
 
 // Channel is a snapshot of one channel of the server.
 type Channel struct {
@@ -93,7 +89,7 @@ func seedChannels() []Channel {
 }
 
 func newChannel(id string, typ ChannelType) (Channel, error) {
-	if !channelIDPattern.MatchString(id) {
+	if !gen.ChannelIdPattern.MatchString(id) { // the spec's pattern, generated into gen/
 		return Channel{}, fmt.Errorf("channel id %q is neither a UUID nor 32 hexadecimal digits", id)
 	}
 	if !slices.Contains(channelTypes, typ) {
