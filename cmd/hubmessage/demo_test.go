@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,14 +11,7 @@ import (
 // Secret Key in the environment (perhaps a real one) is neither used nor printed.
 func TestDemoBinary(t *testing.T) {
 	t.Parallel()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build the binary: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "hubmessage")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	const key = "sk_live_demo_binary_never_shown"
 	cmd := exec.Command(bin, "demo")
 	cmd.Env = append(os.Environ(), "HUBMESSAGE_SECRET_KEY="+key, "HUBMESSAGE_BASE_URL=https://api.invalid")

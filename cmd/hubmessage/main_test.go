@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,14 +16,7 @@ import (
 // TestMockBinary builds the real binary, runs `hubmessage mock` on a free port, connects the
 // seeded channel twice (the code is single-use) and stops it with SIGTERM.
 func TestMockBinary(t *testing.T) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build the binary: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "hubmessage")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 
 	const key = "sk_binary_test_key"
 	cmd := exec.Command(bin, "mock", "--addr", "127.0.0.1:0")
