@@ -66,57 +66,57 @@ func connect(t testing.TB, doc *openapi3.T) *openapi3.Operation {
 
 // The variants the cases share, named after what they change.
 var (
-	rewordResult = func(t testing.TB, doc *openapi3.T) {
+	rewordResult variant = func(t testing.TB, doc *openapi3.T) {
 		component(t, doc, "ConnectResponse").Description = "What a connect call returns."
 	}
-	addOptionalNote = func(t testing.TB, doc *openapi3.T) {
+	addOptionalNote variant = func(t testing.TB, doc *openapi3.T) {
 		component(t, doc, "ConnectRequest").Properties["note"] = openapi3.NewSchemaRef("", openapi3.NewStringSchema())
 	}
-	requireNote = func(t testing.TB, doc *openapi3.T) {
+	requireNote variant = func(t testing.TB, doc *openapi3.T) {
 		s := component(t, doc, "ConnectRequest")
 		s.Required = append(s.Required, "note")
 	}
-	addConnectedAt = func(t testing.TB, doc *openapi3.T) {
+	addConnectedAt variant = func(t testing.TB, doc *openapi3.T) {
 		component(t, doc, "ConnectResponse").Properties["connectedAt"] = openapi3.NewSchemaRef("", openapi3.NewStringSchema())
 	}
-	successOptional = func(t testing.TB, doc *openapi3.T) {
+	successOptional variant = func(t testing.TB, doc *openapi3.T) {
 		component(t, doc, "ConnectResponse").Required = nil
 	}
-	removeSuccess = func(t testing.TB, doc *openapi3.T) {
+	removeSuccess variant = func(t testing.TB, doc *openapi3.T) {
 		property(t, doc, "ConnectResponse", "success") // must exist
 		s := component(t, doc, "ConnectResponse")
 		s.Required = nil
 		delete(s.Properties, "success")
 	}
-	narrowWabaPattern = func(t testing.TB, doc *openapi3.T) {
+	narrowWabaPattern variant = func(t testing.TB, doc *openapi3.T) {
 		property(t, doc, "ConnectRequest", "wabaId").Pattern = "^[1-9][0-9]*$"
 	}
-	coexistenceAsString = func(t testing.TB, doc *openapi3.T) {
+	coexistenceAsString variant = func(t testing.TB, doc *openapi3.T) {
 		property(t, doc, "ConnectRequest", "coexistence").Type = &openapi3.Types{openapi3.TypeString}
 	}
-	renameConnectPath = func(t testing.TB, doc *openapi3.T) {
+	renameConnectPath variant = func(t testing.TB, doc *openapi3.T) {
 		connect(t, doc)
 		doc.Paths.Set("/v2/channels/{channelId}/connect", doc.Paths.Value(connectPath))
 		doc.Paths.Delete(connectPath)
 	}
-	removeDisconnect = func(t testing.TB, doc *openapi3.T) {
+	removeDisconnect variant = func(t testing.TB, doc *openapi3.T) {
 		if doc.Paths.Value(disconnectPath) == nil {
 			t.Fatalf("%s: no path %s", baseFile, disconnectPath)
 		}
 		doc.Paths.Delete(disconnectPath)
 	}
-	remove404 = func(t testing.TB, doc *openapi3.T) {
+	remove404 variant = func(t testing.TB, doc *openapi3.T) {
 		responses := connect(t, doc).Responses
 		if responses.Value("404") == nil {
 			t.Fatalf("%s: connect documents no 404", baseFile)
 		}
 		responses.Delete("404")
 	}
-	add409 = func(t testing.TB, doc *openapi3.T) {
+	add409 variant = func(t testing.TB, doc *openapi3.T) {
 		connect(t, doc).Responses.Set("409", &openapi3.ResponseRef{
 			Ref: "#/components/responses/Error", Value: doc.Components.Responses["Error"].Value})
 	}
-	renameConnectID = func(t testing.TB, doc *openapi3.T) { connect(t, doc).OperationID = "connectMetaChannel" }
+	renameConnectID variant = func(t testing.TB, doc *openapi3.T) { connect(t, doc).OperationID = "connectMetaChannel" }
 )
 
 // addRequiredNote adds a required request property "note".
