@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/hubmessage/hubmessage-go/internal/apicompat"
 )
 
@@ -14,10 +12,11 @@ const (
 	ackPathRemoved = "POST /v1/channels/{channelId}/connect api path removed without deprecation"
 )
 
-// release is a released contract for a gate case: the real spec with edits, at a version.
+// release is a released contract for a gate case: the fixture with variants, at a version
+// (set before the variants).
 type release struct {
-	version string
-	edits   []edit
+	version  string
+	variants []variant
 }
 
 func TestGateVersionDiscipline(t *testing.T) {
@@ -26,45 +25,54 @@ func TestGateVersionDiscipline(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		released []release
-		working  []edit
-		mutate   func(*openapi3.T)
+		working  []variant
 		acks     string
 		want     []string // one substring per expected problem, in order; none: the gate passes
 	}{
 		{name: "identical, same version", released: v1},
-		{name: "description reworded, same version", released: v1, working: []edit{rewordResult}},
-		{name: "identical, patch bump", released: v1, working: []edit{version("1.0.1")}},
-		{name: "additive, same version", released: v1, working: []edit{addOptionalNote},
+		{name: "description reworded, same version", released: v1, working: []variant{rewordResult}},
+		{name: "identical, patch bump", released: v1, working: []variant{version("1.0.1")}},
+		{name: "additive, same version", released: v1, working: []variant{addOptionalNote},
 			want: []string{"info.version 1.0.0 must become 1.1.0 or higher: 1 API change(s) since released 1.0.0:\n  info [new-optional-request-property]"}},
-		{name: "additive, patch bump", released: v1, working: []edit{addOptionalNote, version("1.0.1")},
+		{name: "additive, patch bump", released: v1, working: []variant{addOptionalNote, version("1.0.1")},
 			want: []string{"info.version 1.0.1 must become 1.1.0 or higher"}},
-		{name: "additive, minor bump", released: v1, working: []edit{addOptionalNote, version("1.1.0")}},
-		{name: "additive, major bump", released: v1, working: []edit{addOptionalNote, version("2.0.0")}},
-		{name: "breaking, not acknowledged", released: v1, working: []edit{remove404, version("2.0.0")},
+		{name: "additive, minor bump", released: v1, working: []variant{addOptionalNote, version("1.1.0")}},
+		{name: "additive, major bump", released: v1, working: []variant{addOptionalNote, version("2.0.0")}},
+		{name: "operation added, same version", released: []release{{"1.0.0", []variant{removeDisconnect}}},
+			want: []string{"info.version 1.0.0 must become 1.1.0 or higher: 1 API change(s) since released 1.0.0:\n" +
+				"  info [endpoint-added] PUT /v1/channels/{channelId}/disconnect: endpoint added"}},
+		{name: "operation added, minor bump", released: []release{{"1.0.0", []variant{removeDisconnect}}},
+			working: []variant{version("1.1.0")}},
+		{name: "operation and error status added, minor bump", released: []release{{"1.0.0", []variant{removeDisconnect}}},
+			working: []variant{add409, version("1.1.0")}},
+		{name: "operation removed, minor bump", released: v1, working: []variant{removeDisconnect, version("1.1.0")},
+			want: []string{"1 breaking change(s) vs released 1.0.0 (1.0.0.yaml):\n" +
+				"  error [api-path-removed-without-deprecation] PUT /v1/channels/{channelId}/disconnect: api path removed without deprecation"}},
+		{name: "breaking, not acknowledged", released: v1, working: []variant{remove404, version("2.0.0")},
 			want: []string{"1 breaking change(s) vs released 1.0.0 (1.0.0.yaml):\n" +
 				"  error [response-non-success-status-removed] POST /v1/channels/{channelId}/connect: removed the non-success response with the status `404`\n" +
 				"Clients generated from 1.0.0 would break. Undo the change or, if the break is deliberate,\n" +
 				"add these lines to breaking-ignore.txt and bump info.version to 2.0.0 or higher:\n  " + ack404}},
-		{name: "breaking, acknowledged, same version", released: v1, working: []edit{remove404}, acks: ack404,
+		{name: "breaking, acknowledged, same version", released: v1, working: []variant{remove404}, acks: ack404,
 			want: []string{"info.version 1.0.0 must become 2.0.0 or higher: 1 acknowledged breaking change(s) since released 1.0.0:\n  error [response-non-success-status-removed]"}},
-		{name: "breaking, acknowledged, minor bump", released: v1, working: []edit{remove404, version("1.1.0")}, acks: ack404,
+		{name: "breaking, acknowledged, minor bump", released: v1, working: []variant{remove404, version("1.1.0")}, acks: ack404,
 			want: []string{"info.version 1.1.0 must become 2.0.0 or higher"}},
-		{name: "breaking, acknowledged, major bump", released: v1, working: []edit{remove404, version("2.0.0")}, acks: "# why\n2.0.0 " + ack404},
-		{name: "acknowledgement of another change", released: v1, working: []edit{renamePath, version("2.0.0")}, acks: ack404,
+		{name: "breaking, acknowledged, major bump", released: v1, working: []variant{remove404, version("2.0.0")}, acks: "# why\n2.0.0 " + ack404},
+		{name: "acknowledgement of another change", released: v1, working: []variant{renameConnectPath, version("2.0.0")}, acks: ack404,
 			want: []string{"1 breaking change(s) vs released 1.0.0", "breaking-ignore.txt:1: " + ack404 + "\n  acknowledges no breaking change"}},
 		{name: "stale acknowledgement", released: v1, acks: "\n" + ackPathRemoved,
 			want: []string{"breaking-ignore.txt:2: " + ackPathRemoved + "\n  acknowledges no breaking change against any release; remove the line"}},
-		{name: "version below the latest release", released: []release{{"1.0.0", nil}, {"1.1.0", []edit{version("1.1.0")}}},
+		{name: "version below the latest release", released: []release{{"1.0.0", nil}, {"1.1.0", nil}},
 			want: []string{"info.version 1.0.0 is lower than the latest release 1.1.0 (1.1.0.yaml)"}},
 		{name: "every release is checked, not just the latest",
-			released: []release{{"1.0.0", nil}, {"2.0.0", []edit{remove404, version("2.0.0")}}},
-			working:  []edit{remove404, version("2.0.0")},
+			released: []release{{"1.0.0", nil}, {"2.0.0", []variant{remove404}}},
+			working:  []variant{remove404, version("2.0.0")},
 			want:     []string{"1 breaking change(s) vs released 1.0.0"}},
 		{name: "an acknowledgement keeps holding for older releases",
-			released: []release{{"1.0.0", nil}, {"2.0.0", []edit{remove404, version("2.0.0")}}},
-			working:  []edit{remove404, version("2.0.0")}, acks: ack404},
-		{name: "additive after a major", released: []release{{"1.0.0", nil}, {"2.0.0", []edit{remove404, version("2.0.0")}}},
-			working: []edit{remove404, addOptionalNote, version("2.0.0")}, acks: ack404,
+			released: []release{{"1.0.0", nil}, {"2.0.0", []variant{remove404}}},
+			working:  []variant{remove404, version("2.0.0")}, acks: ack404},
+		{name: "additive after a major", released: []release{{"1.0.0", nil}, {"2.0.0", []variant{remove404}}},
+			working: []variant{remove404, addOptionalNote, version("2.0.0")}, acks: ack404,
 			want: []string{"info.version 2.0.0 must become 2.1.0 or higher: 1 API change(s) since released 2.0.0"}},
 		{name: "no release", want: []string{"no released contract to compare with"}},
 	} {
@@ -72,9 +80,9 @@ func TestGateVersionDiscipline(t *testing.T) {
 			t.Parallel()
 			var released []*apicompat.Spec
 			for _, r := range tc.released {
-				released = append(released, spec(t, r.version+".yaml", nil, r.edits...))
+				released = append(released, spec(t, r.version+".yaml", append([]variant{version(r.version)}, r.variants...)...))
 			}
-			working := spec(t, "hubmessage.yaml", tc.mutate, tc.working...)
+			working := spec(t, "hubmessage.yaml", tc.working...)
 			verdict, err := apicompat.Gate(released, working, repoPolicy(t, tc.acks))
 			if err != nil {
 				t.Fatal(err)
@@ -97,12 +105,8 @@ func TestGateVersionDiscipline(t *testing.T) {
 func TestGateReportsWarningsWithoutFailing(t *testing.T) {
 	t.Parallel()
 	// A response pattern change is a warning by default: reported, not a failure.
-	working := spec(t, "hubmessage.yaml", func(doc *openapi3.T) {
-		doc.Components.Schemas["Error"].Value.Properties["message"].Value.Pattern = "^[A-Za-z]"
-	})
-	base := spec(t, "1.0.0.yaml", func(doc *openapi3.T) {
-		doc.Components.Schemas["Error"].Value.Properties["message"].Value.Pattern = "^[A-Z]"
-	})
+	working := spec(t, "hubmessage.yaml", errorMessagePattern("^[A-Za-z]"))
+	base := spec(t, "1.0.0.yaml", errorMessagePattern("^[A-Z]"))
 	verdict, err := apicompat.Gate([]*apicompat.Spec{base}, working, repoPolicy(t, ""))
 	if err != nil {
 		t.Fatal(err)
@@ -125,9 +129,9 @@ func TestGateReportsWarningsWithoutFailing(t *testing.T) {
 
 func TestChangelog(t *testing.T) {
 	t.Parallel()
-	released := []*apicompat.Spec{spec(t, "1.0.0.yaml", nil)}
+	released := []*apicompat.Spec{spec(t, "1.0.0.yaml")}
 	var out strings.Builder
-	working := spec(t, "hubmessage.yaml", nil, remove404, add409, version("2.0.0"))
+	working := spec(t, "hubmessage.yaml", remove404, add409, version("2.0.0"))
 	if err := apicompat.WriteChangelog(&out, released, working, repoPolicy(t, "# 2.0.0\n"+ack404)); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +143,7 @@ func TestChangelog(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := apicompat.WriteChangelog(&out, released, spec(t, "hubmessage.yaml", nil), repoPolicy(t, "")); err != nil {
+	if err := apicompat.WriteChangelog(&out, released, spec(t, "hubmessage.yaml"), repoPolicy(t, "")); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasSuffix(out.String(), "\n\nNo API changes.\n") {

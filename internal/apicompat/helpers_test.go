@@ -1,9 +1,9 @@
 package apicompat_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -15,70 +15,167 @@ import (
 // repoRoot is the module root, from this package's directory.
 const repoRoot = "../.."
 
-// edit is one change to the spec's YAML text; old must occur in it.
-type edit struct{ old, new string }
+// baseFile is the frozen spec every case starts from (three operations, version 1.0.0). Tests
+// never read the live spec to build a variant: it is meant to change.
+const baseFile = "testdata/base.yaml"
 
-// Edits of the real spec, each small and valid (examples included).
-var (
-	addOptionalNote = edit{
-		"        coexistence:\n          type: boolean\n",
-		"        note:\n          type: string\n          description: A free-text note.\n        coexistence:\n          type: boolean\n"}
-	successOptional = edit{"      required: [success]\n", ""}
-	removeSuccess   = edit{
-		"      required: [success]\n      properties:\n        success:\n          type: boolean\n          description: Whether the channel was connected. Only `true` means it was.\n          example: true\n",
-		"      properties: {}\n"}
-	addConnectedAt = edit{
-		"          example: true\n    Error:",
-		"          example: true\n        connectedAt:\n          type: string\n          description: When the channel was connected.\n    Error:"}
-	narrowWabaPattern = edit{"          pattern: '^[0-9]+$'\n          minLength: 1\n          maxLength: 32\n          example: '428083093730937'",
-		"          pattern: '^[1-9][0-9]*$'\n          minLength: 1\n          maxLength: 32\n          example: '428083093730937'"}
-	renamePath   = edit{"  /v1/channels/{channelId}/connect:\n", "  /v2/channels/{channelId}/connect:\n"}
-	remove404    = edit{"        '404':\n          $ref: '#/components/responses/NotFound'\n", ""}
-	add409       = edit{"        '422':\n", "        '409':\n          $ref: '#/components/responses/UnprocessableEntity'\n        '422':\n"}
-	renameOpID   = edit{"operationId: connectMetaChannel", "operationId: connectChannel"}
-	rewordResult = edit{"description: Result of a connect call.", "description: What a connect call returns."}
+// Paths of the fixture's operations.
+const (
+	connectPath    = "/v1/channels/{channelId}/connect"
+	disconnectPath = "/v1/channels/{channelId}/disconnect"
 )
 
-// requireNote makes the request property "note" required (examples are not re-validated).
-func requireNote(doc *openapi3.T) {
-	schema := doc.Components.Schemas["ConnectChannelRequest"].Value
-	schema.Required = append(schema.Required, "note")
-}
-
-// addRequiredNote adds a required request property "note".
-func addRequiredNote(doc *openapi3.T) {
-	schema := doc.Components.Schemas["ConnectChannelRequest"].Value
-	schema.Properties["note"] = openapi3.NewSchemaRef("", openapi3.NewStringSchema())
-	schema.Required = append(schema.Required, "note")
-}
+// A variant changes the parsed fixture. Each one fails the test if what it changes is missing,
+// so a case cannot silently test the unchanged fixture. Variants do not re-validate examples.
+type variant func(testing.TB, *openapi3.T)
 
 // version sets info.version.
-func version(v string) edit { return edit{"  version: 1.0.0\n", "  version: " + v + "\n"} }
-
-// specYAML applies edits, in order, to the real spec's text.
-func specYAML(t testing.TB, edits ...edit) []byte {
-	t.Helper()
-	s := string(openapi.YAML())
-	for _, e := range edits {
-		if !strings.Contains(s, e.old) {
-			t.Fatalf("spec edit: %q is not in the spec", e.old)
-		}
-		s = strings.Replace(s, e.old, e.new, 1)
-	}
-	return []byte(s)
+func version(v string) variant {
+	return func(_ testing.TB, doc *openapi3.T) { doc.Info.Version = v }
 }
 
-// spec parses the real spec with edits applied, then lets mutate change the parsed copy.
-func spec(t testing.TB, file string, mutate func(*openapi3.T), edits ...edit) *apicompat.Spec {
+// component returns the schema components/schemas/name.
+func component(t testing.TB, doc *openapi3.T, name string) *openapi3.Schema {
 	t.Helper()
-	s, err := apicompat.ParseSpec(file, specYAML(t, edits...))
+	ref := doc.Components.Schemas[name]
+	if ref == nil {
+		t.Fatalf("%s: no schema %s", baseFile, name)
+	}
+	return ref.Value
+}
+
+// property returns the property prop of components/schemas/name.
+func property(t testing.TB, doc *openapi3.T, name, prop string) *openapi3.Schema {
+	t.Helper()
+	ref := component(t, doc, name).Properties[prop]
+	if ref == nil {
+		t.Fatalf("%s: schema %s has no property %s", baseFile, name, prop)
+	}
+	return ref.Value
+}
+
+// connect returns the fixture's POST connect operation.
+func connect(t testing.TB, doc *openapi3.T) *openapi3.Operation {
+	t.Helper()
+	item := doc.Paths.Value(connectPath)
+	if item == nil || item.Post == nil {
+		t.Fatalf("%s: no POST %s", baseFile, connectPath)
+	}
+	return item.Post
+}
+
+// The variants the cases share, named after what they change.
+var (
+	rewordResult variant = func(t testing.TB, doc *openapi3.T) {
+		component(t, doc, "ConnectResponse").Description = "What a connect call returns."
+	}
+	addOptionalNote variant = func(t testing.TB, doc *openapi3.T) {
+		component(t, doc, "ConnectRequest").Properties["note"] = openapi3.NewSchemaRef("", openapi3.NewStringSchema())
+	}
+	requireNote variant = func(t testing.TB, doc *openapi3.T) {
+		s := component(t, doc, "ConnectRequest")
+		s.Required = append(s.Required, "note")
+	}
+	addConnectedAt variant = func(t testing.TB, doc *openapi3.T) {
+		component(t, doc, "ConnectResponse").Properties["connectedAt"] = openapi3.NewSchemaRef("", openapi3.NewStringSchema())
+	}
+	successOptional variant = func(t testing.TB, doc *openapi3.T) {
+		component(t, doc, "ConnectResponse").Required = nil
+	}
+	removeSuccess variant = func(t testing.TB, doc *openapi3.T) {
+		property(t, doc, "ConnectResponse", "success") // must exist
+		s := component(t, doc, "ConnectResponse")
+		s.Required = nil
+		delete(s.Properties, "success")
+	}
+	narrowWabaPattern variant = func(t testing.TB, doc *openapi3.T) {
+		property(t, doc, "ConnectRequest", "wabaId").Pattern = "^[1-9][0-9]*$"
+	}
+	coexistenceAsString variant = func(t testing.TB, doc *openapi3.T) {
+		property(t, doc, "ConnectRequest", "coexistence").Type = &openapi3.Types{openapi3.TypeString}
+	}
+	renameConnectPath variant = func(t testing.TB, doc *openapi3.T) {
+		connect(t, doc)
+		doc.Paths.Set("/v2/channels/{channelId}/connect", doc.Paths.Value(connectPath))
+		doc.Paths.Delete(connectPath)
+	}
+	removeDisconnect variant = func(t testing.TB, doc *openapi3.T) {
+		if doc.Paths.Value(disconnectPath) == nil {
+			t.Fatalf("%s: no path %s", baseFile, disconnectPath)
+		}
+		doc.Paths.Delete(disconnectPath)
+	}
+	remove404 variant = func(t testing.TB, doc *openapi3.T) {
+		responses := connect(t, doc).Responses
+		if responses.Value("404") == nil {
+			t.Fatalf("%s: connect documents no 404", baseFile)
+		}
+		responses.Delete("404")
+	}
+	add409 variant = func(t testing.TB, doc *openapi3.T) {
+		connect(t, doc).Responses.Set("409", &openapi3.ResponseRef{
+			Ref: "#/components/responses/Error", Value: doc.Components.Responses["Error"].Value})
+	}
+	renameConnectID variant = func(t testing.TB, doc *openapi3.T) { connect(t, doc).OperationID = "connectMetaChannel" }
+)
+
+// addRequiredNote adds a required request property "note".
+func addRequiredNote(t testing.TB, doc *openapi3.T) {
+	addOptionalNote(t, doc)
+	requireNote(t, doc)
+}
+
+// errorMessagePattern sets a pattern on the error body's message.
+func errorMessagePattern(p string) variant {
+	return func(t testing.TB, doc *openapi3.T) { property(t, doc, "Error", "message").Pattern = p }
+}
+
+// readBase returns the fixture's bytes.
+func readBase(t testing.TB) []byte {
+	t.Helper()
+	data, err := os.ReadFile(baseFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mutate != nil {
-		mutate(s.Doc)
+	return data
+}
+
+// parseBase parses the fixture as file and applies the variants in order.
+func parseBase(t testing.TB, file string, variants ...variant) *openapi3.T {
+	t.Helper()
+	doc, err := openapi.Parse(file, readBase(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return s
+	for _, v := range variants {
+		v(t, doc)
+	}
+	return doc
+}
+
+// spec is the fixture with the variants applied, as read from file.
+func spec(t testing.TB, file string, variants ...variant) *apicompat.Spec {
+	t.Helper()
+	doc := parseBase(t, file, variants...)
+	v, err := apicompat.ParseVersion(doc.Info.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &apicompat.Spec{File: file, Version: v, Doc: doc}
+}
+
+// specFile is the text of the fixture with the variants applied: the fixture itself without
+// variants, else the changed document as JSON (which is YAML too).
+func specFile(t testing.TB, variants ...variant) []byte {
+	t.Helper()
+	if len(variants) == 0 {
+		return readBase(t)
+	}
+	data, err := json.Marshal(parseBase(t, baseFile, variants...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // repoPolicy is the repository's own severity file, and the given acknowledgements.

@@ -77,9 +77,9 @@ func TestOasdiffStaysInternal(t *testing.T) {
 	}
 }
 
-// layout writes a repository layout in a temp dir: the spec (with edits), the policy files and
-// the given snapshots.
-func layout(t *testing.T, specEdits []edit, snapshots map[string][]byte) apicompat.Layout {
+// layout writes a repository layout in a temp dir: the fixture with the variants as the working
+// spec, the repository's severity file, no acknowledgements and the given snapshots.
+func layout(t *testing.T, working []variant, snapshots map[string][]byte) apicompat.Layout {
 	t.Helper()
 	root := t.TempDir()
 	l := apicompat.DefaultLayout(root)
@@ -92,7 +92,7 @@ func layout(t *testing.T, specEdits []edit, snapshots map[string][]byte) apicomp
 			t.Fatal(err)
 		}
 	}
-	write(l.Spec, specYAML(t, specEdits...))
+	write(l.Spec, specFile(t, working...))
 	severity, err := os.ReadFile(apicompat.DefaultLayout(repoRoot).Severity)
 	if err != nil {
 		t.Fatal(err)
@@ -119,28 +119,28 @@ func releaseLayout(t *testing.T, l apicompat.Layout) (string, error) {
 
 func TestRelease(t *testing.T) {
 	t.Parallel()
-	v100 := specYAML(t)
+	v100 := specFile(t)
 	for _, tc := range []struct {
 		name      string
-		spec      []edit
+		spec      []variant
 		snapshots map[string][]byte
 		wantFile  string // created, a byte copy of the spec
 		wantErr   string
 	}{
 		{name: "first release", wantFile: "1.0.0.yaml"},
-		{name: "additive, minor bump", spec: []edit{addOptionalNote, version("1.1.0")},
+		{name: "additive, minor bump", spec: []variant{addOptionalNote, version("1.1.0")},
 			snapshots: map[string][]byte{"1.0.0.yaml": v100}, wantFile: "1.1.0.yaml"},
-		{name: "version already released", spec: []edit{addOptionalNote},
+		{name: "version already released", spec: []variant{addOptionalNote},
 			snapshots: map[string][]byte{"1.0.0.yaml": v100},
 			wantErr:   "release: info.version 1.0.0 is already released as "},
 		{name: "version lower than the latest",
-			snapshots: map[string][]byte{"1.0.0.yaml": v100, "1.1.0.yaml": specYAML(t, version("1.1.0"))},
-			spec:      []edit{version("1.0.5")},
+			snapshots: map[string][]byte{"1.0.0.yaml": v100, "1.1.0.yaml": specFile(t, version("1.1.0"))},
+			spec:      []variant{version("1.0.5")},
 			wantErr:   "release: info.version 1.0.5 is lower than the latest release 1.1.0"},
-		{name: "gate fails", spec: []edit{remove404, version("2.0.0")},
+		{name: "gate fails", spec: []variant{remove404, version("2.0.0")},
 			snapshots: map[string][]byte{"1.0.0.yaml": v100},
 			wantErr:   "release 2.0.0: API compatibility gate failed:\n\n1 breaking change(s) vs released 1.0.0"},
-		{name: "additive without a minor bump", spec: []edit{addOptionalNote, version("1.0.1")},
+		{name: "additive without a minor bump", spec: []variant{addOptionalNote, version("1.0.1")},
 			snapshots: map[string][]byte{"1.0.0.yaml": v100},
 			wantErr:   "info.version 1.0.1 must become 1.1.0 or higher"},
 	} {
@@ -181,7 +181,7 @@ func TestRelease(t *testing.T) {
 
 func TestReleaseNeverOverwrites(t *testing.T) {
 	t.Parallel()
-	l := layout(t, []edit{addOptionalNote, version("1.1.0")}, map[string][]byte{"1.0.0.yaml": specYAML(t)})
+	l := layout(t, []variant{addOptionalNote, version("1.1.0")}, map[string][]byte{"1.0.0.yaml": specFile(t)})
 	// Something already sits where the snapshot would go, and is not a snapshot LoadReleases reads.
 	if err := os.Mkdir(filepath.Join(l.Released, "1.1.0.yaml"), 0o755); err != nil {
 		t.Fatal(err)
@@ -204,12 +204,12 @@ func TestLoadNamesTheBadFile(t *testing.T) {
 			wantErr: "released/1.0.0.yaml: parse: "},
 		{name: "invalid snapshot", snapshots: map[string][]byte{"1.0.0.yaml": []byte("openapi: 3.0.3\ninfo:\n  title: x\n  version: 1.0.0\n")},
 			wantErr: "released/1.0.0.yaml: invalid: "},
-		{name: "snapshot named wrong", snapshots: map[string][]byte{"1.0.yaml": specYAML(t)},
+		{name: "snapshot named wrong", snapshots: map[string][]byte{"1.0.yaml": specFile(t)},
 			wantErr: `released/1.0.yaml: a snapshot is named <MAJOR.MINOR.PATCH>.yaml: version "1.0"`},
-		{name: "snapshot of another version", snapshots: map[string][]byte{"1.1.0.yaml": specYAML(t)},
+		{name: "snapshot of another version", snapshots: map[string][]byte{"1.1.0.yaml": specFile(t)},
 			wantErr: "released/1.1.0.yaml: info.version is 1.0.0, but the file name says 1.1.0"},
 		{name: "spec version not semver", edit: func(l apicompat.Layout) {
-			os.WriteFile(l.Spec, specYAML(t, version("v2")), 0o644)
+			os.WriteFile(l.Spec, specFile(t, version("v2")), 0o644)
 		}, wantErr: `openapi/hubmessage.yaml: info.version: version "v2"`},
 		{name: "bad acknowledgement", edit: func(l apicompat.Layout) {
 			os.WriteFile(l.Acknowledgements, []byte("# ok\nremoved the 404\n"), 0o644)
@@ -239,9 +239,9 @@ func TestLoadNamesTheBadFile(t *testing.T) {
 func TestLoadReleasesSortsAndSkipsOtherFiles(t *testing.T) {
 	t.Parallel()
 	l := layout(t, nil, map[string][]byte{
-		"1.10.0.yaml": specYAML(t, version("1.10.0")),
-		"1.0.0.yaml":  specYAML(t),
-		"1.2.0.yaml":  specYAML(t, version("1.2.0")),
+		"1.10.0.yaml": specFile(t, version("1.10.0")),
+		"1.0.0.yaml":  specFile(t),
+		"1.2.0.yaml":  specFile(t, version("1.2.0")),
 		"README.md":   []byte("not a snapshot"),
 	})
 	specs, err := apicompat.LoadReleases(l.Released)

@@ -5,77 +5,70 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
-// repo writes a module root in a temp dir: the spec (with replacements old→new applied), the
-// repository's policy files and the 1.0.0 snapshot.
-func repo(t *testing.T, replacements ...string) string {
+// repo writes a module root in a temp dir: testdata/<working> as the spec, testdata/base.yaml
+// as the 1.0.0 release, the repository's severity file and no acknowledgements. The fixtures
+// are frozen; the live spec is never read, since it is meant to change.
+func repo(t *testing.T, working string) string {
 	t.Helper()
 	root := t.TempDir()
-	spec := string(openapi.YAML())
-	for i := 0; i+1 < len(replacements); i += 2 {
-		if !strings.Contains(spec, replacements[i]) {
-			t.Fatalf("%q is not in the spec", replacements[i])
-		}
-		spec = strings.Replace(spec, replacements[i], replacements[i+1], 1)
-	}
-	severity, err := os.ReadFile("../../../openapi/breaking-severity.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for file, data := range map[string][]byte{
-		"openapi/hubmessage.yaml":       []byte(spec),
-		"openapi/breaking-severity.txt": severity,
-		"openapi/breaking-ignore.txt":   []byte("# none\n"),
-		"openapi/released/1.0.0.yaml":   openapi.YAML(),
+	for dst, src := range map[string]string{
+		"openapi/hubmessage.yaml":       filepath.Join("testdata", working),
+		"openapi/released/1.0.0.yaml":   filepath.Join("testdata", "base.yaml"),
+		"openapi/breaking-severity.txt": filepath.Join("..", "..", "..", "openapi", "breaking-severity.txt"),
 	} {
-		file = filepath.Join(root, file)
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		data, err := os.ReadFile(src)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(file, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		write(t, filepath.Join(root, dst), data)
 	}
+	write(t, filepath.Join(root, "openapi", "breaking-ignore.txt"), []byte("# none\n"))
 	return root
 }
 
-const (
-	noteAdded = "        coexistence:\n          type: boolean\n"
-	withNote  = "        note:\n          type: string\n          description: A note.\n" + noteAdded
-	has404    = "        '404':\n          $ref: '#/components/responses/NotFound'\n"
-)
+func write(t *testing.T, file string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func TestRun(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name         string
-		edits        []string
+		working      string // a file in testdata
 		task         string
 		wantCode     int
 		wantStdout   string
 		wantStderr   string
 		wantSnapshot string
 	}{
-		{name: "breaking, unchanged", task: "breaking", wantCode: 0,
-			wantStdout: "vs released 1.0.0 (ROOT/openapi/released/1.0.0.yaml): 0 change(s)"},
-		{name: "breaking, 404 removed", task: "breaking", edits: []string{has404, ""}, wantCode: 1,
+		{name: "breaking, unchanged", working: "base.yaml", task: "breaking", wantCode: 0,
+			wantStdout: "ROOT/openapi/hubmessage.yaml (1.0.0) vs released 1.0.0 (ROOT/openapi/released/1.0.0.yaml): 0 change(s)"},
+		{name: "breaking, operation added", working: "operation-added.yaml", task: "breaking", wantCode: 0,
+			wantStdout: "(1.1.0) vs released 1.0.0 (ROOT/openapi/released/1.0.0.yaml): 1 change(s): 0 error (0 acknowledged), 0 warning, 1 info\n"},
+		{name: "breaking, 404 removed", working: "status-removed.yaml", task: "breaking", wantCode: 1,
 			wantStdout: "1 change(s): 1 error (0 acknowledged), 0 warning, 0 info\n",
 			wantStderr: "apispec: API compatibility gate failed:\n\n1 breaking change(s) vs released 1.0.0 (ROOT/openapi/released/1.0.0.yaml):\n" +
 				"  error [response-non-success-status-removed] POST /v1/channels/{channelId}/connect: removed the non-success response with the status `404`"},
-		{name: "changelog", task: "changelog", edits: []string{noteAdded, withNote}, wantCode: 0,
-			wantStdout: "\n\n- info [new-optional-request-property] POST /v1/channels/{channelId}/connect: added the new optional request property `note`\n"},
-		{name: "release", task: "release", edits: []string{noteAdded, withNote, "version: 1.0.0", "version: 1.1.0"}, wantCode: 0,
+		{name: "changelog", working: "operation-added.yaml", task: "changelog", wantCode: 0,
+			wantStdout: "## API changes since 1.0.0 (ROOT/openapi/released/1.0.0.yaml → ROOT/openapi/hubmessage.yaml, info.version 1.1.0)\n\n" +
+				"- info [endpoint-added] PUT /v1/channels/{channelId}/disconnect: endpoint added\n"},
+		{name: "release", working: "operation-added.yaml", task: "release", wantCode: 0,
 			wantStdout: "released 1.1.0 as ROOT/openapi/released/1.1.0.yaml\n", wantSnapshot: "1.1.0.yaml"},
-		{name: "release refused", task: "release", edits: []string{noteAdded, withNote}, wantCode: 1,
+		{name: "release refused", working: "base.yaml", task: "release", wantCode: 1,
 			wantStderr: "apispec: release: info.version 1.0.0 is already released as ROOT/openapi/released/1.0.0.yaml"},
-		{name: "unknown task", task: "publish", wantCode: 2, wantStderr: `apispec: unknown task "publish"`},
+		{name: "unknown task", working: "base.yaml", task: "publish", wantCode: 2, wantStderr: `apispec: unknown task "publish"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			root := repo(t, tc.edits...)
+			root := repo(t, tc.working)
 			var stdout, stderr strings.Builder
 			code := run([]string{"-root", root, tc.task}, &stdout, &stderr)
 			if code != tc.wantCode {
