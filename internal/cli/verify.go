@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -74,17 +75,10 @@ func parseVerifyFlags(args []string, stderr io.Writer) (verifyConfig, error) {
 	if c.timeout <= 0 {
 		return c, fmt.Errorf("verify: --timeout %v: must be positive", c.timeout)
 	}
-	if channel != "" {
-		c.inputs.PathParams = map[string]string{"channelId": channel}
-	}
-	body := map[string]any{}
-	for name, value := range map[string]string{"code": code, "wabaId": waba, "phoneId": phone} {
-		if value != "" {
-			body[name] = value
-		}
-	}
-	if len(body) > 0 {
-		c.inputs.BodyValues = body
+	values := map[string]string{"channelId": channel, "code": code, "wabaId": waba, "phoneId": phone}
+	maps.DeleteFunc(values, func(_, v string) bool { return v == "" })
+	if len(values) > 0 {
+		c.inputs.Values = values
 	}
 	return c, nil
 }

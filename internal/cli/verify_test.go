@@ -83,8 +83,8 @@ func TestVerifyConformantServer(t *testing.T) {
 	url, seen := apiServer(t)
 	env := map[string]string{verifyKeyEnv: verifyKey}
 	code, stdout, stderr := runWithEnv(t, env, "verify", "--base-url", url)
-	if code != exitOK || !strings.Contains(stdout, "PASS negative_data_rejection/body/wabaId/missing") ||
-		!strings.Contains(stdout, "SKIP positive_data_acceptance/sdkPayload") || strings.Contains(stdout, "FAIL") {
+	if code != exitOK || !strings.Contains(stdout, "PASS negative_data_rejection/connectMetaChannel/body/wabaId/missing") ||
+		!strings.Contains(stdout, "SKIP positive_data_acceptance/connectMetaChannel/sdkPayload") || strings.Contains(stdout, "FAIL") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	if got := seen(); len(got) != 0 {

@@ -151,7 +151,7 @@ func TestContractSuite(t *testing.T) {
 			Positive:   true,
 			HTTPClient: h.base, // Verify checks every response itself
 			Coverage:   h.cov,
-			Cases:      contracttest.CaseOptions{PathParams: map[string]string{"channelId": mockserver.ChannelHex}, BodyValues: map[string]any{"code": "verify-positive"}},
+			Cases:      contracttest.CaseOptions{Values: map[string]string{"channelId": mockserver.ChannelHex, "code": "verify-positive"}},
 		})
 		if err != nil {
 			t.Fatal(err)
