@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -341,6 +342,9 @@ func paramValue(p *openapi3.Parameter) (string, bool) {
 // checkValue converts raw to the type s gives and checks it against s. Its errors never
 // contain raw.
 func checkValue(s *openapi3.Schema, raw string) (any, error) {
+	if !utf8.ValidString(raw) {
+		return nil, errors.New("not valid UTF-8") // JSON would silently replace the bad bytes
+	}
 	if s == nil {
 		return raw, nil
 	}

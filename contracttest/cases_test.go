@@ -284,6 +284,7 @@ func TestCasesRejectBadValues(t *testing.T) {
 		{"pageSize", "60", ""},
 		{"wabaId", "sekret-4", "request body property of connectMetaChannel"},
 		{"type", "sekret-5", "allowed values"},
+		{"code", "sekret-\xff", "not valid UTF-8"},
 	} {
 		_, err := contracttest.Cases(contracttest.CaseOptions{Spec: doc, Values: map[string]string{tc.name: tc.value}})
 		var ve *contracttest.ValueError
@@ -327,4 +328,35 @@ func TestCasesDeriveFromAnySchema(t *testing.T) {
 	if slices.ContainsFunc(cases, func(c contracttest.Case) bool { return c.Check == contracttest.CheckIgnoredAuth }) {
 		t.Error("ignored_auth cases for a spec without security")
 	}
+}
+
+// Values come from the command line: whatever they are, Cases either rejects them with a
+// *ValueError naming them or builds positive cases the validator accepts.
+func FuzzCaseValues(f *testing.F) {
+	doc := fixture(f, "multiop.yaml")
+	v := mustValidator(f, doc, contracttest.WithSecretKey(secretKey))
+	for _, seed := range [][2]string{
+		{"channelId", knownUUID}, {"channelId", "x/../y"}, {"pageSize", "20"}, {"pageSize", "1e1"},
+		{"coexistence", "true"}, {"code", "\xff"}, {"code", "A\u00e9"}, {"type", "META_INSTAGRAM"}, {"cancelReason", ""}, {"nope", "1"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, name, value string) {
+		cases, err := contracttest.Cases(contracttest.CaseOptions{Spec: doc, Values: map[string]string{name: value}})
+		if err != nil {
+			var ve *contracttest.ValueError
+			if !errors.As(err, &ve) || ve.Name != name {
+				t.Fatalf("%s=%q: error %v is not a *ValueError naming %s", name, value, err, name)
+			}
+			return
+		}
+		for _, c := range cases {
+			if c.Check != contracttest.CheckPositiveDataAcceptance {
+				continue
+			}
+			if _, err := v.ValidateRequest(request(c, secretKey)); err != nil {
+				t.Errorf("%s=%q accepted, but %s is invalid: %v", name, value, c.Name, err)
+			}
+		}
+	})
 }
