@@ -443,6 +443,9 @@ func TestReportJUnitParses(t *testing.T) {
 		want = append(want, c.Name)
 	}
 	slices.Sort(names)
+	if dup := len(names) - len(slices.Compact(slices.Clone(names))); dup > 0 {
+		t.Errorf("%d duplicate testcase names", dup)
+	}
 	slices.Sort(want)
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("testcase names (-cases +junit):\n%s", diff)
