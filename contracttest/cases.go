@@ -3,19 +3,22 @@ package contracttest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // Check names, after Schemathesis's checks so users of Schemathesis, Prism or Dredd recognise
-// them. The first five name what a case expects of the status; the last four run on every
+// them. The first five name what a case expects of the status; the last five run on every
 // response.
 const (
 	CheckPositiveDataAcceptance = "positive_data_acceptance" // valid data is not rejected: 2XX, or 422 for a business rule
@@ -31,8 +34,12 @@ const (
 	CheckNotAServerError           = "not_a_server_error"           // the status is below 500
 )
 
-// Case is one request generated from the spec and what its response must be. Its Name starts
-// with the check that states the expectation: "negative_data_rejection/body/wabaId/missing".
+// Case is one request generated from the spec and what its response must be. Its Name is
+// "<check>/<operation>/<detail>", for example
+// "negative_data_rejection/connectMetaChannel/body/wabaId/missing", and is unique among the
+// cases of a spec. <operation> is the operationId (or "METHOD /path" for an operation without
+// one); for unsupported_method and unknown_path it is the first operation of the documented
+// path the case is beside. The one case beside no path is "unknown_path/root".
 type Case struct {
 	Name        string
 	Check       string // the expectation's check, e.g. CheckNegativeDataRejection
@@ -50,108 +57,181 @@ type Case struct {
 
 	Want         []string // acceptable statuses: "401", "4XX"
 	WantAllow    []string // for unsupported_method: the methods the Allow header must list
-	ChangesState bool     // positive cases may connect a channel; Verify runs them only on request
+	ChangesState bool     // positive cases may create, connect or delete; Verify runs them only on request
 }
 
-// CaseOptions supplies the values the generated requests are built from. Anything left empty
-// comes from the spec's examples.
+// CaseOptions supplies the values the generated requests are built from. A value not given
+// comes from the spec's examples, else from the schema (its default, first enum value or
+// bounds).
 type CaseOptions struct {
 	// Spec is the document to derive cases from; nil means the embedded spec.
 	Spec *openapi3.T
-	// PathParams overrides path parameters by name, e.g. {"channelId": "…"}.
-	PathParams map[string]string
-	// BodyValues overrides top-level request body properties by name in every request
-	// (positive and negative), e.g. {"code": "AQB…", "wabaId": "…"}.
-	BodyValues map[string]any
+	// Values sets, by name, every path or query parameter and every top-level request body
+	// property of that name, in every operation that has one, in every case (valid or not):
+	// {"channelId": "019E…", "code": "AQB…"}. A value is converted to the type its schema
+	// gives ("true" for a boolean, "42" for an integer, JSON for an object or array) and must
+	// be valid there. A name the spec does not have, or a value its schema rejects, is a
+	// [*ValueError].
+	Values map[string]string
 }
 
+// ValueError is a [CaseOptions] value the spec cannot take. It never holds the value, which may
+// be a secret such as a single-use code.
+type ValueError struct {
+	Name   string // the value's name, e.g. "channelId"
+	Reason string // e.g. "path parameter of connectMetaChannel: string doesn't match the regular expression …"
+}
+
+func (e *ValueError) Error() string { return "contracttest: value for " + e.Name + ": " + e.Reason }
+
 // Cases generates the contract cases for every operation in the spec: positive_data_acceptance
-// (one per documented request example, changing state), ignored_auth, negative_data_rejection
-// (derived from the request schema: each required property missing, each property of the wrong
-// type or null, each pattern, length, range and enum violation, plus malformed JSON, an empty
-// body, a wrong Content-Type and each path parameter violating its schema), unsupported_method
-// and unknown_path. The order is stable.
+// (one per documented request example, one built from the schema when there is none, or one
+// without a body when the operation takes none; changes state), ignored_auth,
+// negative_data_rejection (derived from the schemas: each required property missing, each
+// property of the wrong type or null, each pattern, length, range and enum violation, malformed
+// JSON, an empty body, a wrong Content-Type, each path or query parameter breaking its schema),
+// unsupported_method and unknown_path; the last two only where the spec's router agrees that
+// the method or path is not documented. The order is stable: cases that cannot change state
+// first.
 func Cases(opts CaseOptions) ([]Case, error) {
-	doc := opts.Spec
-	if doc == nil {
-		v, err := defaultValidator()
-		if err != nil {
-			return nil, err
-		}
-		doc = v.doc
+	v, err := validatorFor(opts.Spec)
+	if err != nil {
+		return nil, err
 	}
+	return generate(v, opts.Values)
+}
+
+// validatorFor is the validator of doc, or the shared one of the embedded spec when doc is nil.
+func validatorFor(doc *openapi3.T) (*Validator, error) {
+	if doc == nil {
+		return defaultValidator()
+	}
+	return NewForSpec(doc)
+}
+
+// unknownSegment is the path segment unknown_path cases add; no sane spec documents it.
+const unknownSegment = "contracttest-unknown"
+
+func generate(v *Validator, values map[string]string) ([]Case, error) {
+	doc := v.Spec()
+	used := map[string]bool{} // names in values some operation has
 	var out []Case
-	paths := doc.Paths.Keys()
-	slices.Sort(paths)
-	for _, p := range paths {
-		item := doc.Paths.Value(p)
+	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
+		item := doc.Paths.Value(path)
 		ops := item.Operations()
 		methods := slices.Sorted(maps.Keys(ops))
+		var first *opGen
 		for _, m := range methods {
-			out = append(out, newOpGen(doc, p, m, ops[m], item, opts).cases()...)
-		}
-		if len(methods) == 0 {
-			continue
-		}
-		g := newOpGen(doc, p, methods[0], ops[methods[0]], item, opts)
-		for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodPost} {
-			if ops[m] != nil {
-				continue
+			g, err := newOpGen(doc, path, m, ops[m], item, values, used)
+			if err != nil {
+				return nil, err
 			}
-			c := g.base(CheckUnsupportedMethod, m, "the path documents "+strings.Join(methods, ", ")+" only")
-			c.Method, c.Want, c.WantAllow = m, []string{"405"}, methods
-			out = append(out, c)
+			if first == nil {
+				first = g
+			}
+			out = append(out, g.cases()...)
 		}
-		c := g.base(CheckUnknownPath, "suffix", "an undocumented path below a documented one")
-		c.Operation, c.Path, c.Want = "", g.path+"/contracttest-unknown", []string{"404"}
-		out = append(out, c)
+		if first != nil {
+			out = append(out, first.unsupportedMethods(v, methods)...)
+			out = append(out, first.unknownPath(v)...)
+		}
 	}
-	c := Case{Name: CheckUnknownPath + "/root", Check: CheckUnknownPath, Description: "a path the spec does not document",
-		Method: http.MethodGet, Path: "/contracttest-unknown-path", Header: http.Header{}, UseSecretKey: true, Want: []string{"404"}}
-	out = append(out, c)
+	if root := "/" + unknownSegment + "-path"; unknownTo(v, http.MethodGet, root) {
+		out = append(out, Case{Name: CheckUnknownPath + "/root", Check: CheckUnknownPath, Description: "a path the spec does not document",
+			Method: http.MethodGet, Path: root, Header: http.Header{}, UseSecretKey: true, Want: []string{"404"}})
+	}
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		if !used[name] {
+			return nil, &ValueError{name, "no path or query parameter or top-level request body property of that name in the spec"}
+		}
+	}
 	slices.SortStableFunc(out, func(a, b Case) int { return caseOrder(a) - caseOrder(b) })
 	return out, nil
 }
 
-// caseOrder runs the cases that cannot change state first and the positive ones last.
+// caseOrder runs the cases that cannot change state first and the positive ones last, DELETE
+// after the others: an operation on a deleted resource would fail for that reason alone.
 func caseOrder(c Case) int {
-	return slices.Index([]string{CheckIgnoredAuth, CheckUnknownPath, CheckUnsupportedMethod, CheckNegativeDataRejection, CheckPositiveDataAcceptance}, c.Check)
+	i := slices.Index([]string{CheckIgnoredAuth, CheckUnknownPath, CheckUnsupportedMethod, CheckNegativeDataRejection, CheckPositiveDataAcceptance}, c.Check)
+	if c.Check == CheckPositiveDataAcceptance && c.Method == http.MethodDelete {
+		i++
+	}
+	return i
+}
+
+// routeRequest is a request for method and target (path and query, escaped) to ask the router about.
+func routeRequest(method, target string) (*http.Request, bool) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, false
+	}
+	return &http.Request{Method: method, URL: u, Header: http.Header{}}, true
+}
+
+// unknownTo reports whether the router finds no operation at target for any method.
+func unknownTo(v *Validator, method, target string) bool {
+	r, ok := routeRequest(method, target)
+	if !ok {
+		return false
+	}
+	_, err := v.FindRoute(r)
+	return err != nil && len(v.AllowedMethods(r)) == 0
 }
 
 // opGen builds the cases of one operation.
 type opGen struct {
-	op         *openapi3.Operation
-	opts       CaseOptions
-	method     string
-	template   string
-	path       string // template filled with valid values
-	params     map[string]*openapi3.Parameter
-	pathValues map[string]string
-	mediaType  string
-	schema     *openapi3.Schema
-	examples   []namedBody // valid bodies, sorted by name
-	secured    bool
+	op       *openapi3.Operation
+	id       string // operationId, or "METHOD /path" when the operation has none
+	method   string
+	template string
+	params   []*openapi3.Parameter          // path and query parameters: path first, then by name
+	values   map[*openapi3.Parameter]string // what each parameter sent carries; optional ones without a value are left out
+	complete bool                           // every required parameter has a valid value
+
+	media        string           // the JSON media type of the request body; "" when there is none
+	bodyRequired bool             // the request body is required
+	schema       *openapi3.Schema // the request body's schema, if any
+	bodies       []namedBody      // valid bodies: the documented examples by name, else one built from the schema
+	secured      bool
 }
 
 type namedBody struct {
-	name  string
-	value map[string]any
+	name, desc string
+	value      any
 }
 
-func newOpGen(doc *openapi3.T, path, method string, op *openapi3.Operation, item *openapi3.PathItem, opts CaseOptions) *opGen {
-	g := &opGen{op: op, opts: opts, method: method, template: path, params: map[string]*openapi3.Parameter{}, pathValues: map[string]string{}}
+func newOpGen(doc *openapi3.T, path, method string, op *openapi3.Operation, item *openapi3.PathItem, values map[string]string, used map[string]bool) (*opGen, error) {
+	g := &opGen{op: op, id: op.OperationID, method: method, template: path, values: map[*openapi3.Parameter]string{}, complete: true}
+	if g.id == "" {
+		g.id = method + " " + path
+	}
+	// Operation parameters override path-item ones of the same name and location.
+	byKey := map[string]*openapi3.Parameter{}
 	for _, ref := range append(slices.Clone(item.Parameters), op.Parameters...) {
-		if p := ref.Value; p != nil && p.In == openapi3.ParameterInPath {
-			g.params[p.Name] = p
-			g.pathValues[p.Name] = exampleString(p)
+		if p := ref.Value; p != nil && (p.In == openapi3.ParameterInPath || p.In == openapi3.ParameterInQuery) {
+			byKey[p.In+" "+p.Name] = p
 		}
 	}
-	for k, v := range opts.PathParams {
-		if _, ok := g.params[k]; ok {
-			g.pathValues[k] = v
+	for _, key := range slices.Sorted(maps.Keys(byKey)) { // "path …" sorts before "query …"
+		p := byKey[key]
+		g.params = append(g.params, p)
+		if raw, ok := values[p.Name]; ok {
+			used[p.Name] = true
+			if _, err := checkValue(schemaOf(p.Schema), raw); err != nil {
+				return nil, &ValueError{p.Name, p.In + " parameter of " + g.id + ": " + err.Error()}
+			}
+			g.values[p] = raw
+			continue
+		}
+		if !p.Required && p.In != openapi3.ParameterInPath {
+			continue
+		}
+		if s, ok := paramValue(p); ok {
+			g.values[p] = s
+		} else {
+			g.values[p], g.complete = unknownSegment, false // still routable; no positive case
 		}
 	}
-	g.path = g.fill(nil)
 	security := doc.Security
 	if op.Security != nil {
 		security = *op.Security
@@ -161,60 +241,238 @@ func newOpGen(doc *openapi3.T, path, method string, op *openapi3.Operation, item
 	if rb := op.RequestBody; rb != nil && rb.Value != nil {
 		for _, mt := range slices.Sorted(maps.Keys(rb.Value.Content)) {
 			if strings.Contains(mt, "json") {
-				media := rb.Value.Content[mt]
-				g.mediaType = mt
-				if media.Schema != nil {
-					g.schema = media.Schema.Value
-				}
-				for _, name := range slices.Sorted(maps.Keys(media.Examples)) {
-					if ex := media.Examples[name]; ex != nil && ex.Value != nil {
-						if obj, ok := ex.Value.Value.(map[string]any); ok {
-							g.examples = append(g.examples, namedBody{name, g.override(obj)})
-						}
-					}
-				}
-				if len(g.examples) == 0 {
-					if obj, ok := media.Example.(map[string]any); ok {
-						g.examples = append(g.examples, namedBody{"example", g.override(obj)})
-					}
+				g.media, g.bodyRequired = mt, rb.Value.Required
+				if err := g.readBody(rb.Value.Content[mt], values, used); err != nil {
+					return nil, err
 				}
 				break
 			}
 		}
 	}
-	return g
+	return g, nil
 }
 
-func (g *opGen) override(obj map[string]any) map[string]any {
-	out := maps.Clone(obj)
-	maps.Copy(out, g.opts.BodyValues)
-	return out
-}
-
-// exampleString is a path parameter's first example (by name), or "" when it has none.
-func exampleString(p *openapi3.Parameter) string {
-	if p.Example != nil {
-		return fmt.Sprint(p.Example)
-	}
-	for _, name := range slices.Sorted(maps.Keys(p.Examples)) {
-		if ex := p.Examples[name]; ex != nil && ex.Value != nil {
-			return fmt.Sprint(ex.Value.Value)
+// readBody sets the body's schema and valid bodies, with values' top-level properties applied.
+func (g *opGen) readBody(media *openapi3.MediaType, values map[string]string, used map[string]bool) error {
+	g.schema = schemaOf(media.Schema)
+	set := map[string]any{}
+	if g.schema != nil {
+		for _, name := range slices.Sorted(maps.Keys(values)) {
+			prop := schemaOf(g.schema.Properties[name])
+			if prop == nil {
+				continue
+			}
+			used[name] = true
+			v, err := checkValue(prop, values[name])
+			if err != nil {
+				return &ValueError{name, "request body property of " + g.id + ": " + err.Error()}
+			}
+			set[name] = v
 		}
 	}
-	if p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Example != nil {
-		return fmt.Sprint(p.Schema.Value.Example)
+	apply := func(v any) any {
+		if obj, ok := v.(map[string]any); ok && len(set) > 0 {
+			obj = maps.Clone(obj)
+			maps.Copy(obj, set)
+			return obj
+		}
+		return v
 	}
-	return ""
+	for _, name := range slices.Sorted(maps.Keys(media.Examples)) {
+		if ex := media.Examples[name]; ex != nil && ex.Value != nil && ex.Value.Value != nil {
+			g.bodies = append(g.bodies, namedBody{name, "the documented request example " + name, apply(ex.Value.Value)})
+		}
+	}
+	if len(g.bodies) == 0 && media.Example != nil {
+		g.bodies = append(g.bodies, namedBody{"example", "the documented request example", apply(media.Example)})
+	}
+	// Without examples, build a body from the schema when one must be sent (or values were given for it).
+	if len(g.bodies) == 0 && g.schema != nil && (g.bodyRequired || len(set) > 0) {
+		if v, ok := sample(g.schema); ok {
+			g.bodies = append(g.bodies, namedBody{"from_schema", "a request body built from the schema", apply(v)})
+		}
+	}
+	return nil
 }
 
-// fill expands the path template with valid values, replaced by those in with.
-func (g *opGen) fill(with map[string]string) string {
-	path := g.template
-	for name, value := range g.pathValues {
-		if w, ok := with[name]; ok {
-			value = w
+func schemaOf(ref *openapi3.SchemaRef) *openapi3.Schema {
+	if ref == nil {
+		return nil
+	}
+	return ref.Value
+}
+
+// paramValue is a valid value for p: its first example (by name), else one built from its schema.
+func paramValue(p *openapi3.Parameter) (string, bool) {
+	var v any
+	switch {
+	case p.Example != nil:
+		v = p.Example
+	case len(p.Examples) > 0:
+		for _, name := range slices.Sorted(maps.Keys(p.Examples)) {
+			if ex := p.Examples[name]; ex != nil && ex.Value != nil && ex.Value.Value != nil {
+				v = ex.Value.Value
+				break
+			}
 		}
-		path = strings.ReplaceAll(path, "{"+name+"}", url.PathEscape(value))
+	}
+	if v == nil {
+		s := schemaOf(p.Schema)
+		if s == nil {
+			return "", false
+		}
+		var ok bool
+		if v, ok = sample(s); !ok {
+			return "", false
+		}
+	}
+	switch v := v.(type) {
+	case string:
+		return v, true
+	case bool:
+		return strconv.FormatBool(v), true
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	case int, int64:
+		return fmt.Sprint(v), true
+	}
+	return "", false // arrays and objects need a serialisation style; not built
+}
+
+// checkValue converts raw to the type s gives and checks it against s. Its errors never
+// contain raw.
+func checkValue(s *openapi3.Schema, raw string) (any, error) {
+	if !utf8.ValidString(raw) {
+		return nil, errors.New("not valid UTF-8") // JSON would silently replace the bad bytes
+	}
+	if s == nil {
+		return raw, nil
+	}
+	var v any
+	var err error
+	switch {
+	case s.Type.IsEmpty(), s.Type.Is("string"):
+		v = raw
+	case s.Type.Is("boolean"):
+		v, err = raw == "true", nil
+		if raw != "true" && raw != "false" {
+			err = errors.New("want true or false")
+		}
+	case s.Type.Is("integer"):
+		if v, err = strconv.ParseInt(raw, 10, 64); err != nil {
+			err = errors.New("want an integer")
+		}
+	case s.Type.Is("number"):
+		if v, err = strconv.ParseFloat(raw, 64); err != nil {
+			err = errors.New("want a number")
+		}
+	default:
+		if err = json.Unmarshal([]byte(raw), &v); err != nil {
+			err = fmt.Errorf("want JSON (%s)", typeName(s))
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.VisitJSON(v); err != nil {
+		var se *openapi3.SchemaError
+		if errors.As(err, &se) && se.Reason != "" {
+			return nil, errors.New(se.Reason)
+		}
+		return nil, errors.New("does not match its schema")
+	}
+	return v, nil
+}
+
+// sample builds a value s accepts: its example, default or first enum value, else one made
+// from its type and bounds. It reports false when it finds none (a pattern none of the tried
+// strings match, a composed schema).
+func sample(s *openapi3.Schema) (any, bool) {
+	v, ok := build(s, 0)
+	if !ok || s.VisitJSON(v) != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+func build(s *openapi3.Schema, depth int) (any, bool) {
+	switch {
+	case s == nil || depth > 8: // a recursive schema
+		return nil, false
+	case s.Example != nil:
+		return s.Example, true
+	case s.Default != nil:
+		return s.Default, true
+	case len(s.Enum) > 0:
+		return s.Enum[0], true
+	}
+	var candidates []any
+	switch {
+	case s.Type.Is("string"):
+		candidates = append(candidates, "contracttest")
+		n := max(int(min(s.MinLength, 1<<12)), 1)
+		for _, ch := range []string{"1", "a", "A", "0", "f", "x"} {
+			candidates = append(candidates, strings.Repeat(ch, n))
+		}
+	case s.Type.Is("integer"), s.Type.Is("number"):
+		for _, bound := range []*float64{s.Min, s.Max} {
+			if bound != nil {
+				candidates = append(candidates, *bound, *bound+1, *bound-1)
+			}
+		}
+		candidates = append(candidates, 1.0, 0.0)
+	case s.Type.Is("boolean"):
+		candidates = append(candidates, true)
+	case s.Type.Is("array"):
+		item := []any{}
+		if s.MinItems > 0 {
+			v, ok := build(schemaOf(s.Items), depth+1)
+			if !ok || s.MinItems > 1 && s.UniqueItems || s.MinItems > 64 {
+				return nil, false
+			}
+			for range s.MinItems {
+				item = append(item, v)
+			}
+		}
+		candidates = append(candidates, item)
+	case s.Type.Is("object"), s.Type.IsEmpty() && len(s.Properties) > 0:
+		obj := map[string]any{}
+		for _, name := range s.Required {
+			v, ok := build(schemaOf(s.Properties[name]), depth+1)
+			if !ok {
+				return nil, false
+			}
+			obj[name] = v
+		}
+		candidates = append(candidates, obj)
+	}
+	for _, c := range candidates {
+		if s.VisitJSON(c) == nil {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// target is the operation's path and query with valid values, except that p (if not nil)
+// carries value.
+func (g *opGen) target(p *openapi3.Parameter, value string) string {
+	path, query := g.template, url.Values{}
+	for _, param := range g.params {
+		v, ok := g.values[param]
+		if param == p {
+			v, ok = value, true
+		}
+		switch {
+		case !ok:
+		case param.In == openapi3.ParameterInPath:
+			path = strings.ReplaceAll(path, "{"+param.Name+"}", url.PathEscape(v))
+		default:
+			query.Add(param.Name, v)
+		}
+	}
+	if len(query) > 0 {
+		path += "?" + query.Encode()
 	}
 	return path
 }
@@ -222,24 +480,19 @@ func (g *opGen) fill(with map[string]string) string {
 // base is a valid request for the operation under the given check and detail name.
 func (g *opGen) base(check, detail, description string) Case {
 	c := Case{
-		Name: check + "/" + detail, Check: check, Description: description,
-		Operation: g.op.OperationID, Method: g.method, Path: g.path, Header: http.Header{},
+		Name: check + "/" + g.id + "/" + detail, Check: check, Description: description,
+		Operation: g.op.OperationID, Method: g.method, Path: g.target(nil, ""), Header: http.Header{},
 		UseSecretKey: true, Want: []string{"4XX"},
 	}
-	if g.mediaType != "" && len(g.examples) > 0 {
-		c.Header.Set("Content-Type", g.mediaType)
-		c.Body = mustJSON(g.examples[0].value)
+	if len(g.bodies) > 0 {
+		c.Header.Set("Content-Type", g.media)
+		c.Body = mustJSON(g.bodies[0].value)
 	}
 	return c
 }
 
 func (g *opGen) cases() []Case {
-	var out []Case
-	for _, ex := range g.examples {
-		c := g.base(CheckPositiveDataAcceptance, ex.name, "the documented request example "+ex.name)
-		c.Body, c.Want, c.ChangesState = mustJSON(ex.value), []string{"2XX", "422"}, true
-		out = append(out, c)
-	}
+	out := g.positive()
 	if g.secured {
 		for _, a := range []struct{ name, value, desc string }{
 			{"no_token", "", "no Authorization header"},
@@ -252,40 +505,125 @@ func (g *opGen) cases() []Case {
 			out = append(out, c)
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(g.params)) {
-		s := g.params[name].Schema
-		if s == nil || s.Value == nil {
-			continue
-		}
-		for _, bad := range stringViolations(s.Value) {
-			c := g.base(CheckNegativeDataRejection, "path/"+name+"/"+bad.name, fmt.Sprintf("path parameter %s %s", name, bad.desc))
-			c.Path = g.fill(map[string]string{name: bad.value.(string)})
+	for _, p := range g.params {
+		for _, bad := range paramViolations(schemaOf(p.Schema)) {
+			c := g.base(CheckNegativeDataRejection, p.In+"/"+p.Name+"/"+bad.name, fmt.Sprintf("%s parameter %s %s", p.In, p.Name, bad.desc))
+			c.Path = g.target(p, bad.value.(string))
 			out = append(out, c)
 		}
 	}
-	if g.mediaType == "" || len(g.examples) == 0 {
-		return out
+	return append(out, g.bodyViolations()...)
+}
+
+// positive is one valid request per valid body, or one without a body when none is required.
+func (g *opGen) positive() []Case {
+	if !g.complete {
+		return nil
 	}
-	raw := []struct{ name, ct, body, desc string }{
-		{"body/malformed_json", g.mediaType, `{"`, "a body that is not JSON"},
-		{"body/empty", g.mediaType, "", "an empty body"},
-		{"body/not_an_object", g.mediaType, "[]", "a JSON array instead of an object"},
-		{"header/content_type/text_plain", "text/plain", string(mustJSON(g.examples[0].value)), "a valid body sent as text/plain"},
+	var out []Case
+	for _, b := range g.bodies {
+		c := g.base(CheckPositiveDataAcceptance, b.name, b.desc)
+		c.Body = mustJSON(b.value)
+		out = append(out, c)
 	}
+	if len(g.bodies) == 0 && !g.bodyRequired {
+		out = append(out, g.base(CheckPositiveDataAcceptance, "no_body", "a valid request without a body"))
+	}
+	for i := range out {
+		out[i].Want, out[i].ChangesState = []string{"2XX", "422"}, true
+	}
+	return out
+}
+
+// paramViolations are the values of a parameter that break its schema; URL-path safe.
+func paramViolations(s *openapi3.Schema) []badValue {
+	if s == nil || !s.Type.Is("string") {
+		return nil
+	}
+	return stringViolations(s)
+}
+
+// bodyViolations are the request bodies that break the operation's body schema or media type.
+func (g *opGen) bodyViolations() []Case {
+	if g.media == "" {
+		return nil
+	}
+	var valid map[string]any // the object the schema's violations start from
+	if len(g.bodies) > 0 {
+		valid, _ = g.bodies[0].value.(map[string]any)
+	} else if g.schema != nil {
+		v, _ := sample(g.schema)
+		valid, _ = v.(map[string]any)
+	}
+	type rawBody struct{ name, ct, body, desc string }
+	raw := []rawBody{{"body/malformed_json", g.media, `{"`, "a body that is not JSON"}}
+	if g.bodyRequired {
+		raw = append(raw, rawBody{"body/empty", g.media, "", "an empty body"})
+	}
+	if g.schema != nil && g.schema.Type.Is("object") {
+		raw = append(raw, rawBody{"body/not_an_object", g.media, "[]", "a JSON array instead of an object"})
+	}
+	if len(g.bodies) > 0 {
+		raw = append(raw, rawBody{"header/content_type/text_plain", "text/plain", string(mustJSON(g.bodies[0].value)), "a valid body sent as text/plain"})
+	}
+	var out []Case
 	for _, r := range raw {
 		c := g.base(CheckNegativeDataRejection, r.name, r.desc)
 		c.Header.Set("Content-Type", r.ct)
 		c.Body = []byte(r.body)
 		out = append(out, c)
 	}
-	if g.schema != nil {
-		for _, bad := range bodyViolations(g.schema, g.examples[0].value, "") {
+	if g.schema != nil && valid != nil {
+		for _, bad := range bodyViolations(g.schema, valid, "") {
 			c := g.base(CheckNegativeDataRejection, "body"+bad.name, "body "+bad.desc)
+			c.Header.Set("Content-Type", g.media)
 			c.Body = mustJSON(bad.value)
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// unsupportedMethods are requests to the operation's path with each common method the path
+// does not document and the router does not route elsewhere.
+func (g *opGen) unsupportedMethods(v *Validator, documented []string) []Case {
+	var out []Case
+	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodPost} {
+		if slices.Contains(documented, m) {
+			continue
+		}
+		c := g.base(CheckUnsupportedMethod, m, "the path documents "+strings.Join(documented, ", ")+" only")
+		r, ok := routeRequest(m, c.Path)
+		if !ok {
+			continue
+		}
+		if _, err := v.FindRoute(r); err == nil {
+			continue
+		}
+		c.Method, c.Want, c.WantAllow = m, []string{"405"}, documented
+		out = append(out, c)
+	}
+	return out
+}
+
+// unknownPath is a request to an undocumented path next to the operation's: below it, else
+// beside it, else under an unknown first segment, whichever the router finds nothing at. A
+// suffix alone is not enough: "/v1/channels" + "/x" is "/v1/channels/{channelId}".
+func (g *opGen) unknownPath(v *Validator) []Case {
+	path, _, _ := strings.Cut(g.target(nil, ""), "?")
+	parent := path[:strings.LastIndex(path, "/")]
+	for _, cand := range []struct{ path, where string }{
+		{path + "/" + unknownSegment, "below"},
+		{parent + "/" + unknownSegment, "beside"},
+		{"/" + unknownSegment + path, "under an unknown prefix of"},
+	} {
+		if unknownTo(v, g.method, cand.path) {
+			c := g.base(CheckUnknownPath, "nearby", "an undocumented path "+cand.where+" "+g.template)
+			c.Operation, c.Path, c.Want = "", cand.path, []string{"404"}
+			return []Case{c}
+		}
+	}
+	return nil
 }
 
 type badValue struct {

@@ -2,12 +2,17 @@ package contracttest_test
 
 import (
 	"bytes"
+	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
@@ -29,62 +34,267 @@ func request(c contracttest.Case, key string) *http.Request {
 	return r
 }
 
-// The validator is the spec's judge: every generated negative request must break it, and every
-// positive one must pass it. Otherwise a case tests nothing, or tests the wrong thing.
-func TestCasesAgreeWithTheValidator(t *testing.T) {
-	t.Parallel()
-	cases, err := contracttest.Cases(contracttest.CaseOptions{})
+// fixture is a spec from testdata; tests never depend on the live spec's text.
+func fixture(t testing.TB, name string) *openapi3.T {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := contracttest.MustNew(t, contracttest.WithSecretKey(secretKey))
+	doc, err := openapi.Parse(name, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func mustCases(t testing.TB, opts contracttest.CaseOptions) []contracttest.Case {
+	t.Helper()
+	cases, err := contracttest.Cases(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cases
+}
+
+func mustValidator(t testing.TB, doc *openapi3.T, opts ...contracttest.Option) *contracttest.Validator {
+	t.Helper()
+	v, err := contracttest.NewForSpec(doc, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// operations are the spec's operations: operationId -> "METHOD /path".
+func operations(doc *openapi3.T) map[string]string {
+	out := map[string]string{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			out[op.OperationID] = method + " " + path
+		}
+	}
+	return out
+}
+
+// Names are "<check>/<operationId>/<detail>" and unique across a multi-operation spec.
+func TestCaseNamesAreUniqueAndNameTheOperation(t *testing.T) {
+	t.Parallel()
+	doc := fixture(t, "multiop.yaml")
+	ops := operations(doc)
 	names := map[string]bool{}
-	for _, c := range cases {
+	for _, c := range mustCases(t, contracttest.CaseOptions{Spec: doc}) {
 		if names[c.Name] {
 			t.Errorf("duplicate case name %s", c.Name)
 		}
 		names[c.Name] = true
-		if !strings.HasPrefix(c.Name, c.Check+"/") {
+		check, rest, _ := strings.Cut(c.Name, "/")
+		op, detail, _ := strings.Cut(rest, "/")
+		switch {
+		case check != c.Check:
 			t.Errorf("case %s is not named after its check %s", c.Name, c.Check)
-		}
-		_, err := v.ValidateRequest(request(c, secretKey))
-		if valid := err == nil; valid != (c.Check == contracttest.CheckPositiveDataAcceptance) {
-			t.Errorf("%s: validator says valid=%v (%v)", c.Name, valid, err)
-		}
-		if c.ChangesState != (c.Check == contracttest.CheckPositiveDataAcceptance) {
-			t.Errorf("%s: ChangesState=%v", c.Name, c.ChangesState)
+		case c.Name == "unknown_path/root":
+		case ops[op] == "" || detail == "":
+			t.Errorf("case %s: %q is not an operationId of the spec, or no detail follows it", c.Name, op)
+		case c.Operation != "" && c.Operation != op:
+			t.Errorf("case %s targets %s but is named after %s", c.Name, c.Operation, op)
 		}
 	}
-	for _, want := range []string{
-		"positive_data_acceptance/sdkPayload", "positive_data_acceptance/coexistence",
-		"ignored_auth/no_token", "ignored_auth/wrong_token", "ignored_auth/malformed_header/basic",
-		"negative_data_rejection/body/wabaId/missing", "negative_data_rejection/body/coexistence/wrong_type",
-		"negative_data_rejection/body/phoneId/pattern", "negative_data_rejection/body/code/max_length",
-		"negative_data_rejection/body/malformed_json", "negative_data_rejection/body/empty",
-		"negative_data_rejection/header/content_type/text_plain", "negative_data_rejection/path/channelId/pattern",
-		"unsupported_method/GET", "unknown_path/root",
-	} {
-		if !names[want] {
-			t.Errorf("no case %s", want)
+	// Every operation has cases of its own, named after it.
+	for op := range ops {
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(names)), func(n string) bool { return strings.Contains(n, "/"+op+"/") }) {
+			t.Errorf("no case names operation %s", op)
 		}
 	}
 }
 
-func TestCasesUseSuppliedInputs(t *testing.T) {
+// The validator is the spec's judge: every generated negative request must break it, and every
+// positive one must pass it. Otherwise a case tests nothing, or tests the wrong thing.
+func TestCasesAgreeWithTheValidator(t *testing.T) {
 	t.Parallel()
-	cases, err := contracttest.Cases(contracttest.CaseOptions{
-		PathParams: map[string]string{"channelId": knownUUID},
-		BodyValues: map[string]any{"code": "FRESHCODE", "wabaId": "999"},
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"multiop.yaml", "multiop-pets.yaml", "multiop-catchall.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			doc := fixture(t, name)
+			v := mustValidator(t, doc, contracttest.WithSecretKey(secretKey))
+			for _, c := range mustCases(t, contracttest.CaseOptions{Spec: doc}) {
+				_, err := v.ValidateRequest(request(c, secretKey))
+				if valid := err == nil; valid != (c.Check == contracttest.CheckPositiveDataAcceptance) {
+					t.Errorf("%s: %s %s %s: validator says valid=%v (%v)", c.Name, c.Method, c.Path, c.Body, valid, err)
+				}
+				if c.ChangesState != (c.Check == contracttest.CheckPositiveDataAcceptance) {
+					t.Errorf("%s: ChangesState=%v", c.Name, c.ChangesState)
+				}
+			}
+		})
 	}
+}
+
+// Every operation gets a positive case, with or without a request body: parameters come from
+// their examples or schemas, bodies from their examples or schemas.
+func TestEveryOperationHasAPositiveCase(t *testing.T) {
+	t.Parallel()
+	doc := fixture(t, "multiop.yaml")
+	positive := map[string][]string{}
+	for _, c := range mustCases(t, contracttest.CaseOptions{Spec: doc}) {
+		if c.Check == contracttest.CheckPositiveDataAcceptance {
+			positive[c.Operation] = append(positive[c.Operation], strings.TrimPrefix(c.Name, c.Check+"/"+c.Operation+"/")+" "+c.Path)
+		}
+	}
+	want := map[string][]string{
+		"listChannels":          {"no_body /v1/channels?pageSize=10"}, // the first enum value, within the bounds
+		"partnerCreateChannel":  {"from_schema /v1/channels"},         // no example: built from the schema
+		"partnerDeleteChannel":  {"no_body /v1/channels/019E4C54B1B375A28970B605CA9B03C3"},
+		"disconnectMetaChannel": {"no_body /v1/channels/019E4C54B1B375A28970B605CA9B03C3/disconnect"},
+		"connectMetaChannel": {
+			"coexistence /v1/channels/019E4C54B1B375A28970B605CA9B03C3/connect",
+			"sdkPayload /v1/channels/019E4C54B1B375A28970B605CA9B03C3/connect",
+		},
+	}
+	if diff := cmp.Diff(want, positive); diff != "" {
+		t.Errorf("positive cases (-want +got):\n%s", diff)
+	}
+}
+
+// unknown_path candidates are paths the spec's router finds nothing at. The naive one (a suffix
+// on a documented path) would hit a route in multiop.yaml: /v1/channels + /x is
+// /v1/channels/{channelId}.
+func TestUnknownPathCasesFindNoRoute(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		spec string
+		want []string // the unknown_path cases
+	}{
+		{"multiop.yaml", []string{
+			"unknown_path/listChannels/nearby", "unknown_path/partnerDeleteChannel/nearby", "unknown_path/connectMetaChannel/nearby",
+			"unknown_path/disconnectMetaChannel/nearby", "unknown_path/root",
+		}},
+		// Every path of one to three segments is routed: only /{a}/{b}/{c} has an unknown neighbour.
+		{"multiop-catchall.yaml", []string{"unknown_path/c/nearby"}},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			t.Parallel()
+			doc := fixture(t, tc.spec)
+			v := mustValidator(t, doc)
+			var got []string
+			for _, c := range mustCases(t, contracttest.CaseOptions{Spec: doc}) {
+				if c.Check != contracttest.CheckUnknownPath {
+					continue
+				}
+				got = append(got, c.Name)
+				r := request(c, secretKey)
+				if route, err := v.FindRoute(r); err == nil {
+					t.Errorf("%s: %s %s is routed to %s", c.Name, c.Method, c.Path, route.OperationID())
+				}
+				if allowed := v.AllowedMethods(r); len(allowed) > 0 {
+					t.Errorf("%s: %s allows %v", c.Name, c.Path, allowed)
+				}
+			}
+			slices.Sort(got)
+			slices.Sort(tc.want)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("unknown_path cases (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// The fixture does exercise the trap.
+	v := mustValidator(t, fixture(t, "multiop.yaml"))
+	naive := httptest.NewRequest(http.MethodGet, "/v1/channels/contracttest-unknown", nil)
+	if len(v.AllowedMethods(naive)) == 0 {
+		t.Error("multiop.yaml: the naive suffix finds no route; the fixture no longer tests the trap")
+	}
+}
+
+// unsupported_method cases name only methods the router does not route at that path, and want
+// the path's documented methods in Allow.
+func TestUnsupportedMethodCases(t *testing.T) {
+	t.Parallel()
+	doc := fixture(t, "multiop.yaml")
+	v := mustValidator(t, doc)
+	var n int
+	for _, c := range mustCases(t, contracttest.CaseOptions{Spec: doc}) {
+		if c.Check != contracttest.CheckUnsupportedMethod {
+			continue
+		}
+		n++
+		r := request(c, secretKey)
+		if route, err := v.FindRoute(r); err == nil {
+			t.Errorf("%s: %s %s is routed to %s", c.Name, c.Method, c.Path, route.OperationID())
+		}
+		_, path, _ := strings.Cut(operations(doc)[c.Operation], " ")
+		item := doc.Paths.Value(path)
+		if want := slices.Sorted(maps.Keys(item.Operations())); !slices.Equal(c.WantAllow, want) {
+			t.Errorf("%s: WantAllow %v, want %v", c.Name, c.WantAllow, want)
+		}
+		if !strings.HasSuffix(c.Name, "/"+c.Method) || c.Operation == "" {
+			t.Errorf("%s: method %s, operation %q", c.Name, c.Method, c.Operation)
+		}
+	}
+	if n == 0 {
+		t.Error("no unsupported_method case")
+	}
+}
+
+func TestCasesUseSuppliedValues(t *testing.T) {
+	t.Parallel()
+	doc := fixture(t, "multiop.yaml")
+	cases := mustCases(t, contracttest.CaseOptions{Spec: doc, Values: map[string]string{
+		"channelId": knownUUID, "code": "FRESHCODE", "wabaId": "999", "coexistence": "false", "pageSize": "20", "type": "META_INSTAGRAM",
+	}})
+	v := mustValidator(t, doc, contracttest.WithSecretKey(secretKey))
 	for _, c := range cases {
 		if c.Check != contracttest.CheckPositiveDataAcceptance {
 			continue
 		}
-		if c.Path != "/v1/channels/"+knownUUID+"/connect" || !bytes.Contains(c.Body, []byte(`"code":"FRESHCODE"`)) || !bytes.Contains(c.Body, []byte(`"wabaId":"999"`)) {
-			t.Errorf("%s: %s %s ignores the supplied inputs", c.Name, c.Path, c.Body)
+		if _, err := v.ValidateRequest(request(c, secretKey)); err != nil {
+			t.Errorf("%s: supplied values made it invalid: %v", c.Name, err)
+		}
+		var want []string
+		switch c.Operation {
+		case "connectMetaChannel":
+			want = []string{knownUUID, `"code":"FRESHCODE"`, `"wabaId":"999"`, `"coexistence":false`}
+		case "partnerDeleteChannel", "disconnectMetaChannel":
+			want = []string{knownUUID}
+		case "listChannels":
+			want = []string{"pageSize=20", "type=META_INSTAGRAM"} // an optional parameter is sent when given
+		case "partnerCreateChannel":
+			want = []string{`"type":"META_INSTAGRAM"`}
+		}
+		for _, w := range want {
+			if !strings.Contains(c.Path+" "+string(c.Body), w) {
+				t.Errorf("%s: %s %s does not carry %s", c.Name, c.Path, c.Body, w)
+			}
+		}
+	}
+}
+
+// A value the spec cannot take is an error naming it, never repeating the value (it may be a
+// single-use code).
+func TestCasesRejectBadValues(t *testing.T) {
+	t.Parallel()
+	doc := fixture(t, "multiop.yaml")
+	for _, tc := range []struct {
+		name, value, want string
+	}{
+		{"chanelId", "x", "no path or query parameter or top-level request body property of that name"},
+		{"channelId", "sekret-1", "path parameter of "},
+		{"coexistence", "sekret-2", "want true or false"},
+		{"pageSize", "sekret-3", "want an integer"},
+		{"pageSize", "15", "allowed values"},
+		{"pageSize", "60", ""},
+		{"wabaId", "sekret-4", "request body property of connectMetaChannel"},
+		{"type", "sekret-5", "allowed values"},
+		{"code", "sekret-\xff", "not valid UTF-8"},
+	} {
+		_, err := contracttest.Cases(contracttest.CaseOptions{Spec: doc, Values: map[string]string{tc.name: tc.value}})
+		var ve *contracttest.ValueError
+		switch {
+		case !errors.As(err, &ve) || ve.Name != tc.name:
+			t.Errorf("%s=%s: error %v, want a *ValueError for %s", tc.name, tc.value, err, tc.name)
+		case !strings.Contains(err.Error(), tc.want):
+			t.Errorf("%s=%s: error %q, want it to say %q", tc.name, tc.value, err, tc.want)
+		case strings.Contains(err.Error(), tc.value) && strings.HasPrefix(tc.value, "sekret"):
+			t.Errorf("%s=%s: error %q repeats the value", tc.name, tc.value, err)
 		}
 	}
 }
@@ -92,43 +302,12 @@ func TestCasesUseSuppliedInputs(t *testing.T) {
 // Cases come from the schema, not from a list of this API's fields: another spec gets its own.
 func TestCasesDeriveFromAnySchema(t *testing.T) {
 	t.Parallel()
-	doc, err := openapi.Parse("pets.yaml", []byte(`openapi: 3.0.3
-info: {title: pets, version: "1"}
-paths:
-  /pets/{petId}:
-    put:
-      operationId: putPet
-      parameters:
-        - {name: petId, in: path, required: true, schema: {type: string, pattern: '^[0-9]+$', maxLength: 5}}
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [age, kind]
-              properties:
-                age: {type: integer, minimum: 0, maximum: 40}
-                kind: {type: string, enum: [cat, dog]}
-                owner:
-                  type: object
-                  required: [name]
-                  properties: {name: {type: string, minLength: 2}}
-            example: {age: 3, kind: cat, owner: {name: Ann}}
-      responses:
-        '200': {description: ok}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases, err := contracttest.Cases(contracttest.CaseOptions{Spec: doc, PathParams: map[string]string{"petId": "12"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := fixture(t, "multiop-pets.yaml")
+	cases := mustCases(t, contracttest.CaseOptions{Spec: doc, Values: map[string]string{"petId": "12"}})
 	var got []string
 	for _, c := range cases {
 		if c.Check == contracttest.CheckNegativeDataRejection && strings.Contains(c.Name, "/body/") {
-			got = append(got, strings.TrimPrefix(c.Name, "negative_data_rejection/"))
+			got = append(got, strings.TrimPrefix(c.Name, "negative_data_rejection/putPet/"))
 		}
 	}
 	want := []string{
@@ -141,20 +320,43 @@ paths:
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("body cases (-want +got):\n%s", diff)
 	}
-	v, err := contracttest.NewForSpec(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cases {
-		_, err := v.ValidateRequest(request(c, "k"))
-		if c.Check == contracttest.CheckNegativeDataRejection && err == nil {
-			t.Errorf("%s: %s %s passes the validator", c.Name, c.Path, c.Body)
-		}
-	}
-	if !slices.ContainsFunc(cases, func(c contracttest.Case) bool { return c.Name == "negative_data_rejection/path/petId/max_length" }) {
+	if !slices.ContainsFunc(cases, func(c contracttest.Case) bool {
+		return c.Name == "negative_data_rejection/putPet/path/petId/max_length"
+	}) {
 		t.Error("no case for petId's maxLength")
 	}
 	if slices.ContainsFunc(cases, func(c contracttest.Case) bool { return c.Check == contracttest.CheckIgnoredAuth }) {
 		t.Error("ignored_auth cases for a spec without security")
 	}
+}
+
+// Values come from the command line: whatever they are, Cases either rejects them with a
+// *ValueError naming them or builds positive cases the validator accepts.
+func FuzzCaseValues(f *testing.F) {
+	doc := fixture(f, "multiop.yaml")
+	v := mustValidator(f, doc, contracttest.WithSecretKey(secretKey))
+	for _, seed := range [][2]string{
+		{"channelId", knownUUID}, {"channelId", "x/../y"}, {"pageSize", "20"}, {"pageSize", "1e1"},
+		{"coexistence", "true"}, {"code", "\xff"}, {"code", "A\u00e9"}, {"type", "META_INSTAGRAM"}, {"cancelReason", ""}, {"nope", "1"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, name, value string) {
+		cases, err := contracttest.Cases(contracttest.CaseOptions{Spec: doc, Values: map[string]string{name: value}})
+		if err != nil {
+			var ve *contracttest.ValueError
+			if !errors.As(err, &ve) || ve.Name != name {
+				t.Fatalf("%s=%q: error %v is not a *ValueError naming %s", name, value, err, name)
+			}
+			return
+		}
+		for _, c := range cases {
+			if c.Check != contracttest.CheckPositiveDataAcceptance {
+				continue
+			}
+			if _, err := v.ValidateRequest(request(c, secretKey)); err != nil {
+				t.Errorf("%s=%q accepted, but %s is invalid: %v", name, value, c.Name, err)
+			}
+		}
+	})
 }

@@ -54,25 +54,29 @@
 //
 // # Cases
 //
-// [Cases] generates requests from the spec, named after Schemathesis's checks:
-// positive_data_acceptance (each documented request example; changes state),
-// ignored_auth (no token, a wrong token, malformed Authorization headers; want 401),
-// negative_data_rejection (derived from the schema: each required property missing, each
+// [Cases] generates requests for every operation of the spec, named
+// "<check>/<operationId>/<detail>" after Schemathesis's checks and unique across the spec:
+// positive_data_acceptance (each documented request example, else a body built from the
+// schema, or no body where none is required; parameters from their examples or schemas;
+// changes state), ignored_auth (no token, a wrong token, malformed Authorization headers; want
+// 401), negative_data_rejection (derived from the schemas: each required property missing, each
 // property of the wrong type or null, each pattern, length, range or enum violation, malformed
-// JSON, an empty body, a wrong Content-Type, a path parameter breaking its schema; want 4XX),
-// unsupported_method (want 405 with Allow) and unknown_path (want 404).
+// JSON, an empty body, a wrong Content-Type, a path or query parameter breaking its schema; want
+// 4XX), unsupported_method (want 405 with Allow) and unknown_path (want 404), the last two only
+// where the spec's router finds no operation. [CaseOptions] Values set any parameter or body
+// property by name.
 //
 // # Verify
 //
 // [Verify] runs those cases against a live server at a base URL and checks every response with
 // status_code_conformance, content_type_conformance, response_schema_conformance and
 // not_a_server_error as well as the case's own expectation. It is safe by default: the
-// positive cases, which can connect a channel and use up a single-use code, run only with
+// positive cases, which can change state (connect a channel, use up a single-use code), run only with
 // VerifyOptions.Positive. The [Report] is written as text, JSON or JUnit XML, or fails a test
 // with [Report.Require]. The Secret Key is never written to a report: a server echoing it back
 // is shown as [REDACTED]. The command line is
 //
-//	HUBMESSAGE_SECRET_KEY=sk_... hubmessage verify --base-url http://localhost:8080 [--format text|json|junit] [--output FILE] [--positive --channel ID --code CODE]
+//	HUBMESSAGE_SECRET_KEY=sk_... hubmessage verify --base-url http://localhost:8080 [--format text|json|junit] [--output FILE] [--positive] [--param NAME=VALUE ...]
 //
 // with exit status 0 when every case passed, 1 when one failed and 2 on a usage error.
 package contracttest

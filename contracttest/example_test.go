@@ -70,14 +70,14 @@ func ExampleVerify() {
 		panic(err)
 	}
 	for _, res := range report.Results {
-		if res.Case == "ignored_auth/no_token" || res.Case == "negative_data_rejection/body/wabaId/missing" {
+		if res.Case == "ignored_auth/connectMetaChannel/no_token" || res.Case == "negative_data_rejection/connectMetaChannel/body/wabaId/missing" {
 			fmt.Println(res.Case, res.Failures[0].Check+":", res.Failures[0].Message)
 		}
 	}
 	fmt.Println("passed:", report.Passed())
 	// Output:
-	// ignored_auth/no_token ignored_auth: status 200, want 401; body: "{\"success\":true}"
-	// negative_data_rejection/body/wabaId/missing negative_data_rejection: status 200, want 4XX; body: "{\"success\":true}"
+	// ignored_auth/connectMetaChannel/no_token ignored_auth: status 200, want 401; body: "{\"success\":true}"
+	// negative_data_rejection/connectMetaChannel/body/wabaId/missing negative_data_rejection: status 200, want 4XX; body: "{\"success\":true}"
 	// passed: false
 }
 

@@ -34,7 +34,8 @@ func (r *Report) WriteText(w io.Writer) error {
 }
 
 // WriteJSON writes the report as indented JSON: {"baseUrl", "passed", "failed", "skipped",
-// "results": [{"case", "method", "path", "status", "failures": [{"check", "message"}], ...}]}.
+// "results": [{"case", "check", "operation", "method", "path", "status", "failures": [{"check",
+// "message"}], ...}]}.
 func (r *Report) WriteJSON(w io.Writer) error {
 	passed, failed, skipped := r.Counts()
 	enc := json.NewEncoder(w)
@@ -94,13 +95,16 @@ type junitSkipped struct {
 }
 
 // WriteJUnit writes the report as JUnit XML: one testsuite per check a case states
-// (ignored_auth, negative_data_rejection, ...), one testcase per case, and a failure element
-// per failed check, its type the check's name.
+// (ignored_auth, negative_data_rejection, ...), one testcase per case, named after it (so
+// unique), and a failure element per failed check, its type the check's name.
 func (r *Report) WriteJUnit(w io.Writer) error {
 	suites := junitSuites{Name: "hubmessage verify " + r.BaseURL}
 	index := map[string]int{}
 	for _, res := range r.Results {
-		suite, _, _ := strings.Cut(res.Case, "/")
+		suite := res.Check
+		if suite == "" { // a Result built by hand
+			suite, _, _ = strings.Cut(res.Case, "/")
+		}
 		i, ok := index[suite]
 		if !ok {
 			i = len(suites.Suites)

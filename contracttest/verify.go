@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
 // VerifyOptions configures [Verify].
@@ -20,9 +22,10 @@ type VerifyOptions struct {
 	// it, the cases that need it are skipped.
 	SecretKey string
 	// Positive also runs the positive_data_acceptance cases, which may change state on the
-	// server (connect a channel, use up a single-use code).
+	// server (create, connect or delete a channel, use up a single-use code).
 	Positive bool
-	// Cases supplies the values requests are built from (channel id, body values) and the spec.
+	// Cases supplies the spec and the values requests are built from (parameters, body
+	// properties).
 	Cases CaseOptions
 	// HTTPClient sends the requests; nil means a client with a 30-second timeout.
 	HTTPClient *http.Client
@@ -38,13 +41,15 @@ type Report struct {
 
 // Result is one case's outcome. It passed when it has no Failures and was not skipped.
 type Result struct {
-	Case     string        `json:"case"`
-	Method   string        `json:"method"`
-	Path     string        `json:"path"`
-	Status   int           `json:"status,omitempty"`
-	Failures []Failure     `json:"failures,omitempty"`
-	Skipped  string        `json:"skipped,omitempty"` // why the case did not run
-	Duration time.Duration `json:"durationNs"`
+	Case      string        `json:"case"`
+	Check     string        `json:"check"`               // the check the case states, e.g. "ignored_auth"
+	Operation string        `json:"operation,omitempty"` // the operationId the case targets; "" for unknown_path
+	Method    string        `json:"method"`
+	Path      string        `json:"path"`
+	Status    int           `json:"status,omitempty"`
+	Failures  []Failure     `json:"failures,omitempty"`
+	Skipped   string        `json:"skipped,omitempty"` // why the case did not run
+	Duration  time.Duration `json:"durationNs"`
 }
 
 // Failure is one check a case's response failed.
@@ -78,20 +83,17 @@ func (r *Report) Passed() bool {
 // and checks every response: the case's expectation, then status_code_conformance,
 // content_type_conformance, response_schema_conformance and not_a_server_error. Only cases that
 // cannot change state run unless opts.Positive is set. The error is for unusable options (a bad
-// base URL); a server that fails shows up in the Report.
+// base URL, a [*ValueError] in opts.Cases); a server that fails shows up in the Report.
 func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, error) {
 	base, err := ParseBaseURL(baseURL)
 	if err != nil {
 		return nil, err
 	}
-	cases, err := Cases(opts.Cases)
+	v, err := validatorFor(opts.Cases.Spec)
 	if err != nil {
 		return nil, err
 	}
-	v, err := defaultValidator()
-	if opts.Cases.Spec != nil {
-		v, err = NewForSpec(opts.Cases.Spec)
-	}
+	cases, err := generate(v, opts.Cases.Values)
 	if err != nil {
 		return nil, err
 	}
@@ -102,12 +104,12 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	r := &runner{v: v, client: client, base: base, key: opts.SecretKey, coverage: opts.Coverage}
 	report := &Report{BaseURL: base.String()}
 	for _, c := range cases {
-		res := Result{Case: c.Name, Method: c.Method, Path: c.Path}
+		res := Result{Case: c.Name, Check: c.Check, Operation: c.Operation, Method: c.Method, Path: c.Path}
 		switch {
 		case c.ChangesState && !opts.Positive:
-			res.Skipped = "changes state; run with Positive (--positive) to include it"
+			res.Skipped = "changes state; run with --positive to include it"
 		case c.UseSecretKey && opts.SecretKey == "":
-			res.Skipped = "needs the Secret Key (HUBMESSAGE_SECRET_KEY)"
+			res.Skipped = "needs the Secret Key ($" + secretkey.EnvVar + ")"
 		default:
 			start := time.Now()
 			res.Status, res.Failures = r.run(ctx, c)
@@ -187,18 +189,17 @@ func (r *runner) run(ctx context.Context, c Case) (int, []Failure) {
 	if resp.StatusCode >= 500 {
 		fail(CheckNotAServerError, "status %d; body: %s", resp.StatusCode, quote(shown))
 	}
-	route := r.routeFor(c)
+	route, probe := r.routeFor(c)
 	if route == nil {
 		return resp.StatusCode, fails
 	}
-	if c.Method == route.route.Method {
+	if probe.Method == c.Method {
 		r.coverage.record(route.OperationID(), resp.StatusCode)
 	}
 	if !complete {
 		fail(CheckResponseSchemaConformance, "not validated: body longer than %d bytes", DefaultMaxBody)
 		return resp.StatusCode, fails
 	}
-	probe := &http.Request{Method: route.route.Method, URL: req.URL, Header: http.Header{}}
 	err = r.v.ValidateResponseFor(route, probe.WithContext(ctx), resp.StatusCode, resp.Header, body)
 	for _, viol := range asViolations(err, Response, route.OperationID()) {
 		fail(checkFor(viol), "%s: %s", viol.Location, viol.Reason)
@@ -206,22 +207,23 @@ func (r *runner) run(ctx context.Context, c Case) (int, []Failure) {
 	return resp.StatusCode, fails
 }
 
-// routeFor is the documented operation a case's response is checked against: its own, or for
-// unsupported_method the one documented at the same path. unknown_path has none.
-func (r *runner) routeFor(c Case) *Route {
+// routeFor is the documented operation a case's response is checked against, and a request
+// for it relative to the base URL: the case's own operation, or for unsupported_method one
+// documented at the same path. unknown_path has none.
+func (r *runner) routeFor(c Case) (*Route, *http.Request) {
 	if c.Operation == "" {
-		return nil
+		return nil, nil
 	}
 	for _, m := range append([]string{c.Method}, c.WantAllow...) {
-		u := &url.URL{Path: strings.SplitN(c.Path, "?", 2)[0]}
-		if unescaped, err := url.PathUnescape(u.Path); err == nil {
-			u.Path = unescaped
+		probe, ok := routeRequest(m, c.Path)
+		if !ok {
+			return nil, nil
 		}
-		if route, err := r.v.FindRoute(&http.Request{Method: m, URL: u}); err == nil {
-			return route
+		if route, err := r.v.FindRoute(probe); err == nil {
+			return route, probe
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 func (r *runner) request(ctx context.Context, c Case) (*http.Request, error) {
@@ -247,12 +249,7 @@ func (r *runner) request(ctx context.Context, c Case) (*http.Request, error) {
 }
 
 // redact removes the Secret Key from text that may echo what the server sent back.
-func (r *runner) redact(s string) string {
-	if r.key == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, r.key, "[REDACTED]")
-}
+func (r *runner) redact(s string) string { return secretkey.Redact(s, r.key) }
 
 // checkFor names the response check a response violation belongs to.
 func checkFor(v Violation) string {
@@ -289,7 +286,7 @@ func quote(body []byte) string {
 func (o VerifyOptions) Format(f fmt.State, verb rune) {
 	type plain VerifyOptions // no methods, so no recursion
 	if o.SecretKey != "" {
-		o.SecretKey = "[REDACTED]"
+		o.SecretKey = secretkey.Redacted
 	}
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }

@@ -5,12 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
@@ -48,41 +52,6 @@ func failed(r *contracttest.Report) map[string][]string {
 	return out
 }
 
-func TestVerifyConformantServerPassesEveryCase(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		name    string
-		handler http.Handler
-	}{
-		{"hand-written", conformantAPI()},
-		// The enforcing middleware in front of a handler that always succeeds is a conformant
-		// server too: it must answer every negative case the way the spec says.
-		{"middleware", mustMiddleware(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			writeJSON(w, 200, map[string]any{"success": true})
-		}))},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			report := verify(t, tc.handler, contracttest.VerifyOptions{SecretKey: secretKey, Positive: true})
-			if diff := cmp.Diff(map[string][]string{}, failed(report)); diff != "" {
-				var text bytes.Buffer
-				report.WriteText(&text)
-				t.Errorf("failures (-want +got):\n%s\n%s", diff, text.String())
-			}
-			passed, nFailed, skipped := report.Counts()
-			if passed < 30 || nFailed != 0 || skipped != 0 {
-				t.Errorf("counts: %d passed, %d failed, %d skipped; want 30+ passed and nothing else", passed, nFailed, skipped)
-			}
-		})
-	}
-}
-
-func mustMiddleware(t *testing.T, h http.Handler) http.Handler {
-	t.Helper()
-	v := contracttest.MustNew(t, contracttest.WithSecretKey(secretKey))
-	return v.Middleware(h, contracttest.WithTB(noopTB{}))
-}
-
 // noopTB accepts reports silently: the middleware's own rejections are expected here.
 type noopTB struct{}
 
@@ -90,23 +59,170 @@ func (noopTB) Helper()               {}
 func (noopTB) Errorf(string, ...any) {}
 func (noopTB) Fatalf(string, ...any) {}
 
+// exampleAPI is a conformant server for any spec, built from the spec alone: the kit's
+// enforcing middleware answers invalid requests (400, 401, 404, 405 with Allow), and every valid
+// one gets [answerExamples]'s answer.
+func exampleAPI(t *testing.T, doc *openapi3.T, status int) http.Handler {
+	t.Helper()
+	v := mustValidator(t, doc, contracttest.WithSecretKey(secretKey))
+	return v.Middleware(answerExamples(t, doc, status), contracttest.WithTB(noopTB{}))
+}
+
+// answerExamples answers every request routed to an operation with the documented example of
+// its response for status: the lowest documented 2XX when status is 0, the default response
+// when the operation does not document status. It checks nothing else (a server that accepts
+// anything); an unknown path gets 404, an undocumented method 405 with Allow.
+func answerExamples(t *testing.T, doc *openapi3.T, status int) http.Handler {
+	t.Helper()
+	v := mustValidator(t, doc)
+	ops := map[string]*openapi3.Operation{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			ops[op.OperationID] = op
+		}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		route, err := v.FindRoute(r)
+		if err != nil {
+			code := http.StatusNotFound
+			if allowed := v.AllowedMethods(r); len(allowed) > 0 {
+				w.Header().Set("Allow", strings.Join(allowed, ", "))
+				code = http.StatusMethodNotAllowed
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(code)
+			json.NewEncoder(w).Encode(map[string]any{"error": code, "message": http.StatusText(code)})
+			return
+		}
+		code, resp := documentedResponse(ops[route.OperationID()], status)
+		media := resp.Content.Get("application/json")
+		if media == nil {
+			w.WriteHeader(code)
+			return
+		}
+		example := media.Example
+		for _, name := range slices.Sorted(maps.Keys(media.Examples)) {
+			if example == nil {
+				example = media.Examples[name].Value.Value
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(example)
+	})
+}
+
+// documentedResponse is op's response for status (its lowest 2XX for 0), else its default.
+func documentedResponse(op *openapi3.Operation, status int) (int, *openapi3.Response) {
+	if status == 0 {
+		status = successStatus(op)
+	}
+	if ref := op.Responses.Status(status); ref != nil {
+		return status, ref.Value
+	}
+	return status, op.Responses.Default().Value
+}
+
+func successStatus(op *openapi3.Operation) int {
+	for code := 200; code < 300; code++ {
+		if op.Responses.Status(code) != nil {
+			return code
+		}
+	}
+	return 0
+}
+
+// successHasBody reports whether op's success response documents content.
+func successHasBody(op *openapi3.Operation) bool {
+	return len(op.Responses.Status(successStatus(op)).Value.Content) > 0
+}
+
+// tamper passes h's responses through f, which may change the status, content type and body.
+func tamper(h http.Handler, f func(status int, ct string, body []byte) (int, string, []byte)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		status, ct, body := f(rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
+		maps.Copy(w.Header(), rec.Header())
+		w.Header().Del("Content-Length")
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(status)
+		w.Write(body)
+	})
+}
+
+// casesOf are the cases Verify runs on doc, so expectations derive from them, not constants.
+func casesOf(t *testing.T, doc *openapi3.T, keep func(contracttest.Case) bool) []contracttest.Case {
+	t.Helper()
+	var out []contracttest.Case
+	for _, c := range mustCases(t, contracttest.CaseOptions{Spec: doc}) {
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func byCheck(checks ...string) func(contracttest.Case) bool {
+	return func(c contracttest.Case) bool { return slices.Contains(checks, c.Check) }
+}
+
+func TestVerifyConformantServerPassesEveryCase(t *testing.T) {
+	t.Parallel()
+	doc := fixture(t, "multiop.yaml")
+	report := verify(t, exampleAPI(t, doc, 0), contracttest.VerifyOptions{SecretKey: secretKey, Positive: true, Cases: contracttest.CaseOptions{Spec: doc}})
+	if diff := cmp.Diff(map[string][]string{}, failed(report)); diff != "" {
+		var text bytes.Buffer
+		report.WriteText(&text)
+		t.Errorf("failures (-want +got):\n%s\n%s", diff, text.String())
+	}
+	cases := casesOf(t, doc, func(contracttest.Case) bool { return true })
+	passed, nFailed, skipped := report.Counts()
+	if passed != len(cases) || nFailed != 0 || skipped != 0 {
+		t.Errorf("counts: %d passed, %d failed, %d skipped; want all %d cases passed", passed, nFailed, skipped, len(cases))
+	}
+	// Every operation, with a body or without, reached its documented success.
+	reached := map[string]int{}
+	for _, res := range report.Results {
+		if res.Check == contracttest.CheckPositiveDataAcceptance && len(res.Failures) == 0 {
+			reached[res.Operation] = res.Status
+		}
+	}
+	want := map[string]int{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			want[op.OperationID] = successStatus(op)
+		}
+	}
+	if diff := cmp.Diff(want, reached); diff != "" {
+		t.Errorf("operations and the success status their positive cases got (-want +got):\n%s", diff)
+	}
+}
+
 func TestVerifyReachesFullCoverage(t *testing.T) {
 	t.Parallel()
-	cov, err := contracttest.NewCoverage(nil)
+	doc := fixture(t, "multiop.yaml")
+	cov, err := contracttest.NewCoverage(mustValidator(t, doc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := serve(t, conformantAPI())
-	runs := []contracttest.CaseOptions{
-		{},
-		{PathParams: map[string]string{"channelId": unknownHex}},
-		{BodyValues: map[string]any{"code": codeUsed}},
-		{BodyValues: map[string]any{"code": codeUpstream}},
-		{BodyValues: map[string]any{"code": codeCrash}},
+	// One run per documented status, the server answering every valid request with it; 500 for
+	// the default responses.
+	statuses := map[int]bool{500: true}
+	var want []string
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for key := range op.Responses.Map() {
+				want = append(want, op.OperationID+" "+key)
+				if code, err := strconv.Atoi(key); err == nil {
+					statuses[code] = true
+				}
+			}
+		}
 	}
-	for _, co := range runs {
-		if _, err := contracttest.Verify(context.Background(), base, contracttest.VerifyOptions{
-			SecretKey: secretKey, Positive: true, Cases: co, Coverage: cov,
+	for _, status := range slices.Sorted(maps.Keys(statuses)) {
+		if _, err := contracttest.Verify(context.Background(), serve(t, exampleAPI(t, doc, status)), contracttest.VerifyOptions{
+			SecretKey: secretKey, Positive: true, Cases: contracttest.CaseOptions{Spec: doc}, Coverage: cov,
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -116,8 +232,7 @@ func TestVerifyReachesFullCoverage(t *testing.T) {
 	if got := tb.failures(); len(got) > 0 {
 		t.Errorf("coverage not reached: %v", got)
 	}
-	want := []string{"connectMetaChannel 200", "connectMetaChannel 400", "connectMetaChannel 401", "connectMetaChannel 404",
-		"connectMetaChannel 422", "connectMetaChannel 502", "connectMetaChannel default"}
+	slices.Sort(want)
 	if diff := cmp.Diff(want, cov.Covered()); diff != "" {
 		t.Errorf("Covered() (-want +got):\n%s", diff)
 	}
@@ -125,71 +240,131 @@ func TestVerifyReachesFullCoverage(t *testing.T) {
 
 func TestVerifyBrokenServers(t *testing.T) {
 	t.Parallel()
+	doc := fixture(t, "multiop.yaml")
+	ops := map[string]*openapi3.Operation{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			ops[op.OperationID] = op
+		}
+	}
+	// expect maps each case keep selects to the checks it must fail.
+	expect := func(keep func(contracttest.Case) bool, checks ...string) map[string][]string {
+		out := map[string][]string{}
+		for _, c := range casesOf(t, doc, keep) {
+			out[c.Name] = slices.Clone(checks)
+		}
+		return out
+	}
 	for _, tc := range []struct {
 		name    string
 		handler http.Handler
 		want    map[string][]string // case -> checks; only these cases may fail
 	}{
-		{"negative case answered 500 or 200", crashesOnMissingField(), map[string][]string{
-			"negative_data_rejection/body/wabaId/missing":    {"negative_data_rejection", "not_a_server_error"},
-			"negative_data_rejection/body/wabaId/wrong_type": {"negative_data_rejection"},
-		}},
-		{"success omitted", omitsSuccess(), map[string][]string{
-			"positive_data_acceptance/coexistence": {"response_schema_conformance"},
-			"positive_data_acceptance/sdkPayload":  {"response_schema_conformance"},
-		}},
-		{"plain-text 401", plainTextErrors(), map[string][]string{
-			"ignored_auth/no_token":                      {"content_type_conformance"},
-			"ignored_auth/wrong_token":                   {"content_type_conformance"},
-			"ignored_auth/malformed_header/basic":        {"content_type_conformance"},
-			"ignored_auth/malformed_header/empty_bearer": {"content_type_conformance"},
-		}},
+		{"accepts any data and any token", answerExamples(t, doc, 0), mergeMaps(
+			expect(byCheck(contracttest.CheckNegativeDataRejection), contracttest.CheckNegativeDataRejection),
+			expect(byCheck(contracttest.CheckIgnoredAuth), contracttest.CheckIgnoredAuth))},
+		{"invalid data answered 500", tamper(exampleAPI(t, doc, 0), func(status int, ct string, body []byte) (int, string, []byte) {
+			if status == 400 {
+				return 500, ct, []byte(`{"error":500,"message":"nil pointer dereference"}`)
+			}
+			return status, ct, body
+		}), expect(byCheck(contracttest.CheckNegativeDataRejection), contracttest.CheckNegativeDataRejection, contracttest.CheckNotAServerError)},
+		{"success body empty", tamper(exampleAPI(t, doc, 0), func(status int, ct string, body []byte) (int, string, []byte) {
+			if status/100 == 2 && len(body) > 0 {
+				return status, ct, []byte(`{}`)
+			}
+			return status, ct, body
+		}), expect(func(c contracttest.Case) bool {
+			return c.Check == contracttest.CheckPositiveDataAcceptance && successHasBody(ops[c.Operation])
+		}, contracttest.CheckResponseSchemaConformance)},
+		{"plain-text 401", tamper(exampleAPI(t, doc, 0), func(status int, ct string, body []byte) (int, string, []byte) {
+			if status == 401 {
+				return 401, "text/plain; charset=utf-8", []byte("Unauthorized\n")
+			}
+			return status, ct, body
+		}), expect(byCheck(contracttest.CheckIgnoredAuth), contracttest.CheckContentTypeConformance)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			report := verify(t, tc.handler, contracttest.VerifyOptions{SecretKey: secretKey, Positive: true})
+			if len(tc.want) == 0 {
+				t.Fatal("the fixture yields no case this server breaks")
+			}
+			report := verify(t, tc.handler, contracttest.VerifyOptions{SecretKey: secretKey, Positive: true, Cases: contracttest.CaseOptions{Spec: doc}})
 			if report.Passed() {
 				t.Fatal("report passed a broken server")
 			}
-			if diff := cmp.Diff(tc.want, failed(report)); diff != "" {
+			got := failed(report)
+			for name := range got {
+				slices.Sort(got[name])
+			}
+			for name := range tc.want {
+				slices.Sort(tc.want[name])
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("failed cases and checks (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
+func mergeMaps(ms ...map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for _, m := range ms {
+		maps.Copy(out, m)
+	}
+	return out
+}
+
 func TestVerifySafeByDefault(t *testing.T) {
 	t.Parallel()
-	report := verify(t, conformantAPI(), contracttest.VerifyOptions{SecretKey: secretKey})
-	var positive, skipped int
+	doc := fixture(t, "multiop.yaml")
+	opts := contracttest.CaseOptions{Spec: doc}
+	positive := len(casesOf(t, doc, func(c contracttest.Case) bool { return c.ChangesState }))
+	report := verify(t, exampleAPI(t, doc, 0), contracttest.VerifyOptions{SecretKey: secretKey, Cases: opts})
+	var skipped int
 	for _, res := range report.Results {
-		if strings.HasPrefix(res.Case, "positive_data_acceptance/") {
-			positive++
-			if res.Skipped == "" {
-				t.Errorf("%s ran without Positive", res.Case)
-			}
+		if (res.Skipped != "") != (res.Check == contracttest.CheckPositiveDataAcceptance) {
+			t.Errorf("%s: skipped=%q", res.Case, res.Skipped)
 		}
 		if res.Skipped != "" {
 			skipped++
+			if !strings.Contains(res.Skipped, "--positive") {
+				t.Errorf("%s: skip reason %q does not say how to include it", res.Case, res.Skipped)
+			}
 		}
 	}
-	if positive != 2 || skipped != 2 || !report.Passed() {
-		t.Errorf("%d positive cases, %d skipped, passed=%v; want the 2 examples skipped and the rest passing", positive, skipped, report.Passed())
+	if positive == 0 || skipped != positive || !report.Passed() {
+		t.Errorf("%d skipped of %d positive cases, passed=%v; want every positive case skipped and the rest passing", skipped, positive, report.Passed())
 	}
 
 	// Without a key only the cases that need none (ignored_auth) run.
-	report = verify(t, conformantAPI(), contracttest.VerifyOptions{})
+	report = verify(t, exampleAPI(t, doc, 0), contracttest.VerifyOptions{Cases: opts})
 	for _, res := range report.Results {
-		ran := res.Skipped == ""
-		if ran != strings.HasPrefix(res.Case, "ignored_auth/") {
+		if ran := res.Skipped == ""; ran != (res.Check == contracttest.CheckIgnoredAuth) {
 			t.Errorf("without a key: %s ran=%v", res.Case, ran)
 		}
 	}
 }
 
+func TestVerifyRejectsBadValues(t *testing.T) {
+	t.Parallel()
+	_, err := contracttest.Verify(context.Background(), "http://127.0.0.1:1", contracttest.VerifyOptions{
+		Cases: contracttest.CaseOptions{Spec: fixture(t, "multiop.yaml"), Values: map[string]string{"channelID": "x"}},
+	})
+	var ve *contracttest.ValueError
+	if !errors.As(err, &ve) || ve.Name != "channelID" {
+		t.Errorf("Verify with an unknown value name: %v", err)
+	}
+}
+
 func TestVerifyNeverReportsTheSecretKey(t *testing.T) {
 	t.Parallel()
-	report := verify(t, echoesAuthorization(), contracttest.VerifyOptions{SecretKey: secretKey, Positive: true})
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(500)
+		json.NewEncoder(w).Encode(map[string]any{"error": 500, "message": "bad auth header: " + r.Header.Get("Authorization")})
+	})
+	report := verify(t, echo, contracttest.VerifyOptions{SecretKey: secretKey, Positive: true, Cases: contracttest.CaseOptions{Spec: fixture(t, "multiop.yaml")}})
 	if report.Passed() {
 		t.Fatal("a server answering 500 passed")
 	}
@@ -213,44 +388,45 @@ func TestVerifyNeverReportsTheSecretKey(t *testing.T) {
 	}
 }
 
+// The JUnit report parses, its counts match the report's, and its testcase names are the
+// cases' names, each once: CI systems key test history on them.
 func TestReportJUnitParses(t *testing.T) {
 	t.Parallel()
-	report := verify(t, crashesOnMissingField(), contracttest.VerifyOptions{SecretKey: secretKey})
+	doc := fixture(t, "multiop.yaml")
+	report := verify(t, answerExamples(t, doc, 0), contracttest.VerifyOptions{SecretKey: secretKey, Cases: contracttest.CaseOptions{Spec: doc}})
 	var out bytes.Buffer
 	if err := report.WriteJUnit(&out); err != nil {
 		t.Fatal(err)
 	}
-	var doc struct {
+	var junit struct {
 		XMLName  xml.Name `xml:"testsuites"`
 		Tests    int      `xml:"tests,attr"`
 		Failures int      `xml:"failures,attr"`
 		Skipped  int      `xml:"skipped,attr"`
 		Suites   []struct {
-			Name     string `xml:"name,attr"`
-			Tests    int    `xml:"tests,attr"`
-			Failures int    `xml:"failures,attr"`
-			Cases    []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
 				Name     string `xml:"name,attr"`
 				Failures []struct {
 					Type string `xml:"type,attr"`
 				} `xml:"failure"`
-				Skipped *struct{} `xml:"skipped"`
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
 	}
-	if err := xml.Unmarshal(out.Bytes(), &doc); err != nil {
+	if err := xml.Unmarshal(out.Bytes(), &junit); err != nil {
 		t.Fatalf("JUnit output does not parse: %v\n%s", err, out.String())
 	}
 	passed, nFailed, skipped := report.Counts()
-	if doc.Tests != passed+nFailed+skipped || doc.Failures != nFailed || doc.Skipped != skipped || nFailed != 2 || skipped != 2 {
-		t.Errorf("testsuites tests=%d failures=%d skipped=%d; report %d/%d/%d; want 2 failures and 2 skipped",
-			doc.Tests, doc.Failures, doc.Skipped, passed, nFailed, skipped)
+	if junit.Tests != passed+nFailed+skipped || junit.Failures != nFailed || junit.Skipped != skipped || nFailed == 0 || skipped == 0 {
+		t.Errorf("testsuites tests=%d failures=%d skipped=%d; report %d/%d/%d; want equal, with failures and skips",
+			junit.Tests, junit.Failures, junit.Skipped, passed, nFailed, skipped)
 	}
-	var cases, failures int
+	var names []string
+	var failures int
 	types := map[string]bool{}
-	for _, s := range doc.Suites {
-		cases += len(s.Cases)
+	for _, s := range junit.Suites {
 		for _, c := range s.Cases {
+			names = append(names, c.Name)
 			if !strings.HasPrefix(c.Name, s.Name+"/") {
 				t.Errorf("case %s in suite %s", c.Name, s.Name)
 			}
@@ -262,17 +438,30 @@ func TestReportJUnitParses(t *testing.T) {
 			}
 		}
 	}
-	if cases != doc.Tests || failures != doc.Failures {
-		t.Errorf("%d testcase elements with %d failing; attributes say %d and %d", cases, failures, doc.Tests, doc.Failures)
+	var want []string
+	for _, c := range mustCases(t, contracttest.CaseOptions{Spec: doc}) {
+		want = append(want, c.Name)
 	}
-	if !types["not_a_server_error"] || !types["negative_data_rejection"] {
-		t.Errorf("failure types %v, want not_a_server_error and negative_data_rejection", types)
+	slices.Sort(names)
+	if dup := len(names) - len(slices.Compact(slices.Clone(names))); dup > 0 {
+		t.Errorf("%d duplicate testcase names", dup)
+	}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Errorf("testcase names (-cases +junit):\n%s", diff)
+	}
+	if failures != junit.Failures {
+		t.Errorf("%d testcase elements failing; attributes say %d", failures, junit.Failures)
+	}
+	if !types[contracttest.CheckIgnoredAuth] || !types[contracttest.CheckNegativeDataRejection] {
+		t.Errorf("failure types %v, want ignored_auth and negative_data_rejection", types)
 	}
 }
 
 func TestReportJSON(t *testing.T) {
 	t.Parallel()
-	report := verify(t, omitsSuccess(), contracttest.VerifyOptions{SecretKey: secretKey, Positive: true})
+	doc := fixture(t, "multiop.yaml")
+	report := verify(t, answerExamples(t, doc, 0), contracttest.VerifyOptions{SecretKey: secretKey, Cases: contracttest.CaseOptions{Spec: doc}})
 	var out bytes.Buffer
 	if err := report.WriteJSON(&out); err != nil {
 		t.Fatal(err)
@@ -284,8 +473,12 @@ func TestReportJSON(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Failed != 2 || got.Skipped != 0 || got.Passed != len(got.Results)-2 {
-		t.Errorf("json counts %d/%d/%d of %d results", got.Passed, got.Failed, got.Skipped, len(got.Results))
+	passed, nFailed, skipped := report.Counts()
+	if got.Passed != passed || got.Failed != nFailed || got.Skipped != skipped || len(got.Results) != passed+nFailed+skipped {
+		t.Errorf("json counts %d/%d/%d of %d results; report %d/%d/%d", got.Passed, got.Failed, got.Skipped, len(got.Results), passed, nFailed, skipped)
+	}
+	if diff := cmp.Diff(report.Results, got.Results); diff != "" {
+		t.Errorf("results do not round-trip (-report +json):\n%s", diff)
 	}
 }
 
@@ -300,14 +493,21 @@ func TestVerifyRejectsBadBaseURL(t *testing.T) {
 
 func TestReportRequire(t *testing.T) {
 	t.Parallel()
+	doc := fixture(t, "multiop.yaml")
+	opts := contracttest.VerifyOptions{SecretKey: secretKey, Cases: contracttest.CaseOptions{Spec: doc}}
 	tb := &fakeTB{}
-	verify(t, conformantAPI(), contracttest.VerifyOptions{SecretKey: secretKey, Positive: true}).Require(tb)
+	verify(t, exampleAPI(t, doc, 0), opts).Require(tb)
 	if f := tb.failures(); len(f) != 0 {
 		t.Errorf("conformant server: %v", f)
 	}
-	verify(t, omitsSuccess(), contracttest.VerifyOptions{SecretKey: secretKey, Positive: true}).Require(tb)
+	verify(t, answerExamples(t, doc, 0), opts).Require(tb)
 	f := tb.failures()
-	if len(f) != 2 || !strings.HasPrefix(f[0], "positive_data_acceptance/coexistence: POST") || !strings.Contains(f[0], "response_schema_conformance: body /success") {
-		t.Errorf("failures %q, want one per positive case naming response_schema_conformance", f)
+	want := casesOf(t, doc, byCheck(contracttest.CheckIgnoredAuth, contracttest.CheckNegativeDataRejection))
+	if len(f) != len(want) {
+		t.Fatalf("%d failures, want one per ignored_auth and negative_data_rejection case (%d)", len(f), len(want))
+	}
+	first := want[0]
+	if !strings.HasPrefix(f[0], first.Name+": "+first.Method+" ") || !strings.Contains(f[0], "\n  "+first.Check+": status 2") {
+		t.Errorf("first failure %q, want it to name %s, its request and its failed check", f[0], first.Name)
 	}
 }

@@ -13,11 +13,36 @@ import (
 	"time"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
-// verifyKeyEnv names the variable verify reads the Secret Key from; it is never a flag, so it
-// does not end up in shell history or a process list.
-const verifyKeyEnv = "HUBMESSAGE_SECRET_KEY"
+const verifyUsage = `Usage: hubmessage verify --base-url URL [flags]
+
+Runs contract cases generated from openapi/hubmessage.yaml against a running server, for
+every operation, and reports each case as PASS, FAIL or SKIP. Only cases that cannot
+change state run unless --positive is given. The Secret Key is read from
+$HUBMESSAGE_SECRET_KEY (never from a flag); the cases that need it are skipped without it.
+
+Flags:
+  --base-url URL        base URL of the server to check, e.g. http://localhost:8080 (required)
+  --format FORMAT       report format: text (default), json or junit
+  --output FILE         write the report to FILE instead of stdout
+  --positive            also send valid requests to every operation (its documented examples,
+                        else values built from the schema); they CHANGE STATE on the server
+                        as the operations do (e.g. connect a channel, use up a single-use code)
+  --param NAME=VALUE    use VALUE for every path or query parameter and top-level request
+                        body property named NAME, in every operation that has one
+                        (repeatable; default: the spec's examples). VALUE is read as the
+                        schema's type (true, 42, JSON) and must be valid there.
+  --timeout DURATION    timeout of each request (default 30s)
+
+Examples:
+  hubmessage verify --base-url http://localhost:8080
+  hubmessage verify --base-url URL --format junit --output verify.xml
+  hubmessage verify --base-url URL --positive --param channelId=019E4C54B1B375A28970B605CA9B03C3 --param code=AQB...
+
+Exit status: 0 all cases passed, 1 a case failed, 2 usage error.
+`
 
 // verifyConfig is a parsed `hubmessage verify` command line.
 type verifyConfig struct {
@@ -26,96 +51,109 @@ type verifyConfig struct {
 	output   string // file, or "" / "-" for stdout
 	positive bool
 	timeout  time.Duration
-	inputs   contracttest.CaseOptions
+	values   map[string]string // from --param
 }
 
 var verifyFormats = []string{"text", "json", "junit"}
 
-// parseVerifyFlags parses verify's flags; its errors are usage errors.
-func parseVerifyFlags(args []string, stderr io.Writer) (verifyConfig, error) {
+// paramFlags collects --param arguments as given; they are checked after parsing, because
+// package flag would repeat a rejected value (possibly a code) in its error.
+type paramFlags []string
+
+func (p *paramFlags) String() string     { return "" }
+func (p *paramFlags) Set(s string) error { *p = append(*p, s); return nil }
+
+// parseVerifyFlags parses verify's flags; its errors are usage errors that name the flag and
+// never repeat a --param value.
+func parseVerifyFlags(args []string) (verifyConfig, error) {
 	var c verifyConfig
-	var channel, code, waba, phone string
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&c.baseURL, "base-url", "", "base URL of the server to check, e.g. http://localhost:8080 (required)")
-	fs.StringVar(&c.format, "format", "text", "report format: "+strings.Join(verifyFormats, ", "))
-	fs.StringVar(&c.output, "output", "", "write the report to this file instead of stdout")
-	fs.BoolVar(&c.positive, "positive", false, "also send the spec's valid request examples; they CHANGE STATE (connect a channel, use up a code)")
-	fs.StringVar(&channel, "channel", "", "channel id for the requests (default: the spec's example)")
-	fs.StringVar(&code, "code", "", "Embedded Signup code for positive requests (default: the spec's examples; single-use, ~30 s)")
-	fs.StringVar(&waba, "waba", "", "wabaId for the requests (default: the spec's examples)")
-	fs.StringVar(&phone, "phone", "", "phoneId for the requests (default: the spec's examples)")
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of each request")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: hubmessage verify --base-url URL [flags]")
-		fmt.Fprintln(fs.Output())
-		fmt.Fprintln(fs.Output(), "Runs contract cases generated from the spec against a server and reports each as")
-		fmt.Fprintln(fs.Output(), "pass or fail. Only cases that cannot change state run unless --positive is given.")
-		fmt.Fprintf(fs.Output(), "The Secret Key is read from $%s; cases that need it are skipped without it.\n", verifyKeyEnv)
-		fmt.Fprintln(fs.Output(), "Exit status: 0 all passed, 1 a case failed, 2 usage error.")
-		fmt.Fprintln(fs.Output())
-		fs.PrintDefaults()
-	}
+	var params paramFlags
+	fs := flag.NewFlagSet("hubmessage verify", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are printed once by runVerify; --help prints verifyUsage
+	fs.StringVar(&c.baseURL, "base-url", "", "")
+	fs.StringVar(&c.format, "format", "text", "")
+	fs.StringVar(&c.output, "output", "", "")
+	fs.BoolVar(&c.positive, "positive", false, "")
+	fs.Var(&params, "param", "")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("verify: unexpected argument %q", fs.Arg(0))
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if c.baseURL == "" {
-		return c, errors.New("verify: --base-url is required")
+		return c, errors.New("--base-url is required")
 	}
 	if _, err := contracttest.ParseBaseURL(c.baseURL); err != nil {
-		return c, fmt.Errorf("verify: --base-url: %w", err)
+		return c, fmt.Errorf("--base-url: %w", err)
 	}
 	if !slices.Contains(verifyFormats, c.format) {
-		return c, fmt.Errorf("verify: --format %q: must be one of %s", c.format, strings.Join(verifyFormats, ", "))
+		return c, fmt.Errorf("--format %q: must be one of %s", c.format, strings.Join(verifyFormats, ", "))
 	}
 	if c.timeout <= 0 {
-		return c, fmt.Errorf("verify: --timeout %v: must be positive", c.timeout)
+		return c, fmt.Errorf("--timeout %v: must be positive", c.timeout)
 	}
-	if channel != "" {
-		c.inputs.PathParams = map[string]string{"channelId": channel}
-	}
-	body := map[string]any{}
-	for name, value := range map[string]string{"code": code, "wabaId": waba, "phoneId": phone} {
-		if value != "" {
-			body[name] = value
+	for _, p := range params {
+		name, value, ok := strings.Cut(p, "=")
+		if !ok || name == "" {
+			return c, errors.New("--param: want NAME=VALUE, e.g. --param channelId=019E4C54B1B375A28970B605CA9B03C3")
 		}
-	}
-	if len(body) > 0 {
-		c.inputs.BodyValues = body
+		if _, dup := c.values[name]; dup {
+			return c, fmt.Errorf("--param %s: given twice", name)
+		}
+		if c.values == nil {
+			c.values = map[string]string{}
+		}
+		c.values[name] = value
 	}
 	return c, nil
 }
 
 // runVerify is `hubmessage verify`.
 func runVerify(ctx context.Context, args []string, env Env) int {
-	c, err := parseVerifyFlags(args, env.Stderr)
+	usageErr := func(format string, args ...any) int {
+		fmt.Fprintf(env.Stderr, "hubmessage verify: "+format+"\nRun 'hubmessage verify --help' for usage.\n", args...)
+		return exitUsage
+	}
+	c, err := parseVerifyFlags(args)
 	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(env.Stdout, verifyUsage)
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintln(env.Stderr, "hubmessage", err)
-		return exitUsage
+		return usageErr("%v", err)
+	}
+	key := env.Getenv(secretkey.EnvVar)
+	if key != "" {
+		if err := secretkey.Check(key); err != nil {
+			return usageErr("$%s: %v", secretkey.EnvVar, err)
+		}
+	}
+	inputs := contracttest.CaseOptions{Values: c.values}
+	if _, err := contracttest.Cases(inputs); err != nil { // before --output is created
+		var bad *contracttest.ValueError
+		if errors.As(err, &bad) {
+			return usageErr("--param %s: %s", bad.Name, bad.Reason)
+		}
+		fmt.Fprintln(env.Stderr, "hubmessage verify:", strings.TrimPrefix(err.Error(), "contracttest: "))
+		return exitFail
 	}
 	out, file := env.Stdout, (*os.File)(nil)
 	if c.output != "" && c.output != "-" {
 		f, err := os.Create(c.output) // before the run, so a bad path fails fast
 		if err != nil {
-			fmt.Fprintln(env.Stderr, "hubmessage verify: --output:", err)
-			return exitUsage
+			return usageErr("--output: %v", err)
 		}
 		defer f.Close()
 		out, file = f, f
 	}
-	key := env.Getenv(verifyKeyEnv)
 	report, err := contracttest.Verify(ctx, c.baseURL, contracttest.VerifyOptions{
-		SecretKey: key, Positive: c.positive, Cases: c.inputs, HTTPClient: &http.Client{Timeout: c.timeout},
+		SecretKey: key, Positive: c.positive, Cases: inputs, HTTPClient: &http.Client{Timeout: c.timeout},
 	})
 	if err != nil {
-		fmt.Fprintln(env.Stderr, "hubmessage verify:", verifyRedact(err.Error(), key))
-		return exitUsage
+		fmt.Fprintln(env.Stderr, "hubmessage verify:", secretkey.Redact(strings.TrimPrefix(err.Error(), "contracttest: "), key))
+		return exitFail
 	}
 	switch c.format {
 	case "json":
@@ -140,12 +178,4 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 		return exitFail
 	}
 	return exitOK
-}
-
-// verifyRedact removes the Secret Key from s.
-func verifyRedact(s, key string) string {
-	if key == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, key, "[REDACTED]")
 }

@@ -5,16 +5,25 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
+	"flag"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
 const verifyKey = "sk_test_cli_verify"
@@ -27,86 +36,175 @@ func runWithEnv(t *testing.T, env map[string]string, args ...string) (code int, 
 	return code, out.String(), errOut.String()
 }
 
-// apiServer is a conformant server: the kit's enforcing middleware in front of a handler
-// that connects every valid request. It records the paths and bodies of what reached it.
+// apiServer is a conformant server for the embedded spec, whatever its operations: the kit's
+// enforcing middleware in front of a handler that answers every valid request with its
+// operation's documented success example. It records "METHOD path?query body" of each request
+// that reached the handler.
 func apiServer(t *testing.T) (string, func() []string) {
 	t.Helper()
 	v, err := contracttest.New(contracttest.WithSecretKey(verifyKey))
 	if err != nil {
 		t.Fatal(err)
 	}
+	ops := map[string]*openapi3.Operation{}
+	for _, item := range v.Spec().Paths.Map() {
+		for _, op := range item.Operations() {
+			ops[op.OperationID] = op
+		}
+	}
 	var mu sync.Mutex
 	var seen []string
 	h := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
-		seen = append(seen, r.URL.Path+" "+string(body))
+		seen = append(seen, r.Method+" "+r.URL.RequestURI()+" "+string(body))
 		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"success":true}`)
+		route, err := v.FindRoute(r)
+		if err != nil {
+			t.Errorf("the middleware let through %s %s: %v", r.Method, r.URL, err)
+			return
+		}
+		writeSuccessExample(w, ops[route.OperationID()])
 	}), contracttest.OnViolation(func(contracttest.Violations) {}))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv.URL, func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), seen...) }
+	return srv.URL, func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(seen) }
 }
 
+// writeSuccessExample answers with op's lowest documented 2XX and its JSON example, if any.
+func writeSuccessExample(w http.ResponseWriter, op *openapi3.Operation) {
+	for code := 200; code < 300; code++ {
+		ref := op.Responses.Status(code)
+		if ref == nil {
+			continue
+		}
+		media := ref.Value.Content.Get("application/json")
+		if media == nil {
+			w.WriteHeader(code)
+			return
+		}
+		example := media.Example
+		for _, name := range slices.Sorted(maps.Keys(media.Examples)) {
+			if example == nil {
+				example = media.Examples[name].Value.Value
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(example)
+		return
+	}
+	w.WriteHeader(http.StatusInternalServerError)
+}
+
+// A usage error is one line naming the flag, then where to read more; never the whole usage.
 func TestVerifyUsageErrors(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name string
+		env  map[string]string
 		args []string
 		want string
 	}{
-		{"no base URL", []string{"verify"}, "--base-url is required"},
-		{"relative base URL", []string{"verify", "--base-url", "localhost:8080"}, "absolute http"},
-		{"bad format", []string{"verify", "--base-url", "http://x", "--format", "xml"}, `--format "xml"`},
-		{"extra argument", []string{"verify", "--base-url", "http://x", "now"}, `unexpected argument "now"`},
-		{"unknown flag", []string{"verify", "--secret-key", "x"}, "flag provided but not defined"},
-		{"bad timeout", []string{"verify", "--base-url", "http://x", "--timeout", "0s"}, "--timeout"},
-		{"unwritable output", []string{"verify", "--base-url", "http://127.0.0.1:1", "--output", "/nonexistent/dir/report.xml"}, "--output"},
+		{"no base URL", nil, []string{"verify"}, "--base-url is required"},
+		{"relative base URL", nil, []string{"verify", "--base-url", "localhost:8080"}, "absolute http"},
+		{"bad format", nil, []string{"verify", "--base-url", "http://x", "--format", "xml"}, `--format "xml"`},
+		{"extra argument", nil, []string{"verify", "--base-url", "http://x", "now"}, `unexpected argument "now"`},
+		{"unknown flag", nil, []string{"verify", "--secret-key", "x"}, "flag provided but not defined: -secret-key"},
+		{"old connect-only flag", nil, []string{"verify", "--base-url", "http://x", "--channel", "x"}, "flag provided but not defined: -channel"},
+		{"bad timeout", nil, []string{"verify", "--base-url", "http://x", "--timeout", "0s"}, "--timeout"},
+		{"unwritable output", nil, []string{"verify", "--base-url", "http://127.0.0.1:1", "--output", "/nonexistent/dir/report.xml"}, "--output"},
+		{"param without =", nil, []string{"verify", "--base-url", "http://x", "--param", "sekret-1"}, "--param: want NAME=VALUE"},
+		{"param twice", nil, []string{"verify", "--base-url", "http://x", "--param", "code=sekret-2", "--param", "code=sekret-3"}, "--param code: given twice"},
+		{"param nobody has", nil, []string{"verify", "--base-url", "http://x", "--param", "chanelId=sekret-4"},
+			"--param chanelId: no path or query parameter or top-level request body property of that name"},
+		{"param its schema rejects", nil, []string{"verify", "--base-url", "http://x", "--param", "channelId=sekret-5"}, "--param channelId: path parameter of "},
+		{"malformed key", map[string]string{secretkey.EnvVar: "Bearer sekret-6"}, []string{"verify", "--base-url", "http://x"}, "$HUBMESSAGE_SECRET_KEY: pass the key alone"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			code, _, stderr := runWithEnv(t, nil, tc.args...)
-			if code != exitUsage || !strings.Contains(stderr, tc.want) {
-				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, exitUsage, tc.want)
+			code, stdout, stderr := runWithEnv(t, tc.env, tc.args...)
+			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+			if code != exitUsage || len(lines) != 2 || !strings.HasPrefix(lines[0], "hubmessage verify: ") || !strings.Contains(lines[0], tc.want) ||
+				lines[1] != "Run 'hubmessage verify --help' for usage." || stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d and one line saying %q, then the --help hint", code, stdout, stderr, exitUsage, tc.want)
+			}
+			if strings.Contains(stderr, "sekret") {
+				t.Errorf("stderr %q repeats a value", stderr)
 			}
 		})
 	}
-	if code, _, stderr := runWithEnv(t, nil, "verify", "--help"); code != exitOK || !strings.Contains(stderr, "HUBMESSAGE_SECRET_KEY") {
-		t.Errorf("--help: exit %d, stderr %q", code, stderr)
+}
+
+// --help documents every flag by its command-line name.
+func TestVerifyHelp(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := runWithEnv(t, nil, "verify", "--help")
+	if code != exitOK || stderr != "" || !strings.Contains(stdout, "$HUBMESSAGE_SECRET_KEY") {
+		t.Fatalf("--help: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if _, err := parseVerifyFlags([]string{"--help"}); !errors.Is(err, flag.ErrHelp) {
+		t.Fatal(err)
+	}
+	documented := regexp.MustCompile(`(?m)^  --([a-z-]+)`).FindAllStringSubmatch(stdout, -1)
+	var got []string
+	for _, m := range documented {
+		got = append(got, m[1])
+	}
+	// The flags parseVerifyFlags accepts: each is not "provided but not defined".
+	for _, name := range got {
+		if _, err := parseVerifyFlags([]string{"--" + name + "=1"}); err != nil && strings.Contains(err.Error(), "not defined") {
+			t.Errorf("--help documents --%s, which is not a flag", name)
+		}
+	}
+	want := []string{"base-url", "format", "output", "positive", "param", "timeout"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("documented flags (-want +got):\n%s", diff)
 	}
 }
 
 func TestVerifyConformantServer(t *testing.T) {
 	t.Parallel()
 	url, seen := apiServer(t)
-	env := map[string]string{verifyKeyEnv: verifyKey}
+	env := map[string]string{secretkey.EnvVar: verifyKey}
 	code, stdout, stderr := runWithEnv(t, env, "verify", "--base-url", url)
-	if code != exitOK || !strings.Contains(stdout, "PASS negative_data_rejection/body/wabaId/missing") ||
-		!strings.Contains(stdout, "SKIP positive_data_acceptance/sdkPayload") || strings.Contains(stdout, "FAIL") {
+	if code != exitOK || !strings.Contains(stdout, "PASS negative_data_rejection/") ||
+		!strings.Contains(stdout, "SKIP positive_data_acceptance/") || strings.Contains(stdout, "FAIL") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	if got := seen(); len(got) != 0 {
 		t.Errorf("without --positive the handler was reached (state could change): %v", got)
 	}
 
-	code, stdout, _ = runWithEnv(t, env, "verify", "--base-url", url, "--format", "json", "--positive",
-		"--channel", "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "--code", "FRESH123", "--waba", "555", "--phone", "777")
+	values := map[string]string{"channelId": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "code": "FRESH123", "wabaId": "555", "phoneId": "777"}
+	args := []string{"verify", "--base-url", url, "--format", "json", "--positive"}
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		args = append(args, "--param", name+"="+values[name])
+	}
+	code, stdout, _ = runWithEnv(t, env, args...)
+	cases, err := contracttest.Cases(contracttest.CaseOptions{Values: values})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var report struct{ Passed, Failed, Skipped int }
-	if err := json.Unmarshal([]byte(stdout), &report); err != nil || code != exitOK || report.Failed != 0 || report.Skipped != 0 || report.Passed < 30 {
-		t.Errorf("json: exit %d, %+v, err %v", code, report, err)
+	if err := json.Unmarshal([]byte(stdout), &report); err != nil || code != exitOK || report.Failed != 0 || report.Skipped != 0 || report.Passed != len(cases) {
+		t.Errorf("json: exit %d, %+v, err %v; want all %d cases passed", code, report, err, len(cases))
+	}
+	// What reached the handler is exactly the positive cases built with the --param values.
+	var want []string
+	for _, c := range cases {
+		if c.Check == contracttest.CheckPositiveDataAcceptance {
+			want = append(want, c.Method+" "+c.Path+" "+string(c.Body))
+		}
 	}
 	got := seen()
-	if len(got) != 2 {
-		t.Fatalf("--positive reached the handler %d times, want the 2 examples: %v", len(got), got)
+	slices.Sort(want)
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("requests that reached the handler with --positive (-want +got):\n%s", diff)
 	}
-	for _, g := range got {
-		for _, want := range []string{"/v1/channels/a1b2c3d4-e5f6-7890-abcd-ef1234567890/connect", `"code":"FRESH123"`, `"wabaId":"555"`, `"phoneId":"777"`} {
-			if !strings.Contains(g, want) {
-				t.Errorf("request %q does not carry %q", g, want)
-			}
-		}
+	if joined := strings.Join(got, "\n"); !strings.Contains(joined, values["channelId"]) || !strings.Contains(joined, `"code":"FRESH123"`) {
+		t.Errorf("--param values not sent:\n%s", joined)
 	}
 }
 
@@ -119,7 +217,7 @@ func TestVerifyBrokenServerJUnitFile(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	file := filepath.Join(t.TempDir(), "verify.xml")
-	env := map[string]string{verifyKeyEnv: verifyKey}
+	env := map[string]string{secretkey.EnvVar: verifyKey}
 	code, stdout, stderr := runWithEnv(t, env, "verify", "--base-url", srv.URL, "--format", "junit", "--output", file)
 	if code != exitFail {
 		t.Errorf("exit %d, want %d; stderr %s", code, exitFail, stderr)
@@ -179,7 +277,7 @@ func TestVerifyTextNeverShowsTheKey(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	for _, format := range []string{"text", "json", "junit"} {
-		code, stdout, stderr := runWithEnv(t, map[string]string{verifyKeyEnv: verifyKey}, "verify", "--base-url", srv.URL, "--format", format, "--positive")
+		code, stdout, stderr := runWithEnv(t, map[string]string{secretkey.EnvVar: verifyKey}, "verify", "--base-url", srv.URL, "--format", format, "--positive")
 		if code != exitFail || strings.Contains(stdout+stderr, verifyKey) || !strings.Contains(stdout, "[REDACTED]") {
 			t.Errorf("%s: exit %d; key shown=%v; redaction shown=%v", format, code, strings.Contains(stdout+stderr, verifyKey), strings.Contains(stdout, "[REDACTED]"))
 		}
@@ -188,12 +286,13 @@ func TestVerifyTextNeverShowsTheKey(t *testing.T) {
 
 func FuzzParseVerifyFlags(f *testing.F) {
 	f.Add("--base-url http://localhost:8080 --format junit --output -")
-	f.Add("--base-url=https://api.hubmessage.io/ --positive --channel 019E4C54B1B375A28970B605CA9B03C3 --code X")
+	f.Add("--base-url=https://api.hubmessage.io/ --positive --param channelId=019E4C54B1B375A28970B605CA9B03C3 --param code=X")
+	f.Add("--base-url http://x --param =1 --param a=b=c --param a=d")
 	f.Add("--format json --timeout 1ms")
 	f.Add("--base-url %zz")
 	f.Add("-- --base-url")
 	f.Fuzz(func(t *testing.T, line string) {
-		c, err := parseVerifyFlags(strings.Fields(line), io.Discard)
+		c, err := parseVerifyFlags(strings.Fields(line))
 		if err != nil {
 			return
 		}
@@ -202,6 +301,11 @@ func FuzzParseVerifyFlags(f *testing.F) {
 		}
 		if c.format != "text" && c.format != "json" && c.format != "junit" || c.timeout <= 0 {
 			t.Errorf("accepted %+v", c)
+		}
+		for name := range c.values {
+			if name == "" {
+				t.Errorf("accepted a --param without a name: %q", line)
+			}
 		}
 	})
 }
