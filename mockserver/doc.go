@@ -9,9 +9,10 @@
 //
 // # Starting it
 //
-// In a test, [Start] runs it on httptest and closes it when the test ends:
+// In a test, mocktest.Start (package [github.com/hubmessage/hubmessage-go/mockserver/mocktest])
+// runs it on httptest and closes it when the test ends:
 //
-//	ts := mockserver.Start(t)
+//	ts := mocktest.Start(t)
 //	// call ts.URL + "/v1/channels/" + mockserver.ChannelUUID + "/connect"
 //	// with "Authorization: Bearer " + ts.SecretKey
 //

@@ -14,6 +14,7 @@ import (
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/gen"
 	"github.com/hubmessage/hubmessage-go/mockserver"
+	"github.com/hubmessage/hubmessage-go/mockserver/mocktest"
 )
 
 // specValidator checks every response the tests see against the spec.
@@ -68,7 +69,7 @@ func (r response) errorBody(t testing.TB) gen.Error {
 }
 
 // send makes one request to ts and checks its response against the spec.
-func send(t testing.TB, ts *mockserver.TestServer, req *http.Request) response {
+func send(t testing.TB, ts *mocktest.Server, req *http.Request) response {
 	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -83,10 +84,14 @@ func send(t testing.TB, ts *mockserver.TestServer, req *http.Request) response {
 	return response{status: res.StatusCode, header: res.Header, body: body}
 }
 
+// connectPath is the path of POST /v1/channels/{channelId}/connect for channelID, used as
+// given so tests can send invalid ids too.
+func connectPath(channelID string) string { return "/v1/channels/" + channelID + "/connect" }
+
 // connectRequest builds an authorised connect request for channelID with body.
-func connectRequest(t testing.TB, ts *mockserver.TestServer, channelID, body string) *http.Request {
+func connectRequest(t testing.TB, ts *mocktest.Server, channelID, body string) *http.Request {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, ts.ConnectURL(channelID), strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, ts.URL+connectPath(channelID), strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +107,7 @@ func payload(code string) string {
 }
 
 // connect sends a valid connect call and returns the response.
-func connect(t testing.TB, ts *mockserver.TestServer, channelID, code string) response {
+func connect(t testing.TB, ts *mocktest.Server, channelID, code string) response {
 	t.Helper()
 	return send(t, ts, connectRequest(t, ts, channelID, payload(code)))
 }
