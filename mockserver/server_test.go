@@ -182,8 +182,9 @@ func TestOptions(t *testing.T) {
 		wantErr string // "" means valid
 	}{
 		{"secret key", mockserver.WithSecretKey("sk_test_1"), ""},
-		{"empty secret key", mockserver.WithSecretKey(""), "WithSecretKey: the key is empty"},
-		{"secret key with space", mockserver.WithSecretKey("sk secret"), "WithSecretKey: the key has a space"},
+		{"empty secret key", mockserver.WithSecretKey(""), "WithSecretKey: must not be empty"},
+		{"secret key with space", mockserver.WithSecretKey("sk secret"), "WithSecretKey: must not contain whitespace"},
+		{"secret key with its scheme", mockserver.WithSecretKey("Bearer sk_1"), `WithSecretKey: pass the key alone, without the "Bearer " prefix`},
 		{"channel", mockserver.WithChannel(otherUUID, mockserver.BotTelegram), ""},
 		{"channel bad id", mockserver.WithChannel("abc", mockserver.MetaWhatsApp), `channel id "abc" is neither a UUID nor 32 hexadecimal digits`},
 		{"channel bad type", mockserver.WithChannel(otherUUID, "SMS"), `type "SMS" is not one of META_WHATSAPP`},
