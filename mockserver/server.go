@@ -47,6 +47,9 @@ type Server struct {
 
 var _ gen.StrictServerInterface = (*Server)(nil)
 
+// discardLogger is the logger of a Server given none.
+var discardLogger = slog.New(slog.DiscardHandler)
+
 // Option configures a [Server]. Options check their input and return an error.
 type Option func(*config) error
 
@@ -109,7 +112,7 @@ func WithMaxBodyBytes(n int64) Option {
 // New returns a Server seeded with the channels [ChannelUUID], [ChannelHex] and
 // [ChannelInstagram], plus any added with [WithChannel].
 func New(opts ...Option) (*Server, error) {
-	cfg := config{maxBody: DefaultMaxBodyBytes, logger: slog.New(slog.DiscardHandler)}
+	cfg := config{maxBody: DefaultMaxBodyBytes, logger: discardLogger}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, errors.New("mockserver: New: nil Option")
