@@ -221,9 +221,16 @@ func (s *Server) GoString() string { return s.String() }
 // the spec does not document becomes a 500); in between come the Prefer header and the
 // operation itself.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.logger.Enabled(r.Context(), slog.LevelInfo) {
+		s.serve(w, r)
+		return
+	}
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
-	template := s.serve(rec, r)
+	template := unmatched
+	if s.serve(rec, r) {
+		template = s.template(r)
+	}
 	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method),
 		slog.String("path", template),
@@ -234,14 +241,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // unmatched is what the logs show as path template when no route matched.
 const unmatched = "(unmatched)"
 
-func (s *Server) serve(w *statusRecorder, r *http.Request) (template string) {
+// serve answers r; routed is false when its path is not even in canonical form.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) (routed bool) {
 	escaped := r.URL.EscapedPath()
 	if escaped == "" || escaped[0] != '/' || path.Clean(escaped) != escaped {
 		errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
-		return unmatched
+		return false
 	}
 	s.checked.ServeHTTP(w, r)
-	return s.template(r)
+	return true
 }
 
 // template is r's path template for the logs: the matched operation's, or for a method the
@@ -302,13 +310,16 @@ func exactBody(r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body := &decodedBody{ReadCloser: io.NopCloser(bytes.NewReader(data))}
-	dec := json.NewDecoder(bytes.NewReader(data))
+	rd := bytes.NewReader(data)
+	dec := json.NewDecoder(rd)
 	dec.UseNumber()
-	if dec.Decode(&body.value) == nil {
-		r.Body = body
+	var value any
+	ok := dec.Decode(&value) == nil
+	rd.Reset(data) // for the handler, from the start
+	if ok {
+		r.Body = &decodedBody{ReadCloser: io.NopCloser(rd), value: value}
 	} else {
-		r.Body = body.ReadCloser
+		r.Body = io.NopCloser(rd)
 	}
 	return nil
 }
