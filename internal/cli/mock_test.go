@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 	"github.com/hubmessage/hubmessage-go/mockserver"
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
@@ -65,7 +66,7 @@ func TestMockBadKeyFromEnv(t *testing.T) {
 	const key = "sk_env\tkey"
 	var out, errOut bytes.Buffer
 	code := Main(context.Background(), []string{"mock", "--addr", "127.0.0.1:0"}, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut,
-		Getenv: func(k string) string { return map[string]string{"HUBMESSAGE_SECRET_KEY": key}[k] }})
+		Getenv: func(k string) string { return map[string]string{secretkey.EnvVar: key}[k] }})
 	if want := "hubmessage mock: $HUBMESSAGE_SECRET_KEY: must not contain whitespace (byte 6)"; code != exitUsage || !strings.Contains(errOut.String(), want) {
 		t.Errorf("exit %d stderr %q, want exit %d and %q", code, errOut.String(), exitUsage, want)
 	}
@@ -240,8 +241,8 @@ func TestMockKeyFromEnvIsNotEchoed(t *testing.T) {
 		env  map[string]string
 		args []string
 	}{
-		{"env", map[string]string{"HUBMESSAGE_SECRET_KEY": "sk_env_secret"}, nil},
-		{"flag beats env", map[string]string{"HUBMESSAGE_SECRET_KEY": "sk_other"}, []string{"--secret-key", "sk_env_secret"}},
+		{"env", map[string]string{secretkey.EnvVar: "sk_env_secret"}, nil},
+		{"flag beats env", map[string]string{secretkey.EnvVar: "sk_other"}, []string{"--secret-key", "sk_env_secret"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
