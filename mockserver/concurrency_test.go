@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/mockserver"
+	"github.com/hubmessage/hubmessage-go/mockserver/mocktest"
 )
 
 func TestConcurrentConnects(t *testing.T) {
@@ -22,7 +23,7 @@ func TestConcurrentConnects(t *testing.T) {
 			ids[i] = fmt.Sprintf("%032X", i+1)
 			opts[i] = mockserver.WithChannel(ids[i], mockserver.MetaWhatsApp)
 		}
-		ts := mockserver.Start(t, opts...)
+		ts := mocktest.Start(t, opts...)
 		statuses := race(t, n, func(i int) response { return connect(t, ts, ids[i], "code-"+ids[i]) })
 		if diff := cmp.Diff(map[string]int{"200": n}, statuses); diff != "" {
 			t.Errorf("statuses (-want +got):\n%s", diff)
@@ -35,7 +36,7 @@ func TestConcurrentConnects(t *testing.T) {
 	})
 	t.Run("same channel, same code: one wins", func(t *testing.T) {
 		t.Parallel()
-		ts := mockserver.Start(t)
+		ts := mocktest.Start(t)
 		statuses := race(t, n, func(int) response { return connect(t, ts, mockserver.ChannelUUID, "the-code") })
 		if diff := cmp.Diff(map[string]int{"200": 1, "422 CODE_ALREADY_USED": n - 1}, statuses); diff != "" {
 			t.Errorf("statuses (-want +got):\n%s", diff)
@@ -43,7 +44,7 @@ func TestConcurrentConnects(t *testing.T) {
 	})
 	t.Run("same channel, distinct codes: one wins", func(t *testing.T) {
 		t.Parallel()
-		ts := mockserver.Start(t)
+		ts := mocktest.Start(t)
 		statuses := race(t, n, func(i int) response { return connect(t, ts, mockserver.ChannelHex, fmt.Sprint("code-", i)) })
 		if diff := cmp.Diff(map[string]int{"200": 1, "422 INSTANCE_STILL_CONNECTED": n - 1}, statuses); diff != "" {
 			t.Errorf("statuses (-want +got):\n%s", diff)

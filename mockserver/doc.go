@@ -1,17 +1,21 @@
-// Package mockserver is the reference server of the Hub Message connect endpoint,
-// POST /v1/channels/{channelId}/connect: a stateful, in-memory stand-in for the real API that
-// behaves as openapi/hubmessage.yaml documents it. Tests, CI and demos run against it because
-// the real API cannot be called from there: a real `code` is single-use and lives 30 seconds.
+// Package mockserver is the reference server of the Hub Message API: a stateful, in-memory
+// stand-in for the real API that behaves as openapi/hubmessage.yaml documents it, operation by
+// operation. Tests, CI and demos run against it because the real API cannot be called from
+// there: a real `code` is single-use and lives 30 seconds.
 //
-// It is built on the strict server stubs in package gen and answers only what the spec
-// documents: every request is validated against the spec (package contracttest) before the
-// handler runs, and every rejection carries the spec's error body, {"error":N,"message":"..."}.
+// It is built on the strict server stubs in package gen: each operation of the spec is one
+// method of [Server] (gen.StrictServerInterface, so the compiler names a missing one). It
+// answers only what the spec documents: every request is validated against the spec (package
+// contracttest) before the method runs, the method binds the body by exact member names (as
+// the validator reads them), and every rejection carries the spec's error body,
+// {"error":N,"message":"..."}.
 //
 // # Starting it
 //
-// In a test, [Start] runs it on httptest and closes it when the test ends:
+// In a test, mocktest.Start (package [github.com/hubmessage/hubmessage-go/mockserver/mocktest])
+// runs it on httptest and closes it when the test ends:
 //
-//	ts := mockserver.Start(t)
+//	ts := mocktest.Start(t)
 //	// call ts.URL + "/v1/channels/" + mockserver.ChannelUUID + "/connect"
 //	// with "Authorization: Bearer " + ts.SecretKey
 //
@@ -27,7 +31,7 @@
 // # Behaviour
 //
 // After validation (400), authentication (401) and the Prefer header (below), a connect call
-// is checked in this order:
+// (POST /v1/channels/{channelId}/connect) is checked in this order:
 //
 //  1. unknown channel: 404 "Channel not found";
 //  2. channel not META_WHATSAPP: 422 CHANNEL_TYPE_NOT_SUPPORTED;
@@ -50,14 +54,18 @@
 // (the first by name when it has several),
 // `Prefer: example=codeExpired` answers a named example, and both combine:
 // `Prefer: code=422, example=instanceStillConnected`. Statuses and examples are read from the
-// spec; `default` is reached with the status of its example (code=500). An undocumented
-// status or unknown example is a 400 that says so. Prefer applies only to a valid, authorised
-// request and never changes state.
+// spec, for whichever operation the request is: a response's named `examples`, its lone
+// `example` (named "example"), or for a status documented without content (such as 204) an
+// empty answer (named "noContent"); `default` is reached with the status of its example
+// (code=500). An undocumented status or unknown example is a 400 that says so. Prefer applies
+// only to a valid, authorised request and never changes state.
 //
 // # Rejections
 //
 // Invalid JSON, a missing or ill-typed field, a pattern violation, a bad channel id or a wrong
-// content type: 400, naming the location. No or wrong Secret Key: 401 "Unauthorized". Body
+// content type: 400, naming the location. So is a body that the validator and encoding/json
+// would read differently: a repeated member, a case variant of a member's name ("CODE" beside
+// "code"), a string that is not UTF-8. No or wrong Secret Key: 401 "Unauthorized". Body
 // over the limit ([WithMaxBodyBytes], 64 KiB by default): 413. Unknown path: 404. Wrong
 // method: 405 with an Allow header. All in the error shape above.
 //

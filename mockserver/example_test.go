@@ -11,7 +11,7 @@ import (
 )
 
 // A code is single-use: the second identical call is rejected. (In a test, prefer
-// mockserver.Start(t), which does the httptest wiring and the cleanup.)
+// mocktest.Start(t), which does the httptest wiring and the cleanup.)
 func Example() {
 	s, err := mockserver.New(mockserver.WithSecretKey("sk_test_example"))
 	if err != nil {

@@ -7,12 +7,13 @@ import (
 
 	"github.com/hubmessage/hubmessage-go/gen"
 	"github.com/hubmessage/hubmessage-go/mockserver"
+	"github.com/hubmessage/hubmessage-go/mockserver/mocktest"
 )
 
 // The generated client understands every answer: each lands in its typed field.
 func TestGeneratedClient(t *testing.T) {
 	t.Parallel()
-	ts := mockserver.Start(t)
+	ts := mocktest.Start(t)
 	c, err := gen.NewClientWithResponses(ts.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +53,7 @@ func TestGeneratedClient(t *testing.T) {
 
 func TestContentTypeWithCharset(t *testing.T) {
 	t.Parallel()
-	ts := mockserver.Start(t)
+	ts := mocktest.Start(t)
 	req := connectRequest(t, ts, mockserver.ChannelUUID, payload("charset"))
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	if res := send(t, ts, req); res.status != 200 {

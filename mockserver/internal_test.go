@@ -1,9 +1,14 @@
 package mockserver
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,33 +16,168 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/internal/errorbody"
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
-// The server's messages are the spec's own examples, at the status the server uses them with.
+// The server's messages are the spec's own examples, at the status the server uses them with:
+// connect's for connect, and the ones every operation can get (401, 500) for every operation
+// that documents that status.
 func TestMessagesAreSpecExamples(t *testing.T) {
-	doc, err := openapi.Spec()
+	spec, err := sharedSpec()
 	if err != nil {
 		t.Fatal(err)
 	}
-	examples, _, err := readExamples(doc)
-	if err != nil {
-		t.Fatal(err)
+	isExample := func(op string, status int, message string) bool {
+		return slices.ContainsFunc(spec.examples[op].byStatus[status], func(ex namedExample) bool {
+			obj, ok := ex.value.(map[string]any)
+			return ok && obj["message"] == message
+		})
 	}
-	op := examples["connectMetaChannel"]
 	for _, tc := range []struct {
 		status  int
 		message string
 	}{
-		{401, msgUnauthorized}, {404, msgChannelNotFound}, {422, msgTypeNotSupported}, {422, msgCodeAlreadyUsed},
-		{422, msgCodeExpired}, {422, msgStillConnected}, {502, msgIntegrationError}, {500, msgInternal},
+		{404, msgChannelNotFound}, {422, msgTypeNotSupported}, {422, msgCodeAlreadyUsed},
+		{422, msgCodeExpired}, {422, msgStillConnected}, {502, msgIntegrationError},
 	} {
-		found := slices.ContainsFunc(op.byStatus[tc.status], func(ex namedExample) bool {
-			return ex.value.(map[string]any)["message"] == tc.message
-		})
-		if !found {
-			t.Errorf("%d %q is not an example of the spec", tc.status, tc.message)
+		if !isExample("connectMetaChannel", tc.status, tc.message) {
+			t.Errorf("connectMetaChannel: %d %q is not an example of the spec", tc.status, tc.message)
 		}
+	}
+	for op, oe := range spec.examples {
+		for _, tc := range []struct {
+			status  int
+			message string
+		}{{401, msgUnauthorized}, {500, msgInternal}} {
+			if _, documented := oe.byStatus[tc.status]; documented && !isExample(op, tc.status, tc.message) {
+				t.Errorf("%s: %d %q is not an example of the spec", op, tc.status, tc.message)
+			}
+		}
+	}
+}
+
+// The spec reader handles every response shape an operation can have, read from a
+// multi-operation fixture: a lone example, a bare boolean, no content (204), default.
+func TestReadExamplesOfEveryShape(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "lifecycle.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi.Parse("testdata/lifecycle.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples, templates, err := readExamples(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTemplates := map[string]string{
+		"partnerCreateChannel":  "/v1/channels",
+		"disconnectMetaChannel": "/v1/channels/{channelId}/disconnect",
+		"partnerDeleteChannel":  "/v1/channels/{channelId}",
+	}
+	if diff := cmp.Diff(wantTemplates, templates); diff != "" {
+		t.Errorf("templates (-want +got):\n%s", diff)
+	}
+	internal := map[string]any{"error": float64(500), "message": "Internal server error"}
+	for _, tc := range []struct {
+		op       string
+		pref     preference
+		want     namedExample
+		wantBody string // "" means no body
+	}{
+		{"partnerCreateChannel", preference{code: 201}, namedExample{name: "example", status: 201,
+			value: map[string]any{"id": "019E4C54B1B375A28970B605CA9B03C3"}}, `{"id":"019E4C54B1B375A28970B605CA9B03C3"}`},
+		{"partnerCreateChannel", preference{code: 500}, namedExample{name: "internal", status: 500, value: internal},
+			`{"error":500,"message":"Internal server error"}`},
+		{"disconnectMetaChannel", preference{code: 200}, namedExample{name: "disconnected", status: 200, value: true}, "true"},
+		{"disconnectMetaChannel", preference{code: 422}, namedExample{name: "alsoRefused", status: 422,
+			value: map[string]any{"error": float64(422), "message": "SOMETHING_ELSE"}}, `{"error":422,"message":"SOMETHING_ELSE"}`},
+		{"disconnectMetaChannel", preference{example: "notConnected"}, namedExample{name: "notConnected", status: 422,
+			value: map[string]any{"error": float64(422), "message": "INSTANCE_NOT_CONNECTED"}}, `{"error":422,"message":"INSTANCE_NOT_CONNECTED"}`},
+		{"partnerDeleteChannel", preference{code: 204}, namedExample{name: "noContent", status: 204, noBody: true}, ""},
+	} {
+		t.Run(fmt.Sprintf("%s %+v", tc.op, tc.pref), func(t *testing.T) {
+			ex, err := examples[tc.op].pick(tc.pref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, ex, cmp.AllowUnexported(namedExample{})); diff != "" {
+				t.Errorf("pick (-want +got):\n%s", diff)
+			}
+			rec := httptest.NewRecorder()
+			ex.write(rec)
+			if rec.Code != tc.want.status || strings.TrimSpace(rec.Body.String()) != tc.wantBody {
+				t.Errorf("write: %d %q, want %d %q", rec.Code, rec.Body, tc.want.status, tc.wantBody)
+			}
+			if ct := rec.Header().Get("Content-Type"); (tc.wantBody != "") != (ct == "application/json") {
+				t.Errorf("write: Content-Type %q with body %q", ct, rec.Body)
+			}
+		})
+	}
+	if _, err := examples["partnerDeleteChannel"].pick(preference{code: 200}); err == nil || !strings.Contains(err.Error(), "documented: 204, 500") {
+		t.Errorf("an undocumented code: %v, want an error listing 204, 500", err)
+	}
+}
+
+// The handler acts on exactly the names the validator checks: here the validator is
+// bypassed (serveValid is what runs after it), and a case variant of a field is ignored
+// rather than bound to it as encoding/json would.
+func TestHandlerBindsExactNames(t *testing.T) {
+	s, err := New(WithSecretKey("sk_exact"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/v1/channels/"+ChannelUUID+"/connect", strings.NewReader(
+		`{"wabaId":"1","phoneId":"2","code":"X-ONE","coexistence":false,"CODE":"Y-ONE","WABAID":"not-digits!","Coexistence":true}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.serveValid(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	want := Channel{ID: ChannelUUID, Type: MetaWhatsApp, Connected: true, WabaID: "1", PhoneID: "2", Coexistence: false}
+	if got, _ := s.Channel(ChannelUUID); got != want {
+		t.Errorf("channel %+v, want %+v", got, want)
+	}
+	if _, used := s.used[digest("X-ONE")]; !used {
+		t.Error("X-ONE, the code sent as \"code\", was not consumed")
+	}
+	if _, used := s.used[digest("Y-ONE")]; used {
+		t.Error("Y-ONE, sent as \"CODE\", was consumed")
+	}
+}
+
+// Any client error the middleware reports is answered in the error shape with its reasons
+// (a body that stops arriving, for one); a 500 is the server's own bug, logged.
+func TestRejectWritesErrorShape(t *testing.T) {
+	var logs strings.Builder
+	s, err := New(WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := contracttest.Violations{{Location: "body", Reason: "not received within 10s"}}
+	for _, tc := range []struct {
+		status     int
+		wantStatus int
+		message    string
+	}{
+		{http.StatusRequestTimeout, 408, "body: not received within 10s"},
+		{http.StatusBadRequest, 400, "body: not received within 10s"},
+		{http.StatusUnauthorized, 401, msgUnauthorized},
+		{http.StatusInternalServerError, 500, msgInternal},
+	} {
+		rec := httptest.NewRecorder()
+		s.reject(rec, httptest.NewRequest(http.MethodPost, "/", nil), tc.status, vs)
+		var body errorbody.Body
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != tc.wantStatus ||
+			body != (errorbody.Body{Error: tc.wantStatus, Message: tc.message}) || rec.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("reject(%d): %d %s, want %d with message %q", tc.status, rec.Code, rec.Body, tc.wantStatus, tc.message)
+		}
+	}
+	if !strings.Contains(logs.String(), "response breaks the contract") {
+		t.Errorf("the 500 was not logged: %q", logs.String())
 	}
 }
 
@@ -120,11 +260,7 @@ func FuzzParsePrefer(f *testing.F) {
 	for _, seed := range []string{"code=404", "code=422, example=codeExpired", `example="a"; code=200`, "return=minimal", "code=", ",;=,"} {
 		f.Add(seed)
 	}
-	doc, err := openapi.Spec()
-	if err != nil {
-		f.Fatal(err)
-	}
-	examples, _, err := readExamples(doc)
+	spec, err := sharedSpec()
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -136,9 +272,11 @@ func FuzzParsePrefer(f *testing.F) {
 		if p.code != 0 && (p.code < 100 || p.code > 599) {
 			t.Fatalf("code %d accepted", p.code)
 		}
-		ex, err := examples["connectMetaChannel"].pick(p)
-		if err == nil && (ex.status < 100 || (p.code != 0 && ex.status != p.code) || (p.example != "" && ex.name != p.example)) {
-			t.Fatalf("pick(%+v) = %+v", p, ex)
+		for op, oe := range spec.examples {
+			ex, err := oe.pick(p)
+			if err == nil && (ex.status < 100 || (p.code != 0 && ex.status != p.code) || (p.example != "" && ex.name != p.example)) {
+				t.Fatalf("%s: pick(%+v) = %+v", op, p, ex)
+			}
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/hubmessage/hubmessage-go/mockserver"
+	"github.com/hubmessage/hubmessage-go/mockserver/mocktest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -37,7 +38,7 @@ func TestLogs(t *testing.T) {
 	t.Parallel()
 	const key, code = "sk_test_log_secret", "CODE_SHOULD_NOT_BE_LOGGED"
 	var buf syncBuffer
-	ts := mockserver.Start(t, mockserver.WithSecretKey(key), mockserver.WithLogger(slog.New(slog.NewJSONHandler(&buf, nil))))
+	ts := mocktest.Start(t, mockserver.WithSecretKey(key), mockserver.WithLogger(slog.New(slog.NewJSONHandler(&buf, nil))))
 
 	connect(t, ts, mockserver.ChannelUUID, code)
 	connect(t, ts, mockserver.ChannelUUID, code) // CODE_ALREADY_USED
@@ -46,7 +47,7 @@ func TestLogs(t *testing.T) {
 	wrongKey := connectRequest(t, ts, mockserver.ChannelHex, payload(code))
 	wrongKey.Header.Set("Authorization", "Bearer "+key+"x")
 	send(t, ts, wrongKey)
-	get, _ := http.NewRequest(http.MethodGet, ts.ConnectURL(mockserver.ChannelHex), nil)
+	get, _ := http.NewRequest(http.MethodGet, ts.URL+connectPath(mockserver.ChannelHex), nil)
 	send(t, ts, get)
 	unknown, _ := http.NewRequest(http.MethodPost, ts.URL+"/v1/"+code, nil)
 	send(t, ts, unknown)

@@ -1,14 +1,18 @@
 package mockserver
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/hubmessage/hubmessage-go/internal/errorbody"
 )
 
 // preference is what a Prefer header asks of the server, as Prism reads it.
@@ -61,7 +65,30 @@ func parsePrefer(values []string) (preference, error) {
 type namedExample struct {
 	name   string
 	status int
-	value  any
+	value  any  // the JSON body; nil with noBody
+	noBody bool // a status documented without content, such as 204
+}
+
+// noContentName names the example of a status documented without content.
+const noContentName = "noContent"
+
+// singleExampleName names a media type's lone `example`.
+const singleExampleName = "example"
+
+// write answers with the example.
+func (ex namedExample) write(w http.ResponseWriter) {
+	if ex.noBody {
+		w.WriteHeader(ex.status)
+		return
+	}
+	body, err := json.Marshal(ex.value)
+	if err != nil { // cannot happen: the value was decoded from the spec's JSON or YAML
+		errorbody.Write(w, http.StatusInternalServerError, msgInternal)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(ex.status)
+	_, _ = w.Write(append(body, '\n'))
 }
 
 // operationExamples holds an operation's example responses, read from the spec.
@@ -70,8 +97,10 @@ type operationExamples struct {
 	byStatus  map[int][]namedExample // each sorted by name
 }
 
-// readExamples reads every operation's example responses and path template from doc. A
-// `default` response's examples answer with the status their `error` field holds.
+// readExamples reads every operation's example responses and path template from doc: the
+// named `examples` of a JSON response, its lone `example` (named "example"), or for a status
+// documented without content (such as 204), an empty answer named "noContent". A `default`
+// response's examples answer with the status their `error` field holds.
 func readExamples(doc *openapi3.T) (map[string]*operationExamples, map[string]string, error) {
 	examples := map[string]*operationExamples{}
 	templates := map[string]string{}
@@ -82,19 +111,33 @@ func readExamples(doc *openapi3.T) (map[string]*operationExamples, map[string]st
 				if ref.Value == nil {
 					continue
 				}
+				if len(ref.Value.Content) == 0 && key != "default" {
+					status, err := strconv.Atoi(key)
+					if err != nil {
+						return nil, nil, fmt.Errorf("%s response %s: %w", op.OperationID, key, err)
+					}
+					oe.byStatus[status] = append(oe.byStatus[status], namedExample{name: noContentName, status: status, noBody: true})
+					continue
+				}
 				media := ref.Value.Content.Get("application/json")
 				if media == nil {
 					continue
 				}
+				values := map[string]any{}
 				for name, ex := range media.Examples {
-					if ex.Value == nil {
-						continue
+					if ex.Value != nil {
+						values[name] = ex.Value.Value
 					}
-					status, err := exampleStatus(key, ex.Value.Value)
+				}
+				if len(values) == 0 && media.Example != nil {
+					values[singleExampleName] = media.Example
+				}
+				for name, value := range values {
+					status, err := exampleStatus(key, value)
 					if err != nil {
 						return nil, nil, fmt.Errorf("%s response %s example %s: %w", op.OperationID, key, name, err)
 					}
-					oe.byStatus[status] = append(oe.byStatus[status], namedExample{name: name, status: status, value: ex.Value.Value})
+					oe.byStatus[status] = append(oe.byStatus[status], namedExample{name: name, status: status, value: value})
 				}
 			}
 			for _, exs := range oe.byStatus {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/mockserver"
+	"github.com/hubmessage/hubmessage-go/mockserver/mocktest"
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
@@ -46,7 +47,7 @@ func TestPrefer(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ts := mockserver.Start(t)
+			ts := mocktest.Start(t)
 			body := tc.body
 			if body == "" {
 				body = payload("prefer-code")
@@ -85,7 +86,7 @@ func TestPreferReachesEveryDocumentedExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	op := doc.Paths.Find("/v1/channels/{channelId}/connect").Post
-	ts := mockserver.Start(t)
+	ts := mocktest.Start(t)
 	var reached []string
 	for key, ref := range op.Responses.Map() {
 		for name, ex := range ref.Value.Content.Get("application/json").Examples {
@@ -124,7 +125,7 @@ func TestPreferReachesEveryDocumentedExample(t *testing.T) {
 
 func TestPreferCodeAlonePicksFirstExampleByName(t *testing.T) {
 	t.Parallel()
-	ts := mockserver.Start(t)
+	ts := mocktest.Start(t)
 	req := connectRequest(t, ts, mockserver.ChannelUUID, payload("c1"))
 	req.Header.Set("Prefer", "code="+strconv.Itoa(http.StatusUnprocessableEntity))
 	if res := send(t, ts, req); res.errorBody(t).Message != "CHANNEL_TYPE_NOT_SUPPORTED" {

@@ -1,13 +1,18 @@
 package mockserver_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -66,4 +71,87 @@ func TestServeReturnsListenerErrors(t *testing.T) {
 	if err := s.Serve(t.Context(), ln); err == nil || errors.Is(err, http.ErrServerClosed) {
 		t.Errorf("Serve on a closed listener: %v, want its error", err)
 	}
+}
+
+// pipeListener is a net.Listener over net.Pipe: in a synctest bubble, a server on it runs on
+// the bubble's fake clock, deadlines included.
+type pipeListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newPipeListener() *pipeListener {
+	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
+
+// dial returns the client end of a new connection to the server.
+func (l *pipeListener) dial() net.Conn {
+	client, server := net.Pipe()
+	l.conns <- server
+	return client
+}
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "pipe" }
+
+// A request whose body stops arriving still gets an answer in the spec's error shape, even
+// to a client that is slow to read it: the connection's deadlines must leave the middleware
+// time to answer. (With ReadTimeout = WriteTimeout = 30 s they did not: the body's read
+// failed at 30 s and the answer's write with it, and the client saw the connection close.)
+func TestServeAnswersAStalledBody(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, err := mockserver.New(mockserver.WithSecretKey("sk_stall"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln := newPipeListener()
+		ctx, cancel := context.WithCancel(t.Context())
+		served := make(chan error, 1)
+		go func() { served <- s.Serve(ctx, ln) }()
+
+		conn := ln.dial()
+		body := payload("stalled-code")
+		go func() { // the headers and the body's first bytes, then nothing, ever
+			_, _ = io.WriteString(conn, "POST "+connectPath(mockserver.ChannelUUID)+" HTTP/1.1\r\nHost: mock\r\n"+
+				"Authorization: Bearer sk_stall\r\nContent-Type: application/json\r\n"+
+				"Content-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body[:10])
+		}()
+		time.Sleep(45 * time.Second) // the bubble's clock: the client starts reading late
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("no answer to a stalled body: %v", err)
+		}
+		got, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err := errorShape(res.StatusCode, res.Header, got); err != nil || res.StatusCode >= 500 {
+			t.Errorf("stalled body: %d %s; want a client error in the error shape (%v)", res.StatusCode, got, err)
+		}
+		if ch, _ := s.Channel(mockserver.ChannelUUID); ch.Connected {
+			t.Error("a stalled request connected the channel")
+		}
+		conn.Close()
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
 }

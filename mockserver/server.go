@@ -1,11 +1,13 @@
 package mockserver
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"path"
@@ -13,8 +15,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/gen"
+	"github.com/hubmessage/hubmessage-go/internal/errorbody"
+	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
@@ -26,11 +32,10 @@ const DefaultMaxBodyBytes = 64 << 10
 // in-memory state. Create it with [New]; it is safe for concurrent use by multiple goroutines.
 type Server struct {
 	secretKey string
+	spec      *specInfo // shared by every Server
 	validator *contracttest.Validator
-	examples  map[string]*operationExamples // by operationId
-	templates map[string]string             // path template by operationId
-	handler   http.Handler                  // gen's strict handler
-	checked   http.Handler                  // serveValid behind contracttest's enforcing middleware
+	handler   http.Handler // gen's strict handler
+	checked   http.Handler // serveValid behind contracttest's enforcing middleware
 	logger    *slog.Logger
 	maxBody   int64
 
@@ -41,6 +46,9 @@ type Server struct {
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
+
+// discardLogger is the logger of a Server given none.
+var discardLogger = slog.New(slog.DiscardHandler)
 
 // Option configures a [Server]. Options check their input and return an error.
 type Option func(*config) error
@@ -54,28 +62,15 @@ type config struct {
 
 // WithSecretKey sets the Secret Key the server accepts as `Authorization: Bearer <key>`.
 // Without it, New generates a random one (see [Server.SecretKey]). The key must be non-empty
-// printable ASCII without spaces; the error never repeats it.
+// printable ASCII without spaces (see secretkey.Check); the error never repeats it.
 func WithSecretKey(key string) Option {
 	return func(c *config) error {
-		if err := checkSecretKey(key); err != nil {
+		if err := secretkey.Check(key); err != nil {
 			return fmt.Errorf("mockserver: WithSecretKey: %w", err)
 		}
 		c.secretKey = key
 		return nil
 	}
-}
-
-// checkSecretKey reports whether key can be used as a bearer token. The error never contains it.
-func checkSecretKey(key string) error {
-	if key == "" {
-		return errors.New("the key is empty")
-	}
-	for i := 0; i < len(key); i++ {
-		if key[i] <= ' ' || key[i] > '~' {
-			return fmt.Errorf("the key has a space or a non-printable character at byte %d", i)
-		}
-	}
-	return nil
 }
 
 // WithChannel adds a channel to the seeded ones (see [ChannelUUID]). id must be a UUID or 32
@@ -117,7 +112,7 @@ func WithMaxBodyBytes(n int64) Option {
 // New returns a Server seeded with the channels [ChannelUUID], [ChannelHex] and
 // [ChannelInstagram], plus any added with [WithChannel].
 func New(opts ...Option) (*Server, error) {
-	cfg := config{maxBody: DefaultMaxBodyBytes, logger: slog.New(slog.DiscardHandler)}
+	cfg := config{maxBody: DefaultMaxBodyBytes, logger: discardLogger}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, errors.New("mockserver: New: nil Option")
@@ -129,23 +124,18 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.secretKey == "" {
 		cfg.secretKey = generateSecretKey()
 	}
-	doc, err := openapi.Spec()
+	spec, err := sharedSpec()
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	v, err := contracttest.NewForSpec(doc, contracttest.WithSecretKey(cfg.secretKey))
-	if err != nil {
-		return nil, fmt.Errorf("mockserver: %w", err)
-	}
-	examples, templates, err := readExamples(doc)
+	v, err := contracttest.NewForSpec(spec.doc, contracttest.WithSecretKey(cfg.secretKey))
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
 	s := &Server{
 		secretKey: cfg.secretKey,
+		spec:      spec,
 		validator: v,
-		examples:  examples,
-		templates: templates,
 		logger:    cfg.logger,
 		maxBody:   cfg.maxBody,
 		channels:  map[string]*channel{},
@@ -163,12 +153,31 @@ func New(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
+// specInfo is what every Server reads from the embedded spec: immutable, so built once.
+type specInfo struct {
+	doc       *openapi3.T
+	examples  map[string]*operationExamples // by operationId
+	templates map[string]string             // path template by operationId
+}
+
+var sharedSpec = sync.OnceValues(func() (*specInfo, error) {
+	doc, err := openapi.Spec()
+	if err != nil {
+		return nil, err
+	}
+	examples, templates, err := readExamples(doc)
+	if err != nil {
+		return nil, err
+	}
+	return &specInfo{doc: doc, examples: examples, templates: templates}, nil
+})
+
 // generatedHandler is gen's strict handler on s, with every error path of the generated
 // wrapper answering in the spec's error shape.
 func (s *Server) generatedHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, msgNoSuchEndpoint)
+		errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
 	})
 	strict := gen.NewStrictHandlerWithOptions(s, nil, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  s.requestError,
@@ -178,12 +187,12 @@ func (s *Server) generatedHandler() http.Handler {
 }
 
 func (s *Server) requestError(w http.ResponseWriter, _ *http.Request, err error) {
-	writeError(w, http.StatusBadRequest, err.Error())
+	errorbody.Write(w, http.StatusBadRequest, err.Error())
 }
 
 func (s *Server) responseError(w http.ResponseWriter, r *http.Request, err error) {
 	s.logger.LogAttrs(r.Context(), slog.LevelError, "response error", slog.String("error", err.Error()))
-	writeError(w, http.StatusInternalServerError, "Internal server error")
+	errorbody.Write(w, http.StatusInternalServerError, msgInternal)
 }
 
 func generateSecretKey() string {
@@ -212,9 +221,16 @@ func (s *Server) GoString() string { return s.String() }
 // the spec does not document becomes a 500); in between come the Prefer header and the
 // operation itself.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.logger.Enabled(r.Context(), slog.LevelInfo) {
+		s.serve(w, r)
+		return
+	}
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
-	template := s.serve(rec, r)
+	template := unmatched
+	if s.serve(rec, r) {
+		template = s.template(r)
+	}
 	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method),
 		slog.String("path", template),
@@ -225,14 +241,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // unmatched is what the logs show as path template when no route matched.
 const unmatched = "(unmatched)"
 
-func (s *Server) serve(w *statusRecorder, r *http.Request) (template string) {
+// serve answers r; routed is false when its path is not even in canonical form.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) (routed bool) {
 	escaped := r.URL.EscapedPath()
 	if escaped == "" || escaped[0] != '/' || path.Clean(escaped) != escaped {
-		writeError(w, http.StatusNotFound, msgNoSuchEndpoint)
-		return unmatched
+		errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
+		return false
 	}
 	s.checked.ServeHTTP(w, r)
-	return s.template(r)
+	return true
 }
 
 // template is r's path template for the logs: the matched operation's, or for a method the
@@ -240,78 +257,109 @@ func (s *Server) serve(w *statusRecorder, r *http.Request) (template string) {
 func (s *Server) template(r *http.Request) string {
 	route, err := s.validator.FindRoute(r)
 	if err == nil {
-		return s.templates[route.OperationID()]
+		return s.spec.templates[route.OperationID()]
 	}
 	for _, m := range s.validator.AllowedMethods(r) {
 		probe := r.Clone(r.Context())
 		probe.Method = m
 		if route, err := s.validator.FindRoute(probe); err == nil {
-			return s.templates[route.OperationID()]
+			return s.spec.templates[route.OperationID()]
 		}
 	}
 	return unmatched
 }
 
 // serveValid answers a request the contract middleware accepted: the Prefer header, then the
-// operation itself.
+// operation itself, through gen's strict handler and so the Server's method for it.
 func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 	route, err := s.validator.FindRoute(r)
 	if err != nil { // the middleware lets no such request through
-		writeError(w, http.StatusNotFound, msgNoSuchEndpoint)
+		errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
 		return
 	}
 	if pref, err := parsePrefer(r.Header.Values("Prefer")); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		errorbody.Write(w, http.StatusBadRequest, err.Error())
 		return
 	} else if pref.set() {
-		ex, err := s.examples[route.OperationID()].pick(pref)
+		ex, err := s.spec.examples[route.OperationID()].pick(pref)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
+			errorbody.Write(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		writeJSON(w, ex.status, ex.value)
+		ex.write(w)
+		return
+	}
+	if err := exactBody(r); err != nil {
+		errorbody.Write(w, http.StatusBadRequest, "request body: "+err.Error())
 		return
 	}
 	s.handler.ServeHTTP(w, r)
 }
 
+// exactBody makes gen's strict handler bind r's JSON body with member names matched exactly,
+// as the validator reads them: encoding/json alone would bind "CODE" to the field code. The
+// body becomes one carrying its decoded value (kin-openapi's ValidatedValue), which
+// oapi-codegen's runtime.BindJSONBody binds by exact name. A body that is not JSON is left
+// for the strict handler to reject.
+func exactBody(r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	data, err := io.ReadAll(r.Body) // the middleware has already read it, within the limit
+	r.Body.Close()
+	if err != nil {
+		return err
+	}
+	rd := bytes.NewReader(data)
+	dec := json.NewDecoder(rd)
+	dec.UseNumber()
+	var value any
+	ok := dec.Decode(&value) == nil
+	rd.Reset(data) // for the handler, from the start
+	if ok {
+		r.Body = &decodedBody{ReadCloser: io.NopCloser(rd), value: value}
+	} else {
+		r.Body = io.NopCloser(rd)
+	}
+	return nil
+}
+
+// decodedBody is a request body with its decoded JSON value.
+type decodedBody struct {
+	io.ReadCloser
+	value any
+}
+
+// ValidatedValue is the interface runtime.BindJSONBody looks for.
+func (b *decodedBody) ValidatedValue() any { return b.value }
+
 // reject writes the contract middleware's rejections in the spec's error shape: 401 says no
-// more than "Unauthorized" whatever else is wrong, 400 names every location.
+// more than "Unauthorized" whatever else is wrong; 400 (and any other client error, such as
+// a body that stops arriving) names every location; a 500 means the server's own response
+// broke the contract.
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, status int, vs contracttest.Violations) {
-	switch status {
-	case http.StatusNotFound:
-		writeError(w, status, msgNoSuchEndpoint)
-	case http.StatusMethodNotAllowed:
-		writeError(w, status, fmt.Sprintf("method %s is not allowed here; allowed: %s", r.Method, w.Header().Get("Allow")))
-	case http.StatusRequestEntityTooLarge:
-		writeError(w, status, fmt.Sprintf("request body: larger than %d bytes", s.maxBody))
-	case http.StatusUnauthorized:
-		writeError(w, status, msgUnauthorized)
-	case http.StatusBadRequest:
+	switch {
+	case status == http.StatusNotFound:
+		errorbody.Write(w, status, msgNoSuchEndpoint)
+	case status == http.StatusMethodNotAllowed:
+		errorbody.Write(w, status, fmt.Sprintf("method %s is not allowed here; allowed: %s", r.Method, w.Header().Get("Allow")))
+	case status == http.StatusRequestEntityTooLarge:
+		errorbody.Write(w, status, fmt.Sprintf("request body: larger than %d bytes", s.maxBody))
+	case status == http.StatusUnauthorized:
+		errorbody.Write(w, status, msgUnauthorized)
+	case status >= 400 && status < 500:
 		parts := make([]string, 0, len(vs))
 		for _, v := range vs {
 			parts = append(parts, v.Location+": "+v.Reason)
 		}
-		writeError(w, status, strings.Join(parts, "; "))
+		if len(parts) == 0 {
+			parts = append(parts, http.StatusText(status))
+		}
+		errorbody.Write(w, status, strings.Join(parts, "; "))
 	default: // the handler's own response broke the contract: a bug here, reported as such
 		s.logger.LogAttrs(r.Context(), slog.LevelError, "response breaks the contract", slog.String("violations", vs.Error()))
-		writeError(w, http.StatusInternalServerError, msgInternal)
+		errorbody.Write(w, http.StatusInternalServerError, msgInternal)
 	}
-}
-
-func writeError(w http.ResponseWriter, status int, message string) {
-	writeJSON(w, status, gen.Error{Error: status, Message: message})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil { // the values are the spec's examples and gen's types
-		status = http.StatusInternalServerError
-		body, _ = json.Marshal(gen.Error{Error: status, Message: msgInternal})
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
 }
 
 // statusRecorder remembers the status written, for the log line.

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/mockserver"
+	"github.com/hubmessage/hubmessage-go/mockserver/mocktest"
 )
 
 const otherUUID = "00000000-0000-4000-8000-000000000000"
@@ -17,7 +18,7 @@ func TestConnect(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name      string
-		setup     func(t *testing.T, ts *mockserver.TestServer)
+		setup     func(t *testing.T, ts *mocktest.Server)
 		channelID string
 		code      string
 		status    int
@@ -29,35 +30,35 @@ func TestConnect(t *testing.T) {
 		{name: "unknown channel", channelID: otherUUID, code: "c1", status: 404, message: "Channel not found"},
 		{name: "instagram channel", channelID: mockserver.ChannelInstagram, code: "c1", status: 422, message: "CHANNEL_TYPE_NOT_SUPPORTED"},
 		{name: "code used on another channel", channelID: mockserver.ChannelUUID, code: "c1", status: 422, message: "CODE_ALREADY_USED",
-			setup: func(t *testing.T, ts *mockserver.TestServer) { mustConnect(t, ts, mockserver.ChannelHex, "c1") }},
+			setup: func(t *testing.T, ts *mocktest.Server) { mustConnect(t, ts, mockserver.ChannelHex, "c1") }},
 		{name: "same call repeated reports the code", channelID: mockserver.ChannelUUID, code: "c1", status: 422, message: "CODE_ALREADY_USED",
-			setup: func(t *testing.T, ts *mockserver.TestServer) { mustConnect(t, ts, mockserver.ChannelUUID, "c1") }},
+			setup: func(t *testing.T, ts *mocktest.Server) { mustConnect(t, ts, mockserver.ChannelUUID, "c1") }},
 		{name: "still connected", channelID: mockserver.ChannelUUID, code: "c2", status: 422, message: "INSTANCE_STILL_CONNECTED",
-			setup: func(t *testing.T, ts *mockserver.TestServer) { mustConnect(t, ts, mockserver.ChannelUUID, "c1") }},
+			setup: func(t *testing.T, ts *mocktest.Server) { mustConnect(t, ts, mockserver.ChannelUUID, "c1") }},
 		{name: "reconnect after Disconnect", channelID: mockserver.ChannelUUID, code: "c2", status: 200,
-			setup: func(t *testing.T, ts *mockserver.TestServer) {
+			setup: func(t *testing.T, ts *mocktest.Server) {
 				mustConnect(t, ts, mockserver.ChannelUUID, "c1")
 				if err := ts.Server.Disconnect(mockserver.ChannelUUID); err != nil {
 					t.Fatal(err)
 				}
 			}},
 		{name: "expired by ExpireCode", channelID: mockserver.ChannelUUID, code: "c1", status: 422, message: "CODE_EXPIRED",
-			setup: func(t *testing.T, ts *mockserver.TestServer) { ts.Server.ExpireCode("c1") }},
+			setup: func(t *testing.T, ts *mocktest.Server) { ts.Server.ExpireCode("c1") }},
 		{name: "expired by magic code", channelID: mockserver.ChannelUUID, code: mockserver.ExpiredCodePrefix + "-x", status: 422, message: "CODE_EXPIRED"},
 		{name: "used beats expired", channelID: mockserver.ChannelUUID, code: "c1", status: 422, message: "CODE_ALREADY_USED",
-			setup: func(t *testing.T, ts *mockserver.TestServer) {
+			setup: func(t *testing.T, ts *mocktest.Server) {
 				mustConnect(t, ts, mockserver.ChannelHex, "c1")
 				ts.Server.ExpireCode("c1")
 			}},
 		{name: "upstream failure by FailUpstream", channelID: mockserver.ChannelUUID, code: "c1", status: 502, message: "Integration error",
-			setup: func(t *testing.T, ts *mockserver.TestServer) {
+			setup: func(t *testing.T, ts *mocktest.Server) {
 				if err := ts.Server.FailUpstream(mockserver.ChannelUUID); err != nil {
 					t.Fatal(err)
 				}
 			}},
 		{name: "upstream failure by magic code", channelID: mockserver.ChannelHex, code: mockserver.UpstreamErrorPrefix, status: 502, message: "Integration error"},
 		{name: "upstream restored", channelID: mockserver.ChannelUUID, code: "c1", status: 200,
-			setup: func(t *testing.T, ts *mockserver.TestServer) {
+			setup: func(t *testing.T, ts *mocktest.Server) {
 				if err := ts.Server.FailUpstream(mockserver.ChannelUUID); err != nil {
 					t.Fatal(err)
 				}
@@ -66,7 +67,7 @@ func TestConnect(t *testing.T) {
 				}
 			}},
 		{name: "channel added at run time", channelID: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF", code: "c1", status: 200,
-			setup: func(t *testing.T, ts *mockserver.TestServer) {
+			setup: func(t *testing.T, ts *mocktest.Server) {
 				if err := ts.Server.AddChannel("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF", mockserver.MetaWhatsApp); err != nil {
 					t.Fatal(err)
 				}
@@ -74,7 +75,7 @@ func TestConnect(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ts := mockserver.Start(t)
+			ts := mocktest.Start(t)
 			if tc.setup != nil {
 				tc.setup(t, ts)
 			}
@@ -105,7 +106,7 @@ func TestConnect(t *testing.T) {
 	}
 }
 
-func mustConnect(t *testing.T, ts *mockserver.TestServer, channelID, code string) {
+func mustConnect(t *testing.T, ts *mocktest.Server, channelID, code string) {
 	t.Helper()
 	if res := connect(t, ts, channelID, code); res.status != 200 {
 		t.Fatalf("setup connect %s: %d %s", channelID, res.status, res.body)
@@ -115,7 +116,7 @@ func mustConnect(t *testing.T, ts *mockserver.TestServer, channelID, code string
 // A simulated failure must leave the code usable: the user can retry with it.
 func TestSimulatedFailuresKeepTheCode(t *testing.T) {
 	t.Parallel()
-	ts := mockserver.Start(t)
+	ts := mocktest.Start(t)
 	if err := ts.Server.FailUpstream(mockserver.ChannelUUID); err != nil {
 		t.Fatal(err)
 	}
@@ -181,8 +182,9 @@ func TestOptions(t *testing.T) {
 		wantErr string // "" means valid
 	}{
 		{"secret key", mockserver.WithSecretKey("sk_test_1"), ""},
-		{"empty secret key", mockserver.WithSecretKey(""), "WithSecretKey: the key is empty"},
-		{"secret key with space", mockserver.WithSecretKey("sk secret"), "WithSecretKey: the key has a space"},
+		{"empty secret key", mockserver.WithSecretKey(""), "WithSecretKey: must not be empty"},
+		{"secret key with space", mockserver.WithSecretKey("sk secret"), "WithSecretKey: must not contain whitespace"},
+		{"secret key with its scheme", mockserver.WithSecretKey("Bearer sk_1"), `WithSecretKey: pass the key alone, without the "Bearer " prefix`},
 		{"channel", mockserver.WithChannel(otherUUID, mockserver.BotTelegram), ""},
 		{"channel bad id", mockserver.WithChannel("abc", mockserver.MetaWhatsApp), `channel id "abc" is neither a UUID nor 32 hexadecimal digits`},
 		{"channel bad type", mockserver.WithChannel(otherUUID, "SMS"), `type "SMS" is not one of META_WHATSAPP`},
@@ -211,19 +213,19 @@ func TestOptions(t *testing.T) {
 func TestSecretKeyNeverPrinted(t *testing.T) {
 	t.Parallel()
 	const key = "sk_test_do_not_print"
-	ts := mockserver.Start(t, mockserver.WithSecretKey(key))
+	ts := mocktest.Start(t, mockserver.WithSecretKey(key))
 	if ts.SecretKey != key || ts.Server.SecretKey() != key {
 		t.Fatalf("SecretKey not the one given")
 	}
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
-		for name, v := range map[string]any{"*TestServer": ts, "TestServer": *ts, "*Server": ts.Server} {
+		for name, v := range map[string]any{"*mocktest.Server": ts, "mocktest.Server": *ts, "*mockserver.Server": ts.Server} {
 			if out := fmt.Sprintf(format, v); strings.Contains(out, key) {
 				t.Errorf("%s of %s shows the key: %s", format, name, out)
 			}
 		}
 	}
-	generated := mockserver.Start(t)
-	if !strings.HasPrefix(generated.SecretKey, "sk_mock_") || generated.SecretKey == mockserver.Start(t).SecretKey {
+	generated := mocktest.Start(t)
+	if !strings.HasPrefix(generated.SecretKey, "sk_mock_") || generated.SecretKey == mocktest.Start(t).SecretKey {
 		t.Errorf("generated keys are not random sk_mock_ keys: %q", generated.SecretKey)
 	}
 }
@@ -257,7 +259,7 @@ func TestRejections(t *testing.T) {
 		{name: "wrong content type", ctype: "text/plain", body: valid, status: 400, message: "Content-Type"},
 		{name: "no content type", ctype: "-", body: valid, status: 400, message: "Content-Type"},
 		{name: "body too large", body: `{"wabaId":"1","phoneId":"1","coexistence":false,"code":"` + strings.Repeat("x", 70<<10) + `"}`, status: 413, message: "larger than 65536 bytes"},
-		{name: "unknown path", path: "/v1/channels", body: valid, status: 404, message: "no such endpoint"},
+		{name: "unknown path", path: "/v1/no-such-endpoint", body: valid, status: 404, message: "no such endpoint"},
 		{name: "trailing slash", path: "/v1/channels/" + mockserver.ChannelUUID + "/connect/", body: valid, status: 404, message: "no such endpoint"},
 		{name: "double slash", path: "/v1//channels/" + mockserver.ChannelUUID + "/connect", body: valid, status: 404, message: "no such endpoint"},
 		{name: "dot segment", path: "/v1/channels/x/../" + mockserver.ChannelUUID + "/connect", body: valid, status: 404, message: "no such endpoint"},
@@ -266,7 +268,7 @@ func TestRejections(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ts := mockserver.Start(t)
+			ts := mocktest.Start(t)
 			method, path := tc.method, tc.path
 			if method == "" {
 				method = http.MethodPost
@@ -314,7 +316,7 @@ func TestRejections(t *testing.T) {
 
 func TestBodyLimitOption(t *testing.T) {
 	t.Parallel()
-	ts := mockserver.Start(t, mockserver.WithMaxBodyBytes(10))
+	ts := mocktest.Start(t, mockserver.WithMaxBodyBytes(10))
 	res := connect(t, ts, mockserver.ChannelUUID, "c1")
 	if res.status != 413 {
 		t.Fatalf("status %d body %s, want 413", res.status, res.body)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -208,7 +209,7 @@ func (s *Server) ExpireCode(code string) {
 // channel, consuming the request's code. The package documentation gives the order of checks.
 func (s *Server) ConnectMetaChannel(_ context.Context, req gen.ConnectMetaChannelRequestObject) (gen.ConnectMetaChannelResponseObject, error) {
 	if req.Body == nil {
-		return gen.ConnectMetaChannel400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse{Error: 400, Message: "request body: is missing"}}, nil
+		return gen.ConnectMetaChannel400JSONResponse{BadRequestJSONResponse: badRequest("request body: is missing")}, nil
 	}
 	body := *req.Body
 	code := digest(body.Code)
@@ -216,29 +217,47 @@ func (s *Server) ConnectMetaChannel(_ context.Context, req gen.ConnectMetaChanne
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ch, ok := s.channels[canonical(req.ChannelId)]
-	switch {
-	case !ok:
-		return gen.ConnectMetaChannel404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse{Error: 404, Message: msgChannelNotFound}}, nil
-	case ch.Type != MetaWhatsApp:
-		return unprocessable(msgTypeNotSupported), nil
+	if !ok {
+		return gen.ConnectMetaChannel404JSONResponse{NotFoundJSONResponse: notFound(msgChannelNotFound)}, nil
+	}
+	refuse := func(msg string) (gen.ConnectMetaChannelResponseObject, error) {
+		return gen.ConnectMetaChannel422JSONResponse{UnprocessableEntityJSONResponse: unprocessable(msg)}, nil
+	}
+	if ch.Type != MetaWhatsApp {
+		return refuse(msgTypeNotSupported)
 	}
 	if _, used := s.used[code]; used {
-		return unprocessable(msgCodeAlreadyUsed), nil
+		return refuse(msgCodeAlreadyUsed)
 	}
 	if _, exp := s.expired[code]; exp || strings.HasPrefix(body.Code, ExpiredCodePrefix) {
-		return unprocessable(msgCodeExpired), nil
+		return refuse(msgCodeExpired)
 	}
 	if ch.Connected {
-		return unprocessable(msgStillConnected), nil
+		return refuse(msgStillConnected)
 	}
 	if ch.failUpstream || strings.HasPrefix(body.Code, UpstreamErrorPrefix) {
-		return gen.ConnectMetaChannel502JSONResponse{BadGatewayJSONResponse: gen.BadGatewayJSONResponse{Error: 502, Message: msgIntegrationError}}, nil
+		return gen.ConnectMetaChannel502JSONResponse{BadGatewayJSONResponse: badGateway(msgIntegrationError)}, nil
 	}
 	s.used[code] = struct{}{}
 	ch.Connected, ch.WabaID, ch.PhoneID, ch.Coexistence = true, body.WabaId, body.PhoneId, body.Coexistence
 	return gen.ConnectMetaChannel200JSONResponse{Success: true}, nil
 }
 
-func unprocessable(msg string) gen.ConnectMetaChannelResponseObject {
-	return gen.ConnectMetaChannel422JSONResponse{UnprocessableEntityJSONResponse: gen.UnprocessableEntityJSONResponse{Error: 422, Message: msg}}
+// The spec's shared error responses (components/responses), which every operation's typed
+// responses embed, e.g. gen.ConnectMetaChannel404JSONResponse{NotFoundJSONResponse: notFound(…)}.
+
+func badRequest(msg string) gen.BadRequestJSONResponse {
+	return gen.BadRequestJSONResponse{Error: http.StatusBadRequest, Message: msg}
+}
+
+func notFound(msg string) gen.NotFoundJSONResponse {
+	return gen.NotFoundJSONResponse{Error: http.StatusNotFound, Message: msg}
+}
+
+func unprocessable(msg string) gen.UnprocessableEntityJSONResponse {
+	return gen.UnprocessableEntityJSONResponse{Error: http.StatusUnprocessableEntity, Message: msg}
+}
+
+func badGateway(msg string) gen.BadGatewayJSONResponse {
+	return gen.BadGatewayJSONResponse{Error: http.StatusBadGateway, Message: msg}
 }

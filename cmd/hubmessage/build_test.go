@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -45,3 +47,26 @@ var built = sync.OnceValues(func() (string, error) {
 	}
 	return bin, nil
 })
+
+// TestBinaryLinksNoTestCode: test helpers (mockserver/mocktest) live in packages of their
+// own, so the command links neither package testing (with its flags) nor httptest.
+func TestBinaryLinksNoTestCode(t *testing.T) {
+	t.Parallel()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to list the binary's packages: %v", err)
+	}
+	out, err := exec.Command(goTool, "list", "-deps", "-f", "{{.ImportPath}}", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, "github.com/hubmessage/hubmessage-go/mockserver") {
+		t.Fatalf("go list -deps does not list mockserver; the check would prove nothing:\n%s", out)
+	}
+	for _, p := range deps {
+		if p == "testing" || strings.HasPrefix(p, "testing/") || p == "net/http/httptest" {
+			t.Errorf("hubmessage links %s", p)
+		}
+	}
+}

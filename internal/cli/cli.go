@@ -23,7 +23,7 @@ type command struct {
 
 // commands is the subcommand table, in the order `hubmessage help` lists them.
 var commands = []command{
-	{name: "demo", summary: "Walk the connect flow against the reference server, in-process", run: runDemo},
+	{name: "demo", summary: "Walk an API integration end to end against the reference server, in-process", run: runDemo},
 	{name: "mock", summary: "Run the reference server, a stateful stand-in for the API", run: runMock},
 	{name: "connect", summary: "Connect a META_WHATSAPP channel (POST /v1/channels/{channelId}/connect)", run: runConnect},
 	{name: "verify", summary: "Check a running server against the spec's contract cases", run: runVerify},

@@ -13,16 +13,15 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/internal/printable"
+	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
-// Environment variables the connect command reads.
-const (
-	envSecretKey = "HUBMESSAGE_SECRET_KEY"
-	envBaseURL   = "HUBMESSAGE_BASE_URL"
-)
+// envBaseURL is the environment variable connect reads the base URL from (the Secret Key's
+// is secretkey.EnvVar).
+const envBaseURL = "HUBMESSAGE_BASE_URL"
 
 // maxPayloadSize bounds the SDK payload read from stdin; a real one is well under 1 KiB.
 const maxPayloadSize = 64 << 10
@@ -35,7 +34,7 @@ func connectUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "       hubmessage connect --channel ID -        (the SDK's JSON payload on stdin; or --stdin)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Connects a channel to the WhatsApp Business number picked in Embedded Signup. The code is")
-	fmt.Fprintln(w, "single-use and lives about 30 seconds. The Secret Key comes from "+envSecretKey+" or")
+	fmt.Fprintln(w, "single-use and lives about 30 seconds. The Secret Key comes from "+secretkey.EnvVar+" or")
 	fmt.Fprintln(w, "--secret-key-file, never from a flag; the base URL from --base-url or "+envBaseURL+".")
 	fmt.Fprintln(w, "Exit status: 0 connected, 1 the call failed, 2 bad usage or input.")
 	fmt.Fprintln(w)
@@ -55,7 +54,7 @@ func runConnect(ctx context.Context, args []string, env Env) int {
 		code        = fs.String("code", "", "Embedded Signup `CODE` (single-use, about 30 s)")
 		coexistence = fs.Bool("coexistence", false, "the number stays in use in the WhatsApp Business app")
 		stdin       = fs.Bool("stdin", false, "read the SDK's JSON payload {wabaId, phoneId, code, coexistence} from stdin")
-		keyFile     = fs.String("secret-key-file", "", "read the Secret Key from `PATH` instead of $"+envSecretKey)
+		keyFile     = fs.String("secret-key-file", "", "read the Secret Key from `PATH` instead of $"+secretkey.EnvVar)
 		baseURL     = fs.String("base-url", "", "API base `URL` (default $"+envBaseURL+", else "+client.DefaultBaseURL+")")
 		insecure    = fs.Bool("insecure-http", false, "allow a plain http base URL on a non-loopback host (the key then travels in clear)")
 	)
@@ -130,7 +129,7 @@ func runConnect(ctx context.Context, args []string, env Env) int {
 		if errors.As(err, &apiErr) {
 			fmt.Fprintf(env.Stderr, "  status:  %d %s\n", apiErr.StatusCode, http.StatusText(apiErr.StatusCode))
 			fmt.Fprintf(env.Stderr, "  error:   %d\n", apiErr.Code)
-			fmt.Fprintf(env.Stderr, "  message: %s\n", strings.Map(noControl, apiErr.Message))
+			fmt.Fprintf(env.Stderr, "  message: %s\n", printable.String(apiErr.Message))
 		}
 		if errors.Is(err, client.ErrCodeExpired) || errors.Is(err, client.ErrCodeAlreadyUsed) {
 			fmt.Fprintln(env.Stderr, "The code is single-use and lives about 30 seconds: run Embedded Signup again for a new one.")
@@ -145,21 +144,13 @@ func runConnect(ctx context.Context, args []string, env Env) int {
 	return exitOK
 }
 
-// noControl drops control characters, so a server's message cannot drive the terminal.
-func noControl(r rune) rune {
-	if unicode.IsControl(r) {
-		return -1
-	}
-	return r
-}
-
 // secretKey reads the key from path when given, else from the environment. Surrounding
 // whitespace (a file's trailing newline) is dropped; the key itself is never printed.
 func secretKey(path string, env Env) (string, error) {
 	if path == "" {
-		key := strings.TrimSpace(env.Getenv(envSecretKey))
+		key := strings.TrimSpace(env.Getenv(secretkey.EnvVar))
 		if key == "" {
-			return "", fmt.Errorf("no Secret Key: set %s or pass --secret-key-file", envSecretKey)
+			return "", fmt.Errorf("no Secret Key: set %s or pass --secret-key-file", secretkey.EnvVar)
 		}
 		return key, nil
 	}

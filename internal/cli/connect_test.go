@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
 const testKey = "sk_test_cli_7a6b5c4d3e2f1a0b9c8d7e6f"
@@ -96,12 +97,12 @@ func TestConnectCommand(t *testing.T) {
 		wantNoSent bool
 	}{
 		{
-			name: "flags", args: flags, env: map[string]string{envSecretKey: testKey}, status: 200, body: `{"success":true}`,
+			name: "flags", args: flags, env: map[string]string{secretkey.EnvVar: testKey}, status: 200, body: `{"success":true}`,
 			wantCode: exitOK, wantOut: "channel " + hexChannel + " connected",
 			wantSent: []string{`{"code":"ABC123DEF456","coexistence":false,"phoneId":"123456789012345","wabaId":"428083093730937"}`},
 		},
 		{
-			name: "payload on stdin with -", args: []string{"--channel", hexChannel, "-"}, stdin: payload, env: map[string]string{envSecretKey: testKey}, status: 200, body: `{"success":true}`,
+			name: "payload on stdin with -", args: []string{"--channel", hexChannel, "-"}, stdin: payload, env: map[string]string{secretkey.EnvVar: testKey}, status: 200, body: `{"success":true}`,
 			wantCode: exitOK, wantOut: "connected",
 			wantSent: []string{`{"code":"ABC123DEF456","coexistence":true,"phoneId":"123456789012345","wabaId":"428083093730937"}`},
 		},
@@ -111,38 +112,38 @@ func TestConnectCommand(t *testing.T) {
 			wantSent: []string{`{"code":"ABC123DEF456","coexistence":true,"phoneId":"123456789012345","wabaId":"428083093730937"}`},
 		},
 		{
-			name: "key file wins over the environment", args: append([]string{"--secret-key-file", wrongKeyFile}, flags...), env: map[string]string{envSecretKey: testKey}, status: 200, body: `{"success":true}`,
+			name: "key file wins over the environment", args: append([]string{"--secret-key-file", wrongKeyFile}, flags...), env: map[string]string{secretkey.EnvVar: testKey}, status: 200, body: `{"success":true}`,
 			wantCode: exitFail, wantErr: []string{"401 Unauthorized", "status:  401 Unauthorized", "error:   401", "message: Unauthorized"},
 		},
 		{
-			name: "base URL from the environment", args: flags, noBaseURL: true, env: map[string]string{envSecretKey: testKey}, status: 200, body: `{"success":true}`,
+			name: "base URL from the environment", args: flags, noBaseURL: true, env: map[string]string{secretkey.EnvVar: testKey}, status: 200, body: `{"success":true}`,
 			wantCode: exitOK, wantOut: "connected",
 		},
 		{
-			name: "422 CODE_EXPIRED", args: flags, env: map[string]string{envSecretKey: testKey}, status: 422, body: `{"error":422,"message":"CODE_EXPIRED"}`,
+			name: "422 CODE_EXPIRED", args: flags, env: map[string]string{secretkey.EnvVar: testKey}, status: 422, body: `{"error":422,"message":"CODE_EXPIRED"}`,
 			wantCode: exitFail, wantErr: []string{"hubmessage connect: hubmessage: ConnectChannel: channel " + hexChannel + ": 422 Unprocessable Entity", "error:   422", "message: CODE_EXPIRED", "run Embedded Signup again"},
 		},
 		{
-			name: "502 HTML", args: flags, env: map[string]string{envSecretKey: testKey}, status: 502, body: `<html>bad gateway</html>`,
+			name: "502 HTML", args: flags, env: map[string]string{secretkey.EnvVar: testKey}, status: 502, body: `<html>bad gateway</html>`,
 			wantCode: exitFail, wantErr: []string{"status:  502 Bad Gateway", "message: \n"},
 		},
-		{name: "connection refused", args: append(flags, "--base-url", refused), noBaseURL: true, env: map[string]string{envSecretKey: testKey}, wantCode: exitFail, wantErr: []string{"connection refused"}, wantNoSent: true},
-		{name: "plain http to a remote host", args: append(flags, "--base-url", refusedNonLoopback), noBaseURL: true, env: map[string]string{envSecretKey: testKey}, wantCode: exitUsage, wantErr: []string{"plain http to a non-loopback host"}, wantNoSent: true},
-		{name: "plain http to a remote host, allowed", args: append(flags, "--insecure-http", "--base-url", refusedNonLoopback), noBaseURL: true, env: map[string]string{envSecretKey: testKey}, wantCode: exitFail, wantErr: []string{"connection refused", "(3 attempts)"}, wantNoSent: true},
+		{name: "connection refused", args: append(flags, "--base-url", refused), noBaseURL: true, env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitFail, wantErr: []string{"connection refused"}, wantNoSent: true},
+		{name: "plain http to a remote host", args: append(flags, "--base-url", refusedNonLoopback), noBaseURL: true, env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitUsage, wantErr: []string{"plain http to a non-loopback host"}, wantNoSent: true},
+		{name: "plain http to a remote host, allowed", args: append(flags, "--insecure-http", "--base-url", refusedNonLoopback), noBaseURL: true, env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitFail, wantErr: []string{"connection refused", "(3 attempts)"}, wantNoSent: true},
 		{name: "no key", args: flags, wantCode: exitUsage, wantErr: []string{"no Secret Key: set HUBMESSAGE_SECRET_KEY or pass --secret-key-file"}, wantNoSent: true},
 		{name: "key as a flag is refused", args: append([]string{"--secret-key", testKey}, flags...), wantCode: exitUsage, wantErr: []string{"flag provided but not defined: -secret-key"}, wantNoSent: true},
 		{name: "key as a flag with =", args: append([]string{"--secret-key=" + testKey}, flags...), wantCode: exitUsage, wantErr: []string{"flag provided but not defined: -secret-key"}, wantNoSent: true},
 		{name: "missing key file", args: append([]string{"--secret-key-file", filepath.Join(t.TempDir(), "nope")}, flags...), wantCode: exitUsage, wantErr: []string{"--secret-key-file: open"}, wantNoSent: true},
-		{name: "key with a space", args: flags, env: map[string]string{envSecretKey: "sk test"}, wantCode: exitUsage, wantErr: []string{"secretKey: must not contain whitespace"}, wantNoSent: true},
-		{name: "no channel", args: flags[2:], env: map[string]string{envSecretKey: testKey}, wantCode: exitUsage, wantErr: []string{"--channel is required", "Usage: hubmessage connect"}, wantNoSent: true},
-		{name: "bad channel", args: append([]string{"--channel", "abc"}, flags[2:]...), env: map[string]string{envSecretKey: testKey}, wantCode: exitUsage, wantErr: []string{"channelId: must match"}, wantNoSent: true},
-		{name: "bad wabaId", args: append(flags, "--waba", "12x"), env: map[string]string{envSecretKey: testKey}, wantCode: exitUsage, wantErr: []string{"wabaId: must match ^[0-9]+$"}, wantNoSent: true},
-		{name: "no code", args: flags[:6], env: map[string]string{envSecretKey: testKey}, wantCode: exitUsage, wantErr: []string{"code: must not be empty"}, wantNoSent: true},
-		{name: "stray argument", args: append(flags, "extra"), env: map[string]string{envSecretKey: testKey}, wantCode: exitUsage, wantErr: []string{`unexpected argument "extra"`}, wantNoSent: true},
-		{name: "stdin and flags", args: []string{"--channel", hexChannel, "--code", "X", "--coexistence", "-"}, stdin: payload, env: map[string]string{envSecretKey: testKey}, wantCode: exitUsage, wantErr: []string{"--code, --coexistence cannot be combined with a payload on stdin"}, wantNoSent: true},
-		{name: "stdin unknown field", args: []string{"--channel", hexChannel, "-"}, stdin: `{"wabaId":"1","phoneId":"2","code":"c","coexistence":false,"secret":"x"}`, env: map[string]string{envSecretKey: testKey}, wantCode: exitUsage, wantErr: []string{`stdin: unknown field "secret"; want only wabaId, phoneId, code, coexistence`}, wantNoSent: true},
-		{name: "stdin malformed", args: []string{"--channel", hexChannel, "-"}, stdin: `{"wabaId":`, env: map[string]string{envSecretKey: testKey}, wantCode: exitUsage, wantErr: []string{"stdin: not a JSON object"}, wantNoSent: true},
-		{name: "stdin empty", args: []string{"--channel", hexChannel, "--stdin"}, env: map[string]string{envSecretKey: testKey}, wantCode: exitUsage, wantErr: []string{"stdin: no payload"}, wantNoSent: true},
+		{name: "key with a space", args: flags, env: map[string]string{secretkey.EnvVar: "sk test"}, wantCode: exitUsage, wantErr: []string{"secretKey: must not contain whitespace"}, wantNoSent: true},
+		{name: "no channel", args: flags[2:], env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitUsage, wantErr: []string{"--channel is required", "Usage: hubmessage connect"}, wantNoSent: true},
+		{name: "bad channel", args: append([]string{"--channel", "abc"}, flags[2:]...), env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitUsage, wantErr: []string{"channelId: must match"}, wantNoSent: true},
+		{name: "bad wabaId", args: append(flags, "--waba", "12x"), env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitUsage, wantErr: []string{"wabaId: must match ^[0-9]+$"}, wantNoSent: true},
+		{name: "no code", args: flags[:6], env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitUsage, wantErr: []string{"code: must not be empty"}, wantNoSent: true},
+		{name: "stray argument", args: append(flags, "extra"), env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitUsage, wantErr: []string{`unexpected argument "extra"`}, wantNoSent: true},
+		{name: "stdin and flags", args: []string{"--channel", hexChannel, "--code", "X", "--coexistence", "-"}, stdin: payload, env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitUsage, wantErr: []string{"--code, --coexistence cannot be combined with a payload on stdin"}, wantNoSent: true},
+		{name: "stdin unknown field", args: []string{"--channel", hexChannel, "-"}, stdin: `{"wabaId":"1","phoneId":"2","code":"c","coexistence":false,"secret":"x"}`, env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitUsage, wantErr: []string{`stdin: unknown field "secret"; want only wabaId, phoneId, code, coexistence`}, wantNoSent: true},
+		{name: "stdin malformed", args: []string{"--channel", hexChannel, "-"}, stdin: `{"wabaId":`, env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitUsage, wantErr: []string{"stdin: not a JSON object"}, wantNoSent: true},
+		{name: "stdin empty", args: []string{"--channel", hexChannel, "--stdin"}, env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitUsage, wantErr: []string{"stdin: no payload"}, wantNoSent: true},
 		{name: "help", args: []string{"--help"}, wantCode: exitOK, wantOut: "Usage: hubmessage connect", wantNoSent: true},
 	}
 	for _, tc := range tests {

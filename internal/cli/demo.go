@@ -14,18 +14,22 @@ import (
 	"sync"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/internal/printable"
+	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
 const demoUsage = `Usage: hubmessage demo
 
-Walks the connect flow end to end with package client, against the reference server
-(package mockserver) started in this process on a free loopback port (127.0.0.1:0) with a
-generated Secret Key. Nothing leaves the machine; no key or account is needed.
+Walks an integration of the Hub Message API end to end with package client, against the
+reference server (package mockserver) started in this process on a free loopback port
+(127.0.0.1:0) with a generated Secret Key. Nothing leaves the machine; no key or account is
+needed. Every call is shown as sent on the wire (the Secret Key as "Bearer ` + secretkey.Redacted + `";
+it is never printed) with the API's answer and the typed result your code gets.
 
+The steps, connecting a channel to WhatsApp:
   1. the payload the browser SDK (@hubmessage/connect) hands your backend after Embedded Signup
-  2. the call your backend makes: POST /v1/channels/{channelId}/connect, as sent on the wire
-     (the Secret Key shows as "Bearer <redacted>"; it is never printed)
+  2. the call your backend makes: POST /v1/channels/{channelId}/connect
   3. the answer: 200 {"success":true}, the channel is connected
   4. the same code sent again: 422 CODE_ALREADY_USED, a typed *client.APIError that
      matches errors.Is(err, client.ErrCodeAlreadyUsed): a code is single-use
@@ -215,7 +219,7 @@ func checkSent(exchanges []exchange, channelID string, req client.ConnectRequest
 func printRequests(w io.Writer, exchanges []exchange) {
 	for _, ex := range exchanges {
 		fmt.Fprintf(w, "  > %s %s\n", ex.method, ex.path)
-		fmt.Fprintf(w, "  > Authorization: %s\n", redactAuthorization(ex.authorization))
+		fmt.Fprintf(w, "  > Authorization: %s\n", secretkey.RedactAuthorization(ex.authorization))
 		fmt.Fprintf(w, "  > Content-Type: %s\n", ex.contentType)
 		var sent client.ConnectRequest
 		if json.Unmarshal(ex.reqBody, &sent) == nil {
@@ -236,20 +240,8 @@ func printResponses(w io.Writer, exchanges []exchange) {
 		}
 		fmt.Fprintf(w, "  < %d %s\n", ex.status, http.StatusText(ex.status))
 		fmt.Fprintf(w, "  < Content-Type: %s\n", ex.respContentType)
-		fmt.Fprintf(w, "  < %s\n", strings.Map(noControl, string(bytes.TrimSpace(ex.respBody))))
+		fmt.Fprintf(w, "  < %s\n", printable.String(string(bytes.TrimSpace(ex.respBody))))
 	}
-}
-
-// redactAuthorization shows an Authorization header's scheme, never its credential.
-func redactAuthorization(h string) string {
-	scheme, credential, _ := strings.Cut(h, " ")
-	switch {
-	case h == "":
-		return "(none)"
-	case credential == "":
-		return "(malformed, redacted)"
-	}
-	return scheme + " <redacted>"
 }
 
 // exchange is one request and its response, as they crossed the wire.

@@ -2,15 +2,19 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 	"github.com/hubmessage/hubmessage-go/mockserver"
+	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
 func TestMockHelp(t *testing.T) {
@@ -39,6 +43,36 @@ func TestMockHelp(t *testing.T) {
 			t.Errorf("help does not mention %q", w)
 		}
 	}
+	// Every operation of the spec, whichever they are, on a line of its own.
+	doc, err := openapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if !slices.ContainsFunc(strings.Split(stdout, "\n"), func(line string) bool {
+				return slices.Equal(strings.Fields(line), []string{method, path, op.OperationID})
+			}) {
+				t.Errorf("help does not list %s %s %s", method, path, op.OperationID)
+			}
+		}
+	}
+}
+
+// A malformed key is refused before the server starts, naming where it came from and never
+// repeating it.
+func TestMockBadKeyFromEnv(t *testing.T) {
+	t.Parallel()
+	const key = "sk_env\tkey"
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), []string{"mock", "--addr", "127.0.0.1:0"}, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut,
+		Getenv: func(k string) string { return map[string]string{secretkey.EnvVar: key}[k] }})
+	if want := "hubmessage mock: $HUBMESSAGE_SECRET_KEY: must not contain whitespace (byte 6)"; code != exitUsage || !strings.Contains(errOut.String(), want) {
+		t.Errorf("exit %d stderr %q, want exit %d and %q", code, errOut.String(), exitUsage, want)
+	}
+	if strings.Contains(out.String()+errOut.String(), key) {
+		t.Error("output repeats the Secret Key")
+	}
 }
 
 func TestMockBadInput(t *testing.T) {
@@ -55,7 +89,7 @@ func TestMockBadInput(t *testing.T) {
 		{"duplicate channel", []string{"--channel", mockserver.ChannelHex}, exitUsage, "already exists"},
 		{"unknown flag", []string{"--port", "1"}, exitUsage, "flag provided but not defined: -port"},
 		{"argument", []string{"serve"}, exitUsage, `unexpected argument "serve"`},
-		{"bad secret key", []string{"--secret-key", key}, exitUsage, "WithSecretKey: the key has a space"},
+		{"bad secret key", []string{"--secret-key", key}, exitUsage, "hubmessage mock: --secret-key: must not contain whitespace (byte 2)"},
 		{"bad body limit", []string{"--max-body-bytes", "0"}, exitUsage, "WithMaxBodyBytes: 0 is not positive"},
 		{"bad addr", []string{"--addr", "127.0.0.1:99999"}, exitFail, "--addr 127.0.0.1:99999"},
 	} {
@@ -207,8 +241,8 @@ func TestMockKeyFromEnvIsNotEchoed(t *testing.T) {
 		env  map[string]string
 		args []string
 	}{
-		{"env", map[string]string{"HUBMESSAGE_SECRET_KEY": "sk_env_secret"}, nil},
-		{"flag beats env", map[string]string{"HUBMESSAGE_SECRET_KEY": "sk_other"}, []string{"--secret-key", "sk_env_secret"}},
+		{"env", map[string]string{secretkey.EnvVar: "sk_env_secret"}, nil},
+		{"flag beats env", map[string]string{secretkey.EnvVar: "sk_other"}, []string{"--secret-key", "sk_env_secret"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -6,9 +6,10 @@
 // # Bounds
 //
 // A [Run] makes at most [Config.Requests] calls and stops starting new ones once
-// [Config.MaxDuration] has passed or its context is done: it never loops unbounded. It sends
-// nothing itself; the caller's function does, and in this project only to loopback servers
-// it started (httptest).
+// [Config.MaxDuration] has passed or its context is done: it never loops unbounded. Its memory
+// is one latency (8 bytes) per call made, whatever Requests asks for. It sends nothing
+// itself; the caller's function does, and in this project only to loopback servers it
+// started (httptest).
 //
 // # Reporting
 //

@@ -11,11 +11,16 @@ import (
 	"time"
 )
 
+// maxPrealloc bounds the latencies a worker reserves room for up front (32 KiB); past it,
+// append grows the slice with the calls actually made.
+const maxPrealloc = 4 << 10
+
 // Config says how much load [Run] makes.
 type Config struct {
 	// Concurrency is the number of workers calling Do at once; at least 1.
 	Concurrency int
-	// Requests is the total number of calls, shared by the workers; at least 1.
+	// Requests is the total number of calls, shared by the workers; at least 1. It may be
+	// far more than MaxDuration allows: memory grows with the calls made, not with Requests.
 	Requests int
 	// MaxDuration stops starting calls once it has passed (0: no cap beyond Requests).
 	MaxDuration time.Duration
@@ -65,7 +70,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	start := time.Now()
 	for w := range workers {
 		wg.Go(func() {
-			lat := make([]time.Duration, 0, cfg.Requests/workers+1)
+			// Memory follows the calls made, not the calls asked for: a capped run asked for
+			// 2^30 calls must not reserve room for them.
+			lat := make([]time.Duration, 0, min(cfg.Requests/workers+1, maxPrealloc))
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= cfg.Requests {

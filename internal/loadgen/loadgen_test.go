@@ -3,10 +3,12 @@ package loadgen_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -98,24 +100,53 @@ func TestRunCountsErrors(t *testing.T) {
 	}
 }
 
-// A run stops by itself when its time cap passes, whatever Requests says.
+// blockUntilDone is a call that only ends with the run.
+func blockUntilDone(ctx context.Context, _, _ int) error {
+	<-ctx.Done()
+	return nil
+}
+
+// A run stops by itself when its time cap passes, whatever Requests says. In a synctest
+// bubble the cap passes only once every worker is blocked in its call: exactly one each.
 func TestRunStopsAtTheCap(t *testing.T) {
 	t.Parallel()
-	res, err := loadgen.Run(context.Background(), loadgen.Config{
-		Concurrency: 2,
-		Requests:    1 << 30,
-		MaxDuration: 50 * time.Millisecond,
-		Do: func(ctx context.Context, _, _ int) error {
-			<-ctx.Done() // a call that only ends with the run
-			return nil
-		},
+	synctest.Test(t, func(t *testing.T) {
+		res, err := loadgen.Run(t.Context(), loadgen.Config{
+			Concurrency: 2,
+			Requests:    1 << 30,
+			MaxDuration: 50 * time.Millisecond,
+			Do:          blockUntilDone,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Capped || res.Requests != 2 {
+			t.Errorf("Capped %v after %d calls, want true after 2 (one per worker)", res.Capped, res.Requests)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Capped || res.Requests != 2 {
-		t.Errorf("Capped %v after %d calls, want true after 2 (one per worker)", res.Capped, res.Requests)
-	}
+}
+
+// Regression: Run reserved Requests/Concurrency latencies per worker up front, 8 GiB for the
+// run above, so the cap often passed before any worker started (and memory peaked at 16.8
+// GB). Not parallel, so no other test allocates while this one counts.
+func TestRunAllocatesForCallsMadeNotRequested(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		res, err := loadgen.Run(t.Context(), loadgen.Config{
+			Concurrency: 2,
+			Requests:    1 << 30,
+			MaxDuration: time.Second,
+			Do:          blockUntilDone,
+		})
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+			t.Errorf("a run of %d calls allocated %d bytes, want under 1 MiB", res.Requests, got)
+		}
+	})
 }
 
 func TestRunStopsWhenTheContextEnds(t *testing.T) {
