@@ -282,16 +282,26 @@ func TestConnectChannelTurnsEveryFailureResponseIntoAPIError(t *testing.T) {
 		{name: "body larger than the cap", handler: reply(500, huge), wantStatus: 500, wantErr: "500 Internal Server Error: response body is larger than 1048576 bytes", wantMatches: []string{"ErrServer"}, wantBodyLen: client.MaxBodySize},
 
 		// A 2xx that is not a success.
-		{name: "200 success false", handler: reply(200, `{"success":false}`), wantStatus: 200, wantErr: `200 OK: response body says "success": false`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
-		{name: "200 without success", handler: reply(200, `{}`), wantStatus: 200, wantErr: `200 OK: response body has no "success"`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
-		{name: "200 success null", handler: reply(200, `{"success":null}`), wantStatus: 200, wantErr: `200 OK: response body says "success": false`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{name: "200 success false", handler: reply(200, `{"success":false}`), wantStatus: 200, wantErr: `200 OK: response body: "success" is not true`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{name: "200 without success", handler: reply(200, `{}`), wantStatus: 200, wantErr: `200 OK: response body: "success" is not true`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{name: "200 success null", handler: reply(200, `{"success":null}`), wantStatus: 200, wantErr: `200 OK: response body: "success" is not true`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
 		{name: "200 success as a string", handler: reply(200, `{"success":"true"}`), wantStatus: 200, wantErr: "200 OK: response body: json: cannot unmarshal string", wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
-		{name: "200 not JSON", handler: reply(200, `OK`), wantStatus: 200, wantErr: "200 OK: response body is not a JSON object", wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
-		{name: "200 JSON array", handler: reply(200, `[{"success":true}]`), wantStatus: 200, wantErr: "200 OK: response body is not a JSON object", wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{name: "200 not JSON", handler: reply(200, `OK`), wantStatus: 200, wantErr: "200 OK: response body: invalid character 'O'", wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{name: "200 JSON array", handler: reply(200, `[{"success":true}]`), wantStatus: 200, wantErr: "200 OK: response body: json: cannot unmarshal array", wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{name: "201 instead of the documented 200", handler: reply(201, `{"success":true}`), wantStatus: 201, wantErr: `201 Created: not a response this operation documents (content type "application/json", 16 bytes)`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: 16},
+		{name: "200 trailing data", handler: reply(200, `{"success":true}{}`), wantStatus: 200, wantErr: "200 OK: response body: invalid character '{' after top-level value", wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{
+			name: "200 success with a text content type",
+			handler: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/plain")
+				fmt.Fprint(w, `{"success":true}`)
+			},
+			wantStatus: 200, wantErr: `200 OK: not a response this operation documents (content type "text/plain", 16 bytes)`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: 16,
+		},
 		{
 			name:       "204 no content",
 			handler:    func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) },
-			wantStatus: 204, wantErr: `204 No Content: response body is "" (0 bytes), not JSON`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: 0,
+			wantStatus: 204, wantErr: `204 No Content: not a response this operation documents (content type "", 0 bytes)`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: 0,
 		},
 	}
 	for _, tc := range tests {

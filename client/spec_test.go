@@ -73,13 +73,13 @@ func TestAPILinesMatchTheSpec(t *testing.T) {
 	}
 }
 
-// TestConnectRequestCoversTheSpec checks that ConnectRequest carries exactly the spec's
-// ConnectChannelRequest properties, with matching Go types, so validation misses none.
+// TestConnectRequestCoversTheSpec checks that ConnectRequest carries exactly the properties of
+// connect's request body, with matching Go types, so the caller can set every one.
 func TestConnectRequestCoversTheSpec(t *testing.T) {
 	t.Parallel()
 	goTypes := map[string]reflect.Kind{"string": reflect.String, "boolean": reflect.Bool}
 	want := map[string]reflect.Kind{}
-	for _, c := range gen.ConnectChannelRequestConstraints {
+	for _, c := range gen.ConnectMetaChannelRules.Body.Properties {
 		kind, ok := goTypes[c.Type]
 		if !ok {
 			t.Errorf("property %s has type %q, which ConnectRequest cannot carry yet", c.Name, c.Type)
