@@ -78,7 +78,8 @@ const MaxBodySize = 1 << 20
 // APIError is a response the Client cannot treat as success: every non-2xx status, and a 2xx
 // that is not the success the spec documents for the operation. It is returned even when the
 // body is not the API's error shape (an HTML page from a proxy, truncated JSON, no body):
-// StatusCode is always set. Match it with errors.Is against the Err* sentinels, or errors.As for details.
+// StatusCode is always set. Match it with errors.Is against the Err* sentinels, or errors.As
+// for details.
 type APIError struct {
 	// StatusCode is the HTTP status, e.g. 422.
 	StatusCode int
