@@ -112,11 +112,6 @@ func generate(doc *openapi3.T, source string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: no operations", source)
 	}
 	slices.SortFunc(g.ops, func(a, b operation) int { return strings.Compare(a.id, b.id) })
-	for i := 1; i < len(g.ops); i++ {
-		if g.ops[i].id == g.ops[i-1].id {
-			return nil, fmt.Errorf("%s: operationId %q is used twice", source, g.ops[i].id)
-		}
-	}
 	return g.emit()
 }
 
@@ -126,19 +121,24 @@ func (g *generator) addOperation(path, method string, item *openapi3.PathItem, o
 		return fmt.Errorf("%s: no operationId", where)
 	}
 	o := operation{id: op.OperationID, method: method, path: path}
+	if slices.ContainsFunc(g.ops, func(prev operation) bool { return prev.id == o.id }) {
+		return fmt.Errorf("%s: operationId %q is used twice", where, o.id)
+	}
 	if _, err := g.claim(exported(o.id)+"Rules", "operation "+o.id, where); err != nil {
 		return err
 	}
 	where = fmt.Sprintf("%s: operation %s", g.source, o.id)
 
 	// Path-level parameters apply unless the operation redefines them (same name and location).
-	var params openapi3.Parameters
-	for _, p := range op.Parameters {
-		params = append(params, p)
-	}
+	params := slices.Clone(op.Parameters)
 	for _, p := range item.Parameters {
-		if p.Value != nil && op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) == nil {
+		if p.Value == nil || op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) == nil {
 			params = append(params, p)
+		}
+	}
+	for _, p := range params {
+		if p.Value == nil {
+			return fmt.Errorf("%s: unresolved parameter %s", where, p.Ref)
 		}
 	}
 	slices.SortFunc(params, func(a, b *openapi3.ParameterRef) int {
@@ -168,9 +168,6 @@ func (g *generator) addOperation(path, method string, item *openapi3.PathItem, o
 
 // locationOrder sorts path parameters before query ones; other locations fail later.
 func locationOrder(p *openapi3.Parameter) string {
-	if p == nil {
-		return ""
-	}
 	if p.In == openapi3.ParameterInPath {
 		return "0"
 	}
@@ -181,9 +178,6 @@ func locationOrder(p *openapi3.Parameter) string {
 // parameter, a literal otherwise.
 func (g *generator) parameter(where string, ref *openapi3.ParameterRef) (string, error) {
 	p := ref.Value
-	if p == nil {
-		return "", fmt.Errorf("%s: unresolved parameter %s", where, ref.Ref)
-	}
 	component := componentName(ref.Ref, "#/components/parameters/")
 	where = fmt.Sprintf("%s: %s parameter %s", where, p.In, p.Name)
 	if component != "" {
@@ -493,7 +487,7 @@ func (g *generator) emit() ([]byte, error) {
 		fmt.Fprintf(&b, "var %sRules = OperationRules{\n", exported(o.id))
 		fmt.Fprintf(&b, "OperationID: %q,\nMethod: %q,\nPath: %q,\n", o.id, o.method, o.path)
 		switch {
-		case len(o.params) > 0 && !strings.Contains(strings.Join(o.params, ""), "{"): // shared variables only
+		case len(o.params) > 0 && !slices.ContainsFunc(o.params, func(p string) bool { return !token.IsIdentifier(p) }): // shared variables only
 			fmt.Fprintf(&b, "Params: []Rule{%s},\n", strings.Join(o.params, ", "))
 		case len(o.params) > 0:
 			fmt.Fprintf(&b, "Params: []Rule{\n%s,\n},\n", strings.Join(o.params, ",\n"))

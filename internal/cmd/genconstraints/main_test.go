@@ -247,6 +247,18 @@ func TestGenerateRejectsWhatItCannotExpress(t *testing.T) {
 			wantErr: "operation createThing: request body: want exactly one media type, application/json",
 		},
 		{
+			name: "parameter and schema describe the pattern differently",
+			edit: func(doc *openapi3.T) {
+				doc.Components.Parameters["ThingId"].Value.Schema.Value.Extensions = map[string]any{"x-pattern-description": "an ID"}
+			},
+			wantErr: "parameter thingId (#/components/parameters/ThingId): the parameter and its schema give different x-pattern-description",
+		},
+		{
+			name:    "operationId used twice",
+			edit:    func(doc *openapi3.T) { doc.Paths.Value("/v1/things").Post.OperationID = "listThings" },
+			wantErr: `POST /v1/things: operationId "listThings" is used twice`,
+		},
+		{
 			name: "nested object",
 			edit: func(doc *openapi3.T) {
 				prop(doc, "code").Type = &openapi3.Types{"object"}
