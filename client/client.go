@@ -1,7 +1,6 @@
 package client
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -11,7 +10,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/hubmessage/hubmessage-go/gen"
+	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
 // Version is the version of this module, sent in the default User-Agent.
@@ -33,11 +32,13 @@ const DefaultTimeout = 20 * time.Second
 // Client calls the Hub Message API with a Secret Key. Create one with [New] and share it: a
 // Client is safe for concurrent use by multiple goroutines. Its zero value is not usable.
 type Client struct {
-	api       *gen.Client
-	baseURL   string
-	userAgent string
-	timeout   time.Duration
-	retry     RetryPolicy
+	hc            *http.Client
+	server        string // the base URL with a trailing slash, as gen's request builders want it
+	baseURL       string
+	authorization *string // "Bearer <key>"; a pointer, so printing a Client value shows no key
+	userAgent     string
+	timeout       time.Duration
+	retry         RetryPolicy
 }
 
 // Option configures a [Client] in [New]. An Option that is given bad input makes New fail
@@ -146,8 +147,8 @@ func WithInsecureHTTP() Option {
 // Security panel (not the browser SDK's Public Key). It fails, without echoing the key, when
 // the key is empty or holds whitespace or control characters, or when an Option fails.
 func New(secretKey string, opts ...Option) (*Client, error) {
-	if err := checkSecretKey(secretKey); err != nil {
-		return nil, fmt.Errorf("hubmessage: New: %w", err)
+	if err := secretkey.Check(secretKey); err != nil {
+		return nil, fmt.Errorf("hubmessage: New: secretKey: %w", err)
 	}
 	o := options{
 		baseURL:   DefaultBaseURL,
@@ -168,55 +169,31 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("hubmessage: New: base URL %s: plain http to a non-loopback host would send the Secret Key in clear; use https or WithInsecureHTTP", u.Redacted())
 	}
 
-	var hc http.Client
+	hc := new(http.Client)
 	if o.httpClient != nil {
-		hc = *o.httpClient // a shallow copy: the caller's client is never modified
+		*hc = *o.httpClient // a shallow copy: the caller's client is never modified
 	}
 	hc.CheckRedirect = refuseRedirects
-
-	authorization := "Bearer " + secretKey
-	userAgent := o.userAgent
-	api, err := gen.NewClient(o.baseURL,
-		gen.WithHTTPClient(&hc),
-		gen.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
-			// What req.Header.Set would do for these canonical keys, with one allocation for
-			// the three values instead of three; each value gets its own full slice, so an
-			// append to one can never write into another.
-			values := [...]string{authorization, userAgent, "application/json"}
-			req.Header["Authorization"] = values[0:1:1]
-			req.Header["User-Agent"] = values[1:2:2]
-			req.Header["Accept"] = values[2:3:3]
-			return nil
-		}),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("hubmessage: New: %w", err)
+	server := o.baseURL
+	if !strings.HasSuffix(server, "/") {
+		server += "/" // gen's builders resolve "./v1/..." against it, keeping a base path
 	}
-	return &Client{api: api, baseURL: o.baseURL, userAgent: o.userAgent, timeout: o.timeout, retry: o.retry}, nil
+	authorization := "Bearer " + secretKey
+	return &Client{
+		hc:            hc,
+		server:        server,
+		baseURL:       o.baseURL,
+		authorization: &authorization,
+		userAgent:     o.userAgent,
+		timeout:       o.timeout,
+		retry:         o.retry,
+	}, nil
 }
 
 // refuseRedirects stops at the first redirect, which then reaches the caller as an *APIError
-// with its 3xx status. A connect call is a POST carrying a single-use code: replaying it
-// elsewhere is never what the caller meant.
+// with its 3xx status. Following one would resend the request, with the Secret Key and maybe a
+// single-use code, to wherever the redirect points: never what the caller meant.
 func refuseRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
-func checkSecretKey(key string) error {
-	switch {
-	case key == "":
-		return errors.New("secretKey: must not be empty")
-	case strings.HasPrefix(strings.ToLower(key), "bearer "):
-		return errors.New(`secretKey: pass the key alone, without the "Bearer " prefix`)
-	}
-	for i, r := range key {
-		switch {
-		case unicode.IsSpace(r):
-			return fmt.Errorf("secretKey: must not contain whitespace (byte %d)", i)
-		case unicode.IsControl(r) || r > unicode.MaxASCII:
-			return fmt.Errorf("secretKey: must hold only printable ASCII (byte %d)", i)
-		}
-	}
-	return nil
-}
 
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {

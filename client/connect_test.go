@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/gen"
 )
 
 func TestConnectChannelSendsTheSpecRequest(t *testing.T) {
@@ -117,20 +118,20 @@ func TestConnectChannelRejectsBadInputWithoutNetwork(t *testing.T) {
 		wantChannelID string // in the OperationError
 	}{
 		{name: "empty channel", channelID: "", req: validRequest, wantErr: "channelId: must not be empty", wantFields: []string{"channelId"}},
-		{name: "channel too short", channelID: "019E4C54B1B375A28970B605CA9B03C", req: validRequest, wantErr: "channelId: must match ^(", wantFields: []string{"channelId"}},
-		{name: "channel with path", channelID: "../../admin", req: validRequest, wantErr: "channelId: must match", wantFields: []string{"channelId"}},
-		{name: "channel with trailing newline", channelID: hexChannel + "\n", req: validRequest, wantErr: "channelId: must match", wantFields: []string{"channelId"}},
-		{name: "wabaId not digits", channelID: hexChannel, req: with(func(r *client.ConnectRequest) { r.WabaID = "42808309373093a" }), wantErr: "wabaId: must match ^[0-9]+$", wantFields: []string{"wabaId"}, wantChannelID: hexChannel},
+		{name: "channel too short", channelID: "019E4C54B1B375A28970B605CA9B03C", req: validRequest, wantErr: patternProblem("channelId"), wantFields: []string{"channelId"}},
+		{name: "channel with path", channelID: "../../admin", req: validRequest, wantErr: patternProblem("channelId"), wantFields: []string{"channelId"}},
+		{name: "channel with trailing newline", channelID: hexChannel + "\n", req: validRequest, wantErr: patternProblem("channelId"), wantFields: []string{"channelId"}},
+		{name: "wabaId not digits", channelID: hexChannel, req: with(func(r *client.ConnectRequest) { r.WabaID = "42808309373093a" }), wantErr: patternProblem("wabaId"), wantFields: []string{"wabaId"}, wantChannelID: hexChannel},
 		{name: "wabaId empty", channelID: hexChannel, req: with(func(r *client.ConnectRequest) { r.WabaID = "" }), wantErr: "wabaId: must not be empty", wantFields: []string{"wabaId"}, wantChannelID: hexChannel},
-		{name: "phoneId negative", channelID: uuidChannel, req: with(func(r *client.ConnectRequest) { r.PhoneID = "-123" }), wantErr: "phoneId: must match ^[0-9]+$", wantFields: []string{"phoneId"}, wantChannelID: uuidChannel},
+		{name: "phoneId negative", channelID: uuidChannel, req: with(func(r *client.ConnectRequest) { r.PhoneID = "-123" }), wantErr: patternProblem("phoneId"), wantFields: []string{"phoneId"}, wantChannelID: uuidChannel},
 		{name: "phoneId too long", channelID: uuidChannel, req: with(func(r *client.ConnectRequest) { r.PhoneID = strings.Repeat("1", 33) }), wantErr: "phoneId: must be at most 32 characters, have 33", wantFields: []string{"phoneId"}, wantChannelID: uuidChannel},
-		{name: "phoneId unicode digits", channelID: uuidChannel, req: with(func(r *client.ConnectRequest) { r.PhoneID = "١٢٣" }), wantErr: "phoneId: must match ^[0-9]+$", wantFields: []string{"phoneId"}, wantChannelID: uuidChannel},
+		{name: "phoneId unicode digits", channelID: uuidChannel, req: with(func(r *client.ConnectRequest) { r.PhoneID = "١٢٣" }), wantErr: patternProblem("phoneId"), wantFields: []string{"phoneId"}, wantChannelID: uuidChannel},
 		{name: "code empty", channelID: hexChannel, req: with(func(r *client.ConnectRequest) { r.Code = "" }), wantErr: "code: must not be empty", wantFields: []string{"code"}, wantChannelID: hexChannel},
 		{name: "code too long", channelID: hexChannel, req: with(func(r *client.ConnectRequest) { r.Code = strings.Repeat("A", 4097) }), wantErr: "code: must be at most 4096 characters, have 4097", wantFields: []string{"code"}, wantChannelID: hexChannel},
 		{name: "code not UTF-8", channelID: hexChannel, req: with(func(r *client.ConnectRequest) { r.Code = "AB\xffC" }), wantErr: "code: must be valid UTF-8", wantFields: []string{"code"}, wantChannelID: hexChannel},
 		{
 			name: "every problem at once", channelID: "nope", req: client.ConnectRequest{WabaID: "x", PhoneID: "", Code: ""},
-			wantErr:    "channelId: must match ^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9A-Fa-f]{32})$; code: must not be empty; phoneId: must not be empty; wabaId: must match ^[0-9]+$",
+			wantErr:    patternProblem("channelId") + "; code: must not be empty; phoneId: must not be empty; " + patternProblem("wabaId"),
 			wantFields: []string{"channelId", "code", "phoneId", "wabaId"},
 		},
 	}
@@ -181,6 +182,20 @@ func TestConnectChannelRejectsBadInputWithoutNetwork(t *testing.T) {
 			}
 		})
 	}
+}
+
+// patternProblem is the whole ValidationError text for a value of connect's input named name
+// that breaks its pattern: the spec's words for the pattern when it has them, else the pattern.
+func patternProblem(name string) string {
+	rules := append(slices.Clone(gen.ConnectMetaChannelRules.Params), gen.ConnectMetaChannelRules.Body.Properties...)
+	i := slices.IndexFunc(rules, func(r gen.Rule) bool { return r.Name == name })
+	if i < 0 || rules[i].Pattern == nil {
+		panic("connect has no pattern for " + name)
+	}
+	if d := rules[i].PatternDescription; d != "" {
+		return name + ": must be " + d
+	}
+	return name + ": must match " + rules[i].Pattern.String()
 }
 
 // flatten lists every error in err's tree, depth first.
@@ -282,16 +297,26 @@ func TestConnectChannelTurnsEveryFailureResponseIntoAPIError(t *testing.T) {
 		{name: "body larger than the cap", handler: reply(500, huge), wantStatus: 500, wantErr: "500 Internal Server Error: response body is larger than 1048576 bytes", wantMatches: []string{"ErrServer"}, wantBodyLen: client.MaxBodySize},
 
 		// A 2xx that is not a success.
-		{name: "200 success false", handler: reply(200, `{"success":false}`), wantStatus: 200, wantErr: `200 OK: response body says "success": false`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
-		{name: "200 without success", handler: reply(200, `{}`), wantStatus: 200, wantErr: `200 OK: response body has no "success"`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
-		{name: "200 success null", handler: reply(200, `{"success":null}`), wantStatus: 200, wantErr: `200 OK: response body says "success": false`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{name: "200 success false", handler: reply(200, `{"success":false}`), wantStatus: 200, wantErr: `200 OK: response body: "success" is not true`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{name: "200 without success", handler: reply(200, `{}`), wantStatus: 200, wantErr: `200 OK: response body: "success" is not true`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{name: "200 success null", handler: reply(200, `{"success":null}`), wantStatus: 200, wantErr: `200 OK: response body: "success" is not true`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
 		{name: "200 success as a string", handler: reply(200, `{"success":"true"}`), wantStatus: 200, wantErr: "200 OK: response body: json: cannot unmarshal string", wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
-		{name: "200 not JSON", handler: reply(200, `OK`), wantStatus: 200, wantErr: "200 OK: response body is not a JSON object", wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
-		{name: "200 JSON array", handler: reply(200, `[{"success":true}]`), wantStatus: 200, wantErr: "200 OK: response body is not a JSON object", wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{name: "200 not JSON", handler: reply(200, `OK`), wantStatus: 200, wantErr: "200 OK: response body: invalid character 'O'", wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{name: "200 JSON array", handler: reply(200, `[{"success":true}]`), wantStatus: 200, wantErr: "200 OK: response body: json: cannot unmarshal array", wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{name: "201 instead of the documented 200", handler: reply(201, `{"success":true}`), wantStatus: 201, wantErr: `201 Created: not a response this operation documents (content type "application/json", 16 bytes)`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: 16},
+		{name: "200 trailing data", handler: reply(200, `{"success":true}{}`), wantStatus: 200, wantErr: "200 OK: response body: invalid character '{' after top-level value", wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: -1},
+		{
+			name: "200 success with a text content type",
+			handler: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/plain")
+				fmt.Fprint(w, `{"success":true}`)
+			},
+			wantStatus: 200, wantErr: `200 OK: not a response this operation documents (content type "text/plain", 16 bytes)`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: 16,
+		},
 		{
 			name:       "204 no content",
 			handler:    func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) },
-			wantStatus: 204, wantErr: `204 No Content: response body is "" (0 bytes), not JSON`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: 0,
+			wantStatus: 204, wantErr: `204 No Content: not a response this operation documents (content type "", 0 bytes)`, wantMatches: []string{"ErrUnexpectedResponse"}, wantBodyLen: 0,
 		},
 	}
 	for _, tc := range tests {

@@ -1,7 +1,7 @@
-// Package client is the Go client of the Hub Message API's "Connect Meta WhatsApp channel"
-// endpoint, for backends. It wraps the generated package gen with what callers need: checked
-// options, input validated against the spec before sending, typed errors, and retries that
-// never spend a single-use code twice.
+// Package client is the Go client of the Hub Message channel API, for backends. It wraps the
+// generated package gen with what callers need: checked options, input validated against the
+// spec before sending, typed errors, and retries that never repeat a request the API may have
+// processed.
 //
 //	c, err := client.New(os.Getenv("HUBMESSAGE_SECRET_KEY"))
 //	if err != nil { return err }
@@ -20,6 +20,22 @@
 // http host. Redirects are never followed, so the key and the code go nowhere but the base
 // URL; a 3xx reaches the caller as an [*APIError].
 //
+// # Operations
+//
+// Each method is one operation of the spec (its doc names the route: "API: POST /v1/…") and
+// goes through one generic call path. The method only says which generated rules its input
+// must meet, which retry rule applies, how gen builds its request and how gen's parser reads
+// its response; the call path does the rest, the same for every operation:
+//
+//   - the input, as it will be sent (parameters as URL text, the body as JSON), is checked
+//     against the rules gen generates from the spec for that operation (gen.Operations);
+//   - every request carries the Secret Key, the User-Agent and Accept: application/json, and
+//     each attempt is bounded by [WithTimeout];
+//   - success is what the spec documents for the operation's 2xx, as gen's parser decodes it:
+//     a JSON object, a bare JSON boolean, or 204 with no content. Any other 2xx is an
+//     [*APIError] matching [ErrUnexpectedResponse]; so is a documented body saying the call
+//     failed, such as connect's "success": false.
+//
 // # Errors
 //
 // Every failed call returns an [*OperationError] naming the method and the channel, which
@@ -27,9 +43,9 @@
 //
 //   - a [*ValidationError] (matching [ErrInvalidInput]) when the input breaks a rule of the
 //     spec, such as "phoneId: must match ^[0-9]+$"; nothing was sent;
-//   - an [*APIError] for every non-2xx response, and for a 2xx whose body does not say
-//     "success": true. It holds the status, the API's "error" and "message", and the raw body
-//     (up to [MaxBodySize]), even when the body is not JSON. Match it with errors.Is:
+//   - an [*APIError] for every non-2xx response, and for a 2xx that is not the operation's
+//     documented success. It holds the status, the API's "error" and "message", and the raw
+//     body (up to [MaxBodySize]), even when the body is not JSON. Match it with errors.Is:
 //     [ErrInvalidRequest] (400), [ErrUnauthorized] (401), [ErrChannelNotFound] (404),
 //     [ErrRejected] (422), [ErrRateLimited] (429), [ErrUpstream] (502), [ErrServer] (other
 //     5xx), [ErrUnexpectedResponse] (2xx). A 422's message has its own sentinel, each also
@@ -48,19 +64,22 @@
 //
 // # Retries
 //
-// Meta's code can be exchanged once, within about 30 seconds. Retrying a request the server
-// may have processed can spend the code and turn a success into CODE_ALREADY_USED, so a call
-// is retried only when the attempt certainly was not processed:
+// Each operation has its own rule for which failed attempts are safe to repeat, and
+// [RetryPolicy] bounds how often and how long. No rule ever repeats a request the API may have
+// processed: not after a timeout, not after a connection reset once the request was sent,
+// not after any other status. Connect follows the broadest rule: Meta's code can be exchanged
+// once, within about 30 seconds, and retrying a request the server processed would spend it
+// and turn a success into CODE_ALREADY_USED. So a connect attempt is retried only when
 //
 //   - the connection could not be made (e.g. connection refused, DNS failure) and no byte of
 //     the request was written, as net/http/httptrace reports; or
 //   - the API answered 429 or 503 with a Retry-After header no longer than MaxDelay; the
 //     wait is then at least what Retry-After asks.
 //
-// Nothing else is retried: not a timeout, not a connection reset once the request was sent,
-// not any other status. Waits grow from [RetryPolicy.BaseDelay], doubling with jitter up to
-// [RetryPolicy.MaxDelay], and a wait that would outlive the context's deadline is not started: the last
-// error is returned at once. [DefaultRetryPolicy] allows 3 attempts; [WithRetryPolicy]
-// changes it and [NoRetry] turns retries off. Each attempt is bounded by [WithTimeout]
-// (default [DefaultTimeout]) and all of them by the call's context.
+// An operation that must never run twice (a create that is not idempotent) is retried only
+// in the first case. Waits grow from [RetryPolicy.BaseDelay], doubling with jitter up to
+// [RetryPolicy.MaxDelay], and a wait that would outlive the context's deadline is not started:
+// the last error is returned at once. [DefaultRetryPolicy] allows 3 attempts;
+// [WithRetryPolicy] changes it and [NoRetry] turns retries off. Each attempt is bounded by
+// [WithTimeout] (default [DefaultTimeout]) and all of them by the call's context.
 package client

@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
-	"sync"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/hubmessage/hubmessage-go/gen"
+	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
 
 // sentinelError is the type of the Err* values. A sentinel for a 422 message unwraps to
@@ -46,35 +43,43 @@ var (
 	ErrUpstream error = &sentinelError{msg: "hubmessage: upstream integration failed (502)"}
 	// ErrServer: a 5xx other than 502.
 	ErrServer error = &sentinelError{msg: "hubmessage: server error (5xx)"}
-	// ErrUnexpectedResponse: a 2xx whose body does not say "success": true. The channel may
-	// or may not be connected.
+	// ErrUnexpectedResponse: a 2xx the operation does not document, or a documented success
+	// body saying the call failed (connect's "success": false). The call may or may not have
+	// taken effect.
 	ErrUnexpectedResponse error = &sentinelError{msg: "hubmessage: unexpected success response"}
-
-	// ErrCodeAlreadyUsed: 422 CODE_ALREADY_USED, the code was already exchanged. Restart signup.
-	ErrCodeAlreadyUsed error = &sentinelError{msg: "hubmessage: code already used (CODE_ALREADY_USED)", parent: ErrRejected}
-	// ErrCodeExpired: 422 CODE_EXPIRED, the code is older than about 30 seconds. Restart signup.
-	ErrCodeExpired error = &sentinelError{msg: "hubmessage: code expired (CODE_EXPIRED)", parent: ErrRejected}
-	// ErrChannelConnected: 422 INSTANCE_STILL_CONNECTED, the channel is already connected.
-	ErrChannelConnected error = &sentinelError{msg: "hubmessage: channel still connected (INSTANCE_STILL_CONNECTED)", parent: ErrRejected}
-	// ErrChannelType: 422 CHANNEL_TYPE_NOT_SUPPORTED, the channel is not a META_WHATSAPP one.
-	ErrChannelType error = &sentinelError{msg: "hubmessage: channel type not supported (CHANNEL_TYPE_NOT_SUPPORTED)", parent: ErrRejected}
 )
 
-// rejections maps the documented 422 messages to their sentinels.
-var rejections = map[string]error{
-	"CODE_ALREADY_USED":          ErrCodeAlreadyUsed,
-	"CODE_EXPIRED":               ErrCodeExpired,
-	"INSTANCE_STILL_CONNECTED":   ErrChannelConnected,
-	"CHANNEL_TYPE_NOT_SUPPORTED": ErrChannelType,
+// rejections maps each documented 422 message to its sentinel; rejection fills it.
+var rejections = map[string]error{}
+
+// rejection returns the sentinel for a 422 whose message is message; it also matches
+// ErrRejected.
+func rejection(message, what string) error {
+	err := &sentinelError{msg: "hubmessage: " + what + " (" + message + ")", parent: ErrRejected}
+	rejections[message] = err
+	return err
 }
+
+// The documented 422 messages, one sentinel each.
+var (
+	// ErrCodeAlreadyUsed: 422 CODE_ALREADY_USED, the code was already exchanged. Restart signup.
+	ErrCodeAlreadyUsed = rejection("CODE_ALREADY_USED", "code already used")
+	// ErrCodeExpired: 422 CODE_EXPIRED, the code is older than about 30 seconds. Restart signup.
+	ErrCodeExpired = rejection("CODE_EXPIRED", "code expired")
+	// ErrChannelConnected: 422 INSTANCE_STILL_CONNECTED, the channel is already connected.
+	ErrChannelConnected = rejection("INSTANCE_STILL_CONNECTED", "channel still connected")
+	// ErrChannelType: 422 CHANNEL_TYPE_NOT_SUPPORTED, the channel is not a META_WHATSAPP one.
+	ErrChannelType = rejection("CHANNEL_TYPE_NOT_SUPPORTED", "channel type not supported")
+)
 
 // MaxBodySize is how much of a response body a Client reads; the rest is dropped.
 const MaxBodySize = 1 << 20
 
 // APIError is a response the Client cannot treat as success: every non-2xx status, and a 2xx
-// whose body does not say "success": true. It is returned even when the body is not the
-// API's error shape (an HTML page from a proxy, truncated JSON, no body): StatusCode is
-// always set. Match it with errors.Is against the Err* sentinels, or errors.As for details.
+// that is not the success the spec documents for the operation. It is returned even when the
+// body is not the API's error shape (an HTML page from a proxy, truncated JSON, no body):
+// StatusCode is always set. Match it with errors.Is against the Err* sentinels, or errors.As
+// for details.
 type APIError struct {
 	// StatusCode is the HTTP status, e.g. 422.
 	StatusCode int
@@ -94,27 +99,9 @@ func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	if e.cause == nil {
-		fmt.Fprintf(&b, ": error %d: %s", e.Code, printable(e.Message))
+		fmt.Fprintf(&b, ": error %d: %s", e.Code, printable.String(e.Message))
 	} else {
 		fmt.Fprintf(&b, ": %v", e.cause)
-	}
-	return b.String()
-}
-
-// printable keeps server-chosen text from breaking a log line or a terminal: control
-// characters become U+FFFD and the text is cut at 512 characters.
-func printable(s string) string {
-	const maxLen = 512
-	var b strings.Builder
-	for i, r := range s {
-		if i >= maxLen {
-			b.WriteString("…")
-			break
-		}
-		if unicode.IsControl(r) {
-			r = utf8.RuneError
-		}
-		b.WriteRune(r)
 	}
 	return b.String()
 }
@@ -182,7 +169,8 @@ func (e *OperationError) Unwrap() error { return e.Err }
 type ValidationError struct {
 	// Field is the parameter or JSON property, e.g. "phoneId".
 	Field string
-	// Problem is the rule it broke, e.g. "must match ^[0-9]+$".
+	// Problem is the rule it broke, e.g. "must match ^[0-9]+$", or "must be a UUID or 32
+	// hexadecimal digits" when the spec describes the pattern in words.
 	Problem string
 }
 
@@ -204,75 +192,19 @@ func (es validationErrors) Error() string {
 
 func (es validationErrors) Unwrap() []error { return es }
 
-// checkResponse turns a response into nil (the API said "success": true) or an *APIError.
-// It is the one place that decides; it reads at most MaxBodySize bytes and closes the body.
-func checkResponse(resp *http.Response) error {
-	defer resp.Body.Close()
-	buf := bodyBuffers.Get().(*[]byte)
-	defer bodyBuffers.Put(buf)
-	body, readErr := readBody(resp.Body, (*buf)[:0])
-	if cap(body) <= maxPooledBody {
-		*buf = body[:0] // keep the grown buffer for the next response
-	}
-	if readErr == nil && isSuccess(resp, body) {
-		return nil
-	}
-	return responseError(resp, bytes.Clone(body), readErr) // body's buffer goes back to the pool
-}
-
-// successBody is what the API answers to a successful call (without JSON whitespace around
-// it): a response with exactly this body needs no parsing.
-const successBody = `{"success":true}`
-
-// isSuccess reports whether resp is a 2xx whose body responseError would accept, checking
-// the API's own answer byte for byte and leaving every other body to responseError.
-func isSuccess(resp *http.Response, body []byte) bool {
-	if resp.StatusCode < 200 || resp.StatusCode > 299 || string(bytes.Trim(body, " \t\r\n")) != successBody {
-		return false
-	}
-	switch ct := resp.Header["Content-Type"]; {
-	case len(ct) == 0:
-		return false
-	case ct[0] == "application/json", ct[0] == "application/json; charset=utf-8":
-		return true
-	}
-	return false
-}
-
-// responseError is checkResponse's decision for a body read in full (or failing with
-// readErr): nil, or an *APIError that owns body.
-func responseError(resp *http.Response, body []byte, readErr error) error {
+// apiError turns a non-2xx response, whose body (at most MaxBodySize bytes) was read in full,
+// into an *APIError with the API's error code and message, or with why the body has none.
+func apiError(resp *http.Response, body []byte) *APIError {
 	e := &APIError{StatusCode: resp.StatusCode, Body: body}
-	switch {
-	case readErr != nil:
-		e.cause = fmt.Errorf("reading response body: %w", readErr)
-		return e
-	case len(body) > MaxBodySize:
-		e.Body = body[:MaxBodySize]
-		e.cause = fmt.Errorf("response body is larger than %d bytes", MaxBodySize)
-		return e
-	}
+	var apiErr gen.Error
 	fields, err := jsonObject(resp.Header.Get("Content-Type"), body)
-	success := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	switch {
 	case err != nil:
 		e.cause = err
-	case success:
-		var ok gen.ConnectChannelResponse
-		if fields["success"] == nil {
-			e.cause = errors.New(`response body has no "success"`)
-		} else if err := json.Unmarshal(body, &ok); err != nil {
-			e.cause = fmt.Errorf("response body: %w", err)
-		} else if !ok.Success {
-			e.cause = errors.New(`response body says "success": false`)
-		} else {
-			return nil
-		}
+	case fields["error"] == nil || fields["message"] == nil:
+		e.cause = errors.New(`response body is not an API error: no "error" or no "message"`)
 	default:
-		var apiErr gen.Error
-		if fields["error"] == nil || fields["message"] == nil {
-			e.cause = errors.New(`response body is not an API error: no "error" or no "message"`)
-		} else if err := json.Unmarshal(body, &apiErr); err != nil {
+		if err := json.Unmarshal(body, &apiErr); err != nil {
 			e.cause = fmt.Errorf("response body is not an API error: %w", err)
 		} else {
 			e.Code, e.Message = apiErr.Error, apiErr.Message
@@ -282,34 +214,6 @@ func responseError(resp *http.Response, body []byte, readErr error) error {
 		e.cause = fmt.Errorf("redirect to %q not followed: %w", resp.Header.Get("Location"), e.cause)
 	}
 	return e
-}
-
-// maxPooledBody is the largest buffer bodyBuffers keeps; a larger one (a big error page) is
-// left to the garbage collector rather than held forever.
-const maxPooledBody = 16 << 10
-
-// bodyBuffers holds the buffers responses are read into, so a call allocates none.
-var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
-
-// readBody appends r to buf, as io.ReadAll does, stopping after MaxBodySize+1 bytes so a
-// larger body is seen to be too large without being read to its end.
-func readBody(r io.Reader, buf []byte) ([]byte, error) {
-	const limit = MaxBodySize + 1
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):min(cap(buf), limit)])
-		buf = buf[:len(buf)+n]
-		switch {
-		case err == io.EOF:
-			return buf, nil
-		case err != nil:
-			return buf, err
-		case len(buf) >= limit:
-			return buf, nil
-		}
-	}
 }
 
 // jsonObject decodes body as one JSON object, as the content type must announce.

@@ -62,6 +62,20 @@ func (p RetryPolicy) backoff(next int) time.Duration {
 	return half + rand.N(d-half+1)
 }
 
+// retryRule is an operation's own limit on retries, within the RetryPolicy: which failed
+// attempts are safe to repeat.
+type retryRule int
+
+const (
+	// retryUnprocessed repeats an attempt that certainly was not sent (see unsent), or that the
+	// API refused unprocessed with 429 or 503 and a Retry-After of at most MaxDelay. Connect
+	// uses it: its single-use code is spent only by a request the API processed.
+	retryUnprocessed retryRule = iota
+	// retryUnsent repeats only an attempt that certainly was not sent: for an operation that
+	// must never run twice, such as a create that is not idempotent.
+	retryUnsent
+)
+
 // attemptTrace records, through net/http/httptrace, whether a connection was obtained or any
 // part of a request was written to one: from then on, the server may have acted on it.
 type attemptTrace struct {

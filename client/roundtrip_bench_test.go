@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -157,4 +158,45 @@ func clientCall(b *testing.B, hc *http.Client, baseURL string) func(context.Cont
 		_, err := c.ConnectChannel(ctx, uuidChannel, validRequest)
 		return err
 	}
+}
+
+// BenchmarkClientRoundTripPaired makes the three calls of BenchmarkClientRoundTrip in turn in
+// every iteration and reports the median time of each as a ratio to impl=floor's:
+// "generated/floor" and "client/floor". BenchmarkClientRoundTrip measures each impl in its own
+// stretch of time, so on a shared machine a change of load between stretches shows up as a
+// difference between impls; here all three see the same load, and the medians ignore the
+// iterations a stall hit.
+func BenchmarkClientRoundTripPaired(b *testing.B) {
+	baseURL := newRoundTripServer(b)
+	floor := floorCall(b, newRoundTripHTTPClient(b), baseURL)
+	generated := generatedCall(b, newRoundTripHTTPClient(b), baseURL)
+	cl := clientCall(b, newRoundTripHTTPClient(b), baseURL)
+	ctx := context.Background()
+	calls := []func(context.Context) error{floor, generated, cl}
+	for range 10 { // open the connections and warm the pools
+		for _, call := range calls {
+			if err := call(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	var spent [3][]time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for i, call := range calls {
+			start := time.Now()
+			if err := call(ctx); err != nil {
+				b.Fatal(err)
+			}
+			spent[i] = append(spent[i], time.Since(start))
+		}
+	}
+	median := func(d []time.Duration) float64 {
+		slices.Sort(d)
+		return float64(d[len(d)/2])
+	}
+	floorMedian := median(spent[0])
+	b.ReportMetric(median(spent[1])/floorMedian, "generated/floor")
+	b.ReportMetric(median(spent[2])/floorMedian, "client/floor")
 }

@@ -4,34 +4,88 @@ package gen
 
 import "regexp"
 
-// Constraint holds the rules the spec sets on one input value, so a client can reject bad
-// input before sending it.
-type Constraint struct {
+// OperationRules holds what the spec requires of one operation's input, so a client can
+// reject bad input before sending it.
+type OperationRules struct {
+	// OperationID is the spec's operationId, e.g. "connectMetaChannel".
+	OperationID string
+	// Method and Path are the operation's route, e.g. "POST" and "/v1/channels/{channelId}/connect".
+	Method, Path string
+	// Params holds the rules of its path parameters, then its query parameters, each sorted by
+	// name.
+	Params []Rule
+	// Body holds the rules of its application/json request body; nil when it takes none.
+	Body *BodyRules
+}
+
+// BodyRules holds the rules of a JSON request body: an object with these properties.
+type BodyRules struct {
+	// Required is whether the body must be sent.
+	Required bool
+	// Properties holds the rules of its properties, sorted by name.
+	Properties []Rule
+}
+
+// Rule holds the rules the spec sets on one input value: a parameter, or a property of the
+// request body.
+type Rule struct {
 	// Name is the parameter or JSON property name.
 	Name string
-	// Type is the schema type: "string", "boolean", ...
+	// In is where the value goes: "path", "query" or "body".
+	In string
+	// Type is the schema type: "string", "integer", "number" or "boolean".
 	Type string
 	// Required is whether the value must be present.
 	Required bool
-	// Pattern is the schema's pattern, compiled; nil when it has none.
-	Pattern *regexp.Regexp
+	// Nullable is whether JSON null is allowed (body properties only).
+	Nullable bool
 	// MinLength is the schema's minLength, in characters (0 when it has none).
 	MinLength int
 	// MaxLength is the schema's maxLength in characters, or -1 when it has none.
 	MaxLength int
+	// Pattern is the schema's pattern, compiled; nil when it has none.
+	Pattern *regexp.Regexp
+	// PatternDescription says in words what Pattern accepts, e.g. "a UUID or 32 hexadecimal
+	// digits" (the spec's x-pattern-description); empty when the spec gives none.
+	PatternDescription string
+	// Enum lists the allowed values, integers in decimal; nil when any value is allowed.
+	Enum []string
+	// Minimum and Maximum bound an integer; nil when the schema sets none.
+	Minimum, Maximum *Bound
 }
 
-// ChannelIdPattern is the pattern of the channelId path parameter of POST /v1/channels/{channelId}/connect.
+// Bound is an integer's minimum or maximum.
+type Bound struct {
+	// Value is the bound.
+	Value int64
+	// Exclusive is whether Value itself is out of range.
+	Exclusive bool
+}
+
+// Operations holds the input rules of every operation of the spec, keyed by operationId.
+var Operations = map[string]*OperationRules{
+	"connectMetaChannel": &ConnectMetaChannelRules,
+}
+
+// ConnectMetaChannelRules holds the input rules of connectMetaChannel, POST /v1/channels/{channelId}/connect.
+var ConnectMetaChannelRules = OperationRules{
+	OperationID: "connectMetaChannel",
+	Method:      "POST",
+	Path:        "/v1/channels/{channelId}/connect",
+	Params:      []Rule{ChannelIdRule},
+	Body:        &BodyRules{Required: true, Properties: ConnectChannelRequestRules},
+}
+
+// ChannelIdRule holds the rules of the channelId parameter (#/components/parameters/ChannelId).
+var ChannelIdRule = Rule{Name: "channelId", In: "path", Type: "string", Required: true, MaxLength: -1, Pattern: ChannelIdPattern}
+
+// ChannelIdPattern is the pattern of the channelId parameter.
 var ChannelIdPattern = regexp.MustCompile(`^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9A-Fa-f]{32})$`)
 
-// ChannelIdConstraint holds every rule of the channelId path parameter.
-var ChannelIdConstraint = Constraint{Name: "channelId", Type: "string", Required: true, Pattern: ChannelIdPattern, MinLength: 0, MaxLength: -1}
-
-// ConnectChannelRequestConstraints holds the rules of every ConnectChannelRequest property,
-// sorted by name.
-var ConnectChannelRequestConstraints = []Constraint{
-	{Name: "code", Type: "string", Required: true, Pattern: nil, MinLength: 1, MaxLength: 4096},
-	{Name: "coexistence", Type: "boolean", Required: true, Pattern: nil, MinLength: 0, MaxLength: -1},
-	{Name: "phoneId", Type: "string", Required: true, Pattern: regexp.MustCompile(`^[0-9]+$`), MinLength: 1, MaxLength: 32},
-	{Name: "wabaId", Type: "string", Required: true, Pattern: regexp.MustCompile(`^[0-9]+$`), MinLength: 1, MaxLength: 32},
+// ConnectChannelRequestRules holds the rules of the ConnectChannelRequest schema's properties, sorted by name.
+var ConnectChannelRequestRules = []Rule{
+	{Name: "code", In: "body", Type: "string", Required: true, MinLength: 1, MaxLength: 4096},
+	{Name: "coexistence", In: "body", Type: "boolean", Required: true, MaxLength: -1},
+	{Name: "phoneId", In: "body", Type: "string", Required: true, MinLength: 1, MaxLength: 32, Pattern: regexp.MustCompile(`^[0-9]+$`)},
+	{Name: "wabaId", In: "body", Type: "string", Required: true, MinLength: 1, MaxLength: 32, Pattern: regexp.MustCompile(`^[0-9]+$`)},
 }

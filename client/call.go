@@ -1,0 +1,177 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"time"
+
+	"github.com/hubmessage/hubmessage-go/gen"
+)
+
+// call is what one operation adds to the generic call path: which rules its input must meet,
+// when a failed attempt may be repeated, its input, and how gen builds its request and
+// parses its response. Everything else (validation, headers, timeouts, retries, errors)
+// happens once, in do.
+type call[T any] struct {
+	// op is the Client method, e.g. "ConnectChannel", for OperationError.
+	op string
+	// rules are the operation's generated input rules, e.g. &gen.ConnectMetaChannelRules.
+	rules *gen.OperationRules
+	// retry says when a failed attempt may be repeated.
+	retry retryRule
+	// params holds each path and query parameter as sent (URL text), by its name in the
+	// spec; an optional parameter that is not sent is absent.
+	params map[string]string
+	// body is gen's request body value, sent as JSON; nil when none is sent.
+	body any
+	// build returns the request, from gen's New…Request builder, for the server URL and the
+	// JSON body (nil when none is sent). It runs once per attempt.
+	build func(server string, body io.Reader) (*http.Request, error)
+	// parse turns a 2xx response into the result, through gen's Parse…Response: the success
+	// the spec documents, errUndocumented for any other shape, or why the body is unusable.
+	parse func(*http.Response) (T, error)
+}
+
+// errUndocumented is what a parse function returns for a 2xx that the spec does not document
+// for its operation.
+var errUndocumented = errors.New("not a response this operation documents")
+
+// documented returns v, gen's decoded success body, or errUndocumented when gen found none
+// (another status or content type).
+func documented[T any](v *T) (*T, error) {
+	if v == nil {
+		return nil, errUndocumented
+	}
+	return v, nil
+}
+
+// channelParam is the parameter whose value OperationError.ChannelID repeats.
+const channelParam = "channelId"
+
+// jsonContentType is the media type of every request body the API takes.
+const jsonContentType = "application/json"
+
+// do makes the call: it checks the input against k.rules, then sends it, retrying as k.retry
+// and the Client's RetryPolicy allow. It returns the result and the number of attempts; every
+// error is an *OperationError.
+func do[T any](ctx context.Context, c *Client, k call[T]) (T, int, error) {
+	var zero T
+	fail := func(attempts int, err error) (T, int, error) {
+		opErr := &OperationError{Op: k.op, Attempts: attempts, Err: err}
+		if id, ok := k.params[channelParam]; ok && (attempts > 0 || validParam(k.rules, channelParam, id)) {
+			opErr.ChannelID = id // valid, so not a key passed by mistake
+		}
+		return zero, attempts, opErr
+	}
+
+	if err := validate(k.rules, k.params, k.body); err != nil {
+		return fail(0, err)
+	}
+	var body []byte // sent as is by every attempt
+	if k.body != nil {
+		var err error
+		if body, err = json.Marshal(k.body); err != nil {
+			return fail(0, err)
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		v, wait, retry, err := attemptOnce(ctx, c, k, body, attempt+1)
+		if err == nil {
+			return v, attempt, nil
+		}
+		if !retry || attempt >= c.retry.MaxAttempts || !sleep(ctx, wait) {
+			return fail(attempt, err)
+		}
+	}
+}
+
+// attemptOnce sends one request. When it fails in a way k.retry allows to repeat, retry is
+// true and wait is how long to wait before attempt number next.
+func attemptOnce[T any](ctx context.Context, c *Client, k call[T], body []byte, next int) (v T, wait time.Duration, retry bool, err error) {
+	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > c.timeout {
+		var cancel context.CancelFunc // a ctx ending sooner bounds the attempt already
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	trace := newAttemptTrace()
+	ctx = httptrace.WithClientTrace(ctx, &trace.hooks)
+
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body) // a fresh reader per attempt
+	}
+	req, err := k.build(c.server, r)
+	if err != nil {
+		return v, 0, false, err
+	}
+	req = req.WithContext(ctx)
+	req.Header.Set("Authorization", *c.authorization)
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", jsonContentType)
+
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return v, c.retry.backoff(next), unsent(err, trace.wrote.Load()), err
+	}
+	v, err = result(resp, k.parse)
+	if err != nil && k.retry == retryUnprocessed {
+		// Wait at least what the server asked, and back off as after any failure.
+		asked, hasRetryAfter := retryAfter(resp, time.Now())
+		return v, max(asked, c.retry.backoff(next)), hasRetryAfter && asked <= c.retry.MaxDelay, err
+	}
+	return v, 0, false, err
+}
+
+// result turns a response into the operation's result or an *APIError: a 2xx goes to parse
+// (gen's parser decides whether it is the documented success), any other status is an API
+// error. It reads at most MaxBodySize bytes of the body and closes it.
+func result[T any](resp *http.Response, parse func(*http.Response) (T, error)) (T, error) {
+	var zero T
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize+1))
+	resp.Body.Close()
+	switch {
+	case err != nil:
+		return zero, &APIError{StatusCode: resp.StatusCode, Body: body, cause: fmt.Errorf("reading response body: %w", err)}
+	case len(body) > MaxBodySize:
+		return zero, &APIError{StatusCode: resp.StatusCode, Body: body[:MaxBodySize], cause: fmt.Errorf("response body is larger than %d bytes", MaxBodySize)}
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return zero, apiError(resp, body)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body)) // parse reads it again
+	v, err := parse(resp)
+	switch {
+	case errors.Is(err, errUndocumented):
+		return zero, &APIError{StatusCode: resp.StatusCode, Body: body, cause: fmt.Errorf("%w (content type %q, %d bytes)", err, resp.Header.Get("Content-Type"), len(body))}
+	case err != nil:
+		return zero, &APIError{StatusCode: resp.StatusCode, Body: body, cause: fmt.Errorf("response body: %w", err)}
+	}
+	return v, nil
+}
+
+// sleep waits d unless ctx ends first or would end before d is over (then it returns false
+// at once: a retry that cannot finish in time only hides the real error).
+func sleep(ctx context.Context, d time.Duration) bool {
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= d {
+		return false
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

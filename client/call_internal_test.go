@@ -1,0 +1,323 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hubmessage/hubmessage-go/gen"
+)
+
+// The live spec has one operation, whose success is a JSON object. These stand-ins for
+// operations to come mimic what gen generates for them (a New…Request builder and a
+// Parse…Response parser), so the generic path is tested for every success shape the spec can
+// document: a JSON object (201), a bare JSON boolean (200) and no content (204).
+
+// fakeResponse mimics gen's …Response types: the raw body, the response, and one decoded
+// field per documented JSON response.
+type fakeResponse[T any] struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *T
+	JSON201      *T
+}
+
+func (r fakeResponse[T]) StatusCode() int { return r.HTTPResponse.StatusCode }
+
+// fakeParse mimics gen's Parse…Response: a JSON body of a documented status is decoded into
+// its field, anything else is left undecoded.
+func fakeParse[T any](documented int) func(*http.Response) (*fakeResponse[T], error) {
+	return func(rsp *http.Response) (*fakeResponse[T], error) {
+		body, err := io.ReadAll(rsp.Body)
+		defer func() { _ = rsp.Body.Close() }()
+		if err != nil {
+			return nil, err
+		}
+		r := &fakeResponse[T]{Body: body, HTTPResponse: rsp}
+		if strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == documented {
+			var dest T
+			if err := json.Unmarshal(body, &dest); err != nil {
+				return nil, err
+			}
+			switch documented {
+			case 200:
+				r.JSON200 = &dest
+			case 201:
+				r.JSON201 = &dest
+			}
+		}
+		return r, nil
+	}
+}
+
+var fakeChannelRules = gen.OperationRules{OperationID: "fake", Method: "POST", Path: "/v1/channels/{channelId}/fake", Params: []gen.Rule{gen.ChannelIdRule}}
+
+// fakeCall is an operation POST {base}/v1/channels/{channelId}/fake without a body.
+func fakeCall[T any](retry retryRule, parse func(*http.Response) (T, error)) call[T] {
+	const channelID = "019E4C54B1B375A28970B605CA9B03C3"
+	return call[T]{
+		op: "Fake", rules: &fakeChannelRules, retry: retry,
+		params: map[string]string{"channelId": channelID},
+		build: func(server string, body io.Reader) (*http.Request, error) {
+			return http.NewRequest(http.MethodPost, server+"v1/channels/"+channelID+"/fake", body)
+		},
+		parse: parse,
+	}
+}
+
+type created struct {
+	ID string `json:"id"`
+}
+
+// The three success shapes, as their operations' wrappers would read them from gen's parser.
+var (
+	parseObject = func(resp *http.Response) (*created, error) { // 201 {id}
+		r, err := fakeParse[created](201)(resp)
+		if err != nil {
+			return nil, err
+		}
+		return documented(r.JSON201)
+	}
+	parseBool = func(resp *http.Response) (*bool, error) { // 200 true
+		r, err := fakeParse[bool](200)(resp)
+		if err != nil {
+			return nil, err
+		}
+		return documented(r.JSON200)
+	}
+	parseNoContent = func(resp *http.Response) (struct{}, error) { // 204
+		r, err := fakeParse[struct{}](0)(resp)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if r.StatusCode() != http.StatusNoContent {
+			return struct{}{}, errUndocumented
+		}
+		return struct{}{}, nil
+	}
+)
+
+// answer replies with status, content type and body.
+func answer(status int, contentType, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		if contentType != "" {
+			w.Header().Set("Content-Type", contentType)
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}
+}
+
+// newTestClient serves handler below /hub and returns a Client for it.
+func newTestClient(t *testing.T, handler http.Handler, opts ...Option) *Client {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	c, err := New("sk_internal_test", append([]Option{WithBaseURL(srv.URL + "/hub"), WithHTTPClient(srv.Client())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestDoSuccessShapes(t *testing.T) {
+	t.Parallel()
+	type outcome struct {
+		Value  string // the result, printed; "" on error
+		Status int    // the *APIError's; 0 on success
+		Cause  string // a part of the error
+	}
+	run := func(t *testing.T, handler http.HandlerFunc, call func(context.Context, *Client) (string, error)) outcome {
+		c := newTestClient(t, handler)
+		v, err := call(context.Background(), c)
+		if err == nil {
+			return outcome{Value: v}
+		}
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) {
+			t.Fatalf("error %v holds no *APIError", err)
+		}
+		if !errors.Is(err, ErrUnexpectedResponse) {
+			t.Errorf("error %v does not match ErrUnexpectedResponse", err)
+		}
+		return outcome{Status: apiErr.StatusCode, Cause: err.Error()}
+	}
+	object := func(ctx context.Context, c *Client) (string, error) {
+		v, _, err := do(ctx, c, fakeCall(retryUnsent, parseObject))
+		if err != nil {
+			return "", err
+		}
+		return "id " + v.ID, nil
+	}
+	boolean := func(ctx context.Context, c *Client) (string, error) {
+		v, _, err := do(ctx, c, fakeCall(retryUnprocessed, parseBool))
+		if err != nil {
+			return "", err
+		}
+		if *v {
+			return "true", nil
+		}
+		return "false", nil
+	}
+	noContent := func(ctx context.Context, c *Client) (string, error) {
+		_, _, err := do(ctx, c, fakeCall(retryUnprocessed, parseNoContent))
+		return "done", err
+	}
+	tests := []struct {
+		name    string
+		call    func(context.Context, *Client) (string, error)
+		handler http.HandlerFunc
+		want    outcome
+	}{
+		{"object: documented 201", object, answer(201, "application/json", `{"id":"ch_1"}`), outcome{Value: "id ch_1"}},
+		{"object: 200 instead of 201", object, answer(200, "application/json", `{"id":"ch_1"}`), outcome{Status: 200, Cause: `200 OK: not a response this operation documents (content type "application/json", 13 bytes)`}},
+		{"object: not JSON", object, answer(201, "text/plain", `{"id":"ch_1"}`), outcome{Status: 201, Cause: "201 Created: not a response this operation documents"}},
+		{"object: a JSON array", object, answer(201, "application/json", `[]`), outcome{Status: 201, Cause: "201 Created: response body: json: cannot unmarshal array"}},
+		{"object: no content", object, answer(204, "", ""), outcome{Status: 204, Cause: `204 No Content: not a response this operation documents (content type "", 0 bytes)`}},
+
+		{"boolean: documented true", boolean, answer(200, "application/json", "true\n"), outcome{Value: "true"}},
+		{"boolean: an object instead", boolean, answer(200, "application/json", `{"success":true}`), outcome{Status: 200, Cause: "200 OK: response body: json: cannot unmarshal object into Go value of type bool"}},
+		{"boolean: a string instead", boolean, answer(200, "application/json", `"true"`), outcome{Status: 200, Cause: "cannot unmarshal string"}},
+		{"boolean: no content", boolean, answer(204, "", ""), outcome{Status: 204, Cause: "not a response this operation documents"}},
+		{"boolean: 202", boolean, answer(202, "application/json", "true"), outcome{Status: 202, Cause: "202 Accepted: not a response this operation documents"}},
+
+		{"no content: documented 204", noContent, answer(204, "", ""), outcome{Value: "done"}},
+		{"no content: 200 with a body", noContent, answer(200, "application/json", `{}`), outcome{Status: 200, Cause: "200 OK: not a response this operation documents"}},
+		{"no content: empty 200", noContent, answer(200, "", ""), outcome{Status: 200, Cause: "not a response this operation documents"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := run(t, tc.handler, tc.call)
+			if !strings.Contains(got.Cause, tc.want.Cause) {
+				t.Errorf("error %q, want one containing %q", got.Cause, tc.want.Cause)
+			}
+			got.Cause = tc.want.Cause
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("outcome (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDoRetryRules: retryUnsent (for an operation that must never run twice) repeats only an
+// attempt that was never sent, where retryUnprocessed also follows a 429's Retry-After.
+func TestDoRetryRules(t *testing.T) {
+	t.Parallel()
+	policy := RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}
+	tests := []struct {
+		name         string
+		rule         retryRule
+		refuseFirst  bool // the first dial goes to a closed port
+		first429     bool // the first request gets 429 with Retry-After: 0
+		wantRequests int32
+		wantAttempts int
+	}{
+		{name: "unsent: refused connection is retried", rule: retryUnsent, refuseFirst: true, wantRequests: 1, wantAttempts: 2},
+		{name: "unsent: 429 with Retry-After is not", rule: retryUnsent, first429: true, wantRequests: 1, wantAttempts: 1},
+		{name: "unprocessed: refused connection is retried", rule: retryUnprocessed, refuseFirst: true, wantRequests: 1, wantAttempts: 2},
+		{name: "unprocessed: 429 with Retry-After is", rule: retryUnprocessed, first429: true, wantRequests: 2, wantAttempts: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var requests atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if requests.Add(1) == 1 && tc.first429 {
+					w.Header().Set("Retry-After", "0")
+					answer(429, "application/json", `{"error":429,"message":"slow down"}`)(w, r)
+					return
+				}
+				answer(204, "", "")(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			closed, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			refused := closed.Addr().String()
+			closed.Close()
+			var dials atomic.Int32
+			tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if dials.Add(1) == 1 && tc.refuseFirst {
+					addr = refused
+				}
+				return (&net.Dialer{}).DialContext(ctx, network, addr)
+			}}
+			t.Cleanup(tr.CloseIdleConnections)
+			c, err := New("sk_internal_test", WithBaseURL(srv.URL), WithHTTPClient(&http.Client{Transport: tr}), WithRetryPolicy(policy))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, attempts, err := do(context.Background(), c, fakeCall(tc.rule, parseNoContent))
+			if got := requests.Load(); got != tc.wantRequests || attempts != tc.wantAttempts {
+				t.Errorf("requests %d, attempts %d (error %v); want %d and %d", got, attempts, err, tc.wantRequests, tc.wantAttempts)
+			}
+		})
+	}
+}
+
+// FuzzConnectResponse: whatever the API answers connect (status, content type, body), the call
+// succeeds only for the documented 200 with {"success": true}, and otherwise returns an
+// *APIError with that status and the raw body, never a panic.
+func FuzzConnectResponse(f *testing.F) {
+	f.Add(200, "application/json", []byte(`{"success":true}`))
+	f.Add(200, "application/json; charset=utf-8", []byte(`{"success":false}`))
+	f.Add(422, "application/json", []byte(`{"error":422,"message":"CODE_EXPIRED"}`))
+	f.Add(502, "text/html", []byte(`<html>Bad Gateway</html>`))
+	f.Add(500, "application/problem+json", []byte(`{"error":"x"}`))
+	f.Add(401, "", []byte(nil))
+	f.Add(307, "application/json", []byte(`{"error":307,"message":"moved"}`))
+	f.Add(201, "application/json; charset=utf-8", []byte("\n{\"success\":true}\r\n"))
+	f.Add(204, "", []byte(nil))
+	f.Add(200, "application/json", []byte("true"))
+	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte) {
+		if status < 200 || status > 599 {
+			return
+		}
+		rt := roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {contentType}}, Body: io.NopCloser(strings.NewReader(string(body)))}, nil
+		})
+		c, err := New("sk_fuzz", WithHTTPClient(&http.Client{Transport: rt}), WithRetryPolicy(NoRetry))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.ConnectChannel(context.Background(), "019E4C54B1B375A28970B605CA9B03C3", ConnectRequest{WabaID: "1", PhoneID: "2", Code: "C"})
+		if err == nil {
+			var ok struct{ Success bool }
+			if status != 200 || !strings.Contains(contentType, "json") || json.Unmarshal(body, &ok) != nil || !ok.Success {
+				t.Fatalf("status %d %q body %q accepted as success", status, contentType, body)
+			}
+			return
+		}
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
+			t.Fatalf("status %d: error %v is not an *APIError with that status", status, err)
+		}
+		if want := body[:min(len(body), MaxBodySize)]; string(apiErr.Body) != string(want) {
+			t.Fatalf("Body %q, want the raw body %q", apiErr.Body, want)
+		}
+		if (status >= 200 && status <= 299) != errors.Is(err, ErrUnexpectedResponse) {
+			t.Fatalf("status %d: errors.Is(err, ErrUnexpectedResponse) = %t", status, !(status >= 200 && status <= 299))
+		}
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	return f(r)
+}

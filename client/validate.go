@@ -1,0 +1,225 @@
+package client
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/hubmessage/hubmessage-go/gen"
+)
+
+// validate checks an operation's input against the spec's rules (gen/constraints.gen.go):
+// params holds each path and query parameter as URL text (absent when not sent), body is
+// gen's request body value (nil when none is sent). Body properties are found by the JSON
+// names json.Marshal writes them under. It reports every problem, each naming its field, and
+// never repeats a value: it may be a secret (a code, or a key passed in the wrong place).
+func validate(rules *gen.OperationRules, params map[string]string, body any) error {
+	var errs validationErrors
+	add := func(err *ValidationError) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	given := 0
+	for _, r := range rules.Params {
+		v, ok := params[r.Name]
+		if !ok {
+			if r.Required {
+				add(&ValidationError{Field: r.Name, Problem: "is required"})
+			}
+			continue
+		}
+		given++
+		add(checkParam(r, v))
+	}
+	if given < len(params) { // a misspelt name: the value would go unchecked
+		for _, name := range slices.Sorted(maps.Keys(params)) {
+			if !slices.ContainsFunc(rules.Params, func(r gen.Rule) bool { return r.Name == name }) {
+				add(&ValidationError{Field: name, Problem: "is not a parameter of " + rules.OperationID})
+			}
+		}
+	}
+	v := reflect.ValueOf(body)
+	for v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	switch {
+	case rules.Body == nil && body != nil:
+		add(&ValidationError{Field: "request body", Problem: rules.OperationID + " takes none"})
+	case rules.Body == nil:
+	case body == nil && rules.Body.Required:
+		add(&ValidationError{Field: "request body", Problem: "is required"})
+	case body == nil:
+	case v.Kind() != reflect.Struct:
+		add(&ValidationError{Field: "request body", Problem: fmt.Sprintf("must be one of gen's body types, not %T", body)})
+	default:
+		fields := jsonFields(v.Type())
+		for _, r := range rules.Body.Properties {
+			add(checkProperty(r, v, fields))
+		}
+	}
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return errs
+}
+
+// jsonField is where a struct keeps a JSON property.
+type jsonField struct {
+	index     int
+	omitEmpty bool
+}
+
+// fieldsByType caches jsonFields: reflect.Type -> map[string]jsonField.
+var fieldsByType sync.Map
+
+// jsonFields maps each JSON property name of struct type t to its field, reading the json
+// tags as json.Marshal does (gen's body types have neither embedded nor untagged fields).
+func jsonFields(t reflect.Type) map[string]jsonField {
+	if m, ok := fieldsByType.Load(t); ok {
+		return m.(map[string]jsonField)
+	}
+	m := map[string]jsonField{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		m[name] = jsonField{index: i, omitEmpty: slices.Contains(strings.Split(opts, ","), "omitempty")}
+	}
+	fieldsByType.Store(t, m)
+	return m
+}
+
+// checkProperty checks the body property r names in struct v, as json.Marshal would write it:
+// absent when its field is missing, or empty and tagged omitempty; null when a nil pointer.
+// validParam reports whether params value v of the operation meets its rule.
+func validParam(rules *gen.OperationRules, name, v string) bool {
+	i := slices.IndexFunc(rules.Params, func(r gen.Rule) bool { return r.Name == name })
+	return i >= 0 && checkParam(rules.Params[i], v) == nil
+}
+
+// checkParam checks a parameter's URL text.
+func checkParam(r gen.Rule, v string) *ValidationError {
+	if r.In == "path" && v == "" {
+		return problem(r, "must not be empty")
+	}
+	switch r.Type {
+	case "string":
+		if !utf8.ValidString(v) {
+			return problem(r, "must be valid UTF-8")
+		}
+		return checkString(r, v)
+	case "integer":
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return problem(r, "must be an integer")
+		}
+		return checkInteger(r, n)
+	case "number":
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			return problem(r, "must be a number")
+		}
+	case "boolean":
+		if v != "true" && v != "false" {
+			return problem(r, "must be true or false")
+		}
+	}
+	return nil
+}
+
+func checkProperty(r gen.Rule, v reflect.Value, fields map[string]jsonField) *ValidationError {
+	f, ok := fields[r.Name]
+	if ok {
+		v = v.Field(f.index)
+		ok = !(f.omitEmpty && v.IsZero())
+	}
+	if !ok {
+		if r.Required {
+			return problem(r, "is required")
+		}
+		return nil
+	}
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			if r.Nullable {
+				return nil
+			}
+			return problem(r, "must not be null")
+		}
+		v = v.Elem()
+	}
+	switch k := v.Kind(); {
+	case r.Type == "string" && k == reflect.String:
+		if !utf8.ValidString(v.String()) {
+			return problem(r, "must be valid UTF-8") // json.Marshal would send U+FFFD instead
+		}
+		return checkString(r, v.String())
+	case r.Type == "integer" && v.CanInt():
+		return checkInteger(r, v.Int())
+	case r.Type == "integer" && v.CanUint() && v.Uint() <= math.MaxInt64:
+		return checkInteger(r, int64(v.Uint()))
+	case r.Type == "number" && v.CanFloat():
+		if math.IsNaN(v.Float()) || math.IsInf(v.Float(), 0) {
+			return problem(r, "must be a finite number")
+		}
+	case r.Type == "number" && (v.CanInt() || v.CanUint()):
+	case r.Type == "boolean" && k == reflect.Bool:
+	default:
+		return problem(r, "must be a %s, have a Go %s", r.Type, k)
+	}
+	return nil
+}
+
+func checkString(r gen.Rule, s string) *ValidationError {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < r.MinLength && r.MinLength == 1:
+		return problem(r, "must not be empty")
+	case n < r.MinLength:
+		return problem(r, "must be at least %d characters, have %d", r.MinLength, n)
+	case r.MaxLength >= 0 && n > r.MaxLength:
+		return problem(r, "must be at most %d characters, have %d", r.MaxLength, n)
+	case r.Pattern != nil && !r.Pattern.MatchString(s):
+		if r.PatternDescription != "" {
+			return problem(r, "must be %s", r.PatternDescription)
+		}
+		return problem(r, "must match %s", r.Pattern)
+	case r.Enum != nil && !slices.Contains(r.Enum, s):
+		return problem(r, "must be one of %s", strings.Join(r.Enum, ", "))
+	}
+	return nil
+}
+
+func checkInteger(r gen.Rule, n int64) *ValidationError {
+	switch lo, hi := r.Minimum, r.Maximum; {
+	case lo != nil && lo.Exclusive && n <= lo.Value:
+		return problem(r, "must be greater than %d", lo.Value)
+	case lo != nil && n < lo.Value:
+		return problem(r, "must be at least %d", lo.Value)
+	case hi != nil && hi.Exclusive && n >= hi.Value:
+		return problem(r, "must be less than %d", hi.Value)
+	case hi != nil && n > hi.Value:
+		return problem(r, "must be at most %d", hi.Value)
+	case r.Enum != nil && !slices.Contains(r.Enum, strconv.FormatInt(n, 10)):
+		return problem(r, "must be one of %s", strings.Join(r.Enum, ", "))
+	}
+	return nil
+}
+
+func problem(r gen.Rule, format string, args ...any) *ValidationError {
+	return &ValidationError{Field: r.Name, Problem: fmt.Sprintf(format, args...)}
+}
