@@ -122,9 +122,9 @@
 // # Logs
 //
 // [WithLogger] logs one line per request at level Debug (method, path template, status,
-// duration), and at Warn or Error what an operator should know: a response that breaks the
-// contract (a bug here), a sandbox that has become full. The Secret Key and the code are
-// never logged.
+// duration), and above it what an operator should know: a sandbox's new key (Info), a sandbox
+// that has become full (Warn), a response that broke the contract, a bug here (Error). The
+// Secret Key and the code are never logged.
 //
 // A Server is safe for concurrent use by multiple goroutines.
 package mockserver

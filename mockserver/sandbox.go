@@ -100,6 +100,8 @@ func (sb *sandbox) state(ctx context.Context, key string, now time.Time) (st *st
 	}
 	t := &tenant{st: sb.newState(), lastUsed: now}
 	sb.keys[d] = t
+	sb.logger.LogAttrs(ctx, slog.LevelInfo, "sandbox: a new Secret Key, with a state of its own",
+		slog.Int("keys", len(sb.keys)), slog.Int("max_keys", sb.cfg.MaxKeys))
 	if len(sb.keys) == sb.cfg.MaxKeys {
 		sb.logger.LogAttrs(ctx, slog.LevelWarn, "sandbox is full: new keys are answered 503 until a key is idle for the idle timeout",
 			slog.Int("keys", len(sb.keys)), slog.Duration("idle_timeout", sb.cfg.IdleTimeout))

@@ -117,8 +117,8 @@ func WithEnterpriseRole(on bool) Option {
 }
 
 // WithLogger logs to l: one line per request at level Debug (method, path template, status,
-// duration), and at Warn or Error what a server operator should know (a response that breaks
-// the contract, a full sandbox). By default nothing is logged.
+// duration); at Info a sandbox's new key; at Warn a sandbox that has become full; at Error a
+// response that broke the contract (a bug here). By default nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {

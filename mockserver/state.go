@@ -58,6 +58,10 @@ const (
 var subscriptionStatuses = []SubscriptionStatus{SubscriptionPaid, SubscriptionCancellationProcess,
 	SubscriptionCanceled, SubscriptionTrial, SubscriptionPending}
 
+// SubscriptionStatuses returns the known subscription statuses, the ones
+// [Server.SetSubscription] accepts besides "" (none).
+func SubscriptionStatuses() []SubscriptionStatus { return slices.Clone(subscriptionStatuses) }
+
 // Active reports whether the subscription prevents deleting its channel: PAID or
 // CANCELLATION_PROCESS.
 func (st SubscriptionStatus) Active() bool {
