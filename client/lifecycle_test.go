@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/mockserver"
+	"github.com/hubmessage/hubmessage-go/mockserver/mocktest"
 )
 
 // lifecycleOp is one Client method, called with valid input, as the tests below see it.
@@ -429,4 +431,47 @@ func TestCreateAfterAResetIsNotRetried(t *testing.T) {
 	if n := len(srv.requests()); n != 1 {
 		t.Errorf("server saw %d requests, want 1", n)
 	}
+}
+
+// TestLifecycleRulesAgainstTheReferenceServer: the refusals the reference server simulates
+// reach the caller as their sentinels.
+func TestLifecycleRulesAgainstTheReferenceServer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	newRefClient := func(t *testing.T, opts ...mockserver.Option) *client.Client {
+		ts := mocktest.Start(t, opts...)
+		c, err := client.New(ts.SecretKey, client.WithBaseURL(ts.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	t.Run("no ENTERPRISE role", func(t *testing.T) {
+		t.Parallel()
+		c := newRefClient(t, mockserver.WithEnterpriseRole(false))
+		_, err := c.CreateChannel(ctx, client.CreateChannelRequest{Name: "Sales", Type: client.ChannelTypeMetaMessenger})
+		if !errors.Is(err, client.ErrEnterpriseRequired) {
+			t.Errorf("create: %v, want ErrEnterpriseRequired", err)
+		}
+		_, err = c.DeleteChannel(ctx, mockserver.ChannelInstagram, nil)
+		if !errors.Is(err, client.ErrEnterpriseRequired) {
+			t.Errorf("delete: %v, want ErrEnterpriseRequired", err)
+		}
+	})
+	t.Run("active subscription", func(t *testing.T) {
+		t.Parallel()
+		c := newRefClient(t, mockserver.WithSubscription(mockserver.ChannelInstagram, mockserver.SubscriptionPaid))
+		_, err := c.DeleteChannel(ctx, mockserver.ChannelInstagram, &client.DeleteOptions{Reason: "test"})
+		if !errors.Is(err, client.ErrActiveSubscription) {
+			t.Errorf("delete: %v, want ErrActiveSubscription", err)
+		}
+	})
+	t.Run("connect a channel that is not WhatsApp", func(t *testing.T) {
+		t.Parallel()
+		c := newRefClient(t)
+		_, err := c.ConnectChannel(ctx, mockserver.ChannelInstagram, validRequest)
+		if !errors.Is(err, client.ErrChannelType) {
+			t.Errorf("connect: %v, want ErrChannelType", err)
+		}
+	})
 }
