@@ -130,6 +130,8 @@ func (c *channelCmd) parse(args []string) (int, bool) {
 			if name == "secret-key" {
 				msg = errSecretKeyFlag.Error()
 			}
+		} else if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+			msg = "--" + name + " needs a value"
 		}
 		// The flags are not all known, so neither is --json: a flag error is always text.
 		fmt.Fprintf(c.env.Stderr, "%s: %s\n%s\n", c.prefix(), msg, c.helpHint())
@@ -261,6 +263,7 @@ func (c *channelCmd) report(o outcome) int {
 	if o.usage {
 		code = exitUsage
 	}
+	o.message, o.detail, o.reason = c.redact(o.message), c.redact(o.detail), c.redact(o.reason)
 	if c.json {
 		type errorObject struct {
 			Status  int    `json:"status,omitempty"`
@@ -282,7 +285,7 @@ func (c *channelCmd) report(o outcome) int {
 	case o.status != 0:
 		line += fmt.Sprintf(" (%d)", o.status)
 	}
-	fmt.Fprintln(c.env.Stderr, c.redact(line))
+	fmt.Fprintln(c.env.Stderr, line)
 	if o.advice != "" {
 		fmt.Fprintln(c.env.Stderr, o.advice)
 	}
@@ -295,7 +298,7 @@ func (c *channelCmd) writeJSON(v any, code int) int {
 		fmt.Fprintf(c.env.Stderr, "%s: %v\n", c.prefix(), err)
 		return exitFail
 	}
-	fmt.Fprintln(c.env.Stdout, c.redact(string(b)))
+	fmt.Fprintln(c.env.Stdout, string(b))
 	return code
 }
 
@@ -356,7 +359,7 @@ func (c *channelCmd) rule(apiErr *client.APIError, channelID string) (reason, ad
 	case errors.Is(apiErr, client.ErrCodeAlreadyUsed):
 		return "the code was already used", "Run Embedded Signup again to get a new code."
 	case errors.Is(apiErr, client.ErrCodeExpired):
-		return "the code has expired (it lives about 30 seconds)", "Run Embedded Signup again, and connect within 30 seconds of it."
+		return "the code has expired", "Run Embedded Signup again, and connect within 30 seconds: a code lives no longer."
 	case errors.Is(apiErr, client.ErrChannelType):
 		return "only META_WHATSAPP channels can be connected", "Connect a channel created with --type " + string(client.ChannelTypeMetaWhatsApp) + "."
 	case errors.Is(apiErr, client.ErrChannelConnected):

@@ -73,7 +73,7 @@ func TestChannelConnect(t *testing.T) {
 		},
 		{
 			name: "code expired", args: slices.Concat(flags[:6], []string{"--code", "EXPIRED"}), wantCode: exitFail,
-			wantStderr: "hubmessage channel connect: the code has expired (it lives about 30 seconds) (422 CODE_EXPIRED)\nRun Embedded Signup again, and connect within 30 seconds of it.\n",
+			wantStderr: "hubmessage channel connect: the code has expired (422 CODE_EXPIRED)\nRun Embedded Signup again, and connect within 30 seconds: a code lives no longer.\n",
 			wantSent:   []string{`{"code":"EXPIRED","coexistence":false,"phoneId":"123456789012345","wabaId":"428083093730937"}`},
 		},
 	}

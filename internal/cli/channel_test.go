@@ -264,6 +264,25 @@ func TestChannelCommands(t *testing.T) {
 			wantSent:   []string{"PUT /hub/v1/channels/" + hexChannel + "/disconnect"},
 		},
 		{
+			name: "a server repeating the key: redacted", args: []string{"disconnect", "--channel", hexChannel},
+			answers:    map[string]answer{"disconnect": {400, `{"error":400,"message":"bad key ` + testKey + `"}`}},
+			wantCode:   exitFail,
+			wantStderr: "hubmessage channel disconnect: the API found the request invalid (400 \"bad key " + secretkey.Redacted + "\")\n",
+			wantSent:   []string{"PUT /hub/v1/channels/" + hexChannel + "/disconnect"},
+		},
+		{
+			name: "a server repeating the key: redacted in JSON", args: []string{"disconnect", "--channel", hexChannel, "--json"},
+			answers:    map[string]answer{"disconnect": {400, `{"error":400,"message":"bad key ` + testKey + `"}`}},
+			wantCode:   exitFail,
+			wantStdout: `{"error":{"status":400,"message":"bad key ` + secretkey.Redacted + `","reason":"the API found the request invalid"}}` + "\n",
+			wantSent:   []string{"PUT /hub/v1/channels/" + hexChannel + "/disconnect"},
+		},
+		{
+			name: "a flag without its value", args: []string{"delete", "--channel"},
+			wantCode:   exitUsage,
+			wantStderr: "hubmessage channel delete: --channel needs a value\nRun 'hubmessage channel delete --help' for usage.\n",
+		},
+		{
 			name: "an error body that is not the API's", args: []string{"delete", "--channel", hexChannel, "--json"},
 			answers:    map[string]answer{"delete": {502, `<html>bad gateway</html>`}},
 			wantCode:   exitFail,
