@@ -68,9 +68,15 @@ tidy-check: ## Fail if go.mod/go.sum are not tidy
 demo: ## Walk the connect flow: client -> reference server in-process, no key needed (hubmessage demo)
 	$(GO) run ./cmd/hubmessage demo
 
+# make mock: flags for `hubmessage mock`, e.g. MOCK_ARGS='--sandbox --log-level debug'. The
+# binary is built, then run: `go run` exits 1 whenever it is interrupted, so Ctrl-C would end
+# in make's "Error 1"; the binary itself exits 0 on SIGINT or SIGTERM.
+MOCK_ARGS ?=
+
 .PHONY: mock
-mock: ## Run the reference server on 127.0.0.1:8080 (hubmessage mock --help for flags)
-	$(GO) run ./cmd/hubmessage mock
+mock: ## Run the reference server on 127.0.0.1:8080 until Ctrl-C (MOCK_ARGS; hubmessage mock --help)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(GO) build -o "$$tmp/hubmessage" ./cmd/hubmessage && "$$tmp/hubmessage" mock $(MOCK_ARGS)
 
 .PHONY: test
 test: breaking lint check-generated tidy-check ## Every check and every test, the compatibility gate first (what CI runs)

@@ -111,6 +111,10 @@ func attemptOnce[T any](ctx context.Context, c *Client, k call[T], body []byte, 
 		return v, 0, false, err
 	}
 	req = req.WithContext(ctx)
+	if body == nil {
+		// gen's …WithBody builders always set one; a request without a body announces none.
+		req.Header.Del("Content-Type")
+	}
 	req.Header.Set("Authorization", *c.authorization)
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", jsonContentType)

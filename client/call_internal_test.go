@@ -18,10 +18,10 @@ import (
 	"github.com/hubmessage/hubmessage-go/gen"
 )
 
-// The live spec has one operation, whose success is a JSON object. These stand-ins for
-// operations to come mimic what gen generates for them (a New…Request builder and a
+// These stand-ins for operations mimic what gen generates (a New…Request builder and a
 // Parse…Response parser), so the generic path is tested for every success shape the spec can
-// document: a JSON object (201), a bare JSON boolean (200) and no content (204).
+// document, a JSON object (201), a bare JSON boolean (200) and no content (204), apart from
+// the spec's own operations (FuzzOperationResponse covers those).
 
 // fakeResponse mimics gen's …Response types: the raw body, the response, and one decoded
 // field per documented JSON response.
@@ -267,21 +267,37 @@ func TestDoRetryRules(t *testing.T) {
 	}
 }
 
-// FuzzConnectResponse: whatever the API answers connect (status, content type, body), the call
-// succeeds only for the documented 200 with {"success": true}, and otherwise returns an
-// *APIError with that status and the raw body, never a panic.
-func FuzzConnectResponse(f *testing.F) {
-	f.Add(200, "application/json", []byte(`{"success":true}`))
-	f.Add(200, "application/json; charset=utf-8", []byte(`{"success":false}`))
-	f.Add(422, "application/json", []byte(`{"error":422,"message":"CODE_EXPIRED"}`))
-	f.Add(502, "text/html", []byte(`<html>Bad Gateway</html>`))
-	f.Add(500, "application/problem+json", []byte(`{"error":"x"}`))
-	f.Add(401, "", []byte(nil))
-	f.Add(307, "application/json", []byte(`{"error":307,"message":"moved"}`))
-	f.Add(201, "application/json; charset=utf-8", []byte("\n{\"success\":true}\r\n"))
-	f.Add(204, "", []byte(nil))
-	f.Add(200, "application/json", []byte("true"))
-	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte) {
+// FuzzOperationResponse: whatever the API answers an operation (status, content type, body),
+// the call succeeds only for that operation's documented success (create: 201 with a JSON
+// {"id"} not empty; connect: 200 with {"success": true}; disconnect: 200 with the JSON true;
+// delete: 204), and otherwise returns an *APIError with that status and the raw body, never
+// a panic.
+func FuzzOperationResponse(f *testing.F) {
+	const (
+		create = iota
+		connect
+		disconnect
+		remove
+		numOps
+	)
+	f.Add(uint8(connect), 200, "application/json", []byte(`{"success":true}`))
+	f.Add(uint8(connect), 200, "application/json; charset=utf-8", []byte(`{"success":false}`))
+	f.Add(uint8(connect), 422, "application/json", []byte(`{"error":422,"message":"CODE_EXPIRED"}`))
+	f.Add(uint8(connect), 502, "text/html", []byte(`<html>Bad Gateway</html>`))
+	f.Add(uint8(connect), 500, "application/problem+json", []byte(`{"error":"x"}`))
+	f.Add(uint8(connect), 401, "", []byte(nil))
+	f.Add(uint8(connect), 307, "application/json", []byte(`{"error":307,"message":"moved"}`))
+	f.Add(uint8(connect), 201, "application/json; charset=utf-8", []byte("\n{\"success\":true}\r\n"))
+	f.Add(uint8(create), 201, "application/json", []byte(`{"id":"019E4C54B1B375A28970B605CA9B03C3"}`))
+	f.Add(uint8(create), 201, "application/json", []byte(`{"id":""}`))
+	f.Add(uint8(create), 201, "application/json", []byte(`{"ID":"x","extra":1}`))
+	f.Add(uint8(create), 503, "application/json", []byte(`{"error":503,"message":"sandbox full"}`))
+	f.Add(uint8(disconnect), 200, "application/json", []byte("true"))
+	f.Add(uint8(disconnect), 200, "application/json", []byte("false"))
+	f.Add(uint8(disconnect), 200, "application/json", []byte("null"))
+	f.Add(uint8(remove), 204, "", []byte(nil))
+	f.Add(uint8(remove), 200, "application/json", []byte("{}"))
+	f.Fuzz(func(t *testing.T, op uint8, status int, contentType string, body []byte) {
 		if status < 200 || status > 599 {
 			return
 		}
@@ -292,13 +308,38 @@ func FuzzConnectResponse(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = c.ConnectChannel(context.Background(), "019E4C54B1B375A28970B605CA9B03C3", ConnectRequest{WabaID: "1", PhoneID: "2", Code: "C"})
+		ctx := context.Background()
+		const channelID = "019E4C54B1B375A28970B605CA9B03C3"
+		json := strings.Contains(contentType, "json")
+		var success bool // what the spec documents as this operation's success
+		switch op % numOps {
+		case create:
+			var v struct{ ID string }
+			success = status == 201 && json && jsonUnmarshal(body, &v) == nil && v.ID != ""
+			var res *CreateResult
+			if res, err = c.CreateChannel(ctx, CreateChannelRequest{Name: "n", Type: ChannelTypeMetaWhatsApp}); err == nil && res.ChannelID != v.ID {
+				t.Fatalf("ChannelID %q, want the body's id %q", res.ChannelID, v.ID)
+			}
+		case connect:
+			var v struct{ Success bool }
+			success = status == 200 && json && jsonUnmarshal(body, &v) == nil && v.Success
+			_, err = c.ConnectChannel(ctx, channelID, ConnectRequest{WabaID: "1", PhoneID: "2", Code: "C"})
+		case disconnect:
+			var v bool
+			success = status == 200 && json && jsonUnmarshal(body, &v) == nil && v
+			_, err = c.DisconnectChannel(ctx, channelID)
+		case remove:
+			success = status == 204
+			_, err = c.DeleteChannel(ctx, channelID, nil)
+		}
 		if err == nil {
-			var ok struct{ Success bool }
-			if status != 200 || !strings.Contains(contentType, "json") || json.Unmarshal(body, &ok) != nil || !ok.Success {
-				t.Fatalf("status %d %q body %q accepted as success", status, contentType, body)
+			if !success {
+				t.Fatalf("op %d: status %d %q body %q accepted as success", op%numOps, status, contentType, body)
 			}
 			return
+		}
+		if success {
+			t.Fatalf("op %d: documented success %d %q %q failed: %v", op%numOps, status, contentType, body, err)
 		}
 		var apiErr *APIError
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
@@ -312,6 +353,8 @@ func FuzzConnectResponse(f *testing.F) {
 		}
 	})
 }
+
+var jsonUnmarshal = json.Unmarshal
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
 

@@ -14,7 +14,7 @@ import (
 )
 
 // Version is the version of this module, sent in the default User-Agent.
-const Version = "1.0.0"
+const Version = "1.1.0"
 
 // DefaultBaseURL is the production Hub Message API.
 const DefaultBaseURL = "https://api.hubmessage.io"
@@ -61,24 +61,55 @@ type options struct {
 // not hold user info, a query or a fragment.
 func WithBaseURL(baseURL string) Option {
 	return func(o *options) error {
+		if strings.TrimSpace(baseURL) == "" {
+			return optionError("WithBaseURL", "empty")
+		}
+		if !strings.Contains(baseURL, "://") { // "localhost:8080" parses with the scheme "localhost"
+			return optionError("WithBaseURL", "no scheme; add http:// or https://, as in http://localhost:8080")
+		}
 		u, err := url.Parse(baseURL)
 		if err != nil {
-			return fmt.Errorf("WithBaseURL: not a URL: %w", errors.Unwrap(err))
+			return optionError("WithBaseURL", "not a URL: %w", errors.Unwrap(err))
 		}
 		switch {
 		case u.Scheme != "http" && u.Scheme != "https":
-			return fmt.Errorf("WithBaseURL: scheme must be https or http, have %q", u.Scheme)
+			return optionError("WithBaseURL", "scheme must be https or http, have %q", u.Scheme)
 		case u.Host == "":
-			return errors.New("WithBaseURL: no host")
+			return optionError("WithBaseURL", "no host")
 		case u.User != nil:
-			return errors.New("WithBaseURL: must not hold user info; the Secret Key authenticates")
+			return optionError("WithBaseURL", "must not hold user info; the Secret Key authenticates")
 		case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-			return errors.New("WithBaseURL: must not hold a query or a fragment")
+			return optionError("WithBaseURL", "must not hold a query or a fragment")
 		}
 		o.baseURL = baseURL
 		return nil
 	}
 }
+
+// OptionError is how [New] reports an [Option] given bad input, or options that cannot work
+// together. Option names the option as this package does, e.g. "WithBaseURL"; Err says what is
+// wrong with its input, so a program that set the option from its own flag or setting can
+// name that instead.
+type OptionError struct {
+	// Option is the Option's name, e.g. "WithBaseURL".
+	Option string
+	// Err is what is wrong, e.g. "no scheme; add http:// or https://, as in
+	// http://localhost:8080". It matches [ErrInsecureHTTP] for plain http to a remote host.
+	Err error
+}
+
+func (e *OptionError) Error() string { return e.Option + ": " + e.Err.Error() }
+
+func (e *OptionError) Unwrap() error { return e.Err }
+
+func optionError(option, format string, args ...any) error {
+	return &OptionError{Option: option, Err: fmt.Errorf(format, args...)}
+}
+
+// ErrInsecureHTTP is what [New] reports, inside an [*OptionError] for WithBaseURL, for a plain
+// http base URL on a host that is not loopback when [WithInsecureHTTP] is not given: the
+// Secret Key would cross the network in clear.
+var ErrInsecureHTTP = errors.New("plain http to a non-loopback host would send the Secret Key in clear")
 
 // WithHTTPClient makes the Client send requests through a copy of hc, so its Transport
 // (proxies, TLS, connection pool) and Timeout apply. hc itself is never modified. The copy
@@ -87,7 +118,7 @@ func WithBaseURL(baseURL string) Option {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
-			return errors.New("WithHTTPClient: nil *http.Client")
+			return optionError("WithHTTPClient", "nil *http.Client")
 		}
 		o.httpClient = hc
 		return nil
@@ -99,7 +130,7 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithTimeout(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {
-			return fmt.Errorf("WithTimeout: must be positive, have %v", d)
+			return optionError("WithTimeout", "must be positive, have %v", d)
 		}
 		o.timeout = d
 		return nil
@@ -111,10 +142,10 @@ func WithTimeout(d time.Duration) Option {
 func WithUserAgent(ua string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(ua) == "" {
-			return errors.New("WithUserAgent: empty")
+			return optionError("WithUserAgent", "empty")
 		}
 		if i := strings.IndexFunc(ua, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsControl(r) }); i >= 0 {
-			return fmt.Errorf("WithUserAgent: non-ASCII or control character at byte %d", i)
+			return optionError("WithUserAgent", "non-ASCII or control character at byte %d", i)
 		}
 		o.userAgent = ua
 		return nil
@@ -126,7 +157,7 @@ func WithUserAgent(ua string) Option {
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(o *options) error {
 		if err := p.validate(); err != nil {
-			return fmt.Errorf("WithRetryPolicy: %w", err)
+			return &OptionError{Option: "WithRetryPolicy", Err: err}
 		}
 		o.retry = p
 		return nil
@@ -166,7 +197,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	}
 	u, _ := url.Parse(o.baseURL) // checked by WithBaseURL or a constant
 	if u.Scheme == "http" && !o.insecureHTTP && !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("hubmessage: New: base URL %s: plain http to a non-loopback host would send the Secret Key in clear; use https or WithInsecureHTTP", u.Redacted())
+		return nil, fmt.Errorf("hubmessage: New: %w", &OptionError{Option: "WithBaseURL", Err: fmt.Errorf("%s: %w; use https, or WithInsecureHTTP behind a trusted TLS-terminating proxy", u.Redacted(), ErrInsecureHTTP)})
 	}
 
 	hc := new(http.Client)

@@ -230,6 +230,9 @@ var allSentinels = map[string]error{
 	"ErrCodeExpired":        client.ErrCodeExpired,
 	"ErrChannelConnected":   client.ErrChannelConnected,
 	"ErrChannelType":        client.ErrChannelType,
+	"ErrActiveSubscription": client.ErrActiveSubscription,
+	"ErrEnterpriseRequired": client.ErrEnterpriseRequired,
+	"ErrServiceUnavailable": client.ErrServiceUnavailable,
 }
 
 func matching(err error) []string {
@@ -267,7 +270,7 @@ func TestConnectChannelTurnsEveryFailureResponseIntoAPIError(t *testing.T) {
 		{name: "422 unknown message", handler: replyError(422, "SOMETHING_NEW"), wantStatus: 422, wantCode: 422, wantMessage: "SOMETHING_NEW", wantErr: "422 Unprocessable Entity: error 422: SOMETHING_NEW", wantMatches: []string{"ErrRejected"}, wantBodyLen: -1},
 		{name: "502", handler: replyError(502, "Integration error"), wantStatus: 502, wantCode: 502, wantMessage: "Integration error", wantErr: "502 Bad Gateway: error 502: Integration error", wantMatches: []string{"ErrUpstream"}, wantBodyLen: -1},
 		{name: "500", handler: replyError(500, "Internal server error"), wantStatus: 500, wantCode: 500, wantMessage: "Internal server error", wantErr: "500 Internal Server Error: error 500: Internal server error", wantMatches: []string{"ErrServer"}, wantBodyLen: -1},
-		{name: "503 without Retry-After", handler: replyError(503, "Maintenance"), wantStatus: 503, wantCode: 503, wantMessage: "Maintenance", wantErr: "503 Service Unavailable: error 503: Maintenance", wantMatches: []string{"ErrServer"}, wantBodyLen: -1},
+		{name: "503 without Retry-After", handler: replyError(503, "Maintenance"), wantStatus: 503, wantCode: 503, wantMessage: "Maintenance", wantErr: "503 Service Unavailable: error 503: Maintenance", wantMatches: []string{"ErrServer", "ErrServiceUnavailable"}, wantBodyLen: -1},
 		{name: "429 without Retry-After", handler: replyError(429, "Too many requests"), wantStatus: 429, wantCode: 429, wantMessage: "Too many requests", wantErr: "429 Too Many Requests: error 429: Too many requests", wantMatches: []string{"ErrRateLimited"}, wantBodyLen: -1},
 		{name: "403 has no sentinel", handler: replyError(403, "Forbidden"), wantStatus: 403, wantCode: 403, wantMessage: "Forbidden", wantErr: "403 Forbidden: error 403: Forbidden", wantBodyLen: -1},
 
@@ -367,7 +370,7 @@ func TestConnectChannelTurnsEveryFailureResponseIntoAPIError(t *testing.T) {
 
 func TestRejectionSentinelsMatchErrRejected(t *testing.T) {
 	t.Parallel()
-	for _, s := range []error{client.ErrCodeAlreadyUsed, client.ErrCodeExpired, client.ErrChannelConnected, client.ErrChannelType} {
+	for _, s := range []error{client.ErrCodeAlreadyUsed, client.ErrCodeExpired, client.ErrChannelConnected, client.ErrChannelType, client.ErrActiveSubscription, client.ErrEnterpriseRequired} {
 		if !errors.Is(s, client.ErrRejected) {
 			t.Errorf("errors.Is(%v, ErrRejected) = false", s)
 		}

@@ -13,8 +13,9 @@ import (
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
 
-// sentinelError is the type of the Err* values. A sentinel for a 422 message unwraps to
-// ErrRejected, so errors.Is(ErrCodeExpired, ErrRejected) holds.
+// sentinelError is the type of the Err* values. A sentinel may have a parent it also
+// matches: each 422 message's sentinel unwraps to ErrRejected, so
+// errors.Is(ErrCodeExpired, ErrRejected) holds.
 type sentinelError struct {
 	msg    string
 	parent error
@@ -31,9 +32,11 @@ var (
 
 	// ErrInvalidRequest: 400, the API found the request invalid.
 	ErrInvalidRequest error = &sentinelError{msg: "hubmessage: invalid request (400)"}
-	// ErrUnauthorized: 401, the Secret Key is missing, malformed or wrong.
+	// ErrUnauthorized: 401, the Secret Key is missing, malformed or wrong (the browser SDK's
+	// Public Key is not accepted).
 	ErrUnauthorized error = &sentinelError{msg: "hubmessage: unauthorized (401)"}
-	// ErrChannelNotFound: 404, no channel with this ID exists for this account.
+	// ErrChannelNotFound: 404, no channel with this ID exists for this account, or it was
+	// deleted.
 	ErrChannelNotFound error = &sentinelError{msg: "hubmessage: channel not found (404)"}
 	// ErrRejected: 422, a business rule rejected a well-formed request.
 	ErrRejected error = &sentinelError{msg: "hubmessage: rejected (422)"}
@@ -43,33 +46,45 @@ var (
 	ErrUpstream error = &sentinelError{msg: "hubmessage: upstream integration failed (502)"}
 	// ErrServer: a 5xx other than 502.
 	ErrServer error = &sentinelError{msg: "hubmessage: server error (5xx)"}
+	// ErrServiceUnavailable: 503, the server cannot take the request now (a shared sandbox
+	// answers it when full); try again after the response's Retry-After. It also matches
+	// ErrServer.
+	ErrServiceUnavailable error = &sentinelError{msg: "hubmessage: service unavailable (503)", parent: ErrServer}
 	// ErrUnexpectedResponse: a 2xx the operation does not document, or a documented success
-	// body saying the call failed (connect's "success": false). The call may or may not have
-	// taken effect.
+	// body saying the call failed (connect's "success": false, disconnect's false). The call
+	// may or may not have taken effect.
 	ErrUnexpectedResponse error = &sentinelError{msg: "hubmessage: unexpected success response"}
 )
 
 // rejections maps each documented 422 message to its sentinel; rejection fills it.
 var rejections = map[string]error{}
 
-// rejection returns the sentinel for a 422 whose message is message; it also matches
-// ErrRejected.
-func rejection(message, what string) error {
-	err := &sentinelError{msg: "hubmessage: " + what + " (" + message + ")", parent: ErrRejected}
-	rejections[message] = err
+// rejection returns the sentinel for a 422 whose message is one of messages (several
+// operations may word one rule differently); it also matches ErrRejected.
+func rejection(what string, messages ...string) error {
+	err := &sentinelError{msg: "hubmessage: " + what + " (422)", parent: ErrRejected}
+	for _, m := range messages {
+		rejections[m] = err
+	}
 	return err
 }
 
-// The documented 422 messages, one sentinel each.
+// The 422 messages the spec documents, one sentinel per rule. Each matches ErrRejected.
 var (
-	// ErrCodeAlreadyUsed: 422 CODE_ALREADY_USED, the code was already exchanged. Restart signup.
-	ErrCodeAlreadyUsed = rejection("CODE_ALREADY_USED", "code already used")
-	// ErrCodeExpired: 422 CODE_EXPIRED, the code is older than about 30 seconds. Restart signup.
-	ErrCodeExpired = rejection("CODE_EXPIRED", "code expired")
-	// ErrChannelConnected: 422 INSTANCE_STILL_CONNECTED, the channel is already connected.
-	ErrChannelConnected = rejection("INSTANCE_STILL_CONNECTED", "channel still connected")
-	// ErrChannelType: 422 CHANNEL_TYPE_NOT_SUPPORTED, the channel is not a META_WHATSAPP one.
-	ErrChannelType = rejection("CHANNEL_TYPE_NOT_SUPPORTED", "channel type not supported")
+	// ErrCodeAlreadyUsed: connect's code was already exchanged. Restart Embedded Signup.
+	ErrCodeAlreadyUsed = rejection("code already used", "CODE_ALREADY_USED")
+	// ErrCodeExpired: connect's code is older than about 30 seconds. Restart Embedded Signup.
+	ErrCodeExpired = rejection("code expired", "CODE_EXPIRED")
+	// ErrChannelConnected: the channel is connected, so connect and delete refuse it.
+	// Disconnect it first.
+	ErrChannelConnected = rejection("channel still connected", "INSTANCE_STILL_CONNECTED")
+	// ErrChannelType: connect was called on a channel that is not a META_WHATSAPP one.
+	ErrChannelType = rejection("channel type not supported", "CHANNEL_TYPE_NOT_SUPPORTED")
+	// ErrActiveSubscription: delete refused a channel whose subscription is active (PAID or
+	// CANCELLATION_PROCESS).
+	ErrActiveSubscription = rejection("channel has an active subscription", "INSTANCE_HAS_ACTIVE_SUBSCRIPTION")
+	// ErrEnterpriseRequired: create or delete needs the account's ENTERPRISE role.
+	ErrEnterpriseRequired = rejection("ENTERPRISE role required", "This action requires ENTERPRISE role", "Channel deletion requires ENTERPRISE role")
 )
 
 // MaxBodySize is how much of a response body a Client reads; the rest is dropped.
@@ -127,6 +142,8 @@ func (e *APIError) Is(target error) bool {
 		return s == http.StatusBadGateway
 	case ErrServer:
 		return s >= 500 && s <= 599 && s != http.StatusBadGateway
+	case ErrServiceUnavailable:
+		return s == http.StatusServiceUnavailable
 	case ErrUnexpectedResponse:
 		return s >= 200 && s <= 299
 	}

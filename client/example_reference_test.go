@@ -162,3 +162,44 @@ func ExampleAPIError() {
 	// ErrRejected: true
 	// ErrCodeExpired: false
 }
+
+// The channel lifecycle against the reference server: create, connect, delete refused while
+// connected, disconnect, delete, and the ID unknown afterwards.
+func ExampleClient_lifecycle() {
+	reference, err := mockserver.New(mockserver.WithSecretKey("sk_test_example"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := httptest.NewServer(reference)
+	defer srv.Close()
+
+	c, err := client.New("sk_test_example", client.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	created, err := c.CreateChannel(ctx, client.CreateChannelRequest{Name: "Sales channel", Type: client.ChannelTypeMetaWhatsApp})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	id := created.ChannelID
+	_, err = c.ConnectChannel(ctx, id, client.ConnectRequest{WabaID: "428083093730937", PhoneID: "123456789012345", Code: "ABC123DEF456"})
+	fmt.Println("connect:", err)
+	_, err = c.DeleteChannel(ctx, id, nil)
+	fmt.Println("delete while connected is refused:", errors.Is(err, client.ErrChannelConnected))
+	_, err = c.DisconnectChannel(ctx, id)
+	fmt.Println("disconnect:", err)
+	_, err = c.DeleteChannel(ctx, id, &client.DeleteOptions{Reason: "Customer closed the company"})
+	fmt.Println("delete:", err)
+	_, err = c.ConnectChannel(ctx, id, client.ConnectRequest{WabaID: "428083093730937", PhoneID: "123456789012345", Code: "NEW-CODE"})
+	fmt.Println("gone for good:", errors.Is(err, client.ErrChannelNotFound))
+	// Output:
+	// connect: <nil>
+	// delete while connected is refused: true
+	// disconnect: <nil>
+	// delete: <nil>
+	// gone for good: true
+}

@@ -27,27 +27,45 @@ var validRequest = client.ConnectRequest{WabaID: "428083093730937", PhoneID: "12
 
 // received is one request a test server saw.
 type received struct {
+	Method    string
 	ChannelID string
 	Header    http.Header
 	Body      string
+	// ContentLength is the request's, -1 when unknown (chunked).
+	ContentLength int64
 }
 
-// apiServer serves handler at POST {basePath}/v1/channels/{channelId}/connect, records every
-// request there, and fails the test on any other route.
+// The routes of the spec's operations, below basePath, as http.ServeMux patterns.
+const (
+	createRoute     = "POST " + basePath + "/v1/channels"
+	connectRoute    = "POST " + basePath + "/v1/channels/{channelId}/connect"
+	disconnectRoute = "PUT " + basePath + "/v1/channels/{channelId}/disconnect"
+	deleteRoute     = "DELETE " + basePath + "/v1/channels/{channelId}"
+)
+
+// apiServer serves handler at one route, records every request there, and fails the test on
+// any other route.
 type apiServer struct {
 	*httptest.Server
 	mu   sync.Mutex
 	seen []received
 }
 
+// newAPIServer serves handler at connect's route.
 func newAPIServer(t testing.TB, handler http.HandlerFunc) *apiServer {
+	t.Helper()
+	return newRouteServer(t, connectRoute, handler)
+}
+
+// newRouteServer serves handler at route, e.g. createRoute.
+func newRouteServer(t testing.TB, route string, handler http.HandlerFunc) *apiServer {
 	t.Helper()
 	s := &apiServer{}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+basePath+"/v1/channels/{channelId}/connect", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
-		s.seen = append(s.seen, received{ChannelID: r.PathValue("channelId"), Header: r.Header.Clone(), Body: string(body)})
+		s.seen = append(s.seen, received{Method: r.Method, ChannelID: r.PathValue("channelId"), Header: r.Header.Clone(), Body: string(body), ContentLength: r.ContentLength})
 		s.mu.Unlock()
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
 		handler(w, r)

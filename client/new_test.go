@@ -27,8 +27,12 @@ func TestNewRejectsBadInput(t *testing.T) {
 		{name: "key with a non-ASCII letter", key: testKey + "é", wantErr: "secretKey: must hold only printable ASCII"},
 		{name: "key with the Bearer prefix", key: "Bearer " + testKey, wantErr: `secretKey: pass the key alone, without the "Bearer " prefix`},
 		{name: "base URL with a path", key: testKey, opts: []client.Option{client.WithBaseURL("https://proxy.example/hub")}},
-		{name: "base URL unparsable", key: testKey, opts: []client.Option{client.WithBaseURL("::")}, wantErr: "WithBaseURL: not a URL"},
-		{name: "base URL without scheme", key: testKey, opts: []client.Option{client.WithBaseURL("api.hubmessage.io")}, wantErr: `WithBaseURL: scheme must be https or http, have ""`},
+		{name: "base URL unparsable", key: testKey, opts: []client.Option{client.WithBaseURL("http://[::1")}, wantErr: "WithBaseURL: not a URL"},
+		{name: "base URL empty", key: testKey, opts: []client.Option{client.WithBaseURL("")}, wantErr: "WithBaseURL: empty"},
+		{name: "base URL without scheme", key: testKey, opts: []client.Option{client.WithBaseURL("api.hubmessage.io")}, wantErr: "WithBaseURL: no scheme; add http:// or https://"},
+		{name: "base URL host:port without scheme", key: testKey, opts: []client.Option{client.WithBaseURL("localhost:8080")}, wantErr: "WithBaseURL: no scheme; add http:// or https://"},
+		{name: "base URL IP:port without scheme", key: testKey, opts: []client.Option{client.WithBaseURL("127.0.0.1:8080")}, wantErr: "WithBaseURL: no scheme; add http:// or https://"},
+		{name: "base URL colons only", key: testKey, opts: []client.Option{client.WithBaseURL("::")}, wantErr: "WithBaseURL: no scheme"},
 		{name: "base URL ftp", key: testKey, opts: []client.Option{client.WithBaseURL("ftp://api.hubmessage.io")}, wantErr: `scheme must be https or http, have "ftp"`},
 		{name: "base URL without host", key: testKey, opts: []client.Option{client.WithBaseURL("https:///v1")}, wantErr: "WithBaseURL: no host"},
 		{name: "base URL with user info", key: testKey, opts: []client.Option{client.WithBaseURL("https://user:pw@api.hubmessage.io")}, wantErr: "WithBaseURL: must not hold user info"},
@@ -65,6 +69,16 @@ func TestNewRejectsBadInput(t *testing.T) {
 			}
 			if !strings.HasPrefix(err.Error(), "hubmessage: New: ") {
 				t.Errorf("error %q does not name New", err)
+			}
+			// Every Option's failure says which Option, so a program can name its own flag.
+			if option, _, _ := strings.Cut(tc.wantErr, ":"); strings.HasPrefix(option, "With") {
+				var optErr *client.OptionError
+				if !errors.As(err, &optErr) || optErr.Option != option || !strings.HasSuffix(err.Error(), optErr.Err.Error()) {
+					t.Errorf("error %v holds no *OptionError for %s with the problem", err, option)
+				}
+			}
+			if want := strings.Contains(tc.wantErr, "plain http"); errors.Is(err, client.ErrInsecureHTTP) != want {
+				t.Errorf("errors.Is(%v, ErrInsecureHTTP) = %t, want %t", err, !want, want)
 			}
 			assertNoKey(t, "New error", err.Error())
 		})

@@ -69,10 +69,11 @@ type retryRule int
 const (
 	// retryUnprocessed repeats an attempt that certainly was not sent (see unsent), or that the
 	// API refused unprocessed with 429 or 503 and a Retry-After of at most MaxDelay. Connect
-	// uses it: its single-use code is spent only by a request the API processed.
+	// uses it (its single-use code is spent only by a request the API processed), and so do
+	// disconnect and delete.
 	retryUnprocessed retryRule = iota
 	// retryUnsent repeats only an attempt that certainly was not sent: for an operation that
-	// must never run twice, such as a create that is not idempotent.
+	// must never run twice: create, which is not idempotent.
 	retryUnsent
 )
 

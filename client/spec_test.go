@@ -69,27 +69,63 @@ func TestAPILinesMatchTheSpec(t *testing.T) {
 	}
 }
 
-// TestConnectRequestCoversTheSpec checks that ConnectRequest carries exactly the properties of
-// connect's request body, with matching Go types, so the caller can set every one.
-func TestConnectRequestCoversTheSpec(t *testing.T) {
+// TestRequestTypesCoverTheSpec checks that each hand-written request type carries exactly the
+// properties of its operation's request body, with matching Go kinds, so the caller can set
+// every one.
+func TestRequestTypesCoverTheSpec(t *testing.T) {
 	t.Parallel()
-	goTypes := map[string]reflect.Kind{"string": reflect.String, "boolean": reflect.Bool}
-	want := map[string]reflect.Kind{}
-	for _, c := range gen.ConnectMetaChannelRules.Body.Properties {
-		kind, ok := goTypes[c.Type]
-		if !ok {
-			t.Errorf("property %s has type %q, which ConnectRequest cannot carry yet", c.Name, c.Type)
+	goKinds := map[string]reflect.Kind{"string": reflect.String, "boolean": reflect.Bool}
+	for _, tc := range []struct {
+		rules *gen.OperationRules
+		typ   reflect.Type
+	}{
+		{&gen.ConnectMetaChannelRules, reflect.TypeFor[client.ConnectRequest]()},
+		{&gen.PartnerCreateChannelRules, reflect.TypeFor[client.CreateChannelRequest]()},
+	} {
+		want := map[string]reflect.Kind{}
+		for _, c := range tc.rules.Body.Properties {
+			kind, ok := goKinds[c.Type]
+			if !ok {
+				t.Errorf("%s: property %s has type %q, which %s cannot carry yet", tc.rules.OperationID, c.Name, c.Type, tc.typ)
+			}
+			want[c.Name] = kind
 		}
-		want[c.Name] = kind
+		got := map[string]reflect.Kind{}
+		for i := range tc.typ.NumField() {
+			name, _, _ := strings.Cut(tc.typ.Field(i).Tag.Get("json"), ",")
+			got[name] = tc.typ.Field(i).Type.Kind()
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s body properties (-) vs %s json fields (+):\n%s", tc.rules.OperationID, tc.typ, diff)
+		}
 	}
-	got := map[string]reflect.Kind{}
-	rt := reflect.TypeFor[client.ConnectRequest]()
-	for i := range rt.NumField() {
-		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
-		got[name] = rt.Field(i).Type.Kind()
+	// DeleteOptions.Reason carries delete's only body property.
+	var names []string
+	for _, c := range gen.PartnerDeleteChannelRules.Body.Properties {
+		names = append(names, c.Name)
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("spec properties (-) vs ConnectRequest json fields (+):\n%s", diff)
+	if diff := cmp.Diff([]string{"cancelReason"}, names); diff != "" {
+		t.Errorf("delete's body properties (-DeleteOptions carries +spec):\n%s", diff)
+	}
+}
+
+// TestChannelTypesAreTheSpecEnum: the ChannelType constants are exactly the values the spec
+// allows for create's type.
+func TestChannelTypesAreTheSpecEnum(t *testing.T) {
+	t.Parallel()
+	var enum []string
+	for _, c := range gen.PartnerCreateChannelRules.Body.Properties {
+		if c.Name == "type" {
+			enum = slices.Sorted(slices.Values(c.Enum))
+		}
+	}
+	var got []string
+	for _, typ := range []client.ChannelType{client.ChannelTypeMetaWhatsApp, client.ChannelTypeMetaInstagram, client.ChannelTypeMetaMessenger, client.ChannelTypeBotTelegram} {
+		got = append(got, string(typ))
+	}
+	slices.Sort(got)
+	if len(enum) == 0 || !cmp.Equal(enum, got) {
+		t.Errorf("spec's channel types %v, client's constants %v", enum, got)
 	}
 }
 

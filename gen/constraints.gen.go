@@ -64,7 +64,10 @@ type Bound struct {
 
 // Operations holds the input rules of every operation of the spec, keyed by operationId.
 var Operations = map[string]*OperationRules{
-	"connectMetaChannel": &ConnectMetaChannelRules,
+	"connectMetaChannel":    &ConnectMetaChannelRules,
+	"disconnectMetaChannel": &DisconnectMetaChannelRules,
+	"partnerCreateChannel":  &PartnerCreateChannelRules,
+	"partnerDeleteChannel":  &PartnerDeleteChannelRules,
 }
 
 // ConnectMetaChannelRules holds the input rules of connectMetaChannel, POST /v1/channels/{channelId}/connect.
@@ -76,8 +79,33 @@ var ConnectMetaChannelRules = OperationRules{
 	Body:        &BodyRules{Required: true, Properties: ConnectChannelRequestRules},
 }
 
+// DisconnectMetaChannelRules holds the input rules of disconnectMetaChannel, PUT /v1/channels/{channelId}/disconnect.
+var DisconnectMetaChannelRules = OperationRules{
+	OperationID: "disconnectMetaChannel",
+	Method:      "PUT",
+	Path:        "/v1/channels/{channelId}/disconnect",
+	Params:      []Rule{ChannelIdRule},
+}
+
+// PartnerCreateChannelRules holds the input rules of partnerCreateChannel, POST /v1/channels.
+var PartnerCreateChannelRules = OperationRules{
+	OperationID: "partnerCreateChannel",
+	Method:      "POST",
+	Path:        "/v1/channels",
+	Body:        &BodyRules{Required: true, Properties: CreateChannelRequestRules},
+}
+
+// PartnerDeleteChannelRules holds the input rules of partnerDeleteChannel, DELETE /v1/channels/{channelId}.
+var PartnerDeleteChannelRules = OperationRules{
+	OperationID: "partnerDeleteChannel",
+	Method:      "DELETE",
+	Path:        "/v1/channels/{channelId}",
+	Params:      []Rule{ChannelIdRule},
+	Body:        &BodyRules{Required: false, Properties: DeleteChannelRequestRules},
+}
+
 // ChannelIdRule holds the rules of the channelId parameter (#/components/parameters/ChannelId).
-var ChannelIdRule = Rule{Name: "channelId", In: "path", Type: "string", Required: true, MaxLength: -1, Pattern: ChannelIdPattern}
+var ChannelIdRule = Rule{Name: "channelId", In: "path", Type: "string", Required: true, MaxLength: -1, Pattern: ChannelIdPattern, PatternDescription: "a UUID or 32 hexadecimal digits"}
 
 // ChannelIdPattern is the pattern of the channelId parameter.
 var ChannelIdPattern = regexp.MustCompile(`^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9A-Fa-f]{32})$`)
@@ -88,4 +116,15 @@ var ConnectChannelRequestRules = []Rule{
 	{Name: "coexistence", In: "body", Type: "boolean", Required: true, MaxLength: -1},
 	{Name: "phoneId", In: "body", Type: "string", Required: true, MinLength: 1, MaxLength: 32, Pattern: regexp.MustCompile(`^[0-9]+$`)},
 	{Name: "wabaId", In: "body", Type: "string", Required: true, MinLength: 1, MaxLength: 32, Pattern: regexp.MustCompile(`^[0-9]+$`)},
+}
+
+// CreateChannelRequestRules holds the rules of the CreateChannelRequest schema's properties, sorted by name.
+var CreateChannelRequestRules = []Rule{
+	{Name: "name", In: "body", Type: "string", Required: true, MinLength: 1, MaxLength: 1024},
+	{Name: "type", In: "body", Type: "string", Required: true, MaxLength: -1, Enum: []string{"META_WHATSAPP", "META_INSTAGRAM", "META_MESSENGER", "BOT_TELEGRAM"}},
+}
+
+// DeleteChannelRequestRules holds the rules of the DeleteChannelRequest schema's properties, sorted by name.
+var DeleteChannelRequestRules = []Rule{
+	{Name: "cancelReason", In: "body", Type: "string", MaxLength: 4096},
 }

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,35 @@ import (
 
 	"github.com/oapi-codegen/runtime"
 )
+
+// Defines values for ChannelType.
+const (
+	ChannelTypeBOTTELEGRAM   ChannelType = "BOT_TELEGRAM"
+	ChannelTypeMETAINSTAGRAM ChannelType = "META_INSTAGRAM"
+	ChannelTypeMETAMESSENGER ChannelType = "META_MESSENGER"
+	ChannelTypeMETAWHATSAPP  ChannelType = "META_WHATSAPP"
+)
+
+// Valid indicates whether the value is a known member of the ChannelType enum.
+func (e ChannelType) Valid() bool {
+	switch e {
+	case ChannelTypeBOTTELEGRAM:
+		return true
+	case ChannelTypeMETAINSTAGRAM:
+		return true
+	case ChannelTypeMETAMESSENGER:
+		return true
+	case ChannelTypeMETAWHATSAPP:
+		return true
+	default:
+		return false
+	}
+}
+
+// ChannelType The platform a channel serves.
+//
+// Example: META_WHATSAPP
+type ChannelType string
 
 // ConnectChannelRequest What the `@hubmessage/connect` SDK hands your backend.
 type ConnectChannelRequest struct {
@@ -53,6 +83,43 @@ type ConnectChannelResponse struct {
 	Success bool `json:"success"`
 }
 
+// CreateChannelRequest The channel to create.
+type CreateChannelRequest struct {
+	// Name The channel's display name; not empty. The vendor documents no maximum: 1024
+	// characters bounds what a client sends and a server stores, far above any display
+	// name, and can be raised without breaking anyone.
+	//
+	//
+	// Example: Sales channel
+	Name string `json:"name"`
+
+	// Type The platform a channel serves.
+	//
+	// Example: META_WHATSAPP
+	Type ChannelType `json:"type"`
+}
+
+// CreateChannelResponse The created channel.
+type CreateChannelResponse struct {
+	// Id The new channel's ID: use it as `channelId` in every other operation. Either of the
+	// two forms `channelId` accepts.
+	//
+	//
+	// Example: 019E4C54B1B375A28970B605CA9B03C3
+	Id string `json:"id"`
+}
+
+// DeleteChannelRequest The optional body of a delete call.
+type DeleteChannelRequest struct {
+	// CancelReason Why the channel is deleted, for auditing. Optional but recommended. The vendor
+	// documents no maximum: 4096 characters bounds what a client sends and a server
+	// stores, and can be raised without breaking anyone.
+	//
+	//
+	// Example: Customer closed the company
+	CancelReason *string `json:"cancelReason,omitempty"`
+}
+
 // Error The error body the API returns with every non-2xx status.
 type Error struct {
 	// Error The HTTP status code, repeated in the body.
@@ -60,9 +127,9 @@ type Error struct {
 	// Example: 401
 	Error int `json:"error"`
 
-	// Message What went wrong. For 422 this is a machine-readable code such as
-	// `CODE_ALREADY_USED`, `CODE_EXPIRED`, `INSTANCE_STILL_CONNECTED` or
-	// `CHANNEL_TYPE_NOT_SUPPORTED`.
+	// Message What went wrong. For 422 it names the business rule, mostly as a machine-readable
+	// code such as `CODE_ALREADY_USED` or `INSTANCE_STILL_CONNECTED`; the ENTERPRISE role
+	// rules are sentences. Each operation's 422 lists its own.
 	//
 	//
 	// Example: Unauthorized
@@ -78,8 +145,17 @@ type BadGateway = Error
 // BadRequest The error body the API returns with every non-2xx status.
 type BadRequest = Error
 
+// CreateChannelUnprocessableEntity The error body the API returns with every non-2xx status.
+type CreateChannelUnprocessableEntity = Error
+
+// DeleteChannelUnprocessableEntity The error body the API returns with every non-2xx status.
+type DeleteChannelUnprocessableEntity = Error
+
 // NotFound The error body the API returns with every non-2xx status.
 type NotFound = Error
+
+// ServiceUnavailable The error body the API returns with every non-2xx status.
+type ServiceUnavailable = Error
 
 // Unauthorized The error body the API returns with every non-2xx status.
 type Unauthorized = Error
@@ -89,6 +165,12 @@ type UnexpectedError = Error
 
 // UnprocessableEntity The error body the API returns with every non-2xx status.
 type UnprocessableEntity = Error
+
+// PartnerCreateChannelJSONRequestBody defines body for PartnerCreateChannel for application/json ContentType.
+type PartnerCreateChannelJSONRequestBody = CreateChannelRequest
+
+// PartnerDeleteChannelJSONRequestBody defines body for PartnerDeleteChannel for application/json ContentType.
+type PartnerDeleteChannelJSONRequestBody = DeleteChannelRequest
 
 // ConnectMetaChannelJSONRequestBody defines body for ConnectMetaChannel for application/json ContentType.
 type ConnectMetaChannelJSONRequestBody = ConnectChannelRequest
@@ -167,11 +249,75 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// PartnerCreateChannelWithBody Create channel (Partner)
+	//
+	// Creates a channel of the given type in the authenticated workspace and returns its
+	// `id`, the `channelId` of every other operation. Needs the ENTERPRISE role: without it
+	// the call answers 422 `This action requires ENTERPRISE role`.
+	//
+	// Not idempotent: every call that reaches the server creates a channel, so a call that
+	// may have been sent must not be repeated blindly.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/channels (the `PartnerCreateChannel` operationId).
+	PartnerCreateChannelWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PartnerCreateChannel Create channel (Partner)
+	//
+	// Creates a channel of the given type in the authenticated workspace and returns its
+	// `id`, the `channelId` of every other operation. Needs the ENTERPRISE role: without it
+	// the call answers 422 `This action requires ENTERPRISE role`.
+	//
+	// Not idempotent: every call that reaches the server creates a channel, so a call that
+	// may have been sent must not be repeated blindly.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/channels (the `PartnerCreateChannel` operationId).
+	PartnerCreateChannel(ctx context.Context, body PartnerCreateChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PartnerDeleteChannelWithBody Delete channel (Partner)
+	//
+	// Permanently deletes a channel and all its data. Needs the ENTERPRISE role.
+	//
+	// Refused with 422 while the channel is connected (`INSTANCE_STILL_CONNECTED`:
+	// disconnect it first) and while its subscription is active
+	// (`INSTANCE_HAS_ACTIVE_SUBSCRIPTION`: status `PAID` or `CANCELLATION_PROCESS`; a
+	// `CANCELED`, `TRIAL` or `PENDING` subscription allows deletion). Once deleted, the
+	// channel is gone for good: every operation on its id answers 404.
+	//
+	// The body is optional; `cancelReason` is recommended for auditing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with DELETE /v1/channels/{channelId} (the `PartnerDeleteChannel` operationId).
+	PartnerDeleteChannelWithBody(ctx context.Context, channelId ChannelId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PartnerDeleteChannel Delete channel (Partner)
+	//
+	// Permanently deletes a channel and all its data. Needs the ENTERPRISE role.
+	//
+	// Refused with 422 while the channel is connected (`INSTANCE_STILL_CONNECTED`:
+	// disconnect it first) and while its subscription is active
+	// (`INSTANCE_HAS_ACTIVE_SUBSCRIPTION`: status `PAID` or `CANCELLATION_PROCESS`; a
+	// `CANCELED`, `TRIAL` or `PENDING` subscription allows deletion). Once deleted, the
+	// channel is gone for good: every operation on its id answers 404.
+	//
+	// The body is optional; `cancelReason` is recommended for auditing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with DELETE /v1/channels/{channelId} (the `PartnerDeleteChannel` operationId).
+	PartnerDeleteChannel(ctx context.Context, channelId ChannelId, body PartnerDeleteChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ConnectMetaChannelWithBody Connect Meta WhatsApp channel
 	//
 	// Connects an existing `META_WHATSAPP` channel to the WhatsApp Business Account and phone
 	// number the user picked in the browser SDK, exchanging the single-use `code` with Meta.
-	// Call it from your backend with your Secret Key, at most once per `code`.
+	// Call it from your backend with your Secret Key, at most once per `code`. Other channel
+	// types answer 422 `CHANNEL_TYPE_NOT_SUPPORTED`; a connected channel answers 422
+	// `INSTANCE_STILL_CONNECTED` until it is disconnected.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -182,19 +328,137 @@ type ClientInterface interface {
 	//
 	// Connects an existing `META_WHATSAPP` channel to the WhatsApp Business Account and phone
 	// number the user picked in the browser SDK, exchanging the single-use `code` with Meta.
-	// Call it from your backend with your Secret Key, at most once per `code`.
+	// Call it from your backend with your Secret Key, at most once per `code`. Other channel
+	// types answer 422 `CHANNEL_TYPE_NOT_SUPPORTED`; a connected channel answers 422
+	// `INSTANCE_STILL_CONNECTED` until it is disconnected.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/channels/{channelId}/connect (the `ConnectMetaChannel` operationId).
 	ConnectMetaChannel(ctx context.Context, channelId ChannelId, body ConnectMetaChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DisconnectMetaChannel Disconnect Meta WhatsApp channel
+	//
+	// Disconnects a `META_WHATSAPP` channel from the WhatsApp Business Platform: clears its
+	// connection data (WhatsApp Business Account, phone number ID, coexistence) and marks it
+	// disconnected, so it can be connected again or deleted. No body.
+	//
+	// The vendor documents no business-rule error here: `true` means the channel is not
+	// connected now, whether or not it was before.
+	//
+	// Corresponds with PUT /v1/channels/{channelId}/disconnect (the `DisconnectMetaChannel` operationId).
+	DisconnectMetaChannel(ctx context.Context, channelId ChannelId, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// PartnerCreateChannelWithBody Create channel (Partner)
+//
+// Creates a channel of the given type in the authenticated workspace and returns its
+// `id`, the `channelId` of every other operation. Needs the ENTERPRISE role: without it
+// the call answers 422 `This action requires ENTERPRISE role`.
+//
+// Not idempotent: every call that reaches the server creates a channel, so a call that
+// may have been sent must not be repeated blindly.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/channels (the `PartnerCreateChannel` operationId).
+func (c *Client) PartnerCreateChannelWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPartnerCreateChannelRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PartnerCreateChannel Create channel (Partner)
+//
+// Creates a channel of the given type in the authenticated workspace and returns its
+// `id`, the `channelId` of every other operation. Needs the ENTERPRISE role: without it
+// the call answers 422 `This action requires ENTERPRISE role`.
+//
+// Not idempotent: every call that reaches the server creates a channel, so a call that
+// may have been sent must not be repeated blindly.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/channels (the `PartnerCreateChannel` operationId).
+func (c *Client) PartnerCreateChannel(ctx context.Context, body PartnerCreateChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPartnerCreateChannelRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PartnerDeleteChannelWithBody Delete channel (Partner)
+//
+// Permanently deletes a channel and all its data. Needs the ENTERPRISE role.
+//
+// Refused with 422 while the channel is connected (`INSTANCE_STILL_CONNECTED`:
+// disconnect it first) and while its subscription is active
+// (`INSTANCE_HAS_ACTIVE_SUBSCRIPTION`: status `PAID` or `CANCELLATION_PROCESS`; a
+// `CANCELED`, `TRIAL` or `PENDING` subscription allows deletion). Once deleted, the
+// channel is gone for good: every operation on its id answers 404.
+//
+// The body is optional; `cancelReason` is recommended for auditing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with DELETE /v1/channels/{channelId} (the `PartnerDeleteChannel` operationId).
+func (c *Client) PartnerDeleteChannelWithBody(ctx context.Context, channelId ChannelId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPartnerDeleteChannelRequestWithBody(c.Server, channelId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PartnerDeleteChannel Delete channel (Partner)
+//
+// Permanently deletes a channel and all its data. Needs the ENTERPRISE role.
+//
+// Refused with 422 while the channel is connected (`INSTANCE_STILL_CONNECTED`:
+// disconnect it first) and while its subscription is active
+// (`INSTANCE_HAS_ACTIVE_SUBSCRIPTION`: status `PAID` or `CANCELLATION_PROCESS`; a
+// `CANCELED`, `TRIAL` or `PENDING` subscription allows deletion). Once deleted, the
+// channel is gone for good: every operation on its id answers 404.
+//
+// The body is optional; `cancelReason` is recommended for auditing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with DELETE /v1/channels/{channelId} (the `PartnerDeleteChannel` operationId).
+func (c *Client) PartnerDeleteChannel(ctx context.Context, channelId ChannelId, body PartnerDeleteChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPartnerDeleteChannelRequest(c.Server, channelId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // ConnectMetaChannelWithBody Connect Meta WhatsApp channel
 //
 // Connects an existing `META_WHATSAPP` channel to the WhatsApp Business Account and phone
 // number the user picked in the browser SDK, exchanging the single-use `code` with Meta.
-// Call it from your backend with your Secret Key, at most once per `code`.
+// Call it from your backend with your Secret Key, at most once per `code`. Other channel
+// types answer 422 `CHANNEL_TYPE_NOT_SUPPORTED`; a connected channel answers 422
+// `INSTANCE_STILL_CONNECTED` until it is disconnected.
 //
 // Takes any type of body and a specified content type.
 //
@@ -215,7 +479,9 @@ func (c *Client) ConnectMetaChannelWithBody(ctx context.Context, channelId Chann
 //
 // Connects an existing `META_WHATSAPP` channel to the WhatsApp Business Account and phone
 // number the user picked in the browser SDK, exchanging the single-use `code` with Meta.
-// Call it from your backend with your Secret Key, at most once per `code`.
+// Call it from your backend with your Secret Key, at most once per `code`. Other channel
+// types answer 422 `CHANNEL_TYPE_NOT_SUPPORTED`; a connected channel answers 422
+// `INSTANCE_STILL_CONNECTED` until it is disconnected.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -230,6 +496,115 @@ func (c *Client) ConnectMetaChannel(ctx context.Context, channelId ChannelId, bo
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// DisconnectMetaChannel Disconnect Meta WhatsApp channel
+//
+// Disconnects a `META_WHATSAPP` channel from the WhatsApp Business Platform: clears its
+// connection data (WhatsApp Business Account, phone number ID, coexistence) and marks it
+// disconnected, so it can be connected again or deleted. No body.
+//
+// The vendor documents no business-rule error here: `true` means the channel is not
+// connected now, whether or not it was before.
+//
+// Corresponds with PUT /v1/channels/{channelId}/disconnect (the `DisconnectMetaChannel` operationId).
+func (c *Client) DisconnectMetaChannel(ctx context.Context, channelId ChannelId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDisconnectMetaChannelRequest(c.Server, channelId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewPartnerCreateChannelRequest calls the generic PartnerCreateChannel builder with application/json body
+func NewPartnerCreateChannelRequest(server string, body PartnerCreateChannelJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPartnerCreateChannelRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPartnerCreateChannelRequestWithBody constructs an http.Request for the PartnerCreateChannel method, with any body, and a specified content type
+func NewPartnerCreateChannelRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/channels")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPartnerDeleteChannelRequest calls the generic PartnerDeleteChannel builder with application/json body
+func NewPartnerDeleteChannelRequest(server string, channelId ChannelId, body PartnerDeleteChannelJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPartnerDeleteChannelRequestWithBody(server, channelId, "application/json", bodyReader)
+}
+
+// NewPartnerDeleteChannelRequestWithBody constructs an http.Request for the PartnerDeleteChannel method, with any body, and a specified content type
+func NewPartnerDeleteChannelRequestWithBody(server string, channelId ChannelId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channelId", channelId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/channels/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }
 
 // NewConnectMetaChannelRequest calls the generic ConnectMetaChannel builder with application/json body
@@ -279,6 +654,40 @@ func NewConnectMetaChannelRequestWithBody(server string, channelId ChannelId, co
 	return req, nil
 }
 
+// NewDisconnectMetaChannelRequest constructs an http.Request for the DisconnectMetaChannel method
+func NewDisconnectMetaChannelRequest(server string, channelId ChannelId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channelId", channelId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/channels/%s/disconnect", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -323,11 +732,75 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// PartnerCreateChannelWithBodyWithResponse Create channel (Partner)
+	//
+	// Creates a channel of the given type in the authenticated workspace and returns its
+	// `id`, the `channelId` of every other operation. Needs the ENTERPRISE role: without it
+	// the call answers 422 `This action requires ENTERPRISE role`.
+	//
+	// Not idempotent: every call that reaches the server creates a channel, so a call that
+	// may have been sent must not be repeated blindly.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/channels (the `PartnerCreateChannel` operationId).
+	PartnerCreateChannelWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PartnerCreateChannelResponse, error)
+
+	// PartnerCreateChannelWithResponse Create channel (Partner)
+	//
+	// Creates a channel of the given type in the authenticated workspace and returns its
+	// `id`, the `channelId` of every other operation. Needs the ENTERPRISE role: without it
+	// the call answers 422 `This action requires ENTERPRISE role`.
+	//
+	// Not idempotent: every call that reaches the server creates a channel, so a call that
+	// may have been sent must not be repeated blindly.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/channels (the `PartnerCreateChannel` operationId).
+	PartnerCreateChannelWithResponse(ctx context.Context, body PartnerCreateChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*PartnerCreateChannelResponse, error)
+
+	// PartnerDeleteChannelWithBodyWithResponse Delete channel (Partner)
+	//
+	// Permanently deletes a channel and all its data. Needs the ENTERPRISE role.
+	//
+	// Refused with 422 while the channel is connected (`INSTANCE_STILL_CONNECTED`:
+	// disconnect it first) and while its subscription is active
+	// (`INSTANCE_HAS_ACTIVE_SUBSCRIPTION`: status `PAID` or `CANCELLATION_PROCESS`; a
+	// `CANCELED`, `TRIAL` or `PENDING` subscription allows deletion). Once deleted, the
+	// channel is gone for good: every operation on its id answers 404.
+	//
+	// The body is optional; `cancelReason` is recommended for auditing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/channels/{channelId} (the `PartnerDeleteChannel` operationId).
+	PartnerDeleteChannelWithBodyWithResponse(ctx context.Context, channelId ChannelId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PartnerDeleteChannelResponse, error)
+
+	// PartnerDeleteChannelWithResponse Delete channel (Partner)
+	//
+	// Permanently deletes a channel and all its data. Needs the ENTERPRISE role.
+	//
+	// Refused with 422 while the channel is connected (`INSTANCE_STILL_CONNECTED`:
+	// disconnect it first) and while its subscription is active
+	// (`INSTANCE_HAS_ACTIVE_SUBSCRIPTION`: status `PAID` or `CANCELLATION_PROCESS`; a
+	// `CANCELED`, `TRIAL` or `PENDING` subscription allows deletion). Once deleted, the
+	// channel is gone for good: every operation on its id answers 404.
+	//
+	// The body is optional; `cancelReason` is recommended for auditing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/channels/{channelId} (the `PartnerDeleteChannel` operationId).
+	PartnerDeleteChannelWithResponse(ctx context.Context, channelId ChannelId, body PartnerDeleteChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*PartnerDeleteChannelResponse, error)
+
 	// ConnectMetaChannelWithBodyWithResponse Connect Meta WhatsApp channel
 	//
 	// Connects an existing `META_WHATSAPP` channel to the WhatsApp Business Account and phone
 	// number the user picked in the browser SDK, exchanging the single-use `code` with Meta.
-	// Call it from your backend with your Secret Key, at most once per `code`.
+	// Call it from your backend with your Secret Key, at most once per `code`. Other channel
+	// types answer 422 `CHANNEL_TYPE_NOT_SUPPORTED`; a connected channel answers 422
+	// `INSTANCE_STILL_CONNECTED` until it is disconnected.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -338,12 +811,213 @@ type ClientWithResponsesInterface interface {
 	//
 	// Connects an existing `META_WHATSAPP` channel to the WhatsApp Business Account and phone
 	// number the user picked in the browser SDK, exchanging the single-use `code` with Meta.
-	// Call it from your backend with your Secret Key, at most once per `code`.
+	// Call it from your backend with your Secret Key, at most once per `code`. Other channel
+	// types answer 422 `CHANNEL_TYPE_NOT_SUPPORTED`; a connected channel answers 422
+	// `INSTANCE_STILL_CONNECTED` until it is disconnected.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/channels/{channelId}/connect (the `ConnectMetaChannel` operationId).
 	ConnectMetaChannelWithResponse(ctx context.Context, channelId ChannelId, body ConnectMetaChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*ConnectMetaChannelResponse, error)
+
+	// DisconnectMetaChannelWithResponse Disconnect Meta WhatsApp channel
+	//
+	// Disconnects a `META_WHATSAPP` channel from the WhatsApp Business Platform: clears its
+	// connection data (WhatsApp Business Account, phone number ID, coexistence) and marks it
+	// disconnected, so it can be connected again or deleted. No body.
+	//
+	// The vendor documents no business-rule error here: `true` means the channel is not
+	// connected now, whether or not it was before.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/channels/{channelId}/disconnect (the `DisconnectMetaChannel` operationId).
+	DisconnectMetaChannelWithResponse(ctx context.Context, channelId ChannelId, reqEditors ...RequestEditorFn) (*DisconnectMetaChannelResponse, error)
+}
+
+// PartnerCreateChannelResponse503Headers the declared response headers of an HTTP 503 response for PartnerCreateChannel
+type PartnerCreateChannelResponse503Headers struct {
+	RetryAfter *string
+}
+
+type PartnerCreateChannelResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreateChannelResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *CreateChannelUnprocessableEntity
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *UnexpectedError
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PartnerCreateChannelResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PartnerCreateChannelResponse) GetJSON201() *CreateChannelResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PartnerCreateChannelResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PartnerCreateChannelResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PartnerCreateChannelResponse) GetJSON422() *CreateChannelUnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r PartnerCreateChannelResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PartnerCreateChannelResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PartnerCreateChannelResponse) GetJSONDefault() *UnexpectedError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PartnerCreateChannelResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PartnerCreateChannelResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PartnerCreateChannelResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PartnerCreateChannelResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PartnerDeleteChannelResponse503Headers the declared response headers of an HTTP 503 response for PartnerDeleteChannel
+type PartnerDeleteChannelResponse503Headers struct {
+	RetryAfter *string
+}
+
+type PartnerDeleteChannelResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *DeleteChannelUnprocessableEntity
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *UnexpectedError
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PartnerDeleteChannelResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PartnerDeleteChannelResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PartnerDeleteChannelResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PartnerDeleteChannelResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PartnerDeleteChannelResponse) GetJSON422() *DeleteChannelUnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r PartnerDeleteChannelResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PartnerDeleteChannelResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PartnerDeleteChannelResponse) GetJSONDefault() *UnexpectedError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PartnerDeleteChannelResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PartnerDeleteChannelResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PartnerDeleteChannelResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PartnerDeleteChannelResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ConnectMetaChannelResponse503Headers the declared response headers of an HTTP 503 response for ConnectMetaChannel
+type ConnectMetaChannelResponse503Headers struct {
+	RetryAfter *string
 }
 
 type ConnectMetaChannelResponse struct {
@@ -361,8 +1035,12 @@ type ConnectMetaChannelResponse struct {
 	JSON422 *UnprocessableEntity
 	// JSON502 the response for an HTTP 502 `application/json` response
 	JSON502 *BadGateway
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *UnexpectedError
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ConnectMetaChannelResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -393,6 +1071,11 @@ func (r ConnectMetaChannelResponse) GetJSON422() *UnprocessableEntity {
 // GetJSON502 returns the response for an HTTP 502 `application/json` response
 func (r ConnectMetaChannelResponse) GetJSON502() *BadGateway {
 	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ConnectMetaChannelResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -429,11 +1112,189 @@ func (r ConnectMetaChannelResponse) ContentType() string {
 	return ""
 }
 
+// DisconnectMetaChannelResponse503Headers the declared response headers of an HTTP 503 response for DisconnectMetaChannel
+type DisconnectMetaChannelResponse503Headers struct {
+	RetryAfter *string
+}
+
+type DisconnectMetaChannelResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *bool
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *UnexpectedError
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DisconnectMetaChannelResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DisconnectMetaChannelResponse) GetJSON200() *bool {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DisconnectMetaChannelResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DisconnectMetaChannelResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DisconnectMetaChannelResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DisconnectMetaChannelResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DisconnectMetaChannelResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DisconnectMetaChannelResponse) GetJSONDefault() *UnexpectedError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DisconnectMetaChannelResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DisconnectMetaChannelResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DisconnectMetaChannelResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DisconnectMetaChannelResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PartnerCreateChannelWithBodyWithResponse Create channel (Partner)
+//
+// Creates a channel of the given type in the authenticated workspace and returns its
+// `id`, the `channelId` of every other operation. Needs the ENTERPRISE role: without it
+// the call answers 422 `This action requires ENTERPRISE role`.
+//
+// Not idempotent: every call that reaches the server creates a channel, so a call that
+// may have been sent must not be repeated blindly.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/channels (the `PartnerCreateChannel` operationId).
+func (c *ClientWithResponses) PartnerCreateChannelWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PartnerCreateChannelResponse, error) {
+	rsp, err := c.PartnerCreateChannelWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePartnerCreateChannelResponse(rsp)
+}
+
+// PartnerCreateChannelWithResponse Create channel (Partner)
+//
+// Creates a channel of the given type in the authenticated workspace and returns its
+// `id`, the `channelId` of every other operation. Needs the ENTERPRISE role: without it
+// the call answers 422 `This action requires ENTERPRISE role`.
+//
+// Not idempotent: every call that reaches the server creates a channel, so a call that
+// may have been sent must not be repeated blindly.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/channels (the `PartnerCreateChannel` operationId).
+func (c *ClientWithResponses) PartnerCreateChannelWithResponse(ctx context.Context, body PartnerCreateChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*PartnerCreateChannelResponse, error) {
+	rsp, err := c.PartnerCreateChannel(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePartnerCreateChannelResponse(rsp)
+}
+
+// PartnerDeleteChannelWithBodyWithResponse Delete channel (Partner)
+//
+// Permanently deletes a channel and all its data. Needs the ENTERPRISE role.
+//
+// Refused with 422 while the channel is connected (`INSTANCE_STILL_CONNECTED`:
+// disconnect it first) and while its subscription is active
+// (`INSTANCE_HAS_ACTIVE_SUBSCRIPTION`: status `PAID` or `CANCELLATION_PROCESS`; a
+// `CANCELED`, `TRIAL` or `PENDING` subscription allows deletion). Once deleted, the
+// channel is gone for good: every operation on its id answers 404.
+//
+// The body is optional; `cancelReason` is recommended for auditing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/channels/{channelId} (the `PartnerDeleteChannel` operationId).
+func (c *ClientWithResponses) PartnerDeleteChannelWithBodyWithResponse(ctx context.Context, channelId ChannelId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PartnerDeleteChannelResponse, error) {
+	rsp, err := c.PartnerDeleteChannelWithBody(ctx, channelId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePartnerDeleteChannelResponse(rsp)
+}
+
+// PartnerDeleteChannelWithResponse Delete channel (Partner)
+//
+// Permanently deletes a channel and all its data. Needs the ENTERPRISE role.
+//
+// Refused with 422 while the channel is connected (`INSTANCE_STILL_CONNECTED`:
+// disconnect it first) and while its subscription is active
+// (`INSTANCE_HAS_ACTIVE_SUBSCRIPTION`: status `PAID` or `CANCELLATION_PROCESS`; a
+// `CANCELED`, `TRIAL` or `PENDING` subscription allows deletion). Once deleted, the
+// channel is gone for good: every operation on its id answers 404.
+//
+// The body is optional; `cancelReason` is recommended for auditing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/channels/{channelId} (the `PartnerDeleteChannel` operationId).
+func (c *ClientWithResponses) PartnerDeleteChannelWithResponse(ctx context.Context, channelId ChannelId, body PartnerDeleteChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*PartnerDeleteChannelResponse, error) {
+	rsp, err := c.PartnerDeleteChannel(ctx, channelId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePartnerDeleteChannelResponse(rsp)
+}
+
 // ConnectMetaChannelWithBodyWithResponse Connect Meta WhatsApp channel
 //
 // Connects an existing `META_WHATSAPP` channel to the WhatsApp Business Account and phone
 // number the user picked in the browser SDK, exchanging the single-use `code` with Meta.
-// Call it from your backend with your Secret Key, at most once per `code`.
+// Call it from your backend with your Secret Key, at most once per `code`. Other channel
+// types answer 422 `CHANNEL_TYPE_NOT_SUPPORTED`; a connected channel answers 422
+// `INSTANCE_STILL_CONNECTED` until it is disconnected.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -450,7 +1311,9 @@ func (c *ClientWithResponses) ConnectMetaChannelWithBodyWithResponse(ctx context
 //
 // Connects an existing `META_WHATSAPP` channel to the WhatsApp Business Account and phone
 // number the user picked in the browser SDK, exchanging the single-use `code` with Meta.
-// Call it from your backend with your Secret Key, at most once per `code`.
+// Call it from your backend with your Secret Key, at most once per `code`. Other channel
+// types answer 422 `CHANNEL_TYPE_NOT_SUPPORTED`; a connected channel answers 422
+// `INSTANCE_STILL_CONNECTED` until it is disconnected.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -461,6 +1324,191 @@ func (c *ClientWithResponses) ConnectMetaChannelWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseConnectMetaChannelResponse(rsp)
+}
+
+// DisconnectMetaChannelWithResponse Disconnect Meta WhatsApp channel
+//
+// Disconnects a `META_WHATSAPP` channel from the WhatsApp Business Platform: clears its
+// connection data (WhatsApp Business Account, phone number ID, coexistence) and marks it
+// disconnected, so it can be connected again or deleted. No body.
+//
+// The vendor documents no business-rule error here: `true` means the channel is not
+// connected now, whether or not it was before.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/channels/{channelId}/disconnect (the `DisconnectMetaChannel` operationId).
+func (c *ClientWithResponses) DisconnectMetaChannelWithResponse(ctx context.Context, channelId ChannelId, reqEditors ...RequestEditorFn) (*DisconnectMetaChannelResponse, error) {
+	rsp, err := c.DisconnectMetaChannel(ctx, channelId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDisconnectMetaChannelResponse(rsp)
+}
+
+// ParsePartnerCreateChannelResponse parses an HTTP response from a PartnerCreateChannelWithResponse call
+func ParsePartnerCreateChannelResponse(rsp *http.Response) (*PartnerCreateChannelResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PartnerCreateChannelResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreateChannelResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest CreateChannelUnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest UnexpectedError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PartnerCreateChannelResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePartnerDeleteChannelResponse parses an HTTP response from a PartnerDeleteChannelWithResponse call
+func ParsePartnerDeleteChannelResponse(rsp *http.Response) (*PartnerDeleteChannelResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PartnerDeleteChannelResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest DeleteChannelUnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest UnexpectedError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PartnerDeleteChannelResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseConnectMetaChannelResponse parses an HTTP response from a ConnectMetaChannelWithResponse call
@@ -519,6 +1567,13 @@ func ParseConnectMetaChannelResponse(rsp *http.Response) (*ConnectMetaChannelRes
 		}
 		response.JSON502 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest UnexpectedError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -528,14 +1583,117 @@ func ParseConnectMetaChannelResponse(rsp *http.Response) (*ConnectMetaChannelRes
 
 	}
 
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ConnectMetaChannelResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDisconnectMetaChannelResponse parses an HTTP response from a DisconnectMetaChannelWithResponse call
+func ParseDisconnectMetaChannelResponse(rsp *http.Response) (*DisconnectMetaChannelResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DisconnectMetaChannelResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest bool
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest UnexpectedError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DisconnectMetaChannelResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
 	return response, nil
 }
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// PartnerCreateChannel Create channel (Partner)
+	// (POST /v1/channels)
+	PartnerCreateChannel(w http.ResponseWriter, r *http.Request)
+	// PartnerDeleteChannel Delete channel (Partner)
+	// (DELETE /v1/channels/{channelId})
+	PartnerDeleteChannel(w http.ResponseWriter, r *http.Request, channelId ChannelId)
 	// ConnectMetaChannel Connect Meta WhatsApp channel
 	// (POST /v1/channels/{channelId}/connect)
 	ConnectMetaChannel(w http.ResponseWriter, r *http.Request, channelId ChannelId)
+	// DisconnectMetaChannel Disconnect Meta WhatsApp channel
+	// (PUT /v1/channels/{channelId}/disconnect)
+	DisconnectMetaChannel(w http.ResponseWriter, r *http.Request, channelId ChannelId)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -546,6 +1704,46 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// PartnerCreateChannel operation middleware
+func (siw *ServerInterfaceWrapper) PartnerCreateChannel(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PartnerCreateChannel(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PartnerDeleteChannel operation middleware
+func (siw *ServerInterfaceWrapper) PartnerDeleteChannel(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "channelId" -------------
+	var channelId ChannelId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "channelId", r.PathValue("channelId"), &channelId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "channelId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PartnerDeleteChannel(w, r, channelId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // ConnectMetaChannel operation middleware
 func (siw *ServerInterfaceWrapper) ConnectMetaChannel(w http.ResponseWriter, r *http.Request) {
@@ -564,6 +1762,32 @@ func (siw *ServerInterfaceWrapper) ConnectMetaChannel(w http.ResponseWriter, r *
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ConnectMetaChannel(w, r, channelId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DisconnectMetaChannel operation middleware
+func (siw *ServerInterfaceWrapper) DisconnectMetaChannel(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "channelId" -------------
+	var channelId ChannelId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "channelId", r.PathValue("channelId"), &channelId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "channelId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DisconnectMetaChannel(w, r, channelId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -693,7 +1917,10 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/channels", wrapper.PartnerCreateChannel)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/channels/{channelId}", wrapper.PartnerDeleteChannel)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/channels/{channelId}/connect", wrapper.ConnectMetaChannel)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/channels/{channelId}/disconnect", wrapper.DisconnectMetaChannel)
 
 	return m
 }
@@ -702,13 +1929,263 @@ type BadGatewayJSONResponse Error
 
 type BadRequestJSONResponse Error
 
+type CreateChannelUnprocessableEntityJSONResponse Error
+
+type DeleteChannelUnprocessableEntityJSONResponse Error
+
 type NotFoundJSONResponse Error
+
+type ServiceUnavailableResponseHeaders struct {
+	RetryAfter *string
+}
+type ServiceUnavailableJSONResponse struct {
+	Body Error
+
+	Headers ServiceUnavailableResponseHeaders
+}
 
 type UnauthorizedJSONResponse Error
 
 type UnexpectedErrorJSONResponse Error
 
 type UnprocessableEntityJSONResponse Error
+
+type PartnerCreateChannelRequestObject struct {
+	Body *PartnerCreateChannelJSONRequestBody
+}
+
+type PartnerCreateChannelResponseObject interface {
+	VisitPartnerCreateChannelResponse(w http.ResponseWriter) error
+}
+
+type PartnerCreateChannel201JSONResponse CreateChannelResponse
+
+func (response PartnerCreateChannel201JSONResponse) VisitPartnerCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerCreateChannel400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PartnerCreateChannel400JSONResponse) VisitPartnerCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerCreateChannel401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PartnerCreateChannel401JSONResponse) VisitPartnerCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerCreateChannel422JSONResponse struct {
+	CreateChannelUnprocessableEntityJSONResponse
+}
+
+func (response PartnerCreateChannel422JSONResponse) VisitPartnerCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerCreateChannel502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response PartnerCreateChannel502JSONResponse) VisitPartnerCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerCreateChannel503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response PartnerCreateChannel503JSONResponse) VisitPartnerCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerCreateChanneldefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PartnerCreateChanneldefaultJSONResponse) VisitPartnerCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerDeleteChannelRequestObject struct {
+	ChannelId ChannelId `json:"channelId"`
+	Body      *PartnerDeleteChannelJSONRequestBody
+}
+
+type PartnerDeleteChannelResponseObject interface {
+	VisitPartnerDeleteChannelResponse(w http.ResponseWriter) error
+}
+
+type PartnerDeleteChannel204Response struct {
+}
+
+func (response PartnerDeleteChannel204Response) VisitPartnerDeleteChannelResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type PartnerDeleteChannel400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PartnerDeleteChannel400JSONResponse) VisitPartnerDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerDeleteChannel401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PartnerDeleteChannel401JSONResponse) VisitPartnerDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerDeleteChannel404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response PartnerDeleteChannel404JSONResponse) VisitPartnerDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerDeleteChannel422JSONResponse struct {
+	DeleteChannelUnprocessableEntityJSONResponse
+}
+
+func (response PartnerDeleteChannel422JSONResponse) VisitPartnerDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerDeleteChannel502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response PartnerDeleteChannel502JSONResponse) VisitPartnerDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerDeleteChannel503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response PartnerDeleteChannel503JSONResponse) VisitPartnerDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PartnerDeleteChanneldefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PartnerDeleteChanneldefaultJSONResponse) VisitPartnerDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type ConnectMetaChannelRequestObject struct {
 	ChannelId ChannelId `json:"channelId"`
@@ -805,6 +2282,23 @@ func (response ConnectMetaChannel502JSONResponse) VisitConnectMetaChannelRespons
 	return err
 }
 
+type ConnectMetaChannel503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ConnectMetaChannel503JSONResponse) VisitConnectMetaChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ConnectMetaChanneldefaultJSONResponse struct {
 	Body       Error
 	StatusCode int
@@ -822,11 +2316,132 @@ func (response ConnectMetaChanneldefaultJSONResponse) VisitConnectMetaChannelRes
 	return err
 }
 
+type DisconnectMetaChannelRequestObject struct {
+	ChannelId ChannelId `json:"channelId"`
+}
+
+type DisconnectMetaChannelResponseObject interface {
+	VisitDisconnectMetaChannelResponse(w http.ResponseWriter) error
+}
+
+type DisconnectMetaChannel200JSONResponse bool
+
+func (response DisconnectMetaChannel200JSONResponse) VisitDisconnectMetaChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisconnectMetaChannel400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DisconnectMetaChannel400JSONResponse) VisitDisconnectMetaChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisconnectMetaChannel401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DisconnectMetaChannel401JSONResponse) VisitDisconnectMetaChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisconnectMetaChannel404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DisconnectMetaChannel404JSONResponse) VisitDisconnectMetaChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisconnectMetaChannel502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response DisconnectMetaChannel502JSONResponse) VisitDisconnectMetaChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisconnectMetaChannel503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DisconnectMetaChannel503JSONResponse) VisitDisconnectMetaChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisconnectMetaChanneldefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DisconnectMetaChanneldefaultJSONResponse) VisitDisconnectMetaChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// PartnerCreateChannel Create channel (Partner)
+	// (POST /v1/channels)
+	PartnerCreateChannel(ctx context.Context, request PartnerCreateChannelRequestObject) (PartnerCreateChannelResponseObject, error)
+	// PartnerDeleteChannel Delete channel (Partner)
+	// (DELETE /v1/channels/{channelId})
+	PartnerDeleteChannel(ctx context.Context, request PartnerDeleteChannelRequestObject) (PartnerDeleteChannelResponseObject, error)
 	// ConnectMetaChannel Connect Meta WhatsApp channel
 	// (POST /v1/channels/{channelId}/connect)
 	ConnectMetaChannel(ctx context.Context, request ConnectMetaChannelRequestObject) (ConnectMetaChannelResponseObject, error)
+	// DisconnectMetaChannel Disconnect Meta WhatsApp channel
+	// (PUT /v1/channels/{channelId}/disconnect)
+	DisconnectMetaChannel(ctx context.Context, request DisconnectMetaChannelRequestObject) (DisconnectMetaChannelResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -868,6 +2483,73 @@ type strictHandler struct {
 	options     StrictHTTPServerOptions
 }
 
+// PartnerCreateChannel operation middleware
+func (sh *strictHandler) PartnerCreateChannel(w http.ResponseWriter, r *http.Request) {
+	var request PartnerCreateChannelRequestObject
+
+	var body PartnerCreateChannelJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PartnerCreateChannel(ctx, request.(PartnerCreateChannelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PartnerCreateChannel")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PartnerCreateChannelResponseObject); ok {
+		if err := validResponse.VisitPartnerCreateChannelResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PartnerDeleteChannel operation middleware
+func (sh *strictHandler) PartnerDeleteChannel(w http.ResponseWriter, r *http.Request, channelId ChannelId) {
+	var request PartnerDeleteChannelRequestObject
+
+	request.ChannelId = channelId
+
+	var body PartnerDeleteChannelJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PartnerDeleteChannel(ctx, request.(PartnerDeleteChannelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PartnerDeleteChannel")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PartnerDeleteChannelResponseObject); ok {
+		if err := validResponse.VisitPartnerDeleteChannelResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ConnectMetaChannel operation middleware
 func (sh *strictHandler) ConnectMetaChannel(w http.ResponseWriter, r *http.Request, channelId ChannelId) {
 	var request ConnectMetaChannelRequestObject
@@ -894,6 +2576,32 @@ func (sh *strictHandler) ConnectMetaChannel(w http.ResponseWriter, r *http.Reque
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ConnectMetaChannelResponseObject); ok {
 		if err := validResponse.VisitConnectMetaChannelResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DisconnectMetaChannel operation middleware
+func (sh *strictHandler) DisconnectMetaChannel(w http.ResponseWriter, r *http.Request, channelId ChannelId) {
+	var request DisconnectMetaChannelRequestObject
+
+	request.ChannelId = channelId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DisconnectMetaChannel(ctx, request.(DisconnectMetaChannelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DisconnectMetaChannel")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DisconnectMetaChannelResponseObject); ok {
+		if err := validResponse.VisitDisconnectMetaChannelResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -1,14 +1,15 @@
 // Package mockserver is the reference server of the Hub Message API: a stateful, in-memory
 // stand-in for the real API that behaves as openapi/hubmessage.yaml documents it, operation by
-// operation. Tests, CI and demos run against it because the real API cannot be called from
-// there: a real `code` is single-use and lives 30 seconds.
+// operation, through the channel lifecycle (create, connect, disconnect, delete). Tests, CI
+// and demos run against it because the real API cannot be called from there: a real `code` is
+// single-use and lives 30 seconds.
 //
 // It is built on the strict server stubs in package gen: each operation of the spec is one
 // method of [Server] (gen.StrictServerInterface, so the compiler names a missing one). It
 // answers only what the spec documents: every request is validated against the spec (package
 // contracttest) before the method runs, the method binds the body by exact member names (as
-// the validator reads them), and every rejection carries the spec's error body,
-// {"error":N,"message":"..."}.
+// the validator reads them), every response is validated after it, and every rejection
+// carries the spec's error body, {"error":N,"message":"..."}.
 //
 // # Starting it
 //
@@ -26,27 +27,75 @@
 //
 // The server starts with three channels: [ChannelUUID] and [ChannelHex] (META_WHATSAPP, one in
 // each id form the API uses) and [ChannelInstagram] (META_INSTAGRAM). [WithChannel] and
-// [Server.AddChannel] add more. Channel ids are matched case-insensitively.
+// [Server.AddChannel] add more; create (below) adds them as a client does. Channel ids are
+// matched case-insensitively.
 //
-// # Behaviour
+// # The lifecycle
 //
-// After validation (400), authentication (401) and the Prefer header (below), a connect call
-// (POST /v1/channels/{channelId}/connect) is checked in this order:
+// After validation (400), authentication (401) and the Prefer header (below), each operation
+// checks, in this order:
 //
-//  1. unknown channel: 404 "Channel not found";
+// Create (POST /v1/channels, any [ChannelTypes]):
+//
+//  1. no ENTERPRISE role: 422 "This action requires ENTERPRISE role";
+//  2. otherwise 201 {"id":ID}, ID being 32 upper-case hexadecimal digits from crypto/rand that
+//     no channel of the account has or had.
+//
+// Connect (POST /v1/channels/{channelId}/connect):
+//
+//  1. unknown or deleted channel: 404 "Channel not found";
 //  2. channel not META_WHATSAPP: 422 CHANNEL_TYPE_NOT_SUPPORTED;
 //  3. code already accepted, on any channel: 422 CODE_ALREADY_USED;
 //  4. code expired ([Server.ExpireCode], or a code starting with [ExpiredCodePrefix]):
 //     422 CODE_EXPIRED;
-//  5. channel already connected: 422 INSTANCE_STILL_CONNECTED (the vendor's own code; call
-//     [Server.Disconnect] to connect it again);
+//  5. channel already connected: 422 INSTANCE_STILL_CONNECTED (disconnect it first);
 //  6. upstream failure ([Server.FailUpstream], or a code starting with [UpstreamErrorPrefix]):
 //     502 "Integration error";
 //  7. otherwise the code is consumed, the channel records wabaId, phoneId and coexistence
 //     (see [Server.Channel]) and the answer is 200 {"success":true}.
 //
-// An expired code or an upstream failure neither consumes the code nor connects the channel.
-// Codes are compared exactly (the magic prefixes too); the server keeps only their SHA-256.
+// Disconnect (PUT /v1/channels/{channelId}/disconnect):
+//
+//  1. unknown or deleted channel: 404 "Channel not found";
+//  2. upstream failure ([Server.FailUpstream]): 502 "Integration error";
+//  3. otherwise the connection is cleared (wabaId, phoneId, coexistence) and the answer is
+//     200 with the body true. A channel that is not connected (of any type) gets the same
+//     answer: the vendor documents no business-rule error for disconnect, and the spec reads
+//     true as "not connected now", so disconnect is idempotent.
+//
+// Delete (DELETE /v1/channels/{channelId}, body optional: {"cancelReason":"..."}, not kept):
+//
+//  1. unknown or already deleted channel: 404 "Channel not found";
+//  2. no ENTERPRISE role: 422 "Channel deletion requires ENTERPRISE role";
+//  3. channel connected: 422 INSTANCE_STILL_CONNECTED;
+//  4. subscription active (PAID or CANCELLATION_PROCESS, see [Server.SetSubscription]):
+//     422 INSTANCE_HAS_ACTIVE_SUBSCRIPTION;
+//  5. upstream failure ([Server.FailUpstream]): 502 "Hermitage deleteChannel failed";
+//  6. otherwise 204. The id then answers 404 to every operation, for good: it is never
+//     resurrected ([Server.AddChannel] refuses it) nor issued again.
+//
+// A refused or failed call changes nothing: an expired code or an upstream failure neither
+// consumes the code nor connects the channel. Codes are compared exactly (the magic prefixes
+// too); the server keeps only their SHA-256. Each call is atomic: concurrent calls on one
+// channel behave as if made one after another.
+//
+// # ENTERPRISE role and subscriptions
+//
+// The account has the ENTERPRISE role unless [WithEnterpriseRole](false) or
+// [Server.SetEnterpriseRole](false) takes it away. A channel has no subscription unless
+// [WithSubscription] or [Server.SetSubscription] gives it one ([SubscriptionStatus]).
+//
+// # Shared sandbox
+//
+// [WithSandbox] makes one server a sandbox that many CI jobs share: it accepts any
+// well-formed Secret Key and keeps a separate state per key (its own channels, codes,
+// deletions, seeded channels, role and subscriptions, each starting as the options set them),
+// so no key sees another's. A key's state is dropped after [SandboxConfig].IdleTimeout without
+// a request; past [SandboxConfig].MaxKeys keys, a request with a new key is answered 503
+// "sandbox is full: N Secret Keys active; retry after Ns, ..." with Retry-After, the seconds
+// until the least recently used key expires (the spec's ServiceUnavailable response). Keys
+// are held only as SHA-256 digests. The Go API acts on the server's own key
+// ([Server.SecretKey]), which never expires and is not counted.
 //
 // # Prefer header
 //
@@ -55,23 +104,26 @@
 // `Prefer: example=codeExpired` answers a named example, and both combine:
 // `Prefer: code=422, example=instanceStillConnected`. Statuses and examples are read from the
 // spec, for whichever operation the request is: a response's named `examples`, its lone
-// `example` (named "example"), or for a status documented without content (such as 204) an
-// empty answer (named "noContent"); `default` is reached with the status of its example
-// (code=500). An undocumented status or unknown example is a 400 that says so. Prefer applies
-// only to a valid, authorised request and never changes state.
+// `example` (named "example"), or for a status documented without content (such as delete's
+// 204) an empty answer (named "noContent"); `default` is reached with the status of its
+// example (code=500). An undocumented status or unknown example is a 400 that says so. Prefer
+// applies only to a valid, authorised request and never changes state (nor, in a sandbox,
+// starts a key's state).
 //
 // # Rejections
 //
-// Invalid JSON, a missing or ill-typed field, a pattern violation, a bad channel id or a wrong
-// content type: 400, naming the location. So is a body that the validator and encoding/json
-// would read differently: a repeated member, a case variant of a member's name ("CODE" beside
-// "code"), a string that is not UTF-8. No or wrong Secret Key: 401 "Unauthorized". Body
-// over the limit ([WithMaxBodyBytes], 64 KiB by default): 413. Unknown path: 404. Wrong
-// method: 405 with an Allow header. All in the error shape above.
+// Invalid JSON, a missing or ill-typed field, a pattern, length or enum violation, a bad
+// channel id or a wrong content type: 400, naming the location. So is a body that the
+// validator and encoding/json would read differently: a repeated member, a case variant of a
+// member's name ("CODE" beside "code"), a string that is not UTF-8. No or wrong Secret Key:
+// 401 "Unauthorized". Body over the limit ([WithMaxBodyBytes], 64 KiB by default): 413.
+// Unknown path: 404. Wrong method: 405 with an Allow header. All in the error shape above.
 //
 // # Logs
 //
-// [WithLogger] logs one line per request: method, path template, status and duration. The
+// [WithLogger] logs one line per request at level Debug (method, path template, status,
+// duration), and above it what an operator should know: a sandbox's new key (Info), a sandbox
+// that has become full (Warn), a response that broke the contract, a bug here (Error). The
 // Secret Key and the code are never logged.
 //
 // A Server is safe for concurrent use by multiple goroutines.

@@ -15,6 +15,7 @@ import (
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/gen"
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
+	"github.com/hubmessage/hubmessage-go/mockserver"
 	"github.com/hubmessage/hubmessage-go/mockserver/mocktest"
 )
 
@@ -128,4 +129,93 @@ func payload(code string) string {
 func connect(t testing.TB, ts *mocktest.Server, channelID, code string) response {
 	t.Helper()
 	return send(t, ts, connectRequest(t, ts, channelID, payload(code)))
+}
+
+// operationRequests builds, for every operation of the spec (by operationId), a valid and
+// authorised request on channelID (ignored by create). A test that loops over the spec's
+// operations fails for one missing here: adding an operation adds one line.
+var operationRequests = map[string]func(t testing.TB, ts *mocktest.Server, channelID string) *http.Request{
+	"partnerCreateChannel": func(t testing.TB, ts *mocktest.Server, _ string) *http.Request {
+		return authorised(t, ts, http.MethodPost, "/v1/channels", `{"name":"Sales channel","type":"META_WHATSAPP"}`)
+	},
+	"connectMetaChannel": func(t testing.TB, ts *mocktest.Server, id string) *http.Request {
+		return connectRequest(t, ts, id, payload("op-request-code"))
+	},
+	"disconnectMetaChannel": func(t testing.TB, ts *mocktest.Server, id string) *http.Request {
+		return authorised(t, ts, http.MethodPut, "/v1/channels/"+id+"/disconnect", "")
+	},
+	"partnerDeleteChannel": func(t testing.TB, ts *mocktest.Server, id string) *http.Request {
+		return authorised(t, ts, http.MethodDelete, "/v1/channels/"+id, "")
+	},
+}
+
+// authorised builds a request to ts with ts's key; a body makes it JSON.
+func authorised(t testing.TB, ts *mocktest.Server, method, path, body string) *http.Request {
+	t.Helper()
+	return withKey(t, ts.URL, ts.SecretKey, method, path, body)
+}
+
+// withKey builds a request to base+path with Secret Key key; a body makes it JSON.
+func withKey(t testing.TB, base, key, method, path, body string) *http.Request {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, base+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	return req
+}
+
+// createBody is a create request's body.
+func createBody(typ mockserver.ChannelType) string {
+	b, _ := json.Marshal(gen.CreateChannelRequest{Name: "Test " + string(typ), Type: gen.ChannelType(typ)})
+	return string(b)
+}
+
+// create sends a create call and returns the response.
+func create(t testing.TB, ts *mocktest.Server, typ mockserver.ChannelType) response {
+	t.Helper()
+	return send(t, ts, authorised(t, ts, http.MethodPost, "/v1/channels", createBody(typ)))
+}
+
+// mustCreate creates a channel and returns its id.
+func mustCreate(t testing.TB, ts *mocktest.Server, typ mockserver.ChannelType) string {
+	t.Helper()
+	res := create(t, ts, typ)
+	var body gen.CreateChannelResponse
+	if res.status != http.StatusCreated || json.Unmarshal(res.body, &body) != nil {
+		t.Fatalf("create %s: %d %s", typ, res.status, res.body)
+	}
+	return body.Id
+}
+
+// disconnectCall sends a disconnect call.
+func disconnectCall(t testing.TB, ts *mocktest.Server, channelID string) response {
+	t.Helper()
+	return send(t, ts, operationRequests["disconnectMetaChannel"](t, ts, channelID))
+}
+
+// deleteCall sends a delete call with body ("" for none).
+func deleteCall(t testing.TB, ts *mocktest.Server, channelID, body string) response {
+	t.Helper()
+	return send(t, ts, authorised(t, ts, http.MethodDelete, "/v1/channels/"+channelID, body))
+}
+
+// outcome is a response in a word: "201", "200 true", "204", "422 INSTANCE_STILL_CONNECTED".
+func (r response) outcome(t testing.TB) string {
+	t.Helper()
+	switch {
+	case r.status >= 400:
+		return fmt.Sprint(r.status, " ", r.errorBody(t).Message)
+	case r.status == http.StatusOK:
+		return fmt.Sprint(r.status, " ", strings.TrimSpace(string(r.body)))
+	}
+	return fmt.Sprint(r.status)
 }

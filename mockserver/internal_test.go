@@ -20,9 +20,9 @@ import (
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
-// The server's messages are the spec's own examples, at the status the server uses them with:
-// connect's for connect, and the ones every operation can get (401, 500) for every operation
-// that documents that status.
+// The server's messages are the spec's own examples, at the operation and status the server
+// uses them with, and the ones every operation can get (401, 500) for every operation that
+// documents that status.
 func TestMessagesAreSpecExamples(t *testing.T) {
 	spec, err := sharedSpec()
 	if err != nil {
@@ -35,14 +35,27 @@ func TestMessagesAreSpecExamples(t *testing.T) {
 		})
 	}
 	for _, tc := range []struct {
+		op      string
 		status  int
 		message string
 	}{
-		{404, msgChannelNotFound}, {422, msgTypeNotSupported}, {422, msgCodeAlreadyUsed},
-		{422, msgCodeExpired}, {422, msgStillConnected}, {502, msgIntegrationError},
+		{"partnerCreateChannel", 422, msgCreateNeedsEnterprise},
+		{"connectMetaChannel", 404, msgChannelNotFound},
+		{"connectMetaChannel", 422, msgTypeNotSupported},
+		{"connectMetaChannel", 422, msgCodeAlreadyUsed},
+		{"connectMetaChannel", 422, msgCodeExpired},
+		{"connectMetaChannel", 422, msgStillConnected},
+		{"connectMetaChannel", 502, msgIntegrationError},
+		{"disconnectMetaChannel", 404, msgChannelNotFound},
+		{"disconnectMetaChannel", 502, msgIntegrationError},
+		{"partnerDeleteChannel", 404, msgChannelNotFound},
+		{"partnerDeleteChannel", 422, msgDeleteNeedsEnterprise},
+		{"partnerDeleteChannel", 422, msgStillConnected},
+		{"partnerDeleteChannel", 422, msgActiveSubscription},
+		{"partnerDeleteChannel", 502, msgDeleteFailed},
 	} {
-		if !isExample("connectMetaChannel", tc.status, tc.message) {
-			t.Errorf("connectMetaChannel: %d %q is not an example of the spec", tc.status, tc.message)
+		if !isExample(tc.op, tc.status, tc.message) {
+			t.Errorf("%s: %d %q is not an example of the spec", tc.op, tc.status, tc.message)
 		}
 	}
 	for op, oe := range spec.examples {
@@ -141,10 +154,10 @@ func TestHandlerBindsExactNames(t *testing.T) {
 	if got, _ := s.Channel(ChannelUUID); got != want {
 		t.Errorf("channel %+v, want %+v", got, want)
 	}
-	if _, used := s.used[digest("X-ONE")]; !used {
+	if _, used := s.own.used[digest("X-ONE")]; !used {
 		t.Error("X-ONE, the code sent as \"code\", was not consumed")
 	}
-	if _, used := s.used[digest("Y-ONE")]; used {
+	if _, used := s.own.used[digest("Y-ONE")]; used {
 		t.Error("Y-ONE, sent as \"CODE\", was consumed")
 	}
 }

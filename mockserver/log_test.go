@@ -38,7 +38,8 @@ func TestLogs(t *testing.T) {
 	t.Parallel()
 	const key, code = "sk_test_log_secret", "CODE_SHOULD_NOT_BE_LOGGED"
 	var buf syncBuffer
-	ts := mocktest.Start(t, mockserver.WithSecretKey(key), mockserver.WithLogger(slog.New(slog.NewJSONHandler(&buf, nil))))
+	ts := mocktest.Start(t, mockserver.WithSecretKey(key),
+		mockserver.WithLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 
 	connect(t, ts, mockserver.ChannelUUID, code)
 	connect(t, ts, mockserver.ChannelUUID, code) // CODE_ALREADY_USED
@@ -87,5 +88,17 @@ func TestLogs(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(line{}, "Duration")); diff != "" {
 		t.Errorf("log lines (-want +got):\n%s", diff)
+	}
+}
+
+// Request lines are at level Debug: a logger at Info (what a terminal wants) gets none.
+func TestLogsNoRequestLinesAtInfo(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	ts := mocktest.Start(t, mockserver.WithLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))))
+	mustConnect(t, ts, mockserver.ChannelUUID, "info-code")
+	mustCreate(t, ts, mockserver.BotTelegram)
+	if out := buf.String(); out != "" {
+		t.Errorf("request lines at Info: %q", out)
 	}
 }

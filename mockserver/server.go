@@ -2,7 +2,9 @@ package mockserver
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -39,10 +41,9 @@ type Server struct {
 	logger    *slog.Logger
 	maxBody   int64
 
-	mu       sync.Mutex
-	channels map[string]*channel // by canonical id
-	used     map[codeDigest]struct{}
-	expired  map[codeDigest]struct{}
+	own     *state   // the state of secretKey, the one the Go API acts on
+	sandbox *sandbox // nil unless WithSandbox: then every other key's state
+	ownKey  keyDigest
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -54,10 +55,13 @@ var discardLogger = slog.New(slog.DiscardHandler)
 type Option func(*config) error
 
 type config struct {
-	secretKey string
-	channels  []Channel
-	logger    *slog.Logger
-	maxBody   int64
+	secretKey     string
+	channels      []Channel
+	subscriptions map[string]SubscriptionStatus // by canonical channel id
+	enterprise    bool
+	sandbox       *SandboxConfig
+	logger        *slog.Logger
+	maxBody       int64
 }
 
 // WithSecretKey sets the Secret Key the server accepts as `Authorization: Bearer <key>`.
@@ -86,8 +90,35 @@ func WithChannel(id string, typ ChannelType) Option {
 	}
 }
 
-// WithLogger logs one line per request (method, path template, status, duration) to l.
-// By default nothing is logged.
+// WithSubscription sets the simulated subscription of a channel the server starts with (a
+// seeded one or one of [WithChannel]), as [Server.SetSubscription] does later.
+func WithSubscription(channelID string, status SubscriptionStatus) Option {
+	return func(c *config) error {
+		if err := checkSubscription(status); err != nil {
+			return fmt.Errorf("mockserver: WithSubscription: channel %s: %w", channelID, err)
+		}
+		if c.subscriptions == nil {
+			c.subscriptions = map[string]SubscriptionStatus{}
+		}
+		c.subscriptions[canonical(channelID)] = status
+		return nil
+	}
+}
+
+// WithEnterpriseRole says whether the account has the ENTERPRISE role (by default it has).
+// Without it, create answers 422 "This action requires ENTERPRISE role" and delete 422
+// "Channel deletion requires ENTERPRISE role", as the vendor documents.
+// [Server.SetEnterpriseRole] changes it later.
+func WithEnterpriseRole(on bool) Option {
+	return func(c *config) error {
+		c.enterprise = on
+		return nil
+	}
+}
+
+// WithLogger logs to l: one line per request at level Debug (method, path template, status,
+// duration); at Info a sandbox's new key; at Warn a sandbox that has become full; at Error a
+// response that broke the contract (a bug here). By default nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
@@ -112,7 +143,7 @@ func WithMaxBodyBytes(n int64) Option {
 // New returns a Server seeded with the channels [ChannelUUID], [ChannelHex] and
 // [ChannelInstagram], plus any added with [WithChannel].
 func New(opts ...Option) (*Server, error) {
-	cfg := config{maxBody: DefaultMaxBodyBytes, logger: discardLogger}
+	cfg := config{maxBody: DefaultMaxBodyBytes, logger: discardLogger, enterprise: true}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, errors.New("mockserver: New: nil Option")
@@ -121,6 +152,9 @@ func New(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
+	if err := cfg.checkChannels(); err != nil {
+		return nil, err
+	}
 	if cfg.secretKey == "" {
 		cfg.secretKey = generateSecretKey()
 	}
@@ -128,7 +162,11 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	v, err := contracttest.NewForSpec(spec.doc, contracttest.WithSecretKey(cfg.secretKey))
+	var vopts []contracttest.Option
+	if cfg.sandbox == nil { // a sandbox accepts any well-formed key: serveValid checks it
+		vopts = append(vopts, contracttest.WithSecretKey(cfg.secretKey))
+	}
+	v, err := contracttest.NewForSpec(spec.doc, vopts...)
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
@@ -138,19 +176,34 @@ func New(opts ...Option) (*Server, error) {
 		validator: v,
 		logger:    cfg.logger,
 		maxBody:   cfg.maxBody,
-		channels:  map[string]*channel{},
-		used:      map[codeDigest]struct{}{},
-		expired:   map[codeDigest]struct{}{},
+		own:       newState(&cfg),
+		ownKey:    sha256.Sum256([]byte(cfg.secretKey)),
 	}
-	for _, ch := range append(seedChannels(), cfg.channels...) {
-		if err := s.addChannel(ch); err != nil {
-			return nil, fmt.Errorf("mockserver: WithChannel: %w", err)
-		}
+	if cfg.sandbox != nil {
+		s.sandbox = newSandbox(*cfg.sandbox, func() *state { return newState(&cfg) }, cfg.logger)
 	}
 	s.handler = s.generatedHandler()
 	s.checked = v.Middleware(http.HandlerFunc(s.serveValid),
 		contracttest.WithMaxBody(s.maxBody), contracttest.WithRejectFunc(s.reject))
 	return s, nil
+}
+
+// checkChannels refuses a WithChannel id given twice (or a seeded one) and a WithSubscription
+// for a channel the server does not start with.
+func (c *config) checkChannels() error {
+	ids := map[string]bool{}
+	for _, ch := range append(seedChannels(), c.channels...) {
+		if ids[canonical(ch.ID)] {
+			return fmt.Errorf("mockserver: WithChannel: channel %s already exists", ch.ID)
+		}
+		ids[canonical(ch.ID)] = true
+	}
+	for id := range c.subscriptions {
+		if !ids[id] {
+			return fmt.Errorf("mockserver: WithSubscription: no channel %q (seed it, or add it with WithChannel)", id)
+		}
+	}
+	return nil
 }
 
 // specInfo is what every Server reads from the embedded spec: immutable, so built once.
@@ -207,10 +260,14 @@ func (s *Server) SecretKey() string { return s.secretKey }
 
 // String describes the server without its Secret Key, so %v of a Server never shows it.
 func (s *Server) String() string {
-	s.mu.Lock()
-	n := len(s.channels)
-	s.mu.Unlock()
-	return fmt.Sprintf("mockserver.Server{SecretKey: [REDACTED], channels: %d}", n)
+	s.own.mu.Lock()
+	n := len(s.own.channels)
+	s.own.mu.Unlock()
+	mode := ""
+	if s.sandbox != nil {
+		mode = ", sandbox"
+	}
+	return fmt.Sprintf("mockserver.Server{SecretKey: [REDACTED], channels: %d%s}", n, mode)
 }
 
 // GoString is String, for %#v.
@@ -221,7 +278,7 @@ func (s *Server) GoString() string { return s.String() }
 // the spec does not document becomes a 500); in between come the Prefer header and the
 // operation itself.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !s.logger.Enabled(r.Context(), slog.LevelInfo) {
+	if !s.logger.Enabled(r.Context(), slog.LevelDebug) {
 		s.serve(w, r)
 		return
 	}
@@ -231,7 +288,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.serve(rec, r) {
 		template = s.template(r)
 	}
-	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	s.logger.LogAttrs(r.Context(), slog.LevelDebug, "request",
 		slog.String("method", r.Method),
 		slog.String("path", template),
 		slog.Int("status", rec.status),
@@ -269,13 +326,22 @@ func (s *Server) template(r *http.Request) string {
 	return unmatched
 }
 
-// serveValid answers a request the contract middleware accepted: the Prefer header, then the
-// operation itself, through gen's strict handler and so the Server's method for it.
+// serveValid answers a request the contract middleware accepted: in sandbox mode the key's
+// form, then the Prefer header, then the key's state (503 when the sandbox is full), then
+// the operation itself, through gen's strict handler and so the Server's method for it.
 func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 	route, err := s.validator.FindRoute(r)
 	if err != nil { // the middleware lets no such request through
 		errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
 		return
+	}
+	var key string
+	if s.sandbox != nil {
+		_, key, _ = strings.Cut(r.Header.Get("Authorization"), " ") // "Bearer <key>", as validated
+		if secretkey.Check(key) != nil {
+			errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
+			return
+		}
 	}
 	if pref, err := parsePrefer(r.Header.Values("Prefer")); err != nil {
 		errorbody.Write(w, http.StatusBadRequest, err.Error())
@@ -288,6 +354,14 @@ func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 		}
 		ex.write(w)
 		return
+	}
+	if s.sandbox != nil && sha256.Sum256([]byte(key)) != s.ownKey {
+		st, keys, retry := s.sandbox.state(r.Context(), key, time.Now())
+		if st == nil {
+			writeFull(w, keys, retry)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 	}
 	if err := exactBody(r); err != nil {
 		errorbody.Write(w, http.StatusBadRequest, "request body: "+err.Error())
@@ -302,7 +376,10 @@ func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 // oapi-codegen's runtime.BindJSONBody binds by exact name. A body that is not JSON is left
 // for the strict handler to reject.
 func exactBody(r *http.Request) error {
-	if r.Body == nil || r.Body == http.NoBody {
+	if r.Body == nil { // a request made for ServeHTTP directly, as net/http never passes one
+		r.Body = http.NoBody
+	}
+	if r.Body == http.NoBody {
 		return nil
 	}
 	data, err := io.ReadAll(r.Body) // the middleware has already read it, within the limit

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -193,6 +194,13 @@ func TestOptions(t *testing.T) {
 		{"body limit", mockserver.WithMaxBodyBytes(1), ""},
 		{"zero body limit", mockserver.WithMaxBodyBytes(0), "WithMaxBodyBytes: 0 is not positive"},
 		{"nil option", nil, "nil Option"},
+		{"subscription", mockserver.WithSubscription(mockserver.ChannelUUID, mockserver.SubscriptionTrial), ""},
+		{"subscription of an unknown channel", mockserver.WithSubscription(otherUUID, mockserver.SubscriptionPaid), "WithSubscription: no channel"},
+		{"subscription status unknown", mockserver.WithSubscription(mockserver.ChannelUUID, "paid"), `WithSubscription: channel a1b2c3d4-e5f6-7890-abcd-ef1234567890: subscription status "paid" is not one of`},
+		{"no enterprise role", mockserver.WithEnterpriseRole(false), ""},
+		{"sandbox defaults", mockserver.WithSandbox(mockserver.SandboxConfig{}), ""},
+		{"sandbox negative keys", mockserver.WithSandbox(mockserver.SandboxConfig{MaxKeys: -1}), "WithSandbox: MaxKeys -1 is negative"},
+		{"sandbox negative idle", mockserver.WithSandbox(mockserver.SandboxConfig{IdleTimeout: -time.Second}), "WithSandbox: IdleTimeout -1s is negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,12 +1,13 @@
 package mockserver
 
 import (
-	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hubmessage/hubmessage-go/gen"
 )
@@ -26,18 +27,57 @@ const (
 // ChannelType is a channel's provider type, as the vendor names it.
 type ChannelType string
 
-// The channel types the vendor documents. Only MetaWhatsApp channels can be connected here.
+// The channel types the vendor documents (the spec's ChannelType enum). Only MetaWhatsApp
+// channels can be connected.
 const (
-	MetaWhatsApp  ChannelType = "META_WHATSAPP"
-	MetaInstagram ChannelType = "META_INSTAGRAM"
-	MetaMessenger ChannelType = "META_MESSENGER"
-	BotTelegram   ChannelType = "BOT_TELEGRAM"
+	MetaWhatsApp  ChannelType = ChannelType(gen.ChannelTypeMETAWHATSAPP)
+	MetaInstagram ChannelType = ChannelType(gen.ChannelTypeMETAINSTAGRAM)
+	MetaMessenger ChannelType = ChannelType(gen.ChannelTypeMETAMESSENGER)
+	BotTelegram   ChannelType = ChannelType(gen.ChannelTypeBOTTELEGRAM)
 )
 
 var channelTypes = []ChannelType{MetaWhatsApp, MetaInstagram, MetaMessenger, BotTelegram}
 
 // ChannelTypes returns the known channel types, the ones [WithChannel] accepts.
 func ChannelTypes() []ChannelType { return slices.Clone(channelTypes) }
+
+// SubscriptionStatus is the status of a channel's (simulated) subscription, as the vendor names
+// it. The zero value, "", is no subscription. While it is [SubscriptionStatus.Active] the
+// channel cannot be deleted (422 INSTANCE_HAS_ACTIVE_SUBSCRIPTION).
+type SubscriptionStatus string
+
+// The subscription statuses the vendor documents for delete.
+const (
+	SubscriptionPaid                SubscriptionStatus = "PAID"                 // active
+	SubscriptionCancellationProcess SubscriptionStatus = "CANCELLATION_PROCESS" // active
+	SubscriptionCanceled            SubscriptionStatus = "CANCELED"
+	SubscriptionTrial               SubscriptionStatus = "TRIAL"
+	SubscriptionPending             SubscriptionStatus = "PENDING"
+)
+
+var subscriptionStatuses = []SubscriptionStatus{SubscriptionPaid, SubscriptionCancellationProcess,
+	SubscriptionCanceled, SubscriptionTrial, SubscriptionPending}
+
+// SubscriptionStatuses returns the known subscription statuses, the ones
+// [Server.SetSubscription] accepts besides "" (none).
+func SubscriptionStatuses() []SubscriptionStatus { return slices.Clone(subscriptionStatuses) }
+
+// Active reports whether the subscription prevents deleting its channel: PAID or
+// CANCELLATION_PROCESS.
+func (st SubscriptionStatus) Active() bool {
+	return st == SubscriptionPaid || st == SubscriptionCancellationProcess
+}
+
+func checkSubscription(st SubscriptionStatus) error {
+	if st != "" && !slices.Contains(subscriptionStatuses, st) {
+		names := make([]string, len(subscriptionStatuses))
+		for i, s := range subscriptionStatuses {
+			names[i] = string(s)
+		}
+		return fmt.Errorf("subscription status %q is not one of %s (or empty: none)", st, strings.Join(names, ", "))
+	}
+	return nil
+}
 
 // Magic codes a black-box client can send to simulate Meta's failures. Neither consumes the
 // code nor connects the channel.
@@ -50,25 +90,31 @@ const (
 
 // The messages the server answers with; each is an example of the spec (tests hold them to it).
 const (
-	msgUnauthorized     = "Unauthorized"
-	msgNoSuchEndpoint   = "no such endpoint"
-	msgChannelNotFound  = "Channel not found"
-	msgTypeNotSupported = "CHANNEL_TYPE_NOT_SUPPORTED"
-	msgCodeAlreadyUsed  = "CODE_ALREADY_USED"
-	msgCodeExpired      = "CODE_EXPIRED"
-	msgStillConnected   = "INSTANCE_STILL_CONNECTED"
-	msgIntegrationError = "Integration error"
-	msgInternal         = "Internal server error"
+	msgUnauthorized          = "Unauthorized"
+	msgNoSuchEndpoint        = "no such endpoint"
+	msgChannelNotFound       = "Channel not found"
+	msgTypeNotSupported      = "CHANNEL_TYPE_NOT_SUPPORTED"
+	msgCodeAlreadyUsed       = "CODE_ALREADY_USED"
+	msgCodeExpired           = "CODE_EXPIRED"
+	msgStillConnected        = "INSTANCE_STILL_CONNECTED"
+	msgActiveSubscription    = "INSTANCE_HAS_ACTIVE_SUBSCRIPTION"
+	msgCreateNeedsEnterprise = "This action requires ENTERPRISE role"
+	msgDeleteNeedsEnterprise = "Channel deletion requires ENTERPRISE role"
+	msgIntegrationError      = "Integration error"
+	msgDeleteFailed          = "Hermitage deleteChannel failed"
+	msgInternal              = "Internal server error"
 )
 
 // Channel is a snapshot of one channel of the server.
 type Channel struct {
-	ID          string
-	Type        ChannelType
-	Connected   bool   // set by a successful connect, cleared by Disconnect
-	WabaID      string // as the last successful connect sent them
-	PhoneID     string
-	Coexistence bool
+	ID           string
+	Type         ChannelType
+	Name         string // as created; empty for seeded and added channels
+	Connected    bool   // set by a successful connect, cleared by disconnect
+	WabaID       string // as the last successful connect sent them
+	PhoneID      string
+	Coexistence  bool
+	Subscription SubscriptionStatus // see [Server.SetSubscription]
 }
 
 type channel struct {
@@ -120,22 +166,94 @@ func ParseChannel(s string) (Channel, error) {
 	return newChannel(id, ChannelType(strings.ToUpper(typ)))
 }
 
-func (s *Server) addChannel(ch Channel) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// state is one account's world: its channels, the ids it deleted, the codes it used or saw
+// expire, and its role. A Server has one; in sandbox mode, one per Secret Key.
+type state struct {
+	mu         sync.Mutex
+	channels   map[string]*channel     // by canonical id
+	deleted    map[string]struct{}     // canonical ids deleted: 404 for good, never issued again
+	used       map[codeDigest]struct{} // codes a connect accepted
+	expired    map[codeDigest]struct{}
+	enterprise bool
+}
+
+// newState builds a state from the configuration: the seeded channels, the added ones and
+// their settings. cfg's channels were checked by New.
+func newState(cfg *config) *state {
+	st := &state{
+		channels:   make(map[string]*channel, len(cfg.channels)+3),
+		deleted:    map[string]struct{}{},
+		used:       map[codeDigest]struct{}{},
+		expired:    map[codeDigest]struct{}{},
+		enterprise: cfg.enterprise,
+	}
+	for _, ch := range append(seedChannels(), cfg.channels...) {
+		_ = st.add(ch) // New checked for duplicates
+	}
+	for id, sub := range cfg.subscriptions {
+		st.channels[id].Subscription = sub
+	}
+	return st
+}
+
+// add adds ch unless its id is taken, now or by a deleted channel.
+func (st *state) add(ch Channel) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	key := canonical(ch.ID)
-	if _, ok := s.channels[key]; ok {
+	if _, ok := st.channels[key]; ok {
 		return fmt.Errorf("channel %s already exists", ch.ID)
 	}
-	s.channels[key] = &channel{Channel: ch}
+	if _, ok := st.deleted[key]; ok {
+		return fmt.Errorf("channel %s was deleted; a deleted channel's id is never used again", ch.ID)
+	}
+	st.channels[key] = &channel{Channel: ch}
 	return nil
 }
 
-// AddChannel adds a channel, as [WithChannel] does, to a running server.
+// newID returns an id no channel of st has or had: 32 upper-case hexadecimal digits, the
+// vendor's form for created channels. st.mu must be held.
+func (st *state) newID() string {
+	for {
+		var b [16]byte
+		_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+		id := strings.ToUpper(hex.EncodeToString(b[:]))
+		key := canonical(id)
+		_, live := st.channels[key]
+		_, gone := st.deleted[key]
+		if !live && !gone {
+			return id
+		}
+	}
+}
+
+func (st *state) with(op, id string, f func(*channel) error) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	ch, ok := st.channels[canonical(id)]
+	if !ok {
+		return fmt.Errorf("mockserver: %s: no channel %q", op, id)
+	}
+	if err := f(ch); err != nil {
+		return fmt.Errorf("mockserver: %s: %w", op, err)
+	}
+	return nil
+}
+
+// disconnect clears ch's connection.
+func disconnect(ch *channel) {
+	ch.Connected, ch.WabaID, ch.PhoneID, ch.Coexistence = false, "", "", false
+}
+
+// The Go API. In sandbox mode it reads and changes the state of the Server's own Secret Key
+// ([Server.SecretKey]); every other key has its own, reached only over HTTP.
+
+// AddChannel adds a channel, as [WithChannel] does, to a running server. An id already in
+// use, or once used by a deleted channel, is an error.
 func (s *Server) AddChannel(id string, typ ChannelType) error {
 	ch, err := newChannel(id, typ)
 	if err == nil {
-		err = s.addChannel(ch)
+		err = s.own.add(ch)
 	}
 	if err != nil {
 		return fmt.Errorf("mockserver: AddChannel: %w", err)
@@ -143,121 +261,74 @@ func (s *Server) AddChannel(id string, typ ChannelType) error {
 	return nil
 }
 
-// Channel returns a snapshot of the channel with this id (matched case-insensitively).
+// Channel returns a snapshot of the channel with this id (matched case-insensitively); false
+// if there is none, or it was deleted.
 func (s *Server) Channel(id string) (Channel, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, ok := s.channels[canonical(id)]
+	s.own.mu.Lock()
+	defer s.own.mu.Unlock()
+	ch, ok := s.own.channels[canonical(id)]
 	if !ok {
 		return Channel{}, false
 	}
 	return ch.Channel, true
 }
 
-// Channels returns a snapshot of every channel, sorted by id.
+// Channels returns a snapshot of every channel, sorted by id; deleted ones are gone.
 func (s *Server) Channels() []Channel {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Channel, 0, len(s.channels))
-	for _, ch := range s.channels {
+	s.own.mu.Lock()
+	defer s.own.mu.Unlock()
+	out := make([]Channel, 0, len(s.own.channels))
+	for _, ch := range s.own.channels {
 		out = append(out, ch.Channel)
 	}
 	slices.SortFunc(out, func(a, b Channel) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 
-// Disconnect clears a channel's connection, as the vendor's disconnect endpoint does, so it
-// can be connected again (with a fresh code: used codes stay used).
+// Disconnect clears a channel's connection, as the disconnect operation does, so it can be
+// connected again (with a fresh code: used codes stay used) or deleted.
 func (s *Server) Disconnect(id string) error {
-	return s.withChannel("Disconnect", id, func(ch *channel) {
-		ch.Connected, ch.WabaID, ch.PhoneID, ch.Coexistence = false, "", "", false
-	})
+	return s.own.with("Disconnect", id, func(ch *channel) error { disconnect(ch); return nil })
 }
 
-// FailUpstream makes every connect of this channel fail with 502 "Integration error", as
-// when Meta's Graph API is down, until [Server.RestoreUpstream]. A failed call neither
-// consumes the code nor connects the channel.
+// FailUpstream makes every connect, disconnect and delete of this channel fail with 502, as
+// when Meta's Graph API is down, until [Server.RestoreUpstream]. A failed call changes
+// nothing: the code is not consumed, the channel stays as it was.
 func (s *Server) FailUpstream(channelID string) error {
-	return s.withChannel("FailUpstream", channelID, func(ch *channel) { ch.failUpstream = true })
+	return s.own.with("FailUpstream", channelID, func(ch *channel) error { ch.failUpstream = true; return nil })
 }
 
 // RestoreUpstream undoes [Server.FailUpstream].
 func (s *Server) RestoreUpstream(channelID string) error {
-	return s.withChannel("RestoreUpstream", channelID, func(ch *channel) { ch.failUpstream = false })
+	return s.own.with("RestoreUpstream", channelID, func(ch *channel) error { ch.failUpstream = false; return nil })
 }
 
-func (s *Server) withChannel(op, id string, f func(*channel)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, ok := s.channels[canonical(id)]
-	if !ok {
-		return fmt.Errorf("mockserver: %s: no channel %q", op, id)
-	}
-	f(ch)
-	return nil
+// SetSubscription sets the status of a channel's simulated subscription; "" is none. While it
+// is active (PAID or CANCELLATION_PROCESS) a delete of the channel answers 422
+// INSTANCE_HAS_ACTIVE_SUBSCRIPTION. [WithSubscription] sets it from the start.
+func (s *Server) SetSubscription(channelID string, status SubscriptionStatus) error {
+	return s.own.with("SetSubscription", channelID, func(ch *channel) error {
+		if err := checkSubscription(status); err != nil {
+			return err
+		}
+		ch.Subscription = status
+		return nil
+	})
+}
+
+// SetEnterpriseRole gives (true) or takes away (false) the account's ENTERPRISE role. Without
+// it, create and delete answer 422 with the vendor's messages. [WithEnterpriseRole] sets it
+// from the start; by default the account has it.
+func (s *Server) SetEnterpriseRole(on bool) {
+	s.own.mu.Lock()
+	defer s.own.mu.Unlock()
+	s.own.enterprise = on
 }
 
 // ExpireCode makes code expired: a connect with it is answered 422 CODE_EXPIRED, unless it
 // was already used (CODE_ALREADY_USED). Only a digest of the code is kept.
 func (s *Server) ExpireCode(code string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expired[digest(code)] = struct{}{}
-}
-
-// ConnectMetaChannel implements gen.StrictServerInterface: it connects a META_WHATSAPP
-// channel, consuming the request's code. The package documentation gives the order of checks.
-func (s *Server) ConnectMetaChannel(_ context.Context, req gen.ConnectMetaChannelRequestObject) (gen.ConnectMetaChannelResponseObject, error) {
-	if req.Body == nil {
-		return gen.ConnectMetaChannel400JSONResponse{BadRequestJSONResponse: badRequest("request body: is missing")}, nil
-	}
-	body := *req.Body
-	code := digest(body.Code)
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, ok := s.channels[canonical(req.ChannelId)]
-	if !ok {
-		return gen.ConnectMetaChannel404JSONResponse{NotFoundJSONResponse: notFound(msgChannelNotFound)}, nil
-	}
-	refuse := func(msg string) (gen.ConnectMetaChannelResponseObject, error) {
-		return gen.ConnectMetaChannel422JSONResponse{UnprocessableEntityJSONResponse: unprocessable(msg)}, nil
-	}
-	if ch.Type != MetaWhatsApp {
-		return refuse(msgTypeNotSupported)
-	}
-	if _, used := s.used[code]; used {
-		return refuse(msgCodeAlreadyUsed)
-	}
-	if _, exp := s.expired[code]; exp || strings.HasPrefix(body.Code, ExpiredCodePrefix) {
-		return refuse(msgCodeExpired)
-	}
-	if ch.Connected {
-		return refuse(msgStillConnected)
-	}
-	if ch.failUpstream || strings.HasPrefix(body.Code, UpstreamErrorPrefix) {
-		return gen.ConnectMetaChannel502JSONResponse{BadGatewayJSONResponse: badGateway(msgIntegrationError)}, nil
-	}
-	s.used[code] = struct{}{}
-	ch.Connected, ch.WabaID, ch.PhoneID, ch.Coexistence = true, body.WabaId, body.PhoneId, body.Coexistence
-	return gen.ConnectMetaChannel200JSONResponse{Success: true}, nil
-}
-
-// The spec's shared error responses (components/responses), which every operation's typed
-// responses embed, e.g. gen.ConnectMetaChannel404JSONResponse{NotFoundJSONResponse: notFound(…)}.
-
-func badRequest(msg string) gen.BadRequestJSONResponse {
-	return gen.BadRequestJSONResponse{Error: http.StatusBadRequest, Message: msg}
-}
-
-func notFound(msg string) gen.NotFoundJSONResponse {
-	return gen.NotFoundJSONResponse{Error: http.StatusNotFound, Message: msg}
-}
-
-func unprocessable(msg string) gen.UnprocessableEntityJSONResponse {
-	return gen.UnprocessableEntityJSONResponse{Error: http.StatusUnprocessableEntity, Message: msg}
-}
-
-func badGateway(msg string) gen.BadGatewayJSONResponse {
-	return gen.BadGatewayJSONResponse{Error: http.StatusBadGateway, Message: msg}
+	s.own.mu.Lock()
+	defer s.own.mu.Unlock()
+	s.own.expired[digest(code)] = struct{}{}
 }

@@ -25,7 +25,8 @@ type command struct {
 var commands = []command{
 	{name: "demo", summary: "Walk an API integration end to end against the reference server, in-process", run: runDemo},
 	{name: "mock", summary: "Run the reference server, a stateful stand-in for the API", run: runMock},
-	{name: "connect", summary: "Connect a META_WHATSAPP channel (POST /v1/channels/{channelId}/connect)", run: runConnect},
+	{name: "channel", summary: "Create, connect, disconnect or delete a channel: the API's operations", run: runChannel},
+	{name: "connect", summary: "Deprecated: use 'hubmessage channel connect' (same flags)", run: runConnect},
 	{name: "verify", summary: "Check a running server against the spec's contract cases", run: runVerify},
 }
 
@@ -52,8 +53,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 			return c.run(ctx, args[1:], env)
 		}
 	}
-	fmt.Fprintf(env.Stderr, "hubmessage: unknown command %q\n\n", args[0])
-	usage(env.Stderr)
+	fmt.Fprintf(env.Stderr, "hubmessage: unknown command %q\nRun 'hubmessage help' for the commands.\n", args[0])
 	return exitUsage
 }
 

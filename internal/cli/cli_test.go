@@ -21,8 +21,8 @@ func TestMainUsage(t *testing.T) {
 	if code, stdout, _ := run(t, "help"); code != exitOK || !strings.Contains(stdout, "Commands:") {
 		t.Errorf("help: code %d stdout %q", code, stdout)
 	}
-	if code, _, stderr := run(t, "frobnicate"); code != exitUsage || !strings.Contains(stderr, `unknown command "frobnicate"`) {
-		t.Errorf("unknown command: code %d stderr %q", code, stderr)
+	if code, _, stderr := run(t, "frobnicate"); code != exitUsage || stderr != "hubmessage: unknown command \"frobnicate\"\nRun 'hubmessage help' for the commands.\n" {
+		t.Errorf("unknown command: code %d stderr %q, want one line and where to find help", code, stderr)
 	}
 	for _, c := range commands {
 		if _, stdout, _ := run(t, "help"); !strings.Contains(stdout, c.name) {

@@ -27,15 +27,28 @@ backend or its tests at the printed URL instead of https://api.hubmessage.io.
 Operations:
 %s
 Flags:
-  --addr HOST:PORT       address to listen on (default 127.0.0.1:8080; port 0 picks a free
-                         one, and the printed URL has the real port)
-  --secret-key KEY       the Secret Key to accept as "Authorization: Bearer KEY"; default
-                         $` + secretkey.EnvVar + `, else a random key, printed at start (a key
-                         you give is never printed)
-  --channel ID[:TYPE]    add a channel (repeatable). ID: a UUID or 32 hex digits. TYPE:
-                         META_WHATSAPP (default), META_INSTAGRAM, META_MESSENGER, BOT_TELEGRAM
-  --max-body-bytes N     largest request body accepted, else 413 (default 65536)
-  --quiet                no request log on stderr
+  --addr HOST:PORT         address to listen on (default 127.0.0.1:8080; port 0 picks a free
+                           one, and the printed URL has the real port)
+  --secret-key-file PATH   read the Secret Key to accept ("Authorization: Bearer KEY") from
+                           PATH; default $` + secretkey.EnvVar + `, else a random key, printed
+                           at start (a key you give is never printed, and never a flag: ps
+                           would show it)
+  --channel ID[:TYPE]      add a channel (repeatable). ID: a UUID or 32 hex digits. TYPE:
+                           META_WHATSAPP (default), META_INSTAGRAM, META_MESSENGER, BOT_TELEGRAM
+  --subscription ID:STATUS give a seeded or --channel channel a subscription (repeatable).
+                           STATUS: %s; PAID and
+                           CANCELLATION_PROCESS are active: delete answers 422
+  --no-enterprise          the account lacks the ENTERPRISE role: create and delete answer 422
+  --sandbox                a shared sandbox for many CI jobs: accept any well-formed Secret
+                           Key and keep a separate state per key (channels, codes, the seeded
+                           channels and the settings above), so no job sees another's
+  --sandbox-max-keys N     most keys with a state at once; a further key is answered 503 with
+                           Retry-After (default %d)
+  --sandbox-idle DURATION  a key's state is dropped after this long without a request, which
+                           frees its place (default %s)
+  --max-body-bytes N       largest request body accepted, else 413 (default 65536)
+  --log-level LEVEL        what goes to stderr: debug (also a line per request), info
+                           (default: start-up notes, a full sandbox, errors), warn, error, off
 
 Every request is validated against the spec first: 400 (naming the field), 401, 413, 404,
 405, always in the error shape {"error":N,"message":"..."}.
@@ -45,8 +58,12 @@ Seeded channels:
   019E4C54B1B375A28970B605CA9B03C3       META_WHATSAPP (32 hex digits form)
   0b7e2c1a-9f4d-4e8b-a6c3-5d2f1e0a9b87   META_INSTAGRAM (connect: 422 CHANNEL_TYPE_NOT_SUPPORTED)
 
-Connect: a code is single-use on any channel (422 CODE_ALREADY_USED); a connected channel
-cannot be connected again (422 INSTANCE_STILL_CONNECTED); unknown channel: 404. Magic codes
+Lifecycle: create answers 201 {"id":ID} (any type; 32 hex digits). Connect: only
+META_WHATSAPP channels; a code is single-use on any channel (422 CODE_ALREADY_USED); a
+connected channel cannot be connected again (422 INSTANCE_STILL_CONNECTED). Disconnect
+answers 200 true, also for a channel that is not connected. Delete answers 204, or 422 while
+the channel is connected (INSTANCE_STILL_CONNECTED) or its subscription is active
+(INSTANCE_HAS_ACTIVE_SUBSCRIPTION). Unknown or deleted channel: 404, for good. Magic codes
 (neither consumes the code nor connects the channel):
   code starting with EXPIRED          422 CODE_EXPIRED
   code starting with UPSTREAM_ERROR   502 Integration error
@@ -58,7 +75,7 @@ answers one of the spec's examples for that operation and never changes state:
   Prefer: code=422, example=instanceStillConnected
   code=500 answers the spec's default example; an undocumented code or example is a 400.
 
-Stops gracefully on SIGINT or SIGTERM (exit 0).
+Stops gracefully on SIGINT (Ctrl-C) or SIGTERM, with exit status 0.
 `
 
 // mockHelp is mockUsage with the spec's operations, one "METHOD PATH  operationId" line
@@ -75,28 +92,60 @@ func mockHelp() string {
 			}
 		}
 	}
-	return fmt.Sprintf(mockUsage, ops.String())
+	return fmt.Sprintf(mockUsage, ops.String(), joinStatuses(mockserver.SubscriptionStatuses()),
+		mockserver.DefaultSandboxMaxKeys, mockserver.DefaultSandboxIdleTimeout)
+}
+
+func joinStatuses(sts []mockserver.SubscriptionStatus) string {
+	s := make([]string, len(sts))
+	for i, st := range sts {
+		s[i] = string(st)
+	}
+	return strings.Join(s, ", ")
 }
 
 // mockFlags is what `hubmessage mock` was asked to do.
 type mockFlags struct {
-	addr      string
-	secretKey string
-	channels  []mockserver.Channel
-	maxBody   int64
-	quiet     bool
+	addr          string
+	secretKey     string // from --secret-key-file or the environment; "" means generate one
+	channels      []mockserver.Channel
+	subscriptions map[string]mockserver.SubscriptionStatus // by channel id as given
+	noEnterprise  bool
+	sandbox       bool
+	sandboxCfg    mockserver.SandboxConfig
+	maxBody       int64
+	logLevel      slog.Level
+	logOff        bool
 }
 
-// parseMockFlags parses args; the secret key defaults to $HUBMESSAGE_SECRET_KEY. Errors name
-// the flag (or the variable) and never contain the Secret Key.
-func parseMockFlags(args []string, getenv func(string) string) (mockFlags, error) {
-	f := mockFlags{}
+// errSecretKeyFlag is the answer to the --secret-key flag, which no longer exists: a key on
+// the command line is visible to every user of the machine (ps, /proc).
+var errSecretKeyFlag = errors.New("--secret-key is not accepted: a key on the command line shows in ps; set " +
+	secretkey.EnvVar + " or pass --secret-key-file PATH")
+
+// parseMockFlags parses args; the Secret Key comes from --secret-key-file, else
+// $HUBMESSAGE_SECRET_KEY. Errors name the flag (or the variable) and never contain the key.
+func parseMockFlags(args []string, env Env) (mockFlags, error) {
+	for _, arg := range args {
+		if arg == "--" {
+			break
+		}
+		if name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "="); strings.HasPrefix(arg, "-") && name == "secret-key" {
+			return mockFlags{}, errSecretKeyFlag // checked before parsing: flag's errors would repeat the value
+		}
+	}
+	f := mockFlags{subscriptions: map[string]mockserver.SubscriptionStatus{}}
+	var keyFile, logLevel string
 	fs := flag.NewFlagSet("hubmessage mock", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "")
-	fs.StringVar(&f.secretKey, "secret-key", "", "")
+	fs.StringVar(&keyFile, "secret-key-file", "", "")
 	fs.Int64Var(&f.maxBody, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "")
-	fs.BoolVar(&f.quiet, "quiet", false, "")
+	fs.StringVar(&logLevel, "log-level", "info", "")
+	fs.BoolVar(&f.noEnterprise, "no-enterprise", false, "")
+	fs.BoolVar(&f.sandbox, "sandbox", false, "")
+	fs.IntVar(&f.sandboxCfg.MaxKeys, "sandbox-max-keys", mockserver.DefaultSandboxMaxKeys, "")
+	fs.DurationVar(&f.sandboxCfg.IdleTimeout, "sandbox-idle", mockserver.DefaultSandboxIdleTimeout, "")
 	fs.Func("channel", "", func(s string) error {
 		ch, err := mockserver.ParseChannel(s)
 		if err != nil {
@@ -105,15 +154,47 @@ func parseMockFlags(args []string, getenv func(string) string) (mockFlags, error
 		f.channels = append(f.channels, ch)
 		return nil
 	})
+	fs.Func("subscription", "", func(s string) error {
+		id, status, ok := strings.Cut(s, ":")
+		if !ok {
+			return errors.New("want ID:STATUS")
+		}
+		st := mockserver.SubscriptionStatus(strings.ToUpper(status))
+		if !slices.Contains(mockserver.SubscriptionStatuses(), st) {
+			return fmt.Errorf("status %q is not one of %s", status, joinStatuses(mockserver.SubscriptionStatuses()))
+		}
+		f.subscriptions[id] = st
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return mockFlags{}, err
 	}
 	if fs.NArg() > 0 {
 		return mockFlags{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	source := "--secret-key"
-	if f.secretKey == "" && getenv != nil {
-		f.secretKey, source = getenv(secretkey.EnvVar), "$"+secretkey.EnvVar
+	if err := f.check(fs); err != nil {
+		return mockFlags{}, err
+	}
+	if logLevel == "off" {
+		f.logOff = true
+	} else if err := f.logLevel.UnmarshalText([]byte(logLevel)); err != nil {
+		return mockFlags{}, fmt.Errorf("--log-level %q: want debug, info, warn, error or off", logLevel)
+	}
+	if f.sandbox {
+		if keyFile != "" {
+			return mockFlags{}, errors.New("--secret-key-file and --sandbox: a sandbox accepts any well-formed Secret Key; drop one of them")
+		}
+		return f, nil // $HUBMESSAGE_SECRET_KEY is one key among any
+	}
+	source := "--secret-key-file"
+	if keyFile != "" {
+		key, err := secretKey(keyFile, env)
+		if err != nil {
+			return mockFlags{}, err
+		}
+		f.secretKey = key
+	} else if env.Getenv != nil {
+		f.secretKey, source = strings.TrimSpace(env.Getenv(secretkey.EnvVar)), "$"+secretkey.EnvVar
 	}
 	if f.secretKey != "" {
 		if err := secretkey.Check(f.secretKey); err != nil {
@@ -123,7 +204,52 @@ func parseMockFlags(args []string, getenv func(string) string) (mockFlags, error
 	return f, nil
 }
 
-func (f mockFlags) options(stderr io.Writer) []mockserver.Option {
+// check holds the flags to what the server accepts, so that an error names the flag rather
+// than a Go option.
+func (f *mockFlags) check(fs *flag.FlagSet) error {
+	if f.maxBody <= 0 {
+		return fmt.Errorf("--max-body-bytes %d: must be positive", f.maxBody)
+	}
+	ids := map[string]bool{}
+	for _, id := range []string{mockserver.ChannelUUID, mockserver.ChannelHex, mockserver.ChannelInstagram} {
+		ids[strings.ToLower(id)] = true
+	}
+	for _, ch := range f.channels {
+		if ids[strings.ToLower(ch.ID)] {
+			return fmt.Errorf("--channel %s: already exists (seeded, or given twice)", ch.ID)
+		}
+		ids[strings.ToLower(ch.ID)] = true
+	}
+	for _, id := range slices.Sorted(maps.Keys(f.subscriptions)) {
+		if !ids[strings.ToLower(id)] {
+			return fmt.Errorf("--subscription %s: no such channel; seed it, or add it with --channel", id)
+		}
+	}
+	var sandboxOnly []string
+	fs.Visit(func(fl *flag.Flag) {
+		if strings.HasPrefix(fl.Name, "sandbox-") {
+			sandboxOnly = append(sandboxOnly, "--"+fl.Name)
+		}
+	})
+	switch {
+	case len(sandboxOnly) > 0 && !f.sandbox:
+		return fmt.Errorf("%s: only with --sandbox", strings.Join(sandboxOnly, ", "))
+	case f.sandboxCfg.MaxKeys <= 0:
+		return fmt.Errorf("--sandbox-max-keys %d: must be positive", f.sandboxCfg.MaxKeys)
+	case f.sandboxCfg.IdleTimeout <= 0:
+		return fmt.Errorf("--sandbox-idle %v: must be positive", f.sandboxCfg.IdleTimeout)
+	}
+	return nil
+}
+
+func (f mockFlags) logger(stderr io.Writer) *slog.Logger {
+	if f.logOff {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: f.logLevel}))
+}
+
+func (f mockFlags) options(logger *slog.Logger) []mockserver.Option {
 	var opts []mockserver.Option
 	if f.secretKey != "" {
 		opts = append(opts, mockserver.WithSecretKey(f.secretKey))
@@ -131,15 +257,20 @@ func (f mockFlags) options(stderr io.Writer) []mockserver.Option {
 	for _, ch := range f.channels {
 		opts = append(opts, mockserver.WithChannel(ch.ID, ch.Type))
 	}
-	opts = append(opts, mockserver.WithMaxBodyBytes(f.maxBody))
-	if !f.quiet {
-		opts = append(opts, mockserver.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
+	for id, st := range f.subscriptions {
+		opts = append(opts, mockserver.WithSubscription(id, st))
 	}
-	return opts
+	if f.noEnterprise {
+		opts = append(opts, mockserver.WithEnterpriseRole(false))
+	}
+	if f.sandbox {
+		opts = append(opts, mockserver.WithSandbox(f.sandboxCfg))
+	}
+	return append(opts, mockserver.WithMaxBodyBytes(f.maxBody), mockserver.WithLogger(logger))
 }
 
 func runMock(ctx context.Context, args []string, env Env) int {
-	f, err := parseMockFlags(args, env.Getenv)
+	f, err := parseMockFlags(args, env)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(env.Stdout, mockHelp())
 		return exitOK
@@ -148,7 +279,8 @@ func runMock(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "hubmessage mock: %v\nRun 'hubmessage mock --help' for usage.\n", err)
 		return exitUsage
 	}
-	s, err := mockserver.New(f.options(env.Stderr)...)
+	logger := f.logger(env.Stderr)
+	s, err := mockserver.New(f.options(logger)...)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "hubmessage mock: %v\n", strings.TrimPrefix(err.Error(), "mockserver: "))
 		return exitUsage
@@ -158,14 +290,26 @@ func runMock(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "hubmessage mock: --addr %s: %v\n", f.addr, err)
 		return exitFail
 	}
-	if f.secretKey == "" {
-		fmt.Fprintf(env.Stdout, "Secret Key (generated; set --secret-key or %s to choose one): %s\n", secretkey.EnvVar, s.SecretKey())
+	switch {
+	case f.sandbox:
+		fmt.Fprintf(env.Stdout, "sandbox: any well-formed Secret Key, each with its own state; up to %d keys, a key's state dropped after %v idle\n",
+			f.sandboxCfg.MaxKeys, f.sandboxCfg.IdleTimeout)
+	case f.secretKey == "":
+		fmt.Fprintf(env.Stdout, "Secret Key (generated; set %s or --secret-key-file to choose one): %s\n", secretkey.EnvVar, s.SecretKey())
+	}
+	if f.noEnterprise {
+		fmt.Fprintln(env.Stdout, "account without the ENTERPRISE role: create and delete answer 422")
 	}
 	fmt.Fprintln(env.Stdout, "channels:")
 	for _, ch := range s.Channels() {
-		fmt.Fprintf(env.Stdout, "  %-36s  %s\n", ch.ID, ch.Type)
+		note := ""
+		if ch.Subscription != "" {
+			note = "  subscription " + string(ch.Subscription)
+		}
+		fmt.Fprintf(env.Stdout, "  %-36s  %s%s\n", ch.ID, ch.Type, note)
 	}
 	fmt.Fprintf(env.Stdout, "listening on http://%s\n", ln.Addr())
+	logger.LogAttrs(ctx, slog.LevelInfo, "started; a line per request needs --log-level debug; Ctrl-C stops")
 	if err := s.Serve(ctx, ln); err != nil {
 		fmt.Fprintf(env.Stderr, "hubmessage mock: %v\n", err)
 		return exitFail

@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -37,10 +40,16 @@ func TestMockHelp(t *testing.T) {
 			t.Errorf("help does not name channel type %s", typ)
 		}
 	}
-	for _, w := range []string{"--addr", "--secret-key", "HUBMESSAGE_SECRET_KEY", "--channel ID[:TYPE]", "--max-body-bytes", "--quiet",
-		mockserver.ExpiredCodePrefix, mockserver.UpstreamErrorPrefix, "Prefer: code=404", "Prefer: example=", "SIGTERM"} {
+	for _, w := range []string{"--addr", "--secret-key-file PATH", secretkey.EnvVar, "--channel ID[:TYPE]", "--subscription ID:STATUS",
+		"--no-enterprise", "--sandbox ", "--sandbox-max-keys N", "--sandbox-idle DURATION", "--max-body-bytes", "--log-level LEVEL",
+		mockserver.ExpiredCodePrefix, mockserver.UpstreamErrorPrefix, "Prefer: code=404", "Prefer: example=", "SIGINT", "SIGTERM"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("help does not mention %q", w)
+		}
+	}
+	for _, st := range mockserver.SubscriptionStatuses() {
+		if !strings.Contains(stdout, string(st)) {
+			t.Errorf("help does not name subscription status %s", st)
 		}
 	}
 	// Every operation of the spec, whichever they are, on a line of its own.
@@ -77,7 +86,12 @@ func TestMockBadKeyFromEnv(t *testing.T) {
 
 func TestMockBadInput(t *testing.T) {
 	t.Parallel()
-	const key = "sk bad key"
+	const key = "sk_bad_key_do_not_print"
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte("sk bad key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -86,11 +100,24 @@ func TestMockBadInput(t *testing.T) {
 	}{
 		{"bad channel id", []string{"--channel", "nope"}, exitUsage, `invalid value "nope" for flag -channel: channel id "nope" is neither a UUID nor 32 hexadecimal digits`},
 		{"bad channel type", []string{"--channel", "00000000-0000-4000-8000-000000000000:SMS"}, exitUsage, `type "SMS" is not one of META_WHATSAPP, META_INSTAGRAM, META_MESSENGER, BOT_TELEGRAM`},
-		{"duplicate channel", []string{"--channel", mockserver.ChannelHex}, exitUsage, "already exists"},
+		{"duplicate of a seeded channel", []string{"--channel", strings.ToLower(mockserver.ChannelHex)}, exitUsage, "--channel 019e4c54b1b375a28970b605ca9b03c3: already exists"},
+		{"channel given twice", []string{"--channel", "00000000-0000-4000-8000-000000000000", "--channel", "00000000-0000-4000-8000-000000000000:BOT_TELEGRAM"}, exitUsage, "already exists"},
 		{"unknown flag", []string{"--port", "1"}, exitUsage, "flag provided but not defined: -port"},
 		{"argument", []string{"serve"}, exitUsage, `unexpected argument "serve"`},
-		{"bad secret key", []string{"--secret-key", key}, exitUsage, "hubmessage mock: --secret-key: must not contain whitespace (byte 2)"},
-		{"bad body limit", []string{"--max-body-bytes", "0"}, exitUsage, "WithMaxBodyBytes: 0 is not positive"},
+		{"secret key flag", []string{"--secret-key", key}, exitUsage, "--secret-key is not accepted: a key on the command line shows in ps; set HUBMESSAGE_SECRET_KEY or pass --secret-key-file PATH"},
+		{"secret key flag with =", []string{"--addr", "127.0.0.1:0", "--secret-key=" + key}, exitUsage, "--secret-key is not accepted"},
+		{"secret key flag, one dash", []string{"-secret-key", key}, exitUsage, "--secret-key is not accepted"},
+		{"bad key in the file", []string{"--secret-key-file", keyFile}, exitUsage, "--secret-key-file: must not contain whitespace (byte 2)"},
+		{"no key file", []string{"--secret-key-file", filepath.Join(dir, "missing")}, exitUsage, "--secret-key-file: open "},
+		{"key file and sandbox", []string{"--sandbox", "--secret-key-file", keyFile}, exitUsage, "--secret-key-file and --sandbox"},
+		{"bad body limit", []string{"--max-body-bytes", "0"}, exitUsage, "--max-body-bytes 0: must be positive"},
+		{"bad log level", []string{"--log-level", "verbose"}, exitUsage, `--log-level "verbose": want debug, info, warn, error or off`},
+		{"subscription without status", []string{"--subscription", mockserver.ChannelHex}, exitUsage, "want ID:STATUS"},
+		{"subscription status unknown", []string{"--subscription", mockserver.ChannelHex + ":ACTIVE"}, exitUsage, `status "ACTIVE" is not one of PAID`},
+		{"subscription of an unknown channel", []string{"--subscription", "00000000-0000-4000-8000-000000000000:PAID"}, exitUsage, "--subscription 00000000-0000-4000-8000-000000000000: no such channel"},
+		{"sandbox flags without --sandbox", []string{"--sandbox-idle", "1m", "--sandbox-max-keys", "3"}, exitUsage, "--sandbox-idle, --sandbox-max-keys: only with --sandbox"},
+		{"sandbox without keys", []string{"--sandbox", "--sandbox-max-keys", "0"}, exitUsage, "--sandbox-max-keys 0: must be positive"},
+		{"sandbox idle negative", []string{"--sandbox", "--sandbox-idle", "-1s"}, exitUsage, "--sandbox-idle -1s: must be positive"},
 		{"bad addr", []string{"--addr", "127.0.0.1:99999"}, exitFail, "--addr 127.0.0.1:99999"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,8 +126,12 @@ func TestMockBadInput(t *testing.T) {
 			if code != tc.code || !strings.Contains(stderr, tc.stderr) {
 				t.Errorf("exit %d stderr %q, want exit %d and %q", code, stderr, tc.code, tc.stderr)
 			}
-			if strings.Contains(stdout+stderr, key) {
-				t.Errorf("output repeats the Secret Key")
+			if lines := strings.Split(strings.TrimSpace(stderr), "\n"); tc.code == exitUsage &&
+				(len(lines) != 2 || lines[1] != "Run 'hubmessage mock --help' for usage.") {
+				t.Errorf("stderr is not one line and the hint: %q", stderr)
+			}
+			if strings.Contains(stdout+stderr, key) || strings.Contains(stdout+stderr, "sk bad key") {
+				t.Errorf("output repeats the Secret Key: %q", stdout+stderr)
 			}
 		})
 	}
@@ -194,11 +225,12 @@ func postConnect(t *testing.T, url, key, channelID, code string) (int, string) {
 func TestMockRunsInProcess(t *testing.T) {
 	t.Parallel()
 	const extra = "0123456789abcdef0123456789ABCDEF"
-	url, header, stop := startMock(t, nil, "--channel", extra+":bot_telegram", "--channel", "11111111-2222-3333-4444-555555555555")
+	url, header, stop := startMock(t, nil, "--channel", extra+":bot_telegram", "--channel", "11111111-2222-3333-4444-555555555555",
+		"--subscription", extra+":paid", "--log-level", "debug")
 
 	var key string
 	for _, l := range header {
-		if k, ok := strings.CutPrefix(l, "Secret Key (generated; set --secret-key or HUBMESSAGE_SECRET_KEY to choose one): "); ok {
+		if k, ok := strings.CutPrefix(l, "Secret Key (generated; set HUBMESSAGE_SECRET_KEY or --secret-key-file to choose one): "); ok {
 			key = k
 		}
 	}
@@ -213,11 +245,17 @@ func TestMockRunsInProcess(t *testing.T) {
 			t.Errorf("start-up output does not list %s %s: %q", want[0], want[1], header)
 		}
 	}
+	if !strings.Contains(strings.Join(header, "\n"), extra+"      BOT_TELEGRAM  subscription PAID") {
+		t.Errorf("start-up output does not show the subscription: %q", header)
+	}
 	if status, body := postConnect(t, url, key, "11111111-2222-3333-4444-555555555555", "cli-code"); status != 200 || body != `{"success":true}` {
 		t.Errorf("connect: %d %s", status, body)
 	}
 	if status, body := postConnect(t, url, key, extra, "cli-code-2"); status != 422 || !strings.Contains(body, "CHANNEL_TYPE_NOT_SUPPORTED") {
 		t.Errorf("connect a BOT_TELEGRAM channel: %d %s", status, body)
+	}
+	if status, _, body := call(t, url, key, http.MethodDelete, "/v1/channels/"+extra, ""); status != 422 || !strings.Contains(body, "INSTANCE_HAS_ACTIVE_SUBSCRIPTION") {
+		t.Errorf("delete a channel with --subscription ID:paid: %d %s", status, body)
 	}
 	code, stdout, stderr := stop()
 	if code != exitOK {
@@ -236,22 +274,26 @@ func TestMockRunsInProcess(t *testing.T) {
 
 func TestMockKeyFromEnvIsNotEchoed(t *testing.T) {
 	t.Parallel()
+	keyFile := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(keyFile, []byte("sk_env_secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
 		args []string
 	}{
 		{"env", map[string]string{secretkey.EnvVar: "sk_env_secret"}, nil},
-		{"flag beats env", map[string]string{secretkey.EnvVar: "sk_other"}, []string{"--secret-key", "sk_env_secret"}},
+		{"file beats env", map[string]string{secretkey.EnvVar: "sk_other"}, []string{"--secret-key-file", keyFile}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			url, _, stop := startMock(t, tc.env, append(tc.args, "--quiet")...)
+			url, _, stop := startMock(t, tc.env, append(tc.args, "--log-level", "debug")...)
 			if status, body := postConnect(t, url, "sk_env_secret", mockserver.ChannelUUID, "env-code"); status != 200 {
 				t.Errorf("connect with the given key: %d %s", status, body)
 			}
 			if status, _ := postConnect(t, url, "sk_other", mockserver.ChannelUUID, "env-code-2"); tc.args != nil && status != 401 {
-				t.Errorf("the env key still works though --secret-key was given: %d", status)
+				t.Errorf("the env key still works though --secret-key-file was given: %d", status)
 			}
 			code, stdout, stderr := stop()
 			if code != exitOK {
@@ -260,11 +302,154 @@ func TestMockKeyFromEnvIsNotEchoed(t *testing.T) {
 			if strings.Contains(stdout+stderr, "sk_env_secret") || strings.Contains(stdout, "Secret Key") {
 				t.Errorf("output mentions the given key: stdout %q stderr %q", stdout, stderr)
 			}
-			if stderr != "" {
-				t.Errorf("--quiet still logs: %q", stderr)
+			if !strings.Contains(stderr, "status=200") {
+				t.Errorf("--log-level debug logs no request: %q", stderr)
 			}
 		})
 	}
+}
+
+// The log level: info (the default) logs the start but no line per request; debug adds
+// them; off logs nothing.
+func TestMockLogLevels(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args          []string
+		start, perReq bool
+	}{
+		{nil, true, false},
+		{[]string{"--log-level", "debug"}, true, true},
+		{[]string{"--log-level", "warn"}, false, false},
+		{[]string{"--log-level", "off"}, false, false},
+	} {
+		t.Run(strings.Join(append([]string{"default"}, tc.args...), " "), func(t *testing.T) {
+			t.Parallel()
+			url, _, stop := startMock(t, map[string]string{secretkey.EnvVar: "sk_log_levels"}, tc.args...)
+			postConnect(t, url, "sk_log_levels", mockserver.ChannelUUID, "log-code")
+			code, _, stderr := stop()
+			if code != exitOK {
+				t.Errorf("exit %d", code)
+			}
+			if got := strings.Contains(stderr, `level=INFO msg="started;`); got != tc.start {
+				t.Errorf("start-up line logged %v, want %v: %q", got, tc.start, stderr)
+			}
+			if got := strings.Contains(stderr, "msg=request"); got != tc.perReq {
+				t.Errorf("request lines logged %v, want %v: %q", got, tc.perReq, stderr)
+			}
+		})
+	}
+}
+
+// The issue's walk, against `hubmessage mock`: create 201 {id} → connect 200 → delete 422
+// INSTANCE_STILL_CONNECTED → disconnect 200 true → delete 204 → connect 404; and with
+// --no-enterprise, create and delete answer the vendor's 422.
+func TestMockLifecycle(t *testing.T) {
+	t.Parallel()
+	const key = "sk_cli_lifecycle"
+	env := map[string]string{secretkey.EnvVar: key}
+	url, _, stop := startMock(t, env)
+	status, _, body := call(t, url, key, http.MethodPost, "/v1/channels", `{"name":"Sales channel","type":"META_WHATSAPP"}`)
+	var created struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &created); status != 201 || err != nil || created.ID == "" {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	channel := "/v1/channels/" + created.ID
+	for _, step := range []struct {
+		method, path, body string
+		status             int
+		answer             string
+	}{
+		{http.MethodPost, channel + "/connect", `{"wabaId":"1","phoneId":"2","code":"cli-life","coexistence":false}`, 200, `{"success":true}`},
+		{http.MethodDelete, channel, "", 422, `{"error":422,"message":"INSTANCE_STILL_CONNECTED"}`},
+		{http.MethodPut, channel + "/disconnect", "", 200, "true"},
+		{http.MethodDelete, channel, "", 204, ""},
+		{http.MethodPost, channel + "/connect", `{"wabaId":"1","phoneId":"2","code":"cli-life-2","coexistence":false}`, 404, `{"error":404,"message":"Channel not found"}`},
+	} {
+		if status, _, body := call(t, url, key, step.method, step.path, step.body); status != step.status || body != step.answer {
+			t.Errorf("%s %s: %d %s, want %d %s", step.method, step.path, status, body, step.status, step.answer)
+		}
+	}
+	if code, _, stderr := stop(); code != exitOK {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+
+	url, header, stop := startMock(t, env, "--no-enterprise")
+	if !slices.Contains(header, "account without the ENTERPRISE role: create and delete answer 422") {
+		t.Errorf("start-up output does not say the role is off: %q", header)
+	}
+	if status, _, body := call(t, url, key, http.MethodPost, "/v1/channels", `{"name":"x","type":"BOT_TELEGRAM"}`); status != 422 || !strings.Contains(body, "This action requires ENTERPRISE role") {
+		t.Errorf("create with --no-enterprise: %d %s", status, body)
+	}
+	if status, _, body := call(t, url, key, http.MethodDelete, "/v1/channels/"+mockserver.ChannelHex, ""); status != 422 || !strings.Contains(body, "Channel deletion requires ENTERPRISE role") {
+		t.Errorf("delete with --no-enterprise: %d %s", status, body)
+	}
+	stop()
+}
+
+// With --sandbox, two keys never see each other's channels, and past --sandbox-max-keys a new
+// key is answered 503 with Retry-After.
+func TestMockSandbox(t *testing.T) {
+	t.Parallel()
+	url, header, stop := startMock(t, map[string]string{secretkey.EnvVar: "sk_ignored_in_sandbox"},
+		"--sandbox", "--sandbox-max-keys", "2", "--sandbox-idle", "10m")
+	if !slices.Contains(header, "sandbox: any well-formed Secret Key, each with its own state; up to 2 keys, a key's state dropped after 10m0s idle") {
+		t.Errorf("start-up output does not describe the sandbox: %q", header)
+	}
+	status, _, body := call(t, url, "sk_job_a", http.MethodPost, "/v1/channels", `{"name":"A","type":"META_WHATSAPP"}`)
+	var created struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &created); status != 201 || err != nil {
+		t.Fatalf("create with key A: %d %s", status, body)
+	}
+	if status, _, body := call(t, url, "sk_job_a", http.MethodPut, "/v1/channels/"+created.ID+"/disconnect", ""); status != 200 {
+		t.Errorf("key A, its own channel: %d %s", status, body)
+	}
+	if status, _, body := call(t, url, "sk_job_b", http.MethodPut, "/v1/channels/"+created.ID+"/disconnect", ""); status != 404 {
+		t.Errorf("key B, key A's channel: %d %s, want 404", status, body)
+	}
+	status, h, body := call(t, url, "sk_job_c", http.MethodPut, "/v1/channels/"+mockserver.ChannelHex+"/disconnect", "")
+	if status != 503 || !strings.Contains(body, "sandbox is full: 2 Secret Keys active") || h.Get("Retry-After") == "" {
+		t.Errorf("a third key: %d %s (Retry-After %q), want 503 with Retry-After", status, body, h.Get("Retry-After"))
+	}
+	code, stdout, stderr := stop()
+	if code != exitOK {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	for _, key := range []string{"sk_job_a", "sk_job_b", "sk_job_c", "sk_ignored_in_sandbox"} {
+		if strings.Contains(stdout+stderr, key) {
+			t.Errorf("output shows key %s", key)
+		}
+	}
+	if !strings.Contains(stderr, "sandbox is full") {
+		t.Errorf("the full sandbox is not logged at the default level: %q", stderr)
+	}
+}
+
+// call makes one request to the running mock with Secret Key key and checks the answer
+// against the spec.
+func call(t *testing.T, url, key, method, path, body string) (int, http.Header, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if err := specValidator.ValidateResponse(req, res.StatusCode, res.Header, b); err != nil {
+		t.Errorf("undocumented answer %d %s: %v", res.StatusCode, b, err)
+	}
+	return res.StatusCode, res.Header, strings.TrimSpace(string(b))
 }
 
 func FuzzParseMockFlags(f *testing.F) {
@@ -272,7 +457,7 @@ func FuzzParseMockFlags(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, channel string) {
-		got, err := parseMockFlags([]string{"--channel", channel}, nil)
+		got, err := parseMockFlags([]string{"--channel", channel}, Env{})
 		if err != nil {
 			return
 		}

@@ -1,0 +1,73 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/hubmessage/hubmessage-go/gen"
+)
+
+// ChannelType is the platform a channel serves; the ChannelType constants are the values the
+// spec allows.
+type ChannelType string
+
+// The channel types, as the spec's ChannelType enum (and gen) spell them. Only
+// META_WHATSAPP channels can be connected with [Client.ConnectChannel].
+const (
+	ChannelTypeMetaWhatsApp  = ChannelType(gen.ChannelTypeMETAWHATSAPP)
+	ChannelTypeMetaInstagram = ChannelType(gen.ChannelTypeMETAINSTAGRAM)
+	ChannelTypeMetaMessenger = ChannelType(gen.ChannelTypeMETAMESSENGER)
+	ChannelTypeBotTelegram   = ChannelType(gen.ChannelTypeBOTTELEGRAM)
+)
+
+// CreateChannelRequest is the channel to create.
+type CreateChannelRequest struct {
+	// Name is the channel's display name: not empty, at most 1024 characters.
+	Name string `json:"name"`
+	// Type is the platform the channel serves, one of the ChannelType constants.
+	Type ChannelType `json:"type"`
+}
+
+// CreateResult is a successful CreateChannel call.
+type CreateResult struct {
+	// ChannelID is the new channel's ID, the channelID of every other method.
+	ChannelID string
+	// Attempts is how many requests were started; more than 1 only when the earlier ones
+	// certainly never reached the server.
+	Attempts int
+}
+
+// CreateChannel creates a channel of the given type and returns its ID. It needs the
+// account's ENTERPRISE role ([ErrEnterpriseRequired] otherwise). It is not idempotent: every
+// request that reaches the server creates a channel, so an attempt is retried only when it
+// certainly was never sent, and a failure after sending (a timeout, a 503) may still have
+// created one.
+//
+// API: POST /v1/channels
+func (c *Client) CreateChannel(ctx context.Context, req CreateChannelRequest) (*CreateResult, error) {
+	v, attempts, err := do(ctx, c, call[*gen.CreateChannelResponse]{
+		op:    "CreateChannel",
+		rules: &gen.PartnerCreateChannelRules,
+		retry: retryUnsent,
+		body:  gen.CreateChannelRequest{Name: req.Name, Type: gen.ChannelType(req.Type)},
+		build: func(server string, body io.Reader) (*http.Request, error) {
+			return gen.NewPartnerCreateChannelRequestWithBody(server, jsonContentType, body)
+		},
+		parse: func(resp *http.Response) (*gen.CreateChannelResponse, error) {
+			r, err := gen.ParsePartnerCreateChannelResponse(resp)
+			switch {
+			case err != nil:
+				return nil, err
+			case r.JSON201 != nil && r.JSON201.Id == "":
+				return nil, errors.New(`"id" is empty`)
+			}
+			return documented(r.JSON201)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &CreateResult{ChannelID: v.Id, Attempts: attempts}, nil
+}

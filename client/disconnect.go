@@ -1,0 +1,50 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/hubmessage/hubmessage-go/gen"
+)
+
+// DisconnectResult is a successful DisconnectChannel call.
+type DisconnectResult struct {
+	// ChannelID is the channel that is now disconnected.
+	ChannelID string
+	// Attempts is how many requests were started; more than 1 only after a retry the
+	// RetryPolicy allowed because the earlier attempt certainly was not processed.
+	Attempts int
+}
+
+// DisconnectChannel disconnects a META_WHATSAPP channel from its WhatsApp Business number,
+// so it can be connected again or deleted. Success means the channel is not connected now,
+// whether or not it was before.
+//
+// API: PUT /v1/channels/{channelId}/disconnect
+func (c *Client) DisconnectChannel(ctx context.Context, channelID string) (*DisconnectResult, error) {
+	_, attempts, err := do(ctx, c, call[*bool]{
+		op:     "DisconnectChannel",
+		rules:  &gen.DisconnectMetaChannelRules,
+		retry:  retryUnprocessed,
+		params: map[string]string{"channelId": channelID},
+		build: func(server string, _ io.Reader) (*http.Request, error) {
+			return gen.NewDisconnectMetaChannelRequest(server, channelID)
+		},
+		parse: func(resp *http.Response) (*bool, error) {
+			r, err := gen.ParseDisconnectMetaChannelResponse(resp)
+			switch {
+			case err != nil:
+				return nil, err
+			case r.JSON200 != nil && !*r.JSON200:
+				return nil, errors.New("false, not true")
+			}
+			return documented(r.JSON200)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &DisconnectResult{ChannelID: channelID, Attempts: attempts}, nil
+}

@@ -1,0 +1,402 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/internal/printable"
+	"github.com/hubmessage/hubmessage-go/internal/secretkey"
+)
+
+// channelCommands are the `hubmessage channel` subcommands, one per operation of the API, in
+// the order of a channel's life.
+var channelCommands = []command{
+	{name: "create", summary: "Create a channel (POST /v1/channels)", run: runChannelCreate},
+	{name: "connect", summary: "Connect a META_WHATSAPP channel to a WhatsApp number (POST /v1/channels/{channelId}/connect)", run: runChannelConnect},
+	{name: "disconnect", summary: "Disconnect a channel (PUT /v1/channels/{channelId}/disconnect)", run: runChannelDisconnect},
+	{name: "delete", summary: "Delete a channel for good (DELETE /v1/channels/{channelId})", run: runChannelDelete},
+}
+
+// envBaseURL is the environment variable the channel commands read the base URL from (the
+// Secret Key's is secretkey.EnvVar).
+const envBaseURL = "HUBMESSAGE_BASE_URL"
+
+// maxKeyFileSize bounds --secret-key-file.
+const maxKeyFileSize = 4 << 10
+
+// commonChannelFlags is the help text of the flags every channel command has.
+const commonChannelFlags = `  --json                   print one JSON object on stdout: the result, or {"error": {...}}
+  --secret-key-file PATH   read the Secret Key from PATH (default $` + secretkey.EnvVar + `;
+                           never a flag: ps would show it)
+  --base-url URL           the API's base URL (default $` + envBaseURL + `,
+                           else ` + client.DefaultBaseURL + `)
+  --insecure-http          allow a plain http base URL on a host that is not loopback (the key
+                           then crosses the network in clear; only behind a trusted TLS proxy)
+`
+
+// exitStatusHelp ends every channel command's help.
+const exitStatusHelp = `
+With --json, stdout holds one object: {"channelId": ID, "<done>": true} on success, else
+{"error": {"status": HTTP status, "message": the API's message, "reason": what went wrong,
+"detail": the underlying error, "advice": what to do}}, each but reason only when known.
+Exit status: 0 done, 1 the call failed, 2 bad usage or input (nothing was sent).
+`
+
+func runChannel(ctx context.Context, args []string, env Env) int {
+	if len(args) == 0 {
+		channelUsage(env.Stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		channelUsage(env.Stdout)
+		return exitOK
+	}
+	for _, c := range channelCommands {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], env)
+		}
+	}
+	fmt.Fprintf(env.Stderr, "hubmessage channel: unknown command %q\nRun 'hubmessage channel --help' for the commands.\n", args[0])
+	return exitUsage
+}
+
+func channelUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: hubmessage channel <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "A channel's life: create it, connect it (META_WHATSAPP), disconnect it, delete it.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range channelCommands {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'hubmessage channel <command> --help' for a command's flags.")
+}
+
+// channelCmd is what every channel command shares: the common flags, the client they
+// configure, and how a result or a failure is printed.
+type channelCmd struct {
+	name string // e.g. "create"
+	help string // the command's own part of its --help
+	env  Env
+	fs   *flag.FlagSet
+
+	keyFile, baseURL string
+	insecure, json   bool
+
+	key       string // once read; only ever used to redact output
+	keySource string // where it came from, for advice: "$HUBMESSAGE_SECRET_KEY" or "--secret-key-file PATH"
+}
+
+func newChannelCmd(name, help string, env Env) *channelCmd {
+	c := &channelCmd{name: name, help: help, env: env, fs: flag.NewFlagSet("hubmessage channel "+name, flag.ContinueOnError)}
+	c.fs.SetOutput(io.Discard)
+	c.fs.Usage = func() {}
+	c.fs.StringVar(&c.keyFile, "secret-key-file", "", "")
+	c.fs.StringVar(&c.baseURL, "base-url", "", "")
+	c.fs.BoolVar(&c.insecure, "insecure-http", false, "")
+	c.fs.BoolVar(&c.json, "json", false, "")
+	return c
+}
+
+// prefix starts every line the command prints about itself.
+func (c *channelCmd) prefix() string { return "hubmessage channel " + c.name }
+
+// parse parses args. When it returns false, the command is over with the exit code it
+// returns: --help was printed, or the flags were wrong (one line and where to get help).
+// Positional arguments are left in c.fs.Args().
+func (c *channelCmd) parse(args []string) (int, bool) {
+	err := c.fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(c.env.Stdout, c.help+"\nFlags of every channel command:\n"+commonChannelFlags+exitStatusHelp)
+		return exitOK, false
+	case err != nil:
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+			msg = "unknown flag --" + name
+			if name == "secret-key" {
+				msg = errSecretKeyFlag.Error()
+			}
+		} else if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+			msg = "--" + name + " needs a value"
+		}
+		// The flags are not all known, so neither is --json: a flag error is always text.
+		fmt.Fprintf(c.env.Stderr, "%s: %s\n%s\n", c.prefix(), msg, c.helpHint())
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+func (c *channelCmd) helpHint() string {
+	return "Run '" + c.prefix() + " --help' for usage."
+}
+
+// usageErr reports input that the command refuses before sending anything.
+func (c *channelCmd) usageErr(format string, args ...any) int {
+	return c.report(outcome{reason: fmt.Sprintf(format, args...), advice: c.helpHint(), usage: true})
+}
+
+// client returns the Client the flags and the environment configure. On failure the command
+// is over: it returns false and the exit code, the problem being reported in flag names.
+func (c *channelCmd) client() (*client.Client, int, bool) {
+	key, err := c.secretKey()
+	if err != nil {
+		return nil, c.report(outcome{reason: err.Error(), usage: true}), false
+	}
+	c.key = key
+	baseURL, baseSource := c.baseURL, "--base-url"
+	if baseURL == "" {
+		baseURL, baseSource = c.env.Getenv(envBaseURL), "$"+envBaseURL
+	}
+	var opts []client.Option
+	if baseURL != "" {
+		opts = append(opts, client.WithBaseURL(baseURL))
+	}
+	if c.insecure {
+		opts = append(opts, client.WithInsecureHTTP())
+	}
+	cl, err := client.New(key, opts...)
+	var optErr *client.OptionError
+	switch {
+	case errors.Is(err, client.ErrInsecureHTTP):
+		err = fmt.Errorf("%s %s: plain http to a host that is not loopback would send the Secret Key in clear; use https, or --insecure-http behind a trusted TLS-terminating proxy", baseSource, baseURL)
+	case errors.As(err, &optErr) && optErr.Option == "WithBaseURL":
+		err = fmt.Errorf("%s: %v", baseSource, optErr.Err)
+	}
+	if err != nil {
+		return nil, c.report(outcome{reason: err.Error(), usage: true}), false
+	}
+	return cl, 0, true
+}
+
+// secretKey reads the key from --secret-key-file when given, else from the environment, and
+// checks its form. The error names where the key came from, never the key.
+func (c *channelCmd) secretKey() (string, error) {
+	c.keySource = "$" + secretkey.EnvVar
+	if c.keyFile != "" {
+		c.keySource = "--secret-key-file " + c.keyFile
+	}
+	key, err := secretKey(c.keyFile, c.env)
+	if err != nil {
+		return "", err
+	}
+	if err := secretkey.Check(key); err != nil {
+		return "", fmt.Errorf("%s: %w", c.keySource, err)
+	}
+	return key, nil
+}
+
+// secretKey reads the key from path when given, else from the environment. Surrounding
+// whitespace (a file's trailing newline) is dropped; the key itself is never printed.
+func secretKey(path string, env Env) (string, error) {
+	if path == "" {
+		key := strings.TrimSpace(env.Getenv(secretkey.EnvVar))
+		if key == "" {
+			return "", fmt.Errorf("no Secret Key: set %s or pass --secret-key-file", secretkey.EnvVar)
+		}
+		return key, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("--secret-key-file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("--secret-key-file: %w", err)
+	case len(b) > maxKeyFileSize:
+		return "", fmt.Errorf("--secret-key-file %s: larger than %d bytes; it should hold the key alone", path, maxKeyFileSize)
+	}
+	key := strings.TrimSpace(string(b))
+	if key == "" {
+		return "", fmt.Errorf("--secret-key-file %s: empty", path)
+	}
+	return key, nil
+}
+
+// done prints a success: "channel ID <verb>", or {"channelId": ID, "<verb>": true}.
+func (c *channelCmd) done(channelID, verb string, attempts int) int {
+	if c.json {
+		return c.writeJSON(map[string]any{"channelId": channelID, verb: true}, exitOK)
+	}
+	fmt.Fprintf(c.env.Stdout, "channel %s %s", channelID, verb)
+	if attempts > 1 {
+		fmt.Fprintf(c.env.Stdout, " (after %d attempts; the earlier ones were not processed)", attempts)
+	}
+	fmt.Fprintln(c.env.Stdout)
+	return exitOK
+}
+
+// outcome is a failure as the command reports it.
+type outcome struct {
+	status  int    // the API's HTTP status; 0 when it did not answer
+	message string // the API's message, printable; "" when none
+	detail  string // why the API's answer was unusable, instead of a message
+	reason  string // what went wrong, one statement
+	advice  string // what to do next; "" when there is nothing to say
+	usage   bool   // bad usage or input: nothing was sent
+}
+
+// fail reports a failed call.
+func (c *channelCmd) fail(err error) int {
+	return c.report(c.explain(err))
+}
+
+// report prints a failure: one line (prefix, statement, the API's answer) and the advice on
+// stderr, or one JSON object on stdout with --json. It returns the exit code.
+func (c *channelCmd) report(o outcome) int {
+	code := exitFail
+	if o.usage {
+		code = exitUsage
+	}
+	o.message, o.detail, o.reason = c.redact(o.message), c.redact(o.detail), c.redact(o.reason)
+	if c.json {
+		type errorObject struct {
+			Status  int    `json:"status,omitempty"`
+			Message string `json:"message,omitempty"`
+			Reason  string `json:"reason"`
+			Detail  string `json:"detail,omitempty"`
+			Advice  string `json:"advice,omitempty"`
+		}
+		return c.writeJSON(map[string]errorObject{"error": {o.status, o.message, o.reason, o.detail, o.advice}}, code)
+	}
+	line := c.prefix() + ": " + o.reason
+	switch {
+	case o.detail != "":
+		line += " (" + o.detail + ")"
+	case o.status != 0 && strings.ContainsRune(o.message, ' '):
+		line += fmt.Sprintf(" (%d %q)", o.status, o.message)
+	case o.status != 0 && o.message != "":
+		line += fmt.Sprintf(" (%d %s)", o.status, o.message)
+	case o.status != 0:
+		line += fmt.Sprintf(" (%d)", o.status)
+	}
+	fmt.Fprintln(c.env.Stderr, line)
+	if o.advice != "" {
+		fmt.Fprintln(c.env.Stderr, o.advice)
+	}
+	return code
+}
+
+func (c *channelCmd) writeJSON(v any, code int) int {
+	b, err := json.Marshal(v)
+	if err != nil { // not with these types
+		fmt.Fprintf(c.env.Stderr, "%s: %v\n", c.prefix(), err)
+		return exitFail
+	}
+	fmt.Fprintln(c.env.Stdout, string(b))
+	return code
+}
+
+// redact keeps the key out of anything printed, whatever a server put in its message.
+func (c *channelCmd) redact(s string) string { return secretkey.Redact(s, c.key) }
+
+// explain turns a failed call's error into what the user reads: a statement in the user's
+// words, the API's answer, and the next step.
+func (c *channelCmd) explain(err error) outcome {
+	var opErr *client.OperationError
+	channelID, attempts := "", 0
+	if errors.As(err, &opErr) {
+		channelID, attempts = opErr.ChannelID, opErr.Attempts
+		err = opErr.Err
+	}
+	after := ""
+	if attempts > 1 {
+		after = fmt.Sprintf(", after %d attempts", attempts)
+	}
+	if errors.Is(err, client.ErrInvalidInput) {
+		return outcome{reason: err.Error(), advice: c.helpHint(), usage: true}
+	}
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		o := outcome{status: apiErr.StatusCode, message: printable.String(apiErr.Message)}
+		if errors.Unwrap(apiErr) != nil { // the body was not the API's error shape
+			o.message, o.detail = "", apiErr.Error()
+		}
+		o.reason, o.advice = c.rule(apiErr, channelID)
+		o.reason += after
+		return o
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err // the URL is the base URL and the route: no news to the user
+	}
+	var netErr *net.OpError
+	sent := !errors.As(err, &netErr) || netErr.Op != "dial"
+	o := outcome{reason: "no answer from the API" + after, detail: err.Error(), advice: "Try again later."}
+	switch {
+	case !sent:
+		o.reason, o.advice = "could not reach the API"+after, "Check --base-url, and that the API is reachable from here."
+	case errors.Is(err, context.DeadlineExceeded):
+		o.reason, o.detail = "no answer from the API in time"+after, ""
+	case errors.Is(err, context.Canceled):
+		o.reason, o.detail, o.advice = "interrupted"+after, "", ""
+	}
+	if c.name == "create" && sent {
+		o.advice = strings.TrimSpace(o.advice + " The request may have reached the API and created the channel: check before creating another.")
+	}
+	return o
+}
+
+// rule returns the statement and the advice for an API error: its 422 rule's, else its
+// status's.
+func (c *channelCmd) rule(apiErr *client.APIError, channelID string) (reason, advice string) {
+	switch {
+	case errors.Is(apiErr, client.ErrCodeAlreadyUsed):
+		return "the code was already used", "Run Embedded Signup again to get a new code."
+	case errors.Is(apiErr, client.ErrCodeExpired):
+		return "the code has expired", "Run Embedded Signup again, and connect within 30 seconds: a code lives no longer."
+	case errors.Is(apiErr, client.ErrChannelType):
+		return "only META_WHATSAPP channels can be connected", "Connect a channel created with --type " + string(client.ChannelTypeMetaWhatsApp) + "."
+	case errors.Is(apiErr, client.ErrChannelConnected):
+		return "the channel is connected", "Disconnect it first: hubmessage channel disconnect --channel " + cmp.Or(channelID, "ID")
+	case errors.Is(apiErr, client.ErrActiveSubscription):
+		return "the channel's subscription is active", "Cancel the subscription first; a CANCELED, TRIAL or PENDING one allows deletion."
+	case errors.Is(apiErr, client.ErrEnterpriseRequired):
+		return "the account lacks the ENTERPRISE role", "Creating and deleting channels needs the ENTERPRISE role: ask Hub Message to enable it for the account."
+	case errors.Is(apiErr, client.ErrRejected):
+		return "the API refused the request", ""
+	case errors.Is(apiErr, client.ErrUnauthorized):
+		return "the API did not accept the Secret Key", "Check " + c.keySource + ": it must hold the Secret Key from the Hub Message Security panel, not the browser SDK's Public Key."
+	case errors.Is(apiErr, client.ErrChannelNotFound) && channelID != "":
+		return "no channel " + channelID, "Check --channel: a deleted channel is gone for good. If every call answers 404, check --base-url."
+	case errors.Is(apiErr, client.ErrChannelNotFound):
+		return "the API has no such route", "Check --base-url: it is the API's root, such as " + client.DefaultBaseURL + "."
+	case errors.Is(apiErr, client.ErrInvalidRequest):
+		return "the API found the request invalid", ""
+	case errors.Is(apiErr, client.ErrRateLimited):
+		return "too many requests", "Wait a moment, then try again."
+	case errors.Is(apiErr, client.ErrServiceUnavailable):
+		return "the API cannot take the request now", "Try again later." // the spec: nothing was done
+	case errors.Is(apiErr, client.ErrUpstream):
+		return "an upstream integration (Meta) failed", c.maybeCreated("Try again later.")
+	case errors.Is(apiErr, client.ErrServer):
+		return "the API failed", c.maybeCreated("Try again later.")
+	case errors.Is(apiErr, client.ErrUnexpectedResponse):
+		return "the API answered " + http.StatusText(apiErr.StatusCode) + " but not with the success this operation documents",
+			"The call may or may not have taken effect: check the channel before trying again."
+	}
+	return "the API answered " + http.StatusText(apiErr.StatusCode), ""
+}
+
+// maybeCreated adds, for create, that a server failure may come after the channel was made.
+func (c *channelCmd) maybeCreated(advice string) string {
+	if c.name != "create" {
+		return advice
+	}
+	return advice + " The API may have created the channel anyway: check before creating another."
+}

@@ -1,0 +1,34 @@
+package cli
+
+import "context"
+
+const channelDisconnectHelp = `Usage: hubmessage channel disconnect --channel ID [flags]
+
+Disconnects a META_WHATSAPP channel from its WhatsApp number, so it can be connected again or
+deleted. Succeeds also when the channel was not connected.
+
+  --channel ID             the channel: a UUID or 32 hexadecimal digits
+`
+
+func runChannelDisconnect(ctx context.Context, args []string, env Env) int {
+	cmd := newChannelCmd("disconnect", channelDisconnectHelp, env)
+	channelID := cmd.fs.String("channel", "", "")
+	if code, ok := cmd.parse(args); !ok {
+		return code
+	}
+	switch {
+	case cmd.fs.NArg() > 0:
+		return cmd.usageErr("unexpected argument %q", cmd.fs.Arg(0))
+	case *channelID == "":
+		return cmd.usageErr("--channel is required")
+	}
+	c, code, ok := cmd.client()
+	if !ok {
+		return code
+	}
+	res, err := c.DisconnectChannel(ctx, *channelID)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.done(res.ChannelID, "disconnected", res.Attempts)
+}
