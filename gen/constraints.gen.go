@@ -114,8 +114,8 @@ var ChannelIdPattern = regexp.MustCompile(`^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A
 var ConnectChannelRequestRules = []Rule{
 	{Name: "code", In: "body", Type: "string", Required: true, MinLength: 1, MaxLength: 4096},
 	{Name: "coexistence", In: "body", Type: "boolean", Required: true, MaxLength: -1},
-	{Name: "phoneId", In: "body", Type: "string", Required: true, MinLength: 1, MaxLength: 32, Pattern: regexp.MustCompile(`^[0-9]+$`)},
-	{Name: "wabaId", In: "body", Type: "string", Required: true, MinLength: 1, MaxLength: 32, Pattern: regexp.MustCompile(`^[0-9]+$`)},
+	{Name: "phoneId", In: "body", Type: "string", Required: true, MinLength: 1, MaxLength: 32, Pattern: regexp.MustCompile(`^[0-9]+$`), PatternDescription: "decimal digits"},
+	{Name: "wabaId", In: "body", Type: "string", Required: true, MinLength: 1, MaxLength: 32, Pattern: regexp.MustCompile(`^[0-9]+$`), PatternDescription: "decimal digits"},
 }
 
 // CreateChannelRequestRules holds the rules of the CreateChannelRequest schema's properties, sorted by name.

@@ -145,8 +145,20 @@ type BadGateway = Error
 // BadRequest The error body the API returns with every non-2xx status.
 type BadRequest = Error
 
+// CreateChannelBadRequest The error body the API returns with every non-2xx status.
+type CreateChannelBadRequest = Error
+
 // CreateChannelUnprocessableEntity The error body the API returns with every non-2xx status.
 type CreateChannelUnprocessableEntity = Error
+
+// DeleteChannelBadGateway The error body the API returns with every non-2xx status.
+type DeleteChannelBadGateway = Error
+
+// DeleteChannelBadRequest The error body the API returns with every non-2xx status.
+type DeleteChannelBadRequest = Error
+
+// DeleteChannelNotFound The error body the API returns with every non-2xx status.
+type DeleteChannelNotFound = Error
 
 // DeleteChannelUnprocessableEntity The error body the API returns with every non-2xx status.
 type DeleteChannelUnprocessableEntity = Error
@@ -846,7 +858,7 @@ type PartnerCreateChannelResponse struct {
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *CreateChannelResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *CreateChannelBadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON422 the response for an HTTP 422 `application/json` response
@@ -867,7 +879,7 @@ func (r PartnerCreateChannelResponse) GetJSON201() *CreateChannelResponse {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r PartnerCreateChannelResponse) GetJSON400() *BadRequest {
+func (r PartnerCreateChannelResponse) GetJSON400() *CreateChannelBadRequest {
 	return r.JSON400
 }
 
@@ -934,15 +946,15 @@ type PartnerDeleteChannelResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *DeleteChannelBadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *DeleteChannelNotFound
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *DeleteChannelUnprocessableEntity
 	// JSON502 the response for an HTTP 502 `application/json` response
-	JSON502 *BadGateway
+	JSON502 *DeleteChannelBadGateway
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
 	// JSONDefault the response for an HTTP default `application/json` response
@@ -952,7 +964,7 @@ type PartnerDeleteChannelResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r PartnerDeleteChannelResponse) GetJSON400() *BadRequest {
+func (r PartnerDeleteChannelResponse) GetJSON400() *DeleteChannelBadRequest {
 	return r.JSON400
 }
 
@@ -962,7 +974,7 @@ func (r PartnerDeleteChannelResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r PartnerDeleteChannelResponse) GetJSON404() *NotFound {
+func (r PartnerDeleteChannelResponse) GetJSON404() *DeleteChannelNotFound {
 	return r.JSON404
 }
 
@@ -972,7 +984,7 @@ func (r PartnerDeleteChannelResponse) GetJSON422() *DeleteChannelUnprocessableEn
 }
 
 // GetJSON502 returns the response for an HTTP 502 `application/json` response
-func (r PartnerDeleteChannelResponse) GetJSON502() *BadGateway {
+func (r PartnerDeleteChannelResponse) GetJSON502() *DeleteChannelBadGateway {
 	return r.JSON502
 }
 
@@ -1368,7 +1380,7 @@ func ParsePartnerCreateChannelResponse(rsp *http.Response) (*PartnerCreateChanne
 		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest CreateChannelBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1445,7 +1457,7 @@ func ParsePartnerDeleteChannelResponse(rsp *http.Response) (*PartnerDeleteChanne
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest DeleteChannelBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1459,7 +1471,7 @@ func ParsePartnerDeleteChannelResponse(rsp *http.Response) (*PartnerDeleteChanne
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest DeleteChannelNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1473,7 +1485,7 @@ func ParsePartnerDeleteChannelResponse(rsp *http.Response) (*PartnerDeleteChanne
 		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
-		var dest BadGateway
+		var dest DeleteChannelBadGateway
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1929,7 +1941,15 @@ type BadGatewayJSONResponse Error
 
 type BadRequestJSONResponse Error
 
+type CreateChannelBadRequestJSONResponse Error
+
 type CreateChannelUnprocessableEntityJSONResponse Error
+
+type DeleteChannelBadGatewayJSONResponse Error
+
+type DeleteChannelBadRequestJSONResponse Error
+
+type DeleteChannelNotFoundJSONResponse Error
 
 type DeleteChannelUnprocessableEntityJSONResponse Error
 
@@ -1972,7 +1992,9 @@ func (response PartnerCreateChannel201JSONResponse) VisitPartnerCreateChannelRes
 	return err
 }
 
-type PartnerCreateChannel400JSONResponse struct{ BadRequestJSONResponse }
+type PartnerCreateChannel400JSONResponse struct {
+	CreateChannelBadRequestJSONResponse
+}
 
 func (response PartnerCreateChannel400JSONResponse) VisitPartnerCreateChannelResponse(w http.ResponseWriter) error {
 
@@ -2081,7 +2103,9 @@ func (response PartnerDeleteChannel204Response) VisitPartnerDeleteChannelRespons
 	return nil
 }
 
-type PartnerDeleteChannel400JSONResponse struct{ BadRequestJSONResponse }
+type PartnerDeleteChannel400JSONResponse struct {
+	DeleteChannelBadRequestJSONResponse
+}
 
 func (response PartnerDeleteChannel400JSONResponse) VisitPartnerDeleteChannelResponse(w http.ResponseWriter) error {
 
@@ -2109,7 +2133,9 @@ func (response PartnerDeleteChannel401JSONResponse) VisitPartnerDeleteChannelRes
 	return err
 }
 
-type PartnerDeleteChannel404JSONResponse struct{ NotFoundJSONResponse }
+type PartnerDeleteChannel404JSONResponse struct {
+	DeleteChannelNotFoundJSONResponse
+}
 
 func (response PartnerDeleteChannel404JSONResponse) VisitPartnerDeleteChannelResponse(w http.ResponseWriter) error {
 
@@ -2139,7 +2165,9 @@ func (response PartnerDeleteChannel422JSONResponse) VisitPartnerDeleteChannelRes
 	return err
 }
 
-type PartnerDeleteChannel502JSONResponse struct{ BadGatewayJSONResponse }
+type PartnerDeleteChannel502JSONResponse struct {
+	DeleteChannelBadGatewayJSONResponse
+}
 
 func (response PartnerDeleteChannel502JSONResponse) VisitPartnerDeleteChannelResponse(w http.ResponseWriter) error {
 

@@ -16,7 +16,7 @@ import (
 // id, 32 upper-case hexadecimal digits that no channel of the account has or had.
 func (s *Server) PartnerCreateChannel(ctx context.Context, req gen.PartnerCreateChannelRequestObject) (gen.PartnerCreateChannelResponseObject, error) {
 	if req.Body == nil {
-		return gen.PartnerCreateChannel400JSONResponse{BadRequestJSONResponse: badRequest("request body: is missing")}, nil
+		return gen.PartnerCreateChannel400JSONResponse{CreateChannelBadRequestJSONResponse: gen.CreateChannelBadRequestJSONResponse(badRequest("request body: is missing"))}, nil
 	}
 	st := s.stateFor(ctx)
 	st.mu.Lock()
@@ -97,7 +97,7 @@ func (s *Server) PartnerDeleteChannel(ctx context.Context, req gen.PartnerDelete
 	key := canonical(req.ChannelId)
 	ch, ok := st.channels[key]
 	if !ok {
-		return gen.PartnerDeleteChannel404JSONResponse{NotFoundJSONResponse: notFound(msgChannelNotFound)}, nil
+		return gen.PartnerDeleteChannel404JSONResponse{DeleteChannelNotFoundJSONResponse: gen.DeleteChannelNotFoundJSONResponse(notFound(msgInstanceNotFound))}, nil
 	}
 	refuse := func(msg string) (gen.PartnerDeleteChannelResponseObject, error) {
 		return gen.PartnerDeleteChannel422JSONResponse{DeleteChannelUnprocessableEntityJSONResponse: gen.DeleteChannelUnprocessableEntityJSONResponse(
@@ -111,7 +111,7 @@ func (s *Server) PartnerDeleteChannel(ctx context.Context, req gen.PartnerDelete
 	case ch.Subscription.Active():
 		return refuse(msgActiveSubscription)
 	case ch.failUpstream:
-		return gen.PartnerDeleteChannel502JSONResponse{BadGatewayJSONResponse: badGateway(msgDeleteFailed)}, nil
+		return gen.PartnerDeleteChannel502JSONResponse{DeleteChannelBadGatewayJSONResponse: gen.DeleteChannelBadGatewayJSONResponse(badGateway(msgDeleteFailed))}, nil
 	}
 	delete(st.channels, key)
 	st.deleted[key] = struct{}{}

@@ -93,6 +93,7 @@ const (
 	msgUnauthorized          = "Unauthorized"
 	msgNoSuchEndpoint        = "no such endpoint"
 	msgChannelNotFound       = "Channel not found"
+	msgInstanceNotFound      = "Instance not found" // delete's 404, as the vendor documents it
 	msgTypeNotSupported      = "CHANNEL_TYPE_NOT_SUPPORTED"
 	msgCodeAlreadyUsed       = "CODE_ALREADY_USED"
 	msgCodeExpired           = "CODE_EXPIRED"
