@@ -58,7 +58,7 @@ func ExampleClient_ConnectChannel() {
 	// Output:
 	// connected 019E4C54B1B375A28970B605CA9B03C3
 	// sign up again: hubmessage: ConnectChannel: channel 019E4C54B1B375A28970B605CA9B03C3: 422 Unprocessable Entity: error 422: CODE_EXPIRED
-	// hubmessage: ConnectChannel: channel 019E4C54B1B375A28970B605CA9B03C3: wabaId: must match ^[0-9]+$
+	// hubmessage: ConnectChannel: channel 019E4C54B1B375A28970B605CA9B03C3: wabaId: must be decimal digits
 }
 
 // Create a channel, and tell a missing ENTERPRISE role from other failures. A failed create

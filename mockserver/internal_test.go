@@ -48,7 +48,7 @@ func TestMessagesAreSpecExamples(t *testing.T) {
 		{"connectMetaChannel", 502, msgIntegrationError},
 		{"disconnectMetaChannel", 404, msgChannelNotFound},
 		{"disconnectMetaChannel", 502, msgIntegrationError},
-		{"partnerDeleteChannel", 404, msgChannelNotFound},
+		{"partnerDeleteChannel", 404, msgInstanceNotFound},
 		{"partnerDeleteChannel", 422, msgDeleteNeedsEnterprise},
 		{"partnerDeleteChannel", 422, msgStillConnected},
 		{"partnerDeleteChannel", 422, msgActiveSubscription},

@@ -36,8 +36,8 @@ func TestLifecycle(t *testing.T) {
 		{"delete", func() response { return deleteCall(t, ts, id, `{"cancelReason":"Customer closed the company"}`) }, "204"},
 		{"connect after delete", func() response { return connect(t, ts, id, "life-2") }, "404 Channel not found"},
 		{"disconnect after delete", func() response { return disconnectCall(t, ts, id) }, "404 Channel not found"},
-		{"delete after delete", func() response { return deleteCall(t, ts, id, "") }, "404 Channel not found"},
-		{"delete in lower case after delete", func() response { return deleteCall(t, ts, strings.ToLower(id), "") }, "404 Channel not found"},
+		{"delete after delete", func() response { return deleteCall(t, ts, id, "") }, "404 Instance not found"},
+		{"delete in lower case after delete", func() response { return deleteCall(t, ts, strings.ToLower(id), "") }, "404 Instance not found"},
 	}
 	for _, step := range steps {
 		if got := step.call().outcome(t); got != step.want {
@@ -206,7 +206,7 @@ func TestDelete(t *testing.T) {
 	t.Run("unknown", func(t *testing.T) {
 		t.Parallel()
 		ts := mocktest.Start(t)
-		if got := deleteCall(t, ts, otherUUID, "").outcome(t); got != "404 Channel not found" {
+		if got := deleteCall(t, ts, otherUUID, "").outcome(t); got != "404 Instance not found" {
 			t.Errorf("delete: %s", got)
 		}
 	})

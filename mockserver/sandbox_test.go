@@ -34,7 +34,7 @@ func TestSandboxKeysAreIsolated(t *testing.T) {
 	for _, step := range []struct{ key, method, path, body, want string }{
 		{keyA, http.MethodPut, "/v1/channels/" + idA + "/disconnect", "", "200 true"},
 		{keyB, http.MethodPut, "/v1/channels/" + idA + "/disconnect", "", "404 Channel not found"},
-		{keyB, http.MethodDelete, "/v1/channels/" + idA, "", "404 Channel not found"},
+		{keyB, http.MethodDelete, "/v1/channels/" + idA, "", "404 Instance not found"},
 		{keyA, http.MethodPost, connectPath(mockserver.ChannelUUID), payload("shared-code"), `200 {"success":true}`},
 		// B's seeded channel is not connected and the code is unused in B's account.
 		{keyB, http.MethodPost, connectPath(mockserver.ChannelUUID), payload("shared-code"), `200 {"success":true}`},

@@ -44,8 +44,8 @@ func TestChannelConnect(t *testing.T) {
 			wantSent: []string{`{"code":"ABC123DEF456","coexistence":true,"phoneId":"123456789012345","wabaId":"428083093730937"}`},
 		},
 		{
-			name: "a pattern without words in the spec", args: slices.Concat(flags, []string{"--waba", "12x"}), wantCode: exitUsage,
-			wantStderr: "hubmessage channel connect: wabaId: must match ^[0-9]+$\nRun 'hubmessage channel connect --help' for usage.\n",
+			name: "a pattern in the spec's words", args: slices.Concat(flags, []string{"--waba", "12x"}), wantCode: exitUsage,
+			wantStderr: "hubmessage channel connect: wabaId: must be decimal digits\nRun 'hubmessage channel connect --help' for usage.\n",
 		},
 		{
 			name: "no code", args: flags[:6], wantCode: exitUsage,
