@@ -7,7 +7,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 
-	"github.com/hubmessage/hubmessage-go/internal/fastschema"
+	"github.com/hubmessage/hubmessage-go/contracttest/internal/fastschema"
 )
 
 // The fast path answers "certainly valid" for the plain exchanges that make up nearly all
