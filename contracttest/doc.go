@@ -15,16 +15,25 @@
 //
 // # Validator
 //
-// A [Validator] is built once from the spec ([New], [NewForSpec], or [MustNew] in tests) and is
-// safe for concurrent use. [Validator.ValidateRequest] checks the route, parameters, bearer
-// security and body; [Validator.ValidateResponse] checks that the status is documented (or
-// covered by default), and the Content-Type, headers and body. Every problem is reported at once
-// as [Violations]; each [Violation] has a Location such as "body /wabaId", "path parameter
-// channelId", "header Authorization", "header Content-Type" or "status". Validation never
-// changes the request: no defaults are injected and the body is put back unread. Violations
-// unwrap to kin-openapi's errors (routers.ErrPathNotFound, routers.ErrMethodNotAllowed,
-// *openapi3filter.SecurityRequirementsError) for errors.Is and errors.As. With [WithSecretKey]
-// only that bearer token is accepted; without it any well-formed one is.
+// A [Validator] is built from the spec ([New], [NewForSpec], or [MustNew] in tests) and is
+// safe for concurrent use. What it compiles from a document is shared by every Validator of
+// that document, so one per test or per Secret Key costs little. [Validator.ValidateRequest]
+// checks the route, parameters, bearer security and body; [Validator.ValidateResponse] checks
+// that the status is documented (or covered by default), and the Content-Type, headers and
+// body. Every problem is reported at once as [Violations]; each [Violation] has a Location such
+// as "body /wabaId", "path parameter channelId", "header Authorization", "header Content-Type"
+// or "status". Validation never changes the request: no defaults are injected and the body is
+// put back unread. Violations unwrap to kin-openapi's errors (routers.ErrPathNotFound,
+// routers.ErrMethodNotAllowed, *openapi3filter.SecurityRequirementsError) for errors.Is and
+// errors.As. With [WithSecretKey] only that bearer token is accepted; without it any
+// well-formed one is.
+//
+// One router serves every check. As OpenAPI says and Go's net/http.ServeMux does, a literal
+// path segment beats a template (/items/latest before /items/{id}). The path is matched
+// first, then the method: a path that does not document the method is a 405 whose Allow lists
+// the path's methods. The path is matched as sent, segment by segment: an encoded slash (%2F)
+// is part of its segment, so /v1/channels/x%2Fconnect is not the connect operation. Path
+// parameters reach kin-openapi unescaped.
 //
 // # Transport
 //
