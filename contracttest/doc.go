@@ -35,6 +35,13 @@
 // is part of its segment, so /v1/channels/x%2Fconnect is not the connect operation. Path
 // parameters reach kin-openapi unescaped.
 //
+// A JSON request body must read the same to the validator as to a Go handler decoding it with
+// encoding/json, which matches keys to fields in any case and turns invalid UTF-8 into U+FFFD.
+// So a body that kin-openapi accepts is rejected if an object has a duplicate key or a key
+// that differs only in case from a declared property ("body /CODE: key differs only in case
+// from the declared property "code"), or a string has invalid UTF-8 or half a UTF-16
+// surrogate pair.
+//
 // # Transport
 //
 // [Transport] wraps any http.RoundTripper: the request is validated before it is sent and the

@@ -215,9 +215,12 @@ func (v *Validator) AllowedMethods(r *http.Request) []string {
 	return nil
 }
 
-// ValidateRequest checks r against the spec: route, parameters, security and body. It never
-// changes r: kin-openapi sees a copy, defaults are not injected, and r's body is read and
-// replaced by an unread copy of the same bytes, so r is as it was for the next handler.
+// ValidateRequest checks r against the spec: route, parameters, security and body. A JSON
+// body must also read the same to kin-openapi as to encoding/json, which Go handlers decode
+// with: no duplicate key, no key that is a declared property's name in another case, no
+// invalid UTF-8 or lone surrogate escape in a string. It never changes r: kin-openapi sees a
+// copy, defaults are not injected, and r's body is read and replaced by an unread copy of the
+// same bytes, so r is as it was for the next handler.
 func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	route, err := v.FindRoute(r)
 	if err != nil {
@@ -232,8 +235,10 @@ func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	return route, err
 }
 
-// validateRequest checks r, whose body is body, against route: fast path first, then
-// kin-openapi's.
+// validateRequest checks r, whose body is body, against route: fast path first. The slow
+// path is kin-openapi's; a request it accepts must also have a body that reads the same to
+// kin-openapi as to encoding/json (checkJSONBody). A request kin-openapi rejects is not
+// walked again: the walk would not change the verdict, only its cost.
 func (v *Validator) validateRequest(route *Route, r *http.Request, body []byte) error {
 	if f := route.op.fast; f != nil && !v.noFast && v.authorized(r) && f.validRequest(r, route.path, body) {
 		return nil
@@ -248,6 +253,18 @@ func (v *Validator) validateRequest(route *Route, r *http.Request, body []byte) 
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), v.requestInput(&in, route)); err != nil {
 		return v.violations(Request, route.OperationID(), err)
+	}
+	rb := route.route.Operation.RequestBody
+	if rb == nil || rb.Value == nil || len(body) == 0 || !isJSON(r.Header) {
+		return nil
+	}
+	var schema *openapi3.Schema
+	if mt := rb.Value.Content.Get(r.Header.Get("Content-Type")); mt != nil && mt.Schema != nil {
+		schema = mt.Schema.Value
+	}
+	if vs := checkJSONBody(body, schema, route.OperationID()); len(vs) > 0 {
+		slices.SortStableFunc(vs, func(a, b Violation) int { return strings.Compare(a.Location, b.Location) })
+		return vs
 	}
 	return nil
 }
