@@ -66,7 +66,9 @@
 // A [Coverage] records which documented (operationId, response) pairs were exercised: a status
 // counts for itself when documented, else for "default". [Coverage.Missing] lists the others
 // and [Coverage.Require] fails a test naming them. Plug it into Transport or Middleware with
-// [WithCoverage], or into Verify. It is safe for concurrent use.
+// [WithCoverage], or into Verify. The middleware counts what the wrapped handler answered, not
+// its own rejections nor the 500 it puts in place of an invalid response. It is safe for
+// concurrent use.
 //
 // # Cases
 //

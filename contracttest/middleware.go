@@ -63,9 +63,6 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if status == http.StatusMethodNotAllowed {
 				w.Header().Set("Allow", strings.Join(m.cfg.validator.AllowedMethods(r), ", "))
 			}
-			if route != nil {
-				m.cfg.coverage.record(route.OperationID(), status)
-			}
 			m.cfg.reject(w, r, status, vs)
 			return
 		}
@@ -78,13 +75,14 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer rec.release()
 	rec.real, rec.limit = w, m.cfg.maxBody
 	m.next.ServeHTTP(rec, r)
-	if rec.passthrough {
-		m.cfg.coverage.record(route.OperationID(), rec.status)
-		m.cfg.report(tooLong(route.OperationID(), m.cfg.maxBody))
-		return
-	}
 	if rec.status == 0 {
 		rec.status = http.StatusOK
+	}
+	// Coverage counts what the handler answered, not what the middleware answers for it.
+	m.cfg.coverage.record(route.OperationID(), rec.status)
+	if rec.passthrough {
+		m.cfg.report(tooLong(route.OperationID(), m.cfg.maxBody))
+		return
 	}
 	if rec.header.Get("Content-Type") == "" && rec.body.Len() > 0 {
 		rec.header.Set("Content-Type", http.DetectContentType(rec.body.Bytes()))
@@ -94,12 +92,10 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		vs := asViolations(err, Response, route.OperationID())
 		m.cfg.report(vs)
 		if enforce {
-			m.cfg.coverage.record(route.OperationID(), http.StatusInternalServerError)
 			m.cfg.reject(w, r, http.StatusInternalServerError, vs)
 			return
 		}
 	}
-	m.cfg.coverage.record(route.OperationID(), rec.status)
 	rec.commit()
 }
 
