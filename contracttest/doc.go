@@ -56,10 +56,18 @@
 // mode, the default, an invalid request is answered with the spec's error body
 // {"error":<status>,"message":"..."}: 404 for an unknown path, 405 with Allow for an
 // undocumented method, 401 for a missing or wrong token (before any body check), 413 for a body
-// over the limit, 400 for everything else with every problem in the message; [WithRejectFunc]
-// writes rejections your way. The handler's response is buffered and validated; an invalid one
-// is reported and replaced by a 500 error body. In [ReportOnly] mode nothing is rejected or
-// replaced; violations are only reported ([WithTB], [OnViolation]).
+// over the limit, 408 for a body not received within [DefaultBodyTimeout] (10 s, see
+// [WithBodyTimeout]), 400 for everything else with every problem in the message;
+// [WithRejectFunc] writes rejections your way. The handler's response is buffered and
+// validated; an invalid one is reported and replaced by a 500 error body. In [ReportOnly] mode
+// nothing is rejected or replaced; violations are only reported ([WithTB], [OnViolation]).
+//
+// Some requests never reach a handler, so neither the middleware nor the spec's error shape
+// applies: net/http's server answers them itself, in text/plain, and closes the connection.
+// They are 431 Request Header Fields Too Large for headers over the server's MaxHeaderBytes
+// (1 MB by default), 400 Bad Request for a malformed request line, header or Host, 505 for an
+// unsupported HTTP version, 501 for an unknown Transfer-Encoding and 417 for an Expect header
+// other than 100-continue.
 //
 // # Coverage
 //
