@@ -21,12 +21,17 @@ import (
 
 // fastOp is the fast path of one operation. A nil *fastOp means "no fast path".
 type fastOp struct {
-	params   []*fastschema.Schema       // per path segment: nil for a literal
-	body     *fastschema.Schema         // request body (application/json); nil: no body allowed on the fast path
-	bodyReq  bool                       // request body required
-	status   map[int]*fastschema.Schema // documented responses; a nil value: no fast path for that status
-	fallback *fastschema.Schema         // the default response, if any and compilable
-	hasDef   bool
+	params   []*fastschema.Schema // per path segment: nil for a literal
+	body     *fastschema.Schema   // request body (application/json); nil: the operation documents none
+	bodyReq  bool                 // request body required
+	status   map[int]fastResponse // documented responses
+	fallback *fastResponse        // the default response, if documented
+}
+
+// fastResponse is the fast path of one documented response.
+type fastResponse struct {
+	schema *fastschema.Schema // application/json body; nil: no fast path (unless empty)
+	empty  bool               // no content documented: kin-openapi accepts any body
 }
 
 // compileFastOp compiles op's fast path, or returns nil when op uses anything the fast path
@@ -36,7 +41,7 @@ func compileFastOp(op *operation) *fastOp {
 	if len(route.Operation.Callbacks) > 0 || !bearerOnly(route.Spec, route.Operation) {
 		return nil
 	}
-	f := &fastOp{status: map[int]*fastschema.Schema{}}
+	f := &fastOp{status: map[int]fastResponse{}}
 	params := map[string]*openapi3.Parameter{}
 	for _, p := range append(slices.Clip(route.PathItem.Parameters), route.Operation.Parameters...) {
 		if p.Value == nil || p.Value.In != openapi3.ParameterInPath || p.Value.Schema == nil || p.Value.Style != "" || p.Value.Explode != nil {
@@ -63,7 +68,10 @@ func compileFastOp(op *operation) *fastOp {
 	if len(params) > 0 {
 		return nil // a path parameter the template lacks: kin-openapi's to judge
 	}
-	if rb := route.Operation.RequestBody; rb != nil && rb.Value != nil {
+	if rb := route.Operation.RequestBody; rb != nil {
+		if rb.Value == nil {
+			return nil
+		}
 		media := onlyJSON(rb.Value.Content)
 		if media == nil {
 			return nil
@@ -77,7 +85,7 @@ func compileFastOp(op *operation) *fastOp {
 	for code, resp := range route.Operation.Responses.Map() {
 		s := compileResponse(resp)
 		if code == "default" {
-			f.fallback, f.hasDef = s, true
+			f.fallback = &s
 			continue
 		}
 		n := 0
@@ -109,16 +117,19 @@ func bearerOnly(doc *openapi3.T, op *openapi3.Operation) bool {
 	return false
 }
 
-func compileResponse(resp *openapi3.ResponseRef) *fastschema.Schema {
+func compileResponse(resp *openapi3.ResponseRef) fastResponse {
 	if resp == nil || resp.Value == nil || len(resp.Value.Headers) > 0 {
-		return nil
+		return fastResponse{}
+	}
+	if len(resp.Value.Content) == 0 {
+		return fastResponse{empty: true}
 	}
 	media := onlyJSON(resp.Value.Content)
 	if media == nil {
-		return nil
+		return fastResponse{}
 	}
 	s, _ := fastschema.Compile(media.Schema.Value)
-	return s
+	return fastResponse{schema: s}
 }
 
 // onlyJSON returns the application/json media type when it is the only one, with a schema.
@@ -153,22 +164,25 @@ func (f *fastOp) validRequest(r *http.Request, escaped string, body []byte) bool
 	if r.URL.RawQuery != "" || !f.validPath(escaped) {
 		return false
 	}
-	if len(body) == 0 {
-		return !f.bodyReq && f.body == nil
+	switch {
+	case f.body == nil:
+		return true // kin-openapi reads no body the operation does not document (RejectWhenRequestBodyNotSpecified is off)
+	case len(body) == 0:
+		return !f.bodyReq
 	}
-	return f.body != nil && plainJSON(r.Header) && f.body.Valid(body)
+	return plainJSON(r.Header) && f.body.Valid(body)
 }
 
 // validResponse reports whether a response is certainly valid.
 func (f *fastOp) validResponse(status int, header http.Header, body []byte) bool {
-	s, ok := f.status[status]
+	resp, ok := f.status[status]
 	if !ok {
-		if !f.hasDef {
+		if f.fallback == nil {
 			return false
 		}
-		s = f.fallback
+		resp = *f.fallback
 	}
-	return s != nil && plainJSON(header) && s.Valid(body)
+	return resp.empty || resp.schema != nil && plainJSON(header) && resp.schema.Valid(body)
 }
 
 // plainJSON reports whether the Content-Type is application/json, optionally with charset=utf-8.
