@@ -23,8 +23,8 @@ import (
 // not document the method answers 405 with that path's methods.
 //
 // It routes on the escaped path, segment by segment, unescaping each segment on its own: an
-// encoded slash (%2F) stays inside its segment, so /v1/channels/x%2Fconnect is the two
-// segments "channels" and "x/connect", never the connect operation.
+// encoded slash (%2F) stays inside its segment, so /v1/channels/x%2Fconnect is the segments
+// "v1", "channels" and "x/connect", never the connect operation.
 
 // router holds a spec's path templates, most specific first: the first that matches wins.
 type router struct {
