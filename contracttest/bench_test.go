@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
 func BenchmarkValidateRequest(b *testing.B) {
@@ -120,6 +121,51 @@ func BenchmarkMiddleware(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				call()
+			}
+		})
+	}
+}
+
+// BenchmarkServerPerTest is what a test pays for its own checked server: a Validator (for the
+// shared embedded spec, with its own Secret Key), the middleware, an httptest server, one
+// request and Close; against the same server with the bare handler.
+func BenchmarkServerPerTest(b *testing.B) {
+	doc, err := openapi.Spec()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"success":true}`)
+	})
+	for _, impl := range []struct {
+		name    string
+		handler func() http.Handler
+	}{
+		{"none", func() http.Handler { return ok }},
+		{"middleware", func() http.Handler {
+			v, err := contracttest.NewForSpec(doc, contracttest.WithSecretKey(secretKey))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return v.Middleware(ok)
+		}},
+	} {
+		b.Run("impl="+impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				srv := httptest.NewServer(impl.handler())
+				req, _ := http.NewRequest("POST", srv.URL+connectPath, strings.NewReader(validBody))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+secretKey)
+				resp, err := srv.Client().Do(req)
+				if err != nil || resp.StatusCode != 200 {
+					b.Fatalf("%v %v", resp, err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				srv.Close()
 			}
 		})
 	}

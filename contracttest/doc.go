@@ -15,16 +15,32 @@
 //
 // # Validator
 //
-// A [Validator] is built once from the spec ([New], [NewForSpec], or [MustNew] in tests) and is
-// safe for concurrent use. [Validator.ValidateRequest] checks the route, parameters, bearer
-// security and body; [Validator.ValidateResponse] checks that the status is documented (or
-// covered by default), and the Content-Type, headers and body. Every problem is reported at once
-// as [Violations]; each [Violation] has a Location such as "body /wabaId", "path parameter
-// channelId", "header Authorization", "header Content-Type" or "status". Validation never
-// changes the request: no defaults are injected and the body is put back unread. Violations
-// unwrap to kin-openapi's errors (routers.ErrPathNotFound, routers.ErrMethodNotAllowed,
-// *openapi3filter.SecurityRequirementsError) for errors.Is and errors.As. With [WithSecretKey]
-// only that bearer token is accepted; without it any well-formed one is.
+// A [Validator] is built from the spec ([New], [NewForSpec], or [MustNew] in tests) and is
+// safe for concurrent use. What it compiles from a document is shared by every Validator of
+// that document, so one per test or per Secret Key costs little. [Validator.ValidateRequest]
+// checks the route, parameters, bearer security and body; [Validator.ValidateResponse] checks
+// that the status is documented (or covered by default), and the Content-Type, headers and
+// body. Every problem is reported at once as [Violations]; each [Violation] has a Location such
+// as "body /wabaId", "path parameter channelId", "header Authorization", "header Content-Type"
+// or "status". Validation never changes the request: no defaults are injected and the body is
+// put back unread. Violations unwrap to kin-openapi's errors (routers.ErrPathNotFound,
+// routers.ErrMethodNotAllowed, *openapi3filter.SecurityRequirementsError) for errors.Is and
+// errors.As. With [WithSecretKey] only that bearer token is accepted; without it any
+// well-formed one is.
+//
+// One router serves every check. As OpenAPI says and Go's net/http.ServeMux does, a literal
+// path segment beats a template (/items/latest before /items/{id}). The path is matched
+// first, then the method: a path that does not document the method is a 405 whose Allow lists
+// the path's methods. The path is matched as sent, segment by segment: an encoded slash (%2F)
+// is part of its segment, so /v1/channels/x%2Fconnect is not the connect operation. Path
+// parameters reach kin-openapi unescaped.
+//
+// A JSON request body must read the same to the validator as to a Go handler decoding it with
+// encoding/json, which matches keys to fields in any case and turns invalid UTF-8 into U+FFFD.
+// So a body that kin-openapi accepts is rejected if an object has a duplicate key or a key
+// that differs only in case from a declared property ("body /CODE: key differs only in case
+// from the declared property "code"), or a string has invalid UTF-8 or half a UTF-16
+// surrogate pair.
 //
 // # Transport
 //
@@ -40,17 +56,27 @@
 // mode, the default, an invalid request is answered with the spec's error body
 // {"error":<status>,"message":"..."}: 404 for an unknown path, 405 with Allow for an
 // undocumented method, 401 for a missing or wrong token (before any body check), 413 for a body
-// over the limit, 400 for everything else with every problem in the message; [WithRejectFunc]
-// writes rejections your way. The handler's response is buffered and validated; an invalid one
-// is reported and replaced by a 500 error body. In [ReportOnly] mode nothing is rejected or
-// replaced; violations are only reported ([WithTB], [OnViolation]).
+// over the limit, 408 for a body not received within [DefaultBodyTimeout] (10 s, see
+// [WithBodyTimeout]), 400 for everything else with every problem in the message;
+// [WithRejectFunc] writes rejections your way. The handler's response is buffered and
+// validated; an invalid one is reported and replaced by a 500 error body. In [ReportOnly] mode
+// nothing is rejected or replaced; violations are only reported ([WithTB], [OnViolation]).
+//
+// Some requests never reach a handler, so neither the middleware nor the spec's error shape
+// applies: net/http's server answers them itself, in text/plain, and closes the connection.
+// They are 431 Request Header Fields Too Large for headers over the server's MaxHeaderBytes
+// (1 MB by default), 400 Bad Request for a malformed request line, header or Host, 505 for an
+// unsupported HTTP version, 501 for an unknown Transfer-Encoding and 417 for an Expect header
+// other than 100-continue.
 //
 // # Coverage
 //
 // A [Coverage] records which documented (operationId, response) pairs were exercised: a status
 // counts for itself when documented, else for "default". [Coverage.Missing] lists the others
 // and [Coverage.Require] fails a test naming them. Plug it into Transport or Middleware with
-// [WithCoverage], or into Verify. It is safe for concurrent use.
+// [WithCoverage], or into Verify. The middleware counts what the wrapped handler answered, not
+// its own rejections nor the 500 it puts in place of an invalid response. It is safe for
+// concurrent use.
 //
 // # Cases
 //

@@ -13,21 +13,17 @@ func (v *Validator) ValidateExchange(r *http.Request, reqBody []byte, status int
 	if err != nil {
 		return err
 	}
-	if f := route.fast; f != nil && v.authorized(r) && f.validRequest(r, reqBody) &&
-		r.Method != http.MethodHead && f.validResponse(status, header, respBody) {
-		return nil
-	}
 	reqErr := v.validateRequest(route, r, reqBody)
 	respErr := v.ValidateResponseFor(route, r, status, header, respBody)
+	if reqErr == nil && respErr == nil {
+		return nil
+	}
 	var all Violations
 	for _, e := range []error{reqErr, respErr} {
 		var vs Violations
 		if errors.As(e, &vs) {
 			all = append(all, vs...)
 		}
-	}
-	if len(all) == 0 {
-		return nil
 	}
 	return all
 }

@@ -2,87 +2,76 @@ package contracttest
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers"
 
-	"github.com/hubmessage/hubmessage-go/internal/fastschema"
+	"github.com/hubmessage/hubmessage-go/contracttest/internal/fastschema"
 )
 
 // The fast path answers "certainly valid" for the plain exchanges that make up nearly all
-// traffic — a known route, a well-formed bearer token, application/json bodies of the usual
-// shape — without decoding bodies into maps. Anything it is not sure about goes to
-// openapi3filter, which alone writes violations. So verdicts are always openapi3filter's;
-// the differential tests and fuzz targets hold the fast path to that.
+// traffic — a well-formed bearer token, unescaped path parameters, application/json bodies of
+// the usual shape — without decoding bodies into maps. It runs after the one router, on the
+// route the slow path would get. Anything it is not sure about goes the slow way
+// (openapi3filter, then checkJSONBody), which alone writes violations. A body it accepts has
+// only declared keys, once each, and plain valid UTF-8 strings, so checkJSONBody has nothing
+// to find in it. TestFastPathAgreesWithSlowPath and FuzzValidateExchangeAgrees hold the two
+// paths to the same verdicts, and the fastschema tests hold the schemas to kin-openapi's.
 
-// fastOp is one operation of the spec, precompiled. A nil *fastOp means "no fast path".
+// fastOp is the fast path of one operation. A nil *fastOp means "no fast path".
 type fastOp struct {
-	shared   *Route // what FindRoute returns for requests on this path
-	route    *routers.Route
-	method   string
-	segments []pathSegment
-	body     *fastschema.Schema         // request body (application/json); nil: no body allowed on the fast path
-	bodyReq  bool                       // request body required
-	status   map[int]*fastschema.Schema // documented responses; a nil value: no fast path for that status
-	fallback *fastschema.Schema         // the default response, if any and compilable
-	hasDef   bool
+	params   []*fastschema.Schema // per path segment: nil for a literal
+	body     *fastschema.Schema   // request body (application/json); nil: the operation documents none
+	bodyReq  bool                 // request body required
+	status   map[int]fastResponse // documented responses
+	fallback *fastResponse        // the default response, if documented
 }
 
-type pathSegment struct {
-	literal string             // when param is nil
-	param   *fastschema.Schema // a path parameter
-	name    string
+// fastResponse is the fast path of one documented response.
+type fastResponse struct {
+	schema *fastschema.Schema // application/json body; nil: no fast path (unless empty)
+	empty  bool               // no content documented: kin-openapi accepts any body
 }
 
-// compileFastOps compiles the operations of doc that the fast path supports. Their routes are
-// built as kin-openapi's legacy router builds them, so the slow path can take over any time.
-func compileFastOps(doc *openapi3.T) []*fastOp {
-	var ops []*fastOp
-	for path, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			route := &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
-			if f := compileFastOp(path, method, op, route); f != nil {
-				f.shared = &Route{route: route, fast: f}
-				ops = append(ops, f)
-			}
-		}
-	}
-	return ops
-}
-
-func compileFastOp(path, method string, op *openapi3.Operation, route *routers.Route) *fastOp {
-	if route == nil || len(op.Callbacks) > 0 || !bearerOnly(route.Spec, op) {
+// compileFastOp compiles op's fast path, or returns nil when op uses anything the fast path
+// does not implement.
+func compileFastOp(op *operation) *fastOp {
+	route := op.route
+	if len(route.Operation.Callbacks) > 0 || !bearerOnly(route.Spec, route.Operation) {
 		return nil
 	}
-	f := &fastOp{route: route, method: method, status: map[int]*fastschema.Schema{}}
+	f := &fastOp{status: map[int]fastResponse{}}
 	params := map[string]*openapi3.Parameter{}
-	for _, p := range append(route.PathItem.Parameters, op.Parameters...) {
+	for _, p := range append(slices.Clip(route.PathItem.Parameters), route.Operation.Parameters...) {
 		if p.Value == nil || p.Value.In != openapi3.ParameterInPath || p.Value.Schema == nil || p.Value.Style != "" || p.Value.Explode != nil {
 			return nil // header, query and cookie parameters, and styled ones, go the slow way
 		}
 		params[p.Value.Name] = p.Value
 	}
-	for _, seg := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			name := seg[1 : len(seg)-1]
-			p := params[name]
-			if p == nil {
-				return nil
-			}
-			s, ok := fastschema.Compile(p.Schema.Value)
-			if !ok {
-				return nil
-			}
-			f.segments = append(f.segments, pathSegment{param: s, name: name})
+	for _, seg := range op.template.segments {
+		if seg.param == "" {
+			f.params = append(f.params, nil)
 			continue
 		}
-		if strings.ContainsAny(seg, "{}") {
+		p := params[seg.param]
+		if p == nil {
 			return nil
 		}
-		f.segments = append(f.segments, pathSegment{literal: seg})
+		s, ok := fastschema.Compile(p.Schema.Value)
+		if !ok {
+			return nil
+		}
+		f.params = append(f.params, s)
+		delete(params, seg.param)
 	}
-	if rb := op.RequestBody; rb != nil && rb.Value != nil {
+	if len(params) > 0 {
+		return nil // a path parameter the template lacks: kin-openapi's to judge
+	}
+	if rb := route.Operation.RequestBody; rb != nil {
+		if rb.Value == nil {
+			return nil
+		}
 		media := onlyJSON(rb.Value.Content)
 		if media == nil {
 			return nil
@@ -93,10 +82,10 @@ func compileFastOp(path, method string, op *openapi3.Operation, route *routers.R
 		}
 		f.body, f.bodyReq = s, rb.Value.Required
 	}
-	for code, resp := range op.Responses.Map() {
+	for code, resp := range route.Operation.Responses.Map() {
 		s := compileResponse(resp)
 		if code == "default" {
-			f.fallback, f.hasDef = s, true
+			f.fallback = &s
 			continue
 		}
 		n := 0
@@ -128,16 +117,19 @@ func bearerOnly(doc *openapi3.T, op *openapi3.Operation) bool {
 	return false
 }
 
-func compileResponse(resp *openapi3.ResponseRef) *fastschema.Schema {
+func compileResponse(resp *openapi3.ResponseRef) fastResponse {
 	if resp == nil || resp.Value == nil || len(resp.Value.Headers) > 0 {
-		return nil
+		return fastResponse{}
+	}
+	if len(resp.Value.Content) == 0 {
+		return fastResponse{empty: true}
 	}
 	media := onlyJSON(resp.Value.Content)
 	if media == nil {
-		return nil
+		return fastResponse{}
 	}
 	s, _ := fastschema.Compile(media.Schema.Value)
-	return s
+	return fastResponse{schema: s}
 }
 
 // onlyJSON returns the application/json media type when it is the only one, with a schema.
@@ -149,50 +141,48 @@ func onlyJSON(c openapi3.Content) *openapi3.MediaType {
 	return m
 }
 
-// matchPath reports whether r's method and path certainly match f, with valid path parameters.
-func (f *fastOp) matchPath(r *http.Request) bool {
-	if r.Method != f.method || r.URL.RawPath != "" || r.URL.RawQuery != "" {
+// validPath reports whether escaped, a path of f's template, certainly has valid path
+// parameters. Escaped segments go the slow way.
+func (f *fastOp) validPath(escaped string) bool {
+	if strings.IndexByte(escaped, '%') >= 0 {
 		return false
 	}
-	rest := r.URL.Path
-	for _, seg := range f.segments {
-		if len(rest) == 0 || rest[0] != '/' {
-			return false
-		}
-		rest = rest[1:]
-		end := strings.IndexByte(rest, '/')
-		if end < 0 {
-			end = len(rest)
-		}
-		value := rest[:end]
-		rest = rest[end:]
-		if seg.param == nil {
-			if value != seg.literal {
-				return false
-			}
-		} else if value == "" || !seg.param.ValidString(value) {
+	rest := escaped
+	for _, param := range f.params {
+		var value string
+		value, rest = cutSegment(rest[1:])
+		if param != nil && !param.ValidString(value) {
 			return false
 		}
 	}
-	return rest == ""
+	return true
 }
 
-func (f *fastOp) validRequest(r *http.Request, body []byte) bool {
-	if len(body) == 0 {
-		return !f.bodyReq && f.body == nil
+// validRequest reports whether r, on path escaped and with body, is certainly valid, its
+// bearer token aside.
+func (f *fastOp) validRequest(r *http.Request, escaped string, body []byte) bool {
+	if r.URL.RawQuery != "" || !f.validPath(escaped) {
+		return false
 	}
-	return f.body != nil && plainJSON(r.Header) && f.body.Valid(body)
+	switch {
+	case f.body == nil:
+		return true // kin-openapi reads no body the operation does not document (RejectWhenRequestBodyNotSpecified is off)
+	case len(body) == 0:
+		return !f.bodyReq
+	}
+	return plainJSON(r.Header) && f.body.Valid(body)
 }
 
+// validResponse reports whether a response is certainly valid.
 func (f *fastOp) validResponse(status int, header http.Header, body []byte) bool {
-	s, ok := f.status[status]
+	resp, ok := f.status[status]
 	if !ok {
-		if !f.hasDef {
+		if f.fallback == nil {
 			return false
 		}
-		s = f.fallback
+		resp = *f.fallback
 	}
-	return s != nil && plainJSON(header) && s.Valid(body)
+	return resp.empty || resp.schema != nil && plainJSON(header) && resp.schema.Valid(body)
 }
 
 // plainJSON reports whether the Content-Type is application/json, optionally with charset=utf-8.
@@ -207,16 +197,4 @@ func plainJSON(h http.Header) bool {
 	}
 	rest := ct[len("application/json"):]
 	return rest == "" || strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(rest, ";")), "charset=utf-8") && strings.HasPrefix(rest, ";")
-}
-
-// params returns the path parameter values of a request matchPath accepted.
-func (f *fastOp) params(r *http.Request) map[string]string {
-	out := make(map[string]string, 1)
-	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	for i, seg := range f.segments {
-		if seg.param != nil && i < len(segs) {
-			out[seg.name] = segs[i]
-		}
-	}
-	return out
 }

@@ -2,16 +2,19 @@ package contracttest
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/hubmessage/hubmessage-go/internal/errorbody"
 )
 
 // Middleware returns a function that wraps handlers with [Validator.Middleware]; handy in a
@@ -54,7 +57,7 @@ type middleware struct {
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	enforce := m.cfg.mode == Enforce
-	route, err := m.checkRequest(r)
+	route, err := m.checkRequest(w, r)
 	if err != nil {
 		vs := asViolations(err, Request, r.Method+" "+r.URL.Path)
 		m.cfg.report(vs)
@@ -62,9 +65,6 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status := rejectStatus(vs)
 			if status == http.StatusMethodNotAllowed {
 				w.Header().Set("Allow", strings.Join(m.cfg.validator.AllowedMethods(r), ", "))
-			}
-			if route != nil {
-				m.cfg.coverage.record(route.OperationID(), status)
 			}
 			m.cfg.reject(w, r, status, vs)
 			return
@@ -78,13 +78,14 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer rec.release()
 	rec.real, rec.limit = w, m.cfg.maxBody
 	m.next.ServeHTTP(rec, r)
-	if rec.passthrough {
-		m.cfg.coverage.record(route.OperationID(), rec.status)
-		m.cfg.report(tooLong(route.OperationID(), m.cfg.maxBody))
-		return
-	}
 	if rec.status == 0 {
 		rec.status = http.StatusOK
+	}
+	// Coverage counts what the handler answered, not what the middleware answers for it.
+	m.cfg.coverage.record(route.OperationID(), rec.status)
+	if rec.passthrough {
+		m.cfg.report(tooLong(route.OperationID(), m.cfg.maxBody))
+		return
 	}
 	if rec.header.Get("Content-Type") == "" && rec.body.Len() > 0 {
 		rec.header.Set("Content-Type", http.DetectContentType(rec.body.Bytes()))
@@ -94,21 +95,23 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		vs := asViolations(err, Response, route.OperationID())
 		m.cfg.report(vs)
 		if enforce {
-			m.cfg.coverage.record(route.OperationID(), http.StatusInternalServerError)
 			m.cfg.reject(w, r, http.StatusInternalServerError, vs)
 			return
 		}
 	}
-	m.cfg.coverage.record(route.OperationID(), rec.status)
 	rec.commit()
 }
 
-// errTooLarge marks a request body over the middleware's limit: 413.
-var errTooLarge = errors.New("request body too large")
+var (
+	// errTooLarge marks a request body over the middleware's limit: 413.
+	errTooLarge = errors.New("request body too large")
+	// errBodyTimeout marks a request body not received within the body timeout: 408.
+	errBodyTimeout = errors.New("request body not received in time")
+)
 
-// checkRequest validates r, reading its body once (up to the limit) and leaving r.Body an
-// unread copy for the handler. route is nil when r matches no operation.
-func (m *middleware) checkRequest(r *http.Request) (*Route, error) {
+// checkRequest validates r, reading its body once (up to the limit, within the body timeout)
+// and leaving r.Body an unread copy for the handler. route is nil when r matches no operation.
+func (m *middleware) checkRequest(w http.ResponseWriter, r *http.Request) (*Route, error) {
 	route, err := m.cfg.validator.FindRoute(r)
 	if err != nil {
 		return nil, err
@@ -119,6 +122,11 @@ func (m *middleware) checkRequest(r *http.Request) (*Route, error) {
 	}
 	var body []byte
 	if r.Body != nil && r.Body != http.NoBody {
+		// A body that never ends would hold the connection until the server's own timeouts,
+		// if any. The deadline stays for a body that failed, whose connection net/http closes;
+		// it is lifted once the body is read, so the handler runs unhurried.
+		rc := http.NewResponseController(w)
+		deadline := rc.SetReadDeadline(time.Now().Add(m.cfg.bodyTimeout)) == nil // else http.ErrNotSupported: none
 		data, complete, err := bufferSizedBody(r.Body, r.ContentLength, m.cfg.maxBody)
 		if !complete {
 			// Put back what was read, so a ReportOnly handler still sees the whole body.
@@ -128,7 +136,14 @@ func (m *middleware) checkRequest(r *http.Request) (*Route, error) {
 		r.Body.Close()
 		if err != nil {
 			r.Body = readCloser{io.MultiReader(bytes.NewReader(data), errReader{err}), http.NoBody}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return route, Violations{{Side: Request, Operation: op, Location: "body",
+					Reason: fmt.Sprintf("not received within %v", m.cfg.bodyTimeout), Err: errBodyTimeout}}
+			}
 			return route, Violations{{Side: Request, Operation: op, Location: "body", Reason: "read body: " + err.Error(), Err: err}}
+		}
+		if deadline {
+			_ = rc.SetReadDeadline(time.Time{})
 		}
 		body = data
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -154,6 +169,8 @@ func rejectStatus(vs Violations) int {
 	switch {
 	case errors.Is(vs, errTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(vs, errBodyTimeout):
+		return http.StatusRequestTimeout
 	case errors.Is(vs, routers.ErrPathNotFound):
 		return http.StatusNotFound
 	case errors.Is(vs, routers.ErrMethodNotAllowed):
@@ -165,24 +182,23 @@ func rejectStatus(vs Violations) int {
 }
 
 // writeError is the default [RejectFunc]: the spec's Error body. 400's message lists every
-// problem; the others use the status text, so a 401 says nothing about the request.
+// problem and 408's says what timed out; the others use the status text, so a 401 says
+// nothing about the request.
 func writeError(w http.ResponseWriter, _ *http.Request, status int, vs Violations) {
 	msg := http.StatusText(status)
-	if status == http.StatusBadRequest {
+	switch status {
+	case http.StatusBadRequest:
 		parts := make([]string, 0, len(vs))
 		for _, v := range vs {
 			parts = append(parts, v.Location+": "+v.Reason)
 		}
 		msg = strings.Join(parts, "; ")
+	case http.StatusRequestTimeout:
+		if len(vs) > 0 {
+			msg = "request " + vs[0].Location + ": " + vs[0].Reason
+		}
 	}
-	body, _ := json.Marshal(struct {
-		Error   int    `json:"error"`
-		Message string `json:"message"`
-	}{status, msg})
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-	w.WriteHeader(status)
-	w.Write(body)
+	errorbody.Write(w, status, msg)
 }
 
 // recorders are reused: a response's buffer and header map are the middleware's main cost.

@@ -1,13 +1,16 @@
 package contracttest_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -160,14 +163,10 @@ func TestMiddlewareReportOnlyPassesInvalidRequests(t *testing.T) {
 	}
 }
 
-func TestMiddlewareRejectFuncAndCoverage(t *testing.T) {
+func TestMiddlewareRejectFunc(t *testing.T) {
 	t.Parallel()
-	cov, err := contracttest.NewCoverage(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var gotStatus int
-	h := contracttest.MustNew(t).Middleware(conformantAPI(), contracttest.WithCoverage(cov), contracttest.WithTB(noopTB{}),
+	h := contracttest.MustNew(t).Middleware(conformantAPI(), contracttest.WithTB(noopTB{}),
 		contracttest.WithRejectFunc(func(w http.ResponseWriter, r *http.Request, status int, vs contracttest.Violations) {
 			gotStatus = status
 			w.WriteHeader(status)
@@ -180,11 +179,48 @@ func TestMiddlewareRejectFuncAndCoverage(t *testing.T) {
 	if gotStatus != 401 || rec.Body.String() != "custom" {
 		t.Errorf("reject func saw %d, wrote %q", gotStatus, rec.Body)
 	}
-	req.Header.Set("Authorization", "Bearer "+secretKey)
-	req.Body = io.NopCloser(strings.NewReader(validBody))
-	h.ServeHTTP(httptest.NewRecorder(), req)
-	// The rejection counts too: the client saw the operation answer 401.
-	if diff := cmp.Diff([]string{"connectMetaChannel 200", "connectMetaChannel 401"}, cov.Covered()); diff != "" {
+}
+
+// Coverage counts what the wrapped handler answered: not the middleware's own rejections, nor
+// the 500 it substitutes for an invalid response (the handler's own status counts then).
+func TestMiddlewareCoverageCountsOnlyTheHandlersAnswers(t *testing.T) {
+	t.Parallel()
+	v := fixtureValidator(t, "router-methods.yaml")
+	cov, err := contracttest.NewCoverage(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, body := 201, `{"id":"1"}`
+	h := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}), contracttest.WithCoverage(cov), contracttest.WithTB(noopTB{}))
+	for _, tc := range []struct {
+		auth, request string
+		status        int    // the handler's
+		body          string // the handler's
+		want          int    // the client's
+	}{
+		{"", `{"name":"a"}`, 201, `{"id":"1"}`, 401},         // rejected: the handler never answers
+		{"Bearer k", `{"name":1}`, 201, `{"id":"1"}`, 400},   // rejected
+		{"Bearer k", `{"name":"a"}`, 409, `{"oops":1}`, 500}, // the handler's invalid 409 is replaced
+		{"Bearer k", `{"name":"a"}`, 201, `{"id":"1"}`, 201},
+	} {
+		status, body = tc.status, tc.body
+		req := httptest.NewRequest("POST", "/things", strings.NewReader(tc.request))
+		req.Header.Set("Content-Type", "application/json")
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.want {
+			t.Fatalf("%s: status %d, want %d", tc.request, rec.Code, tc.want)
+		}
+	}
+	// Before: the 401, 400 and 500 the middleware wrote counted for "default", the 409 not at all.
+	if diff := cmp.Diff([]string{"createThing 201", "createThing 409"}, cov.Covered()); diff != "" {
 		t.Errorf("coverage (-want +got):\n%s", diff)
 	}
 }
@@ -228,5 +264,77 @@ func TestMiddlewareTooLargeWithoutContentLength(t *testing.T) {
 	}
 	if len(vs) != 1 || vs[0][0].Operation != "connectMetaChannel" || !strings.Contains(vs[0][0].Reason, "64-byte limit") {
 		t.Errorf("reported %v", vs)
+	}
+}
+
+// rawExchange sends raw bytes to srv over TCP and reads the one response, so a test can send
+// what net/http's client would not (half a body, a malformed request).
+func rawExchange(t *testing.T, srv *httptest.Server, raw string) (*http.Response, string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second)) // only so a broken server fails the test instead of hanging it
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
+// A request body that stops arriving gets a 408 in the spec's shape once the body timeout
+// passes, instead of holding the connection until the server gives up on it.
+func TestMiddlewareAnswersAStalledBodyWith408(t *testing.T) {
+	t.Parallel()
+	var called atomic.Bool
+	var reported atomic.Int32
+	h := fixtureValidator(t, "router-methods.yaml").Middleware(
+		http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called.Store(true) }),
+		contracttest.WithBodyTimeout(50*time.Millisecond),
+		contracttest.OnViolation(func(contracttest.Violations) { reported.Add(1) }))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, body := rawExchange(t, srv, "POST /things HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer k\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"+`{"name":`)
+	want := `{"error":408,"message":"request body: not received within 50ms"}` + "\n"
+	if resp.StatusCode != 408 || resp.Header.Get("Content-Type") != "application/json" || body != want {
+		t.Errorf("got %d %s %q, want 408 application/json %q", resp.StatusCode, resp.Header.Get("Content-Type"), body, want)
+	}
+	if called.Load() || reported.Load() != 1 {
+		t.Errorf("handler called %v, violations reported %d times; want not called, reported once", called.Load(), reported.Load())
+	}
+}
+
+// What doc.go says net/http answers itself, before any handler (and so the middleware) runs:
+// text/plain, not the spec's JSON error shape.
+func TestNetHTTPAnswersBeforeTheMiddleware(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(contracttest.MustNew(t).Middleware(conformantAPI()))
+	srv.Config.MaxHeaderBytes = 1 << 10
+	srv.Start()
+	defer srv.Close()
+	for _, tc := range []struct {
+		name, raw string
+		status    int
+	}{
+		{"headers over MaxHeaderBytes", "POST " + connectPath + " HTTP/1.1\r\nHost: api.test\r\nX-Big: " + strings.Repeat("a", 8<<10) + "\r\n\r\n", 431},
+		{"malformed request line", "NOT A REQUEST LINE\r\n\r\n", 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, _ := rawExchange(t, srv, tc.raw)
+			if resp.StatusCode != tc.status || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
+				t.Errorf("got %d %s, want %d text/plain", resp.StatusCode, resp.Header.Get("Content-Type"), tc.status)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package contracttest
 import (
 	"errors"
 	"net/http"
+	"time"
 )
 
 // TB is the part of testing.TB the kit uses, so a test's *testing.T plugs in directly and
@@ -18,12 +19,16 @@ type TB interface {
 // longer request is rejected by an enforcing middleware with 413.
 const DefaultMaxBody = 1 << 20
 
+// DefaultBodyTimeout is how long a [Middleware] waits for a request's whole body (10 s)
+// before answering 408; see [WithBodyTimeout].
+const DefaultBodyTimeout = 10 * time.Second
+
 // Mode says what a [Middleware] does with an invalid request or response.
 type Mode int
 
 const (
 	// Enforce rejects invalid requests with the spec's error body (400, 401, 404, 405 with
-	// Allow, 413) before the handler sees them, and replaces an invalid response with a 500
+	// Allow, 408, 413) before the handler sees them, and replaces an invalid response with a 500
 	// error body. Violations are reported too. It is the default.
 	Enforce Mode = iota
 	// ReportOnly passes every request and response through unchanged and only reports.
@@ -31,8 +36,8 @@ const (
 )
 
 // RejectFunc writes the response to a request the middleware rejects. status is the one the
-// middleware chose (400, 401, 404, 405, 413 or, for an invalid response, 500); for 405 the
-// Allow header is already set.
+// middleware chose (400, 401, 404, 405, 408, 413 or, for an invalid response, 500); for 405
+// the Allow header is already set.
 type RejectFunc func(w http.ResponseWriter, r *http.Request, status int, vs Violations)
 
 // CheckOption configures [Transport] and [Middleware].
@@ -44,6 +49,7 @@ type checkConfig struct {
 	onViolation func(Violations)
 	coverage    *Coverage
 	maxBody     int64
+	bodyTimeout time.Duration
 	mode        Mode
 	reject      RejectFunc
 }
@@ -64,6 +70,12 @@ func WithCoverage(cov *Coverage) CheckOption { return func(c *checkConfig) { c.c
 
 // WithMaxBody sets how many body bytes are buffered for validation ([DefaultMaxBody] if n <= 0).
 func WithMaxBody(n int64) CheckOption { return func(c *checkConfig) { c.maxBody = n } }
+
+// WithBodyTimeout sets how long a [Middleware] waits for a request's whole body
+// ([DefaultBodyTimeout] if d <= 0). An enforcing middleware answers a body not received in
+// time with 408 in the spec's error shape. It works where the server lets a handler set read
+// deadlines (net/http's does, see http.ResponseController); Transport ignores it.
+func WithBodyTimeout(d time.Duration) CheckOption { return func(c *checkConfig) { c.bodyTimeout = d } }
 
 // WithMode sets what a [Middleware] does on a violation: [Enforce] (default) or [ReportOnly].
 // Transport ignores it: it always sends the request and returns the response.
@@ -87,6 +99,9 @@ func newCheckConfig(opts []CheckOption) (*checkConfig, error) {
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBody
+	}
+	if c.bodyTimeout <= 0 {
+		c.bodyTimeout = DefaultBodyTimeout
 	}
 	if c.reject == nil {
 		c.reject = writeError

@@ -16,7 +16,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
@@ -58,16 +57,6 @@ func (vs Violations) Error() string {
 	return b.String()
 }
 
-// fastRoute returns the precompiled operation r certainly matches, or nil.
-func (v *Validator) fastRoute(r *http.Request) *fastOp {
-	for _, f := range v.fast {
-		if f.matchPath(r) {
-			return f
-		}
-	}
-	return nil
-}
-
 // Unwrap returns each violation's cause, so errors.Is and errors.As see kin-openapi's errors
 // (routers.ErrPathNotFound, routers.ErrMethodNotAllowed, *openapi3filter.SecurityRequirementsError).
 func (vs Violations) Unwrap() []error {
@@ -84,11 +73,10 @@ func (vs Violations) Unwrap() []error {
 // is safe for concurrent use by multiple goroutines.
 type Validator struct {
 	doc     *openapi3.T
-	router  routers.Router
+	spec    *compiledSpec // shared by every Validator of doc
 	options openapi3filter.Options
-	token   []byte   // expected bearer token; nil accepts any well-formed one
-	methods []string // every method the spec uses, sorted
-	fast    []*fastOp
+	token   []byte // expected bearer token; nil accepts any well-formed one
+	noFast  bool   // tests only: always take the slow path
 }
 
 // Option configures a [Validator].
@@ -132,25 +120,23 @@ var defaultValidator = sync.OnceValues(func() (*Validator, error) { return New()
 // Spec returns the document the validator checks against; treat it as read-only.
 func (v *Validator) Spec() *openapi3.T { return v.doc }
 
-// NewForSpec returns a Validator for doc, which it does not modify. Routes match on path alone,
-// whatever host the spec's servers name, so the validator works against test servers.
+// NewForSpec returns a Validator for doc. Routes match on path alone, whatever host the
+// spec's servers name, so the validator works against test servers.
+//
+// doc is treated as read-only: what the validator compiles from it (routes, fast-path
+// schemas) is computed once per document and shared, so building a Validator for a document
+// already seen, say one per test or per Secret Key, costs little. Do not change doc after
+// passing it here.
 func NewForSpec(doc *openapi3.T, opts ...Option) (*Validator, error) {
-	anyHost := *doc
-	anyHost.Servers = nil
-	router, err := legacy.NewRouter(&anyHost)
+	spec, err := compiledFor(doc)
 	if err != nil {
-		return nil, fmt.Errorf("contracttest: build router: %w", err)
+		return nil, err
 	}
-	v := &Validator{doc: doc, router: router}
-	for _, item := range doc.Paths.Map() {
-		for m := range item.Operations() {
-			if !slices.Contains(v.methods, m) {
-				v.methods = append(v.methods, m)
-			}
-		}
-	}
-	slices.Sort(v.methods)
-	v.fast = compileFastOps(&anyHost)
+	return newValidator(doc, spec, opts)
+}
+
+func newValidator(doc *openapi3.T, spec *compiledSpec, opts []Option) (*Validator, error) {
+	v := &Validator{doc: doc, spec: spec}
 	for _, opt := range opts {
 		if err := opt(v); err != nil {
 			return nil, err
@@ -195,48 +181,46 @@ func (v *Validator) checkBearer(h string) error {
 
 // Route is a matched operation of the spec.
 type Route struct {
-	route      *routers.Route
-	pathParams map[string]string // nil when fast is set: computed from the request when needed
-	fast       *fastOp
+	route *routers.Route
+	op    *operation
+	path  string // the escaped path matched, for the path parameters
 }
 
 // OperationID returns the matched operation's id.
 func (r *Route) OperationID() string { return r.route.Operation.OperationID }
 
-// FindRoute matches r to an operation of the spec. On failure the error is a [Violations] with
+// FindRoute matches r to an operation of the spec. A literal path segment beats a template
+// (/items/latest before /items/{id}), and the path is matched segment by segment as sent, so
+// an encoded slash (%2F) never separates segments. On failure the error is a [Violations] with
 // Location "route" that wraps routers.ErrMethodNotAllowed when the path is known but not the
 // method (see [Validator.AllowedMethods]), and routers.ErrPathNotFound otherwise.
 func (v *Validator) FindRoute(r *http.Request) (*Route, error) {
-	if f := v.fastRoute(r); f != nil {
-		return f.shared, nil // read-only and shared: the fast path allocates nothing
-	}
-	route, params, err := v.router.FindRoute(r)
-	if err == nil {
-		return &Route{route: route, pathParams: params}, nil
-	}
+	escaped := r.URL.EscapedPath()
 	cause := routers.ErrPathNotFound
-	if len(v.AllowedMethods(r)) > 0 {
+	if p := v.spec.router.find(escaped); p != nil {
+		if op := p.ops[r.Method]; op != nil {
+			return &Route{route: op.route, op: op, path: escaped}, nil
+		}
 		cause = routers.ErrMethodNotAllowed
 	}
 	return nil, Violations{{Side: Request, Operation: r.Method + " " + r.URL.Path, Location: "route", Reason: cause.Error(), Err: cause}}
 }
 
-// AllowedMethods returns the methods the spec documents for r's path, in a stable order, for
-// an Allow header; none when the path is unknown.
+// AllowedMethods returns the methods the spec documents for r's path, sorted, for an Allow
+// header; none when the path is unknown.
 func (v *Validator) AllowedMethods(r *http.Request) []string {
-	var allowed []string
-	for _, m := range v.methods {
-		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
-		if _, _, err := v.router.FindRoute(probe); err == nil {
-			allowed = append(allowed, m)
-		}
+	if p := v.spec.router.find(r.URL.EscapedPath()); p != nil {
+		return slices.Clone(p.allow)
 	}
-	return allowed
+	return nil
 }
 
-// ValidateRequest checks r against the spec: route, parameters, security and body. It never
-// changes r: kin-openapi sees a clone, defaults are not injected, and r's body is read and
-// replaced by an unread copy of the same bytes, so r is as it was for the next handler.
+// ValidateRequest checks r against the spec: route, parameters, security and body. A JSON
+// body must also read the same to kin-openapi as to encoding/json, which Go handlers decode
+// with: no duplicate key, no key that is a declared property's name in another case, no
+// invalid UTF-8 or lone surrogate escape in a string. It never changes r: kin-openapi sees a
+// copy, defaults are not injected, and r's body is read and replaced by an unread copy of the
+// same bytes, so r is as it was for the next handler.
 func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	route, err := v.FindRoute(r)
 	if err != nil {
@@ -251,20 +235,36 @@ func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	return route, err
 }
 
-// validateRequest checks r, whose body is body, against route: fast path first. kin-openapi
-// writes to the request it validates (GetBody, ContentLength), so it gets a clone.
+// validateRequest checks r, whose body is body, against route: fast path first. The slow
+// path is kin-openapi's; a request it accepts must also have a body that reads the same to
+// kin-openapi as to encoding/json (checkJSONBody). A request kin-openapi rejects is not
+// walked again: the walk would not change the verdict, only its cost.
 func (v *Validator) validateRequest(route *Route, r *http.Request, body []byte) error {
-	if route.fast != nil && v.authorized(r) && route.fast.validRequest(r, body) {
+	if f := route.op.fast; f != nil && !v.noFast && v.authorized(r) && f.validRequest(r, route.path, body) {
 		return nil
 	}
-	clone := r.Clone(r.Context())
-	clone.GetBody = nil
-	clone.Body = http.NoBody
+	// kin-openapi sets Body, GetBody and ContentLength on the request it validates: give it a
+	// shallow copy (it only reads the URL and headers).
+	in := *r
+	in.GetBody = nil
+	in.Body = http.NoBody
 	if body != nil {
-		clone.Body = io.NopCloser(bytes.NewReader(body))
+		in.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	if err := openapi3filter.ValidateRequest(r.Context(), v.requestInput(clone, route)); err != nil {
+	if err := openapi3filter.ValidateRequest(r.Context(), v.requestInput(&in, route)); err != nil {
 		return v.violations(Request, route.OperationID(), err)
+	}
+	rb := route.route.Operation.RequestBody
+	if rb == nil || rb.Value == nil || len(body) == 0 || !isJSON(r.Header) {
+		return nil
+	}
+	var schema *openapi3.Schema
+	if mt := rb.Value.Content.Get(r.Header.Get("Content-Type")); mt != nil && mt.Schema != nil {
+		schema = mt.Schema.Value
+	}
+	if vs := checkJSONBody(body, schema, route.OperationID()); len(vs) > 0 {
+		slices.SortStableFunc(vs, func(a, b Violation) int { return strings.Compare(a.Location, b.Location) })
+		return vs
 	}
 	return nil
 }
@@ -281,7 +281,7 @@ func (v *Validator) ValidateResponse(r *http.Request, status int, header http.He
 
 // ValidateResponseFor is ValidateResponse when the route is already known.
 func (v *Validator) ValidateResponseFor(route *Route, r *http.Request, status int, header http.Header, body []byte) error {
-	if route.fast != nil && r.Method != http.MethodHead && route.fast.validResponse(status, header, body) {
+	if f := route.op.fast; f != nil && !v.noFast && r.Method != http.MethodHead && f.validResponse(status, header, body) {
 		return nil
 	}
 	in := &openapi3filter.ResponseValidationInput{
@@ -298,13 +298,9 @@ func (v *Validator) ValidateResponseFor(route *Route, r *http.Request, status in
 }
 
 func (v *Validator) requestInput(r *http.Request, route *Route) *openapi3filter.RequestValidationInput {
-	params := route.pathParams
-	if params == nil && route.fast != nil {
-		params = route.fast.params(r)
-	}
 	return &openapi3filter.RequestValidationInput{
 		Request:    r,
-		PathParams: params,
+		PathParams: route.op.template.params(route.path),
 		Route:      route.route,
 		Options:    &v.options,
 	}
@@ -435,6 +431,7 @@ func joinReason(reason string, err error) string {
 	return reason + ": " + err.Error()
 }
 
+// pointer is the JSON pointer (RFC 6901) of tokens.
 func pointer(tokens []string) string {
 	if len(tokens) == 0 {
 		return "/"
@@ -442,10 +439,12 @@ func pointer(tokens []string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+		b.WriteString(pointerEscaper.Replace(t))
 	}
 	return b.String()
 }
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 // Format prints a Validator without its Secret Key, whatever the verb: fmt would otherwise
 // show the key's bytes for %v, %+v and %#v.

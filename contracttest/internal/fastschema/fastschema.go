@@ -14,11 +14,10 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/hubmessage/hubmessage-go/internal/pattern"
 )
 
 type kind uint8
@@ -39,8 +38,8 @@ type Schema struct {
 	required uint64     // bit i set: props[i] is required
 
 	// string
-	pattern        func(string) bool // regexp's verdict (internal/pattern), nil when none
-	minLen, maxLen int               // maxLen < 0: unbounded
+	pattern        *regexp.Regexp // nil when none
+	minLen, maxLen int            // maxLen < 0: unbounded
 
 	// integer
 	min, max float64 // ±Inf when unbounded
@@ -72,11 +71,15 @@ func Compile(s *openapi3.Schema) (*Schema, bool) {
 			c.maxLen = int(*s.MaxLength)
 		}
 		if s.Pattern != "" {
+			// kin-openapi rewrites \uXXXX before compiling; rather than copy that, refuse it.
+			if strings.Contains(s.Pattern, `\u`) {
+				return nil, false
+			}
 			re, err := regexp.Compile(s.Pattern)
 			if err != nil {
 				return nil, false
 			}
-			c.pattern = pattern.Compile(re)
+			c.pattern = re
 		}
 		return c, true
 	case s.Type.Is("boolean"):
@@ -280,7 +283,7 @@ func (s *Schema) validString(v string) bool {
 			return false
 		}
 	}
-	return s.pattern == nil || s.pattern(v)
+	return s.pattern == nil || s.pattern.MatchString(v)
 }
 
 // plainString returns the contents of the JSON string starting at data[i] when it holds

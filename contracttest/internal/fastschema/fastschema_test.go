@@ -7,7 +7,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/hubmessage/hubmessage-go/internal/fastschema"
+	"github.com/hubmessage/hubmessage-go/contracttest/internal/fastschema"
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
@@ -77,6 +77,7 @@ func TestRefusesWhatItDoesNotImplement(t *testing.T) {
 		"additionalProperties false": openapi3.NewObjectSchema().WithProperty("a", str).WithoutAdditionalProperties(),
 		"number":                     openapi3.NewFloat64Schema(),
 		"untyped":                    {},
+		`pattern with \u`:            openapi3.NewStringSchema().WithPattern(`^\u0041$`),
 	} {
 		if _, ok := fastschema.Compile(s); ok {
 			t.Errorf("%s: compiled, want refused", name)
