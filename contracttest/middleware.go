@@ -36,8 +36,9 @@ func Middleware(v *Validator, opts ...CheckOption) (func(http.Handler) http.Hand
 // error body {"error":<status>,"message":"..."} with 404 for an unknown path, 405 and an Allow
 // header for an undocumented method, 401 for a missing or wrong bearer token (checked before
 // the body, so nothing about the body leaks to unauthenticated callers), 413 for a body over
-// the max body size and 400 for anything else (parameters, content type, body), the message
-// listing every problem. [WithRejectFunc] changes how rejections are written. A response that
+// the max body size, 408 for a body not received within the body timeout ([WithBodyTimeout])
+// and 400 for anything else (parameters, content type, body), the message listing every
+// problem. [WithRejectFunc] changes how rejections are written. A response that
 // breaks the contract is replaced by a 500 error body, so a client under test sees the server
 // failed rather than a subtly wrong answer; the violations are reported either way.
 //
