@@ -20,7 +20,7 @@ func TestDemoBinary(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("hubmessage demo: %v, want exit 0\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	}
-	for _, want := range []string{"Step 5.", "All 5 steps behaved as documented", "Authorization: Bearer [REDACTED]"} {
+	for _, want := range []string{"Step 7.", "All 7 steps behaved as documented", "Authorization: Bearer [REDACTED]"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
 		}

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +29,27 @@ var demoGolden = filepath.Join("testdata", "demo.golden")
 
 // loopbackAddr is the reference server's address in the demo's output; only its port varies.
 var loopbackAddr = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
+
+// channelID matches the id the demo creates, 32 hexadecimal digits, different on every run.
+var channelID = regexp.MustCompile(`\b[0-9A-Fa-f]{32}\b`)
+
+// normalizeDemo returns the demo's output with the port replaced by PORT and the created
+// channel's id by CHANNEL_ID, so it is the same on every run. The output must hold exactly
+// one such id: a step that used another channel would show.
+func normalizeDemo(t *testing.T, stdout string) string {
+	t.Helper()
+	ids := map[string]bool{}
+	for _, id := range channelID.FindAllString(stdout, -1) {
+		ids[id] = true
+	}
+	if len(ids) != 1 {
+		t.Errorf("the output holds %d distinct 32-hex channel ids, want 1 (the created channel's): %v", len(ids), ids)
+	}
+	for id := range ids {
+		stdout = strings.ReplaceAll(stdout, id, "CHANNEL_ID")
+	}
+	return loopbackAddr.ReplaceAllString(stdout, "127.0.0.1:PORT")
+}
 
 const demoKey = "sk_test_demo_5f4e3d2c1b0a99887766"
 
@@ -49,7 +72,7 @@ func readGolden(t *testing.T) string {
 }
 
 // TestDemoGolden runs `hubmessage demo` as a user does (generated key) and compares its
-// output, port aside, with testdata/demo.golden. -update rewrites the file, from a run whose
+// output, port and channel id aside, with testdata/demo.golden. -update rewrites the file, from a run whose
 // key the test knows, so it can check the key is not in it.
 func TestDemoGolden(t *testing.T) {
 	if *update {
@@ -60,7 +83,7 @@ func TestDemoGolden(t *testing.T) {
 		if strings.Contains(stdout, demoKey) {
 			t.Fatal("the demo printed the Secret Key; not writing the golden file")
 		}
-		if err := os.WriteFile(demoGolden, []byte(loopbackAddr.ReplaceAllString(stdout, "127.0.0.1:PORT")), 0o644); err != nil {
+		if err := os.WriteFile(demoGolden, []byte(normalizeDemo(t, stdout)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -70,7 +93,7 @@ func TestDemoGolden(t *testing.T) {
 	if code != exitOK || stderr != "" {
 		t.Fatalf("exit %d, stderr %q; want exit 0 and no stderr", code, stderr)
 	}
-	if diff := cmp.Diff(want, loopbackAddr.ReplaceAllString(stdout, "127.0.0.1:PORT")); diff != "" {
+	if diff := cmp.Diff(want, normalizeDemo(t, stdout)); diff != "" {
 		t.Errorf("output differs from %s (-want +got); if intended, rerun with -update:\n%s", demoGolden, diff)
 	}
 }
@@ -92,10 +115,11 @@ func TestDemoNeverPrintsKey(t *testing.T) {
 			t.Errorf("%s holds something like a Secret Key", name)
 		}
 	}
-	if got := strings.Count(stdout, "> Authorization: Bearer "+secretkey.Redacted+"\n"); got != 3 {
-		t.Errorf("output shows %d redacted Authorization headers, want 3 (one per call)", got)
+	// The headers are shown for the first call of each of the four operations.
+	if got := strings.Count(stdout, "> Authorization: Bearer "+secretkey.Redacted+"\n"); got != 4 {
+		t.Errorf("output shows %d redacted Authorization headers, want 4 (one per operation)", got)
 	}
-	if diff := cmp.Diff(golden, loopbackAddr.ReplaceAllString(stdout, "127.0.0.1:PORT")); diff != "" {
+	if diff := cmp.Diff(golden, normalizeDemo(t, stdout)); diff != "" {
 		t.Errorf("output differs from %s (-want +got):\n%s", demoGolden, diff)
 	}
 }
@@ -151,7 +175,7 @@ func TestDemoFailsOnCancel(t *testing.T) {
 	if code != exitFail || !strings.Contains(stderr, "hubmessage demo: FAILED: step ") || !strings.Contains(stderr, "context canceled") {
 		t.Errorf("exit %d stderr %q; want exit 1 and a FAILED line naming the step and the cause", code, stderr)
 	}
-	if strings.Contains(stdout, "All 5 steps") {
+	if strings.Contains(stdout, "behaved as documented") {
 		t.Errorf("a failed demo claims success:\n%s", stdout)
 	}
 }
@@ -170,8 +194,13 @@ func (s *scriptedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.served++
 	s.mu.Unlock()
 	status, body, _ := strings.Cut(resp, " ")
-	code := map[string]int{"200": 200, "401": 401, "404": 404, "422": 422, "500": 500}[status]
-	w.Header().Set("Content-Type", "application/json")
+	code, err := strconv.Atoi(status)
+	if err != nil {
+		panic("scriptedAPI: bad response " + resp)
+	}
+	if body != "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
 	w.WriteHeader(code)
 	io.WriteString(w, body)
 }
@@ -180,34 +209,56 @@ func (s *scriptedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestWalkDemoFailures(t *testing.T) {
 	t.Parallel()
 	const (
-		ok       = `200 {"success":true}`
-		reused   = `422 {"error":422,"message":"CODE_ALREADY_USED"}`
-		notFound = `404 {"error":404,"message":"Channel not found"}`
+		created   = `201 {"id":"019E4C54B1B375A28970B605CA9B03C3"}`
+		connected = `200 {"success":true}`
+		reused    = `422 {"error":422,"message":"CODE_ALREADY_USED"}`
+		still     = `422 {"error":422,"message":"INSTANCE_STILL_CONNECTED"}`
+		subscribe = `422 {"error":422,"message":"INSTANCE_HAS_ACTIVE_SUBSCRIPTION"}`
+		disc      = `200 true`
+		deleted   = `204`
+		notFound  = `404 {"error":404,"message":"Channel not found"}`
 	)
+	documented := []string{created, connected, reused, still, disc, deleted, notFound}
+	// at returns the documented answers with the n-th step's (1-based) replaced by resp.
+	at := func(n int, resp string) []string {
+		r := slices.Clone(documented)
+		r[n-1] = resp
+		return r
+	}
 	for _, tc := range []struct {
 		name      string
 		responses []string
 		want      string
 	}{
-		{"as documented", []string{ok, reused, notFound}, ""},
-		{"unauthorized", []string{`401 {"error":401,"message":"Unauthorized"}`}, "step 3: want the channel connected"},
-		{"server error", []string{`500 {"error":500,"message":"Internal server error"}`}, "step 3: want the channel connected"},
-		{"success without success", []string{`200 {"success":false}`}, "step 3: want the channel connected"},
-		{"code accepted twice", []string{ok, ok}, "step 4: want 422 CODE_ALREADY_USED, have success"},
-		{"other rejection", []string{ok, `422 {"error":422,"message":"CODE_EXPIRED"}`}, "step 4: want 422 CODE_ALREADY_USED, have"},
-		{"reuse as not found", []string{ok, notFound}, "step 4: want 422 CODE_ALREADY_USED, have"},
-		{"unknown channel accepted", []string{ok, reused, ok}, "step 5: want 404 Channel not found, have success"},
-		{"unknown channel rejected otherwise", []string{ok, reused, reused}, "step 5: want 404 Channel not found, have"},
+		{"as documented", documented, ""},
+		{"no ENTERPRISE role", at(1, `422 {"error":422,"message":"This action requires ENTERPRISE role"}`), "step 1 (create): want 201"},
+		{"created without id", at(1, `201 {}`), "step 1 (create): want 201"},
+		{"created with 200", at(1, `200 {"id":"019E4C54B1B375A28970B605CA9B03C3"}`), "step 1 (create): want 201"},
+		{"unusable id", at(1, `201 {"id":"not an id"}`), "step 2 (connect): want 1 request, have 0"},
+		{"unauthorized", at(2, `401 {"error":401,"message":"Unauthorized"}`), "step 2 (connect): want 200"},
+		{"server error", at(2, `500 {"error":500,"message":"Internal server error"}`), "step 2 (connect): want 200"},
+		{"success without success", at(2, `200 {"success":false}`), "step 2 (connect): want 200"},
+		{"code accepted twice", at(3, connected), "step 3 (the code's reuse): want 422 CODE_ALREADY_USED, have success"},
+		{"other rejection", at(3, `422 {"error":422,"message":"CODE_EXPIRED"}`), "step 3 (the code's reuse): want 422 CODE_ALREADY_USED, have"},
+		{"reuse as not found", at(3, notFound), "step 3 (the code's reuse): want 422 CODE_ALREADY_USED, have"},
+		{"deleted while connected", at(4, deleted), "step 4 (delete while connected): want 422 INSTANCE_STILL_CONNECTED, have success"},
+		{"refused for another reason", at(4, subscribe), "step 4 (delete while connected): want 422 INSTANCE_STILL_CONNECTED, have"},
+		{"disconnect false", at(5, `200 false`), "step 5 (disconnect): want 200 true"},
+		{"disconnect not found", at(5, notFound), "step 5 (disconnect): want 200 true"},
+		{"still connected after disconnect", at(6, still), "step 6 (delete): want 204"},
+		{"delete with a body", at(6, `200 {"success":true}`), "step 6 (delete): want 204"},
+		{"resurrected", at(7, connected), "step 7 (a call after delete): want 404 Channel not found, have success"},
+		{"after delete rejected otherwise", at(7, reused), "step 7 (a call after delete): want 404 Channel not found, have"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			api := httptest.NewServer(&scriptedAPI{responses: tc.responses})
 			t.Cleanup(api.Close)
 			var out bytes.Buffer
-			err := walkDemo(context.Background(), &out, api.URL, demoKey)
+			n, err := walkDemo(context.Background(), &out, api.URL, demoKey)
 			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("walkDemo: %v", err)
+			case tc.want == "" && (err != nil || n != len(documented)):
+				t.Errorf("walkDemo: %d steps, %v; want %d steps, no error", n, err, len(documented))
 			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 				t.Errorf("walkDemo error %v, want one with %q", err, tc.want)
 			}
