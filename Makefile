@@ -65,7 +65,7 @@ tidy-check: ## Fail if go.mod/go.sum are not tidy
 	$(GO) mod tidy -diff
 
 .PHONY: demo
-demo: ## Walk the connect flow: client -> reference server in-process, no key needed (hubmessage demo)
+demo: ## Walk the channel lifecycle: client -> reference server in-process, no key needed (hubmessage demo)
 	$(GO) run ./cmd/hubmessage demo
 
 # make mock: flags for `hubmessage mock`, e.g. MOCK_ARGS='--sandbox --log-level debug'. The
