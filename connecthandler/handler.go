@@ -1,0 +1,458 @@
+package connecthandler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/internal/printable"
+	"github.com/hubmessage/hubmessage-go/internal/secretkey"
+)
+
+// DefaultMaxBodyBytes is the body limit when [Config].MaxBodyBytes is 0. It admits every
+// payload the spec allows (a code of up to 4096 characters, two ids of up to 32 digits).
+const DefaultMaxBodyBytes = 8 << 10
+
+// ErrForbidden is what [Config].Authorize or [Config].ChannelID returns, wrapped or not, for
+// a user who is signed in but may not connect the channel: the browser gets 403 instead of
+// 401. Both carry the reason "unauthorized".
+var ErrForbidden = errors.New("connecthandler: forbidden")
+
+// Config is what [New] needs.
+type Config struct {
+	// Client makes the ConnectChannel call, with its Secret Key and retry policy. Required.
+	Client *client.Client
+
+	// ChannelID returns the channel the request's user may connect, from the backend's own
+	// records (its session, its database): the browser's word is never trusted for it. It is
+	// called after the payload is read, so it must not read r.Body. An error wrapping
+	// [ErrForbidden] is answered 403 "unauthorized"; any other error 500 "internal", and is
+	// logged. Required.
+	ChannelID func(r *http.Request) (string, error)
+
+	// Authorize checks the backend's own user session before the body is read. nil allows
+	// every request. An error is answered 401 "unauthorized", or 403 if it wraps
+	// [ErrForbidden]; it is logged.
+	Authorize func(r *http.Request) error
+
+	// AllowedOrigins are origins other than the request's own that may POST, each as a
+	// browser sends it in the Origin header: "https://app.example.com" (scheme and host in
+	// lower case, a port only when not the scheme's default, no path). They also get CORS
+	// answers (preflight, credentials allowed). The request's own origin is always allowed.
+	AllowedOrigins []string
+
+	// Logger gets one line per request, with its outcome; nil means slog.Default(). Neither
+	// the Secret Key nor the code is ever logged.
+	Logger *slog.Logger
+
+	// MaxBodyBytes caps the request body; a longer one is answered 413. 0 means
+	// [DefaultMaxBodyBytes].
+	MaxBodyBytes int64
+}
+
+// handler is what New returns.
+type handler struct {
+	client    *client.Client
+	channelID func(*http.Request) (string, error)
+	authorize func(*http.Request) error
+	csrf      *http.CrossOriginProtection
+	allowed   map[string]bool
+	logger    *slog.Logger
+	maxBody   int64
+}
+
+// New returns the handler for cfg, or an error naming the first field that is wrong.
+func New(cfg Config) (http.Handler, error) {
+	switch {
+	case cfg.Client == nil:
+		return nil, errors.New("connecthandler: Config.Client is required")
+	case cfg.ChannelID == nil:
+		return nil, errors.New("connecthandler: Config.ChannelID is required: the backend, not the browser, says which channel a user may connect")
+	case cfg.MaxBodyBytes < 0:
+		return nil, fmt.Errorf("connecthandler: Config.MaxBodyBytes is %d; want 0 (the default, %d) or more", cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	}
+	h := &handler{
+		client:    cfg.Client,
+		channelID: cfg.ChannelID,
+		authorize: cfg.Authorize,
+		csrf:      http.NewCrossOriginProtection(),
+		allowed:   make(map[string]bool, len(cfg.AllowedOrigins)),
+		logger:    cfg.Logger,
+		maxBody:   cfg.MaxBodyBytes,
+	}
+	for i, o := range cfg.AllowedOrigins {
+		if err := checkOrigin(o); err != nil {
+			return nil, fmt.Errorf("connecthandler: Config.AllowedOrigins[%d] %q: %w", i, o, err)
+		}
+		if err := h.csrf.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("connecthandler: Config.AllowedOrigins[%d]: %w", i, err)
+		}
+		h.allowed[o] = true
+	}
+	if h.logger == nil {
+		h.logger = slog.Default()
+	}
+	if h.maxBody == 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+	return h, nil
+}
+
+// checkOrigin accepts an origin only in the form browsers send, which the Origin header is
+// compared with byte for byte: any other spelling would never match.
+func checkOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
+		return errors.New(`want scheme://host[:port], e.g. "https://app.example.com"`)
+	}
+	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return errors.New("an origin has no user, path, query or fragment")
+	}
+	want := strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname())
+	if strings.Contains(u.Hostname(), ":") { // IPv6
+		want = strings.ToLower(u.Scheme) + "://[" + strings.ToLower(u.Hostname()) + "]"
+	}
+	if p := u.Port(); p != "" && !(p == "443" && u.Scheme == "https" || p == "80" && u.Scheme == "http") {
+		want += ":" + p
+	}
+	if o != want {
+		return fmt.Errorf("write it as browsers send it: %q", want)
+	}
+	return nil
+}
+
+// outcome is how one request ended: what the browser gets and what the log says.
+type outcome struct {
+	status  int
+	reason  string // stable; "connected" on success
+	message string // for a person, in the browser
+	detail  string // for the log: the log line's message
+	channel string // the channel, once known
+	tries   int    // ConnectChannel's attempts
+	api     int    // the status the API answered, if it did
+	err     error  // for the log: never holds the Secret Key or the code
+}
+
+// The stable reasons; the browser gets them with a status and a message.
+const (
+	reasonConnected        = "connected" // logged only: success has its own body
+	reasonInvalidPayload   = "invalid_payload"
+	reasonForbiddenOrigin  = "forbidden_origin"
+	reasonUnauthorized     = "unauthorized"
+	reasonMethodNotAllowed = "method_not_allowed"
+	reasonUnsupportedMedia = "unsupported_media_type"
+	reasonTooLarge         = "payload_too_large"
+	reasonCodeExpired      = "code_expired"
+	reasonCodeUsed         = "code_used"
+	reasonConnectedAlready = "channel_connected"
+	reasonChannelType      = "channel_type"
+	reasonNotFound         = "not_found"
+	reasonRejected         = "rejected"
+	reasonUpstream         = "upstream"
+	reasonUnavailable      = "unavailable"
+	reasonMisconfigured    = "misconfigured"
+	reasonInternal         = "internal"
+)
+
+// fail builds a failed outcome.
+func fail(status int, reason, message, detail string) outcome {
+	return outcome{status: status, reason: reason, message: message, detail: detail}
+}
+
+// Messages a person can act on. None says more about the backend than that it failed.
+const (
+	msgStartAgain    = "start the signup again"
+	msgMisconfigured = "The service is misconfigured; please contact support."
+	msgInternal      = "Something went wrong on our side; please try again later, and contact support if it keeps happening."
+	msgForbidden     = "This page may not connect channels here; open the app at its own address and try again."
+	msgUnavailable   = "The service is busy or cannot be reached; wait a moment, then " + msgStartAgain + "."
+)
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	o := h.serve(w, r)
+	h.write(w, r, o)
+	h.log(r, o, time.Since(start))
+}
+
+// serve decides the outcome, which write then sends; it sets headers only for a 405 and a
+// preflight.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
+	switch r.Method {
+	case http.MethodPost:
+	case http.MethodOptions:
+		return h.preflight(w, r)
+	default:
+		w.Header().Set("Allow", "OPTIONS, POST")
+		return fail(http.StatusMethodNotAllowed, reasonMethodNotAllowed,
+			"Send the signup data with POST.", "method "+printable.String(r.Method)+" not allowed")
+	}
+	if err := h.csrf.Check(r); err != nil {
+		return fail(http.StatusForbidden, reasonForbiddenOrigin,
+			msgForbidden,
+			"cross-origin request refused: Origin "+quoteShort(r.Header.Get("Origin"))+
+				", Sec-Fetch-Site "+quoteShort(r.Header.Get("Sec-Fetch-Site")))
+	}
+	if !isJSON(r.Header.Get("Content-Type")) {
+		return fail(http.StatusUnsupportedMediaType, reasonUnsupportedMedia,
+			"Send the signup data as JSON (Content-Type: application/json).",
+			"Content-Type "+quoteShort(r.Header.Get("Content-Type"))+" is not application/json")
+	}
+	if h.authorize != nil {
+		if err := h.authorize(r); err != nil {
+			o := unauthorized(err)
+			o.detail = "Authorize refused the request"
+			return o
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+		return fail(http.StatusRequestEntityTooLarge, reasonTooLarge,
+			"The signup data is too large; "+msgStartAgain+".",
+			fmt.Sprintf("body over %d bytes", h.maxBody))
+	} else if err != nil {
+		return fail(http.StatusBadRequest, reasonInvalidPayload,
+			"The signup data did not arrive in full; "+msgStartAgain+".", "reading the body failed")
+	}
+	req, err := decodePayload(body)
+	if err != nil {
+		return invalidPayload(err.Error())
+	}
+	channelID, err := h.channelID(r)
+	if err != nil {
+		if errors.Is(err, ErrForbidden) {
+			o := unauthorized(err)
+			o.detail = "ChannelID refused the request"
+			return o
+		}
+		o := fail(http.StatusInternalServerError, reasonInternal, msgInternal, "ChannelID failed")
+		o.err = err
+		return o
+	}
+	// The call is not cancelled when the browser goes away: the single-use code may be spent
+	// by then, and finishing the call leaves the channel in a state the log tells.
+	res, err := h.client.ConnectChannel(context.WithoutCancel(r.Context()), channelID, req)
+	if err != nil {
+		o := connectFailed(err, req.Code)
+		o.channel = channelID
+		var opErr *client.OperationError
+		if errors.As(err, &opErr) {
+			o.tries = opErr.Attempts
+		}
+		return o
+	}
+	return outcome{status: http.StatusOK, reason: reasonConnected, detail: "channel connected", channel: res.ChannelID, tries: res.Attempts}
+}
+
+func unauthorized(err error) outcome {
+	o := fail(http.StatusUnauthorized, reasonUnauthorized,
+		"You are not signed in, or your session has ended; sign in, then "+msgStartAgain+".", "")
+	if errors.Is(err, ErrForbidden) {
+		o.status = http.StatusForbidden
+		o.message = "Your account may not connect this channel; ask an administrator of your account."
+	}
+	o.err = err
+	return o
+}
+
+func invalidPayload(problem string) outcome {
+	return fail(http.StatusBadRequest, reasonInvalidPayload,
+		"The signup data is not valid ("+problem+"); "+msgStartAgain+".", "invalid payload: "+problem)
+}
+
+// isJSON accepts application/json, with no charset or charset=utf-8.
+func isJSON(contentType string) bool {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
+}
+
+// preflight answers a CORS preflight: an allowed origin gets permission to POST JSON with
+// credentials; an OPTIONS without Origin gets the allowed methods; any other origin 403.
+func (h *handler) preflight(w http.ResponseWriter, r *http.Request) outcome {
+	origin := r.Header.Get("Origin")
+	switch {
+	case origin == "":
+		w.Header().Set("Allow", "OPTIONS, POST")
+	case h.allowed[origin]:
+		hd := w.Header()
+		hd.Set("Access-Control-Allow-Methods", "POST")
+		if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
+			hd.Set("Access-Control-Allow-Headers", rh) // the origin is trusted
+		}
+		hd.Set("Access-Control-Max-Age", "600")
+		hd.Add("Vary", "Access-Control-Request-Method")
+		hd.Add("Vary", "Access-Control-Request-Headers")
+	default:
+		return fail(http.StatusForbidden, reasonForbiddenOrigin,
+			msgForbidden,
+			"preflight refused: Origin "+quoteShort(origin)+" is not allowed")
+	}
+	return outcome{status: http.StatusNoContent, detail: "preflight answered"}
+}
+
+// connectFailed maps a ConnectChannel error. The log gets the status the API answered, never
+// its body or message: an upstream could echo anything, the code included.
+func connectFailed(err error, code string) outcome {
+	var o outcome
+	switch {
+	case errors.Is(err, client.ErrInvalidInput):
+		return invalidInput(err)
+	case errors.Is(err, client.ErrUnauthorized):
+		o = fail(http.StatusInternalServerError, reasonMisconfigured, msgMisconfigured,
+			"Secret Key rejected: the API answered 401; check the key the client was created with")
+	case errors.Is(err, client.ErrCodeExpired):
+		o = fail(http.StatusUnprocessableEntity, reasonCodeExpired, "The signup took too long; start it again.", "code expired")
+	case errors.Is(err, client.ErrCodeAlreadyUsed):
+		o = fail(http.StatusUnprocessableEntity, reasonCodeUsed, "This signup was already used; start it again.", "code already used")
+	case errors.Is(err, client.ErrChannelConnected):
+		o = fail(http.StatusConflict, reasonConnectedAlready,
+			"This channel is already connected to a WhatsApp number; disconnect it first, then "+msgStartAgain+".",
+			"channel already connected")
+	case errors.Is(err, client.ErrChannelType):
+		o = fail(http.StatusUnprocessableEntity, reasonChannelType,
+			"This channel is not a WhatsApp channel, so it cannot be connected this way.",
+			"channel is not META_WHATSAPP: check what ChannelID returns")
+	case errors.Is(err, client.ErrChannelNotFound):
+		o = fail(http.StatusNotFound, reasonNotFound,
+			"The channel to connect no longer exists; reload the page and try again.",
+			"channel not found: check what ChannelID returns")
+	case errors.Is(err, client.ErrRejected):
+		o = fail(http.StatusUnprocessableEntity, reasonRejected,
+			"The connection was refused; "+msgStartAgain+", and contact support if it happens again.",
+			"the API refused the connection with a 422 this handler does not know")
+	case errors.Is(err, client.ErrInvalidRequest):
+		o = fail(http.StatusBadRequest, reasonInvalidPayload,
+			"The signup data was not accepted; "+msgStartAgain+".", "the API answered 400")
+	case errors.Is(err, client.ErrRateLimited), errors.Is(err, client.ErrServiceUnavailable):
+		o = fail(http.StatusServiceUnavailable, reasonUnavailable, msgUnavailable, "the API is busy or unavailable")
+	case errors.Is(err, client.ErrUpstream), errors.Is(err, client.ErrServer), errors.Is(err, client.ErrUnexpectedResponse):
+		o = fail(http.StatusBadGateway, reasonUpstream,
+			"WhatsApp did not confirm the connection; wait a moment, then "+msgStartAgain+".",
+			"the API or Meta failed")
+	}
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		if o.reason == "" { // a 3xx, or a 4xx the spec does not document: not what a right setup gets
+			o = fail(http.StatusInternalServerError, reasonMisconfigured, msgMisconfigured,
+				"unexpected API answer: check the client's base URL and any proxy")
+		}
+		o.api = apiErr.StatusCode
+		return o
+	}
+	if o.reason == "" { // no answer: connection failed, timeout
+		o = fail(http.StatusServiceUnavailable, reasonUnavailable, msgUnavailable, "the API could not be reached")
+	}
+	// A transport error holds no response text; redact the code all the same.
+	o.err = errors.New(secretkey.Redact(err.Error(), code))
+	return o
+}
+
+// invalidInput maps the client's validation: a payload value that breaks the spec's rules is
+// the browser's to fix; a bad channel id is the backend's.
+func invalidInput(err error) outcome {
+	var problems []string
+	for _, v := range validationErrors(err) {
+		if v.Field == "channelId" {
+			return fail(http.StatusInternalServerError, reasonMisconfigured, msgMisconfigured,
+				"ChannelID returned an id the API would refuse: "+v.Problem)
+		}
+		problems = append(problems, v.Error())
+	}
+	return invalidPayload(strings.Join(problems, "; "))
+}
+
+// validationErrors collects every *client.ValidationError in err's tree.
+func validationErrors(err error) []*client.ValidationError {
+	if v, ok := err.(*client.ValidationError); ok {
+		return []*client.ValidationError{v}
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return validationErrors(u.Unwrap())
+	case interface{ Unwrap() []error }:
+		var out []*client.ValidationError
+		for _, e := range u.Unwrap() {
+			out = append(out, validationErrors(e)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// write sends o as JSON, with CORS headers for an allowed origin.
+func (h *handler) write(w http.ResponseWriter, r *http.Request, o outcome) {
+	hd := w.Header()
+	hd.Add("Vary", "Origin")
+	if origin := r.Header.Get("Origin"); h.allowed[origin] {
+		hd.Set("Access-Control-Allow-Origin", origin)
+		hd.Set("Access-Control-Allow-Credentials", "true")
+	}
+	hd.Set("Cache-Control", "no-store")
+	if o.status == http.StatusNoContent {
+		w.WriteHeader(o.status)
+		return
+	}
+	var body any = struct {
+		Reason  string `json:"reason"`
+		Message string `json:"message"`
+	}{o.reason, o.message}
+	if o.status == http.StatusOK {
+		body = struct {
+			Connected bool   `json:"connected"`
+			ChannelID string `json:"channelId"`
+		}{true, o.channel}
+	}
+	data, _ := json.Marshal(body) // strings only: cannot fail
+	hd.Set("Content-Type", "application/json")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(o.status)
+	w.Write(append(data, '\n'))
+}
+
+// log writes one line: successes and the browser's mistakes at Info, the API's failures at
+// Warn, the backend's own (its key, its callbacks, this package) at Error.
+func (h *handler) log(r *http.Request, o outcome, d time.Duration) {
+	level := slog.LevelInfo
+	switch {
+	case o.status == http.StatusNoContent:
+		level = slog.LevelDebug
+	case o.reason == reasonMisconfigured, o.reason == reasonInternal:
+		level = slog.LevelError
+	case o.status >= 500:
+		level = slog.LevelWarn
+	}
+	if !h.logger.Enabled(r.Context(), level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("reason", o.reason),
+		slog.Int("status", o.status),
+		slog.Duration("duration", d),
+	}
+	if o.channel != "" {
+		attrs = append(attrs, slog.String("channel", o.channel))
+	}
+	if o.tries > 0 {
+		attrs = append(attrs, slog.Int("attempts", o.tries))
+	}
+	if o.api != 0 {
+		attrs = append(attrs, slog.Int("api_status", o.api))
+	}
+	if o.err != nil {
+		attrs = append(attrs, slog.String("error", printable.String(o.err.Error())))
+	}
+	h.logger.LogAttrs(r.Context(), level, "connecthandler: "+o.detail, attrs...)
+}
