@@ -83,10 +83,11 @@ func TestFastPathAgreesOnTheLifecycle(t *testing.T) { // not parallel: it counts
 		if fastErr != nil {
 			continue
 		}
-		// The fast path allocates the Route alone; the slow one decodes.
+		// The fast path allocates the Route alone (and, under -race, whatever sync.Pool drops on
+		// purpose: regexp's matchers); the slow one decodes, in tens of allocations.
 		allocs := testing.AllocsPerRun(5, func() { v.ValidateExchange(r, reqBody, e.status, e.respHeader, respBody) })
 		wantSlow := strings.Contains(e.name, "slow path")
-		if onFast := allocs <= 1; onFast == wantSlow {
+		if onFast := allocs < 10; onFast == wantSlow {
 			t.Errorf("%s: %v allocations: on the fast path %v, want %v", e.name, allocs, onFast, !wantSlow)
 		}
 	}
