@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -168,5 +169,36 @@ func BenchmarkServerPerTest(b *testing.B) {
 				srv.Close()
 			}
 		})
+	}
+}
+
+// BenchmarkExchangeLifecycle is one valid exchange of each lifecycle operation
+// (testdata/lifecycle.yaml), checked by the slow path alone (kin-openapi, the baseline) and by
+// the validator with its fast path.
+func BenchmarkExchangeLifecycle(b *testing.B) {
+	v := fixtureValidator(b, "lifecycle.yaml")
+	for _, bc := range []struct{ op, exchange string }{
+		{"create", "valid create"},
+		{"connect", "valid connect"},
+		{"disconnect", "valid disconnect"},
+		{"delete", "valid delete, a reason"},
+	} {
+		i := slices.IndexFunc(lifecycleExchanges(), func(e exchange) bool { return e.name == bc.exchange })
+		e := lifecycleExchanges()[i]
+		reqBody, respBody := []byte(e.reqBody), []byte(e.respBody)
+		for _, impl := range []struct {
+			name string
+			v    *contracttest.Validator
+		}{{"slow", contracttest.WithoutFastPath(v)}, {"validator", v}} {
+			b.Run("op="+bc.op+"/impl="+impl.name, func(b *testing.B) {
+				r := e.request()
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := impl.v.ValidateExchange(r, reqBody, e.status, e.respHeader, respBody); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -6,9 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
 // A server guarded by the enforcing middleware, and a client whose transport checks every
@@ -81,19 +83,35 @@ func ExampleVerify() {
 	// passed: false
 }
 
-// Coverage says which documented responses a test suite never saw.
+// Coverage says which documented responses a test suite never saw. A status counts for
+// itself when documented, else for its range (4XX), else for default. The spec here is a
+// fixture, testdata/coverage.yaml: connectChannel documents 200, 401, 404, 4XX and default;
+// deleteChannel documents 204 and 404.
 func ExampleCoverage() {
-	cov, err := contracttest.NewCoverage(nil)
+	data, err := os.ReadFile("testdata/coverage.yaml")
 	if err != nil {
 		panic(err)
 	}
-	cov.Record("connectMetaChannel", 200)
-	cov.Record("connectMetaChannel", 401)
-	cov.Record("connectMetaChannel", 503) // not documented: counts for "default"
+	doc, err := openapi.Parse("coverage.yaml", data)
+	if err != nil {
+		panic(err)
+	}
+	v, err := contracttest.NewForSpec(doc)
+	if err != nil {
+		panic(err)
+	}
+	cov, err := contracttest.NewCoverage(v)
+	if err != nil {
+		panic(err)
+	}
+	cov.Record("connectChannel", 200)
+	cov.Record("connectChannel", 401)
+	cov.Record("connectChannel", 422) // not documented itself: counts for "4XX"
+	cov.Record("connectChannel", 503) // counts for "default"
+	cov.Record("deleteChannel", 500)  // no range, no default: counts for nothing
 	fmt.Println(strings.Join(cov.Missing(), "\n"))
 	// Output:
-	// connectMetaChannel 400
-	// connectMetaChannel 404
-	// connectMetaChannel 422
-	// connectMetaChannel 502
+	// connectChannel 404
+	// deleteChannel 204
+	// deleteChannel 404
 }

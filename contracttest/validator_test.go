@@ -195,43 +195,6 @@ func TestValidateResponseReportsEveryBodyProblem(t *testing.T) {
 	}
 }
 
-func TestCoverage(t *testing.T) {
-	t.Parallel()
-	cov, err := contracttest.NewCoverage(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := []string{"connectMetaChannel 200", "connectMetaChannel 400", "connectMetaChannel 401", "connectMetaChannel 404",
-		"connectMetaChannel 422", "connectMetaChannel 502", "connectMetaChannel default"}
-	if diff := cmp.Diff(all, cov.Missing()); diff != "" {
-		t.Errorf("fresh Missing() (-want +got):\n%s", diff)
-	}
-	done := make(chan struct{})
-	for _, status := range []int{200, 401, 418, 500, 200} {
-		go func() { cov.Record("connectMetaChannel", status); done <- struct{}{} }()
-	}
-	for range 5 {
-		<-done
-	}
-	cov.Record("noSuchOperation", 200)
-	if diff := cmp.Diff([]string{"connectMetaChannel 200", "connectMetaChannel 401", "connectMetaChannel default"}, cov.Covered()); diff != "" {
-		t.Errorf("Covered() (-want +got):\n%s", diff)
-	}
-	tb := &fakeTB{}
-	cov.Require(tb)
-	f := tb.failures()
-	if len(f) != 1 {
-		t.Fatalf("Require: %v, want one failure", f)
-	}
-	for _, missing := range []string{"connectMetaChannel 400", "connectMetaChannel 404", "connectMetaChannel 422", "connectMetaChannel 502"} {
-		if !strings.Contains(f[0], missing) {
-			t.Errorf("Require's failure %q does not name %q", f[0], missing)
-		}
-	}
-	var nilCov *contracttest.Coverage
-	nilCov.Record("connectMetaChannel", 200) // must not panic
-}
-
 func TestSecretKeyNeverFormatted(t *testing.T) {
 	t.Parallel()
 	v := contracttest.MustNew(t, contracttest.WithSecretKey(secretKey))

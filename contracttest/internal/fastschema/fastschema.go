@@ -4,15 +4,17 @@
 // A checker answers one question: is this document certainly valid, in exactly the sense
 // kin-openapi's openapi3filter would judge it (json.Decoder with UseNumber, then
 // Schema.VisitJSON)? It says yes only on the common, plain shape — an object of known
-// properties with scalar values — and says "not sure" for everything else (escapes, unknown
-// properties, nulls, nesting, duplicates, exotic numbers). Callers then ask kin-openapi, so a
-// fast answer never differs from the slow one; it only skips work on the happy path.
+// properties with scalar values, or a bare scalar — and says "not sure" for everything else
+// (escapes, unknown properties, nulls, nesting, duplicates, exotic numbers). Callers then ask
+// kin-openapi, so a fast answer never differs from the slow one; it only skips work on the
+// happy path.
 package fastschema
 
 import (
 	"encoding/json"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -40,6 +42,7 @@ type Schema struct {
 	// string
 	pattern        *regexp.Regexp // nil when none
 	minLen, maxLen int            // maxLen < 0: unbounded
+	enum           []string       // nil: any string
 
 	// integer
 	min, max float64 // ±Inf when unbounded
@@ -55,6 +58,9 @@ type property struct {
 func Compile(s *openapi3.Schema) (*Schema, bool) {
 	if s == nil || !plain(s) {
 		return nil, false
+	}
+	if len(s.Enum) > 0 && !s.Type.Is("string") {
+		return nil, false // enum is implemented for strings only
 	}
 	switch {
 	case s.Type.Is("object"):
@@ -81,6 +87,16 @@ func Compile(s *openapi3.Schema) (*Schema, bool) {
 			}
 			c.pattern = re
 		}
+		for _, v := range s.Enum {
+			// kin-openapi compares a string to a string enum value with reflect.DeepEqual:
+			// byte for byte. A value of any other type (a number, a bool) never equals a
+			// string there, but refusing it is simpler than proving that.
+			str, ok := v.(string)
+			if !ok {
+				return nil, false
+			}
+			c.enum = append(c.enum, str)
+		}
 		return c, true
 	case s.Type.Is("boolean"):
 		return &Schema{kind: kindBoolean}, true
@@ -98,10 +114,12 @@ func Compile(s *openapi3.Schema) (*Schema, bool) {
 }
 
 // allowed are the keywords this package implements, plus annotations that do not validate.
-// Anything else (enum, nullable, readOnly, allOf, format, x-…, any 3.1 keyword) means no fast path.
+// Specification extensions (x-…) are allowed too: kin-openapi keeps them in
+// Schema.Extensions and never reads them when validating. Anything else (nullable, readOnly,
+// allOf, format, any 3.1 keyword, an unknown key) means no fast path.
 var allowed = map[string]bool{
 	"type": true, "properties": true, "required": true, "pattern": true,
-	"minLength": true, "maxLength": true, "minimum": true, "maximum": true,
+	"minLength": true, "maxLength": true, "minimum": true, "maximum": true, "enum": true,
 	"description": true, "title": true, "example": true,
 }
 
@@ -120,7 +138,7 @@ func plain(s *openapi3.Schema) bool {
 		return false
 	}
 	for k := range keys {
-		if !allowed[k] {
+		if !allowed[k] && !strings.HasPrefix(k, "x-") {
 			return false
 		}
 	}
@@ -168,8 +186,11 @@ func (s *Schema) index(name string) int {
 }
 
 // Valid reports whether data is certainly a valid document for s. False means "not sure":
-// the document may still be valid.
+// the document may still be valid. A nil Schema, what Compile refuses with, is never sure.
 func (s *Schema) Valid(data []byte) bool {
+	if s == nil {
+		return false
+	}
 	i := skipSpace(data, 0)
 	i, ok := s.scan(data, i)
 	if !ok {
@@ -283,6 +304,9 @@ func (s *Schema) validString(v string) bool {
 			return false
 		}
 	}
+	if s.enum != nil && !slices.Contains(s.enum, v) {
+		return false
+	}
 	return s.pattern == nil || s.pattern.MatchString(v)
 }
 
@@ -319,4 +343,6 @@ func skipSpace(data []byte, i int) int {
 func hasPrefix(b []byte, p string) bool { return len(b) >= len(p) && string(b[:len(p)]) == p }
 
 // ValidString reports whether v is certainly valid for a string schema (path parameters).
-func (s *Schema) ValidString(v string) bool { return s.kind == kindString && s.validString(v) }
+func (s *Schema) ValidString(v string) bool {
+	return s != nil && s.kind == kindString && s.validString(v)
+}
