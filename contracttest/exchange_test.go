@@ -238,10 +238,11 @@ func TestFastPathAgreesWithSlowPath(t *testing.T) {
 				valid++
 			}
 			if kitErr == nil && tc.allFast && !strings.Contains(e.name, "slow path") {
-				// The fast path allocates the Route alone; the slow one decodes.
+				// The fast path allocates the Route alone (and, under -race, regexp matchers that
+				// sync.Pool drops on purpose); the slow one decodes, well over 10.
 				r, reqBody, respBody := e.request(), []byte(e.reqBody), []byte(e.respBody)
 				allocs := testing.AllocsPerRun(5, func() { tc.v.ValidateExchange(r, reqBody, e.status, e.respHeader, respBody) })
-				if allocs > 1 {
+				if allocs >= 10 {
 					t.Errorf("%s: %s: %v allocations: not on the fast path", name, e.name, allocs)
 				}
 			}
