@@ -68,6 +68,14 @@ tidy-check: ## Fail if go.mod/go.sum are not tidy
 demo: ## Walk the channel lifecycle: client -> reference server in-process, no key needed (hubmessage demo)
 	$(GO) run ./cmd/hubmessage demo
 
+# make demo-web: where the web demo listens (a loopback host: it is plain http).
+DEMO_WEB_ADDR ?= 127.0.0.1:8090
+
+.PHONY: demo-web
+demo-web: ## Serve the web demo (page, backend handler, reference server) on DEMO_WEB_ADDR until Ctrl-C; open the printed URL
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(GO) build -o "$$tmp/hubmessage" ./cmd/hubmessage && "$$tmp/hubmessage" demo-web --addr $(DEMO_WEB_ADDR)
+
 # make mock: flags for `hubmessage mock`, e.g. MOCK_ARGS='--sandbox --log-level debug'. The
 # binary is built, then run: `go run` exits 1 whenever it is interrupted, so Ctrl-C would end
 # in make's "Error 1"; the binary itself exits 0 on SIGINT or SIGTERM.
