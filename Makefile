@@ -90,6 +90,12 @@ mock: ## Run the reference server on 127.0.0.1:8080 until Ctrl-C (MOCK_ARGS; hub
 test: breaking lint check-generated tidy-check ## Every check and every test, the compatibility gate first (what CI runs)
 	$(GO) test -race -count=1 $(PKGS)
 
+# The browser test is behind the build tag browser, so `make test` needs no browser.
+.PHONY: test-browser
+test-browser: ## Drive the web demo's page in headless Chromium (chromedp; needs chromium); screenshots in browser-screenshots/
+	$(GO) vet -tags browser ./internal/webdemo/
+	$(GO) test -tags browser -race -count=1 -run '^TestBrowser$$' ./internal/webdemo/ -args -screenshots "$(CURDIR)/browser-screenshots"
+
 .PHONY: bench
 bench: ## Run the benchmarks (BENCH, BENCH_PKGS, COUNT, BENCHTIME), save them in bench.out/, print benchstat tables
 	@set -u; mkdir -p $(BENCH_DIR); \
