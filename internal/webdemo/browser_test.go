@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/chromedp/chromedp"
 )
@@ -147,12 +148,33 @@ func (b *tab) screenshot(path string) {
 	}
 }
 
+// disconnect presses the demo-only "Disconnect the channel" and waits for the page's note.
+func (b *tab) disconnect() {
+	b.t.Helper()
+	b.do(chromedp.Click(chromedp.CSS("#demo-disconnect")))
+	note, err := chromedp.Run(b.ctx, chromedp.Poll[string](`document.getElementById("demo-note").textContent`))
+	if want := "Disconnected: connect again (with a new code)."; err != nil || note != want {
+		b.t.Fatalf("after Disconnect the page notes %q (%v), want %q", note, err, want)
+	}
+}
+
 // attempt is what one press of "Connect WhatsApp" should show.
 type attempt struct {
-	check   []string // demo-only boxes to tick first
-	outcome string
-	success bool
-	hops    []string // each held by the hop at the same place; "{id}" is the session's channel
+	disconnect bool     // press "Disconnect the channel" first
+	check      []string // demo-only boxes to tick first
+	outcome    string
+	success    bool
+	hops       []string // each held by the hop at the same place; "{id}" is the session's channel
+}
+
+// slug makes a case's name a file name: "reused code" -> "reused-code".
+func slug(name string) string {
+	return strings.Join(strings.FieldsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), "-")
+}
+
+func withDisconnect(a attempt) attempt {
+	a.disconnect = true
+	return a
 }
 
 func TestBrowser(t *testing.T) {
@@ -197,6 +219,15 @@ func TestBrowser(t *testing.T) {
 			"Backend → API: POST /v1/channels/{id}/connect answered 502",
 			`Backend → page: 502 reason "upstream"`,
 		}}, connected}, // the failure was queued for one connect
+	}, {
+		name: "already connected, then disconnected",
+		attempts: []attempt{connected, {
+			outcome: "This channel is already connected to a WhatsApp number; disconnect it first, then start the signup again.", hops: []string{
+				"SDK → page: HubMessage.newClient({publicKey}).connect({channelId}) resolved",
+				"Page → backend: POST /backend/connect",
+				"Backend → API: POST /v1/channels/{id}/connect answered 422 INSTANCE_STILL_CONNECTED",
+				`Backend → page: 409 reason "channel_connected"`,
+			}}, withDisconnect(connected)},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, ts := startDemo(t)
@@ -208,6 +239,9 @@ func TestBrowser(t *testing.T) {
 				}
 			}
 			for n, a := range tc.attempts {
+				if a.disconnect {
+					b.disconnect()
+				}
 				for _, box := range a.check {
 					b.check(box)
 				}
@@ -230,7 +264,7 @@ func TestBrowser(t *testing.T) {
 				if strings.Contains(strings.Join(hops, "\n"), d.mock.SecretKey()) {
 					t.Errorf("attempt %d: the page shows the Secret Key", n+1)
 				}
-				b.screenshot(filepath.Join(dir, fmt.Sprintf("%d-%s-attempt%d.png", i+1, strings.ReplaceAll(tc.name, " ", "-"), n+1)))
+				b.screenshot(filepath.Join(dir, fmt.Sprintf("%d-%s-attempt%d.png", i+1, slug(tc.name), n+1)))
 			}
 		})
 	}
