@@ -37,9 +37,9 @@
 //     client checks before anything is sent;
 //  7. [Config].ChannelID names the channel: the browser never chooses it;
 //  8. one ConnectChannel call, with the client's retries: they never repeat a request the
-//     API may have processed, so a code is never spent twice. The call is not cancelled if
-//     the browser goes away meanwhile: the code may already be spent, and the log then tells
-//     how the channel ended.
+//     API may have processed, so a code is never sent twice. The call is not cancelled if
+//     the browser goes away meanwhile (the code may already be spent; the log tells how the
+//     channel ended); the client's timeout and retry policy bound it.
 //
 // # The answer
 //
@@ -64,8 +64,9 @@
 //	422     channel_type            the channel is not META_WHATSAPP
 //	422     rejected                another business rule refused it
 //	500     misconfigured           the API refused the Secret Key (401), ChannelID returned
-//	                                an id that is not one, or the API answered what a right
-//	                                setup never gets (a redirect, an undocumented 4xx)
+//	                                something that is not a channel id, or the API answered
+//	                                what a right setup never gets (a redirect, an
+//	                                undocumented 4xx)
 //	500     internal                ChannelID failed
 //	502     upstream                Meta or the API failed (502, other 5xx, a 2xx that is
 //	                                not success)

@@ -173,6 +173,7 @@ const (
 	msgStartAgain    = "start the signup again"
 	msgMisconfigured = "The service is misconfigured; please contact support."
 	msgInternal      = "Something went wrong on our side; please try again later, and contact support if it keeps happening."
+	msgForbidden     = "This page may not connect channels here; open the app at its own address and try again."
 	msgUnavailable   = "The service is busy or cannot be reached; wait a moment, then " + msgStartAgain + "."
 )
 
@@ -183,7 +184,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.log(r, o, time.Since(start))
 }
 
-// serve decides the outcome; only a preflight writes headers of its own.
+// serve decides the outcome, which write then sends; it sets headers only for a 405 and a
+// preflight.
 func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	switch r.Method {
 	case http.MethodPost:
@@ -196,7 +198,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	}
 	if err := h.csrf.Check(r); err != nil {
 		return fail(http.StatusForbidden, reasonForbiddenOrigin,
-			"This page may not connect channels here; open the app at its own address and try again.",
+			msgForbidden,
 			"cross-origin request refused: Origin "+quoteShort(r.Header.Get("Origin"))+
 				", Sec-Fetch-Site "+quoteShort(r.Header.Get("Sec-Fetch-Site")))
 	}
@@ -295,7 +297,7 @@ func (h *handler) preflight(w http.ResponseWriter, r *http.Request) outcome {
 		hd.Add("Vary", "Access-Control-Request-Headers")
 	default:
 		return fail(http.StatusForbidden, reasonForbiddenOrigin,
-			"This page may not connect channels here; open the app at its own address and try again.",
+			msgForbidden,
 			"preflight refused: Origin "+quoteShort(origin)+" is not allowed")
 	}
 	return outcome{status: http.StatusNoContent, detail: "preflight answered"}
@@ -364,9 +366,8 @@ func invalidInput(err error) outcome {
 	var problems []string
 	for _, v := range validationErrors(err) {
 		if v.Field == "channelId" {
-			o := fail(http.StatusInternalServerError, reasonMisconfigured, msgMisconfigured,
+			return fail(http.StatusInternalServerError, reasonMisconfigured, msgMisconfigured,
 				"ChannelID returned an id the API would refuse: "+v.Problem)
-			return o
 		}
 		problems = append(problems, v.Error())
 	}

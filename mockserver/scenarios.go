@@ -97,15 +97,17 @@ func (st *state) enqueue(key queueKey, exs []namedExample) ([]int, error) {
 	return pending, nil
 }
 
-// dequeue takes the next response queued for operation on channel (canonical; "" when the
-// request names none): one queued for the channel first, else one queued for any.
-func (st *state) dequeue(operation, channel string) (namedExample, bool) {
+// dequeue takes the next response queued for operation on the request's channel (channel
+// returns its canonical id, "" when the request names none; it is called only when something
+// is queued, to keep the common path free of work): one queued for the channel first, else
+// one queued for any.
+func (st *state) dequeue(operation string, channel func() string) (namedExample, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.queued == 0 {
 		return namedExample{}, false
 	}
-	for _, key := range []queueKey{{operation, channel}, {operation, ""}} {
+	for _, key := range []queueKey{{operation, channel()}, {operation, ""}} {
 		if q := st.queue[key]; len(q) > 0 {
 			if len(q) == 1 {
 				delete(st.queue, key)

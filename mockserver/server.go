@@ -384,7 +384,8 @@ func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 	}
 	op := route.OperationID()
-	if ex, ok := st.dequeue(op, canonical(pathParam(s.spec.templates[op], r.URL.EscapedPath(), channelParam))); ok {
+	channel := func() string { return canonical(pathParam(s.spec.templates[op], r.URL.EscapedPath(), channelParam)) }
+	if ex, ok := st.dequeue(op, channel); ok {
 		ex.write(w)
 		return
 	}
