@@ -68,6 +68,14 @@ tidy-check: ## Fail if go.mod/go.sum are not tidy
 demo: ## Walk the channel lifecycle: client -> reference server in-process, no key needed (hubmessage demo)
 	$(GO) run ./cmd/hubmessage demo
 
+# make demo-web: where the web demo listens (a loopback host: it is plain http).
+DEMO_WEB_ADDR ?= 127.0.0.1:8090
+
+.PHONY: demo-web
+demo-web: ## Serve the web demo (page, backend handler, reference server) on DEMO_WEB_ADDR until Ctrl-C; open the printed URL
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(GO) build -o "$$tmp/hubmessage" ./cmd/hubmessage && "$$tmp/hubmessage" demo-web --addr $(DEMO_WEB_ADDR)
+
 # make mock: flags for `hubmessage mock`, e.g. MOCK_ARGS='--sandbox --log-level debug'. The
 # binary is built, then run: `go run` exits 1 whenever it is interrupted, so Ctrl-C would end
 # in make's "Error 1"; the binary itself exits 0 on SIGINT or SIGTERM.
@@ -81,6 +89,12 @@ mock: ## Run the reference server on 127.0.0.1:8080 until Ctrl-C (MOCK_ARGS; hub
 .PHONY: test
 test: breaking lint check-generated tidy-check ## Every check and every test, the compatibility gate first (what CI runs)
 	$(GO) test -race -count=1 $(PKGS)
+
+# The browser test is behind the build tag browser, so `make test` needs no browser.
+.PHONY: test-browser
+test-browser: ## Drive the web demo's page in headless Chromium (chromedp; needs chromium); screenshots in browser-screenshots/
+	$(GO) vet -tags browser ./internal/webdemo/
+	$(GO) test -tags browser -race -count=1 -run '^TestBrowser$$' ./internal/webdemo/ -args -screenshots "$(CURDIR)/browser-screenshots"
 
 .PHONY: bench
 bench: ## Run the benchmarks (BENCH, BENCH_PKGS, COUNT, BENCHTIME), save them in bench.out/, print benchstat tables

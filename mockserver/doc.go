@@ -32,8 +32,8 @@
 //
 // # The lifecycle
 //
-// After validation (400), authentication (401) and the Prefer header (below), each operation
-// checks, in this order:
+// After validation (400), authentication (401), the Prefer header and queued answers (below),
+// each operation checks, in this order:
 //
 // Create (POST /v1/channels, any [ChannelTypes]):
 //
@@ -46,8 +46,9 @@
 //  1. unknown or deleted channel: 404 "Channel not found";
 //  2. channel not META_WHATSAPP: 422 CHANNEL_TYPE_NOT_SUPPORTED;
 //  3. code already accepted, on any channel: 422 CODE_ALREADY_USED;
-//  4. code expired ([Server.ExpireCode], or a code starting with [ExpiredCodePrefix]):
-//     422 CODE_EXPIRED;
+//  4. code expired: one issued by the server ([Server.IssueCode]) past its [CodeLifetime],
+//     or made expired ([Server.ExpireCode], or a code starting with [ExpiredCodePrefix]),
+//     or with [WithStrictCodes] one the server did not issue: 422 CODE_EXPIRED;
 //  5. channel already connected: 422 INSTANCE_STILL_CONNECTED (disconnect it first);
 //  6. upstream failure ([Server.FailUpstream], or a code starting with [UpstreamErrorPrefix]):
 //     502 "Integration error";
@@ -76,8 +77,54 @@
 //
 // A refused or failed call changes nothing: an expired code or an upstream failure neither
 // consumes the code nor connects the channel. Codes are compared exactly (the magic prefixes
-// too); the server keeps only their SHA-256. Each call is atomic: concurrent calls on one
-// channel behave as if made one after another.
+// too); the server keeps only the SHA-256 of the codes connect accepted or ExpireCode named,
+// and nothing of those it issued. Each call is atomic: concurrent calls on one channel behave
+// as if made one after another.
+//
+// # Codes with a life
+//
+// [Server.IssueCode] (or POST /_mock/codes, below) hands out a code the way Embedded Signup
+// does: it connects once within [CodeLifetime], 30 seconds on the server's clock; after that,
+// 422 CODE_EXPIRED; a second time, 422 CODE_ALREADY_USED. The clock is time.Now unless
+// [WithClock] gives another, and [Server.AdvanceClock] moves it forward, so a test expires a
+// code at once (or, under testing/synctest, with time.Sleep(mockserver.CodeLifetime)):
+//
+//	code, _ := ts.Server.IssueCode()
+//	ts.Server.AdvanceClock(mockserver.CodeLifetime)
+//	// connect with code: 422 CODE_EXPIRED
+//
+// A code the server did not issue (any string the spec allows) connects once, as ever,
+// unless [WithStrictCodes]: then it is answered CODE_EXPIRED, the closest answer the spec
+// documents for a code Meta will not exchange ([WithStrictCodes] says why). The magic codes keep their meaning.
+//
+// # Scenarios
+//
+// [Server.QueueResponses] (or POST /_mock/scenarios) queues the next answers of an operation,
+// for any channel or for one, so a client's retry and error paths can be tested in order:
+// QueueResponses("connectMetaChannel", "", 502, 502) answers the next two connects 502 and the
+// third as the lifecycle says. Only statuses the spec documents for the operation can be
+// queued; each is answered with the spec's example for it (as `Prefer: code=N`), a 503 with
+// "Retry-After: 1". A queued answer is given only to a valid, authorised request without a
+// Prefer header, and it changes no state.
+//
+// # Test-only endpoints
+//
+// Tests in other languages, and the jobs of a shared sandbox, reach the same through HTTP,
+// under /_mock/. These endpoints are not part of the API and not in its spec: the real API
+// has none of them, they are never validated against the spec and never counted in its
+// coverage. They take `Authorization: Bearer <Secret Key>` like the API (in sandbox mode any
+// well-formed key, acting on that key's state only), a JSON body with exactly the members
+// shown, and answer JSON; every error has the API's shape, {"error":N,"message":"..."}
+// (400 naming the member, 401, 404, 405, 408, 413, and 503 for a full sandbox):
+//
+//	POST /_mock/codes                        201 {"code":"...","expiresAt":"<RFC 3339>"}
+//	POST /_mock/clock {"advance":"31s"}      200 {"now":"<RFC 3339>"}  ("0s" reads the clock)
+//	POST /_mock/scenarios {"operationId":"connectMetaChannel","channelId":"<id>","statuses":[502,502]}
+//	                                         201 {"operationId":...,"channelId":...,"pending":[502,502]}
+//
+// channelId is optional (any channel); pending lists every status then queued for that
+// operation and channel. The server refuses to start with a spec that has a path under
+// /_mock/.
 //
 // # ENTERPRISE role and subscriptions
 //
@@ -89,9 +136,10 @@
 //
 // [WithSandbox] makes one server a sandbox that many CI jobs share: it accepts any
 // well-formed Secret Key and keeps a separate state per key (its own channels, codes,
-// deletions, seeded channels, role and subscriptions, each starting as the options set them),
+// deletions, seeded channels, role and subscriptions, each starting as the options set them,
+// and its own clock offset, issued codes and queued answers),
 // so no key sees another's. A key's state is dropped after [SandboxConfig].IdleTimeout without
-// a request; past [SandboxConfig].MaxKeys keys, a request with a new key is answered 503
+// a request (on the server's clock, without any key's offset); past [SandboxConfig].MaxKeys keys, a request with a new key is answered 503
 // "sandbox is full: N Secret Keys active; retry after Ns, ..." with Retry-After, the seconds
 // until the least recently used key expires (the spec's ServiceUnavailable response). Keys
 // are held only as SHA-256 digests. The Go API acts on the server's own key
@@ -112,7 +160,8 @@
 //
 // # Rejections
 //
-// Invalid JSON, a missing or ill-typed field, a pattern, length or enum violation, a bad
+// Every request to the API's paths is checked against the spec. Invalid JSON, a missing or
+// ill-typed field, a pattern, length or enum violation, a bad
 // channel id or a wrong content type: 400, naming the location. So is a body that the
 // validator and encoding/json would read differently: a repeated member, a case variant of a
 // member's name ("CODE" beside "code"), a string that is not UTF-8. No or wrong Secret Key:

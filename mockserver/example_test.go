@@ -94,3 +94,67 @@ func Example_lifecycle() {
 	// DELETE /v1/channels/ID 204
 	// PUT /v1/channels/ID/disconnect 404 {"error":404,"message":"Channel not found"}
 }
+
+// A code from IssueCode connects within 30 seconds on the server's clock; AdvanceClock
+// expires it without waiting.
+func ExampleServer_IssueCode() {
+	s, err := mockserver.New(mockserver.WithSecretKey("sk_test_example"))
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	connect := func(channelID, code string) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/channels/"+channelID+"/connect",
+			strings.NewReader(`{"wabaId":"428083093730937","phoneId":"123456789012345","code":"`+code+`","coexistence":false}`))
+		req.Header.Set("Authorization", "Bearer sk_test_example")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		fmt.Print(res.StatusCode, " ", string(body))
+	}
+
+	late, _ := s.IssueCode()
+	s.AdvanceClock(mockserver.CodeLifetime)
+	connect(mockserver.ChannelUUID, late)
+	code, _ := s.IssueCode()
+	connect(mockserver.ChannelUUID, code)
+	connect(mockserver.ChannelHex, code)
+	// Output:
+	// 422 {"error":422,"message":"CODE_EXPIRED"}
+	// 200 {"success":true}
+	// 422 {"error":422,"message":"CODE_ALREADY_USED"}
+}
+
+// Two 502s, then the real answer: a deterministic upstream failure for a client's retry and
+// error paths.
+func ExampleServer_QueueResponses() {
+	s, err := mockserver.New(mockserver.WithSecretKey("sk_test_example"))
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	if err := s.QueueResponses("disconnectMetaChannel", mockserver.ChannelHex, 502, 502); err != nil {
+		panic(err)
+	}
+	for range 3 {
+		req, _ := http.NewRequest(http.MethodPut, srv.URL+"/v1/channels/"+mockserver.ChannelHex+"/disconnect", nil)
+		req.Header.Set("Authorization", "Bearer sk_test_example")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		fmt.Print(res.StatusCode, " ", string(body))
+	}
+	// Output:
+	// 502 {"error":502,"message":"Integration error"}
+	// 502 {"error":502,"message":"Integration error"}
+	// 200 true
+}

@@ -55,7 +55,7 @@ func (s *Server) ConnectMetaChannel(ctx context.Context, req gen.ConnectMetaChan
 	if _, used := st.used[code]; used {
 		return refuse(msgCodeAlreadyUsed)
 	}
-	if _, exp := st.expired[code]; exp || strings.HasPrefix(body.Code, ExpiredCodePrefix) {
+	if s.codeExpired(st, body.Code, code) {
 		return refuse(msgCodeExpired)
 	}
 	if ch.Connected {

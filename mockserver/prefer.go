@@ -63,11 +63,17 @@ func parsePrefer(values []string) (preference, error) {
 
 // namedExample is one example response of an operation.
 type namedExample struct {
-	name   string
-	status int
-	value  any  // the JSON body; nil with noBody
-	noBody bool // a status documented without content, such as 204
+	name       string
+	status     int
+	value      any  // the JSON body; nil with noBody
+	noBody     bool // a status documented without content, such as 204
+	retryAfter bool // the response documents a Retry-After header (503): sent as exampleRetryAfter
 }
+
+// exampleRetryAfter is the Retry-After (seconds) of an example whose response documents one:
+// short, so that a client's retry path runs at once and within any sane cap on waits (the
+// spec's own example, 30, is past the client's default cap, which would not retry at all).
+const exampleRetryAfter = "1"
 
 // noContentName names the example of a status documented without content.
 const noContentName = "noContent"
@@ -77,6 +83,9 @@ const singleExampleName = "example"
 
 // write answers with the example.
 func (ex namedExample) write(w http.ResponseWriter) {
+	if ex.retryAfter {
+		w.Header().Set("Retry-After", exampleRetryAfter)
+	}
 	if ex.noBody {
 		w.WriteHeader(ex.status)
 		return
@@ -111,12 +120,13 @@ func readExamples(doc *openapi3.T) (map[string]*operationExamples, map[string]st
 				if ref.Value == nil {
 					continue
 				}
+				retryAfter := documentsRetryAfter(ref.Value.Headers)
 				if len(ref.Value.Content) == 0 && key != "default" {
 					status, err := strconv.Atoi(key)
 					if err != nil {
 						return nil, nil, fmt.Errorf("%s response %s: %w", op.OperationID, key, err)
 					}
-					oe.byStatus[status] = append(oe.byStatus[status], namedExample{name: noContentName, status: status, noBody: true})
+					oe.byStatus[status] = append(oe.byStatus[status], namedExample{name: noContentName, status: status, noBody: true, retryAfter: retryAfter})
 					continue
 				}
 				media := ref.Value.Content.Get("application/json")
@@ -137,7 +147,7 @@ func readExamples(doc *openapi3.T) (map[string]*operationExamples, map[string]st
 					if err != nil {
 						return nil, nil, fmt.Errorf("%s response %s example %s: %w", op.OperationID, key, name, err)
 					}
-					oe.byStatus[status] = append(oe.byStatus[status], namedExample{name: name, status: status, value: value})
+					oe.byStatus[status] = append(oe.byStatus[status], namedExample{name: name, status: status, value: value, retryAfter: retryAfter})
 				}
 			}
 			for _, exs := range oe.byStatus {
@@ -148,6 +158,16 @@ func readExamples(doc *openapi3.T) (map[string]*operationExamples, map[string]st
 		}
 	}
 	return examples, templates, nil
+}
+
+// documentsRetryAfter reports whether a response documents the Retry-After header.
+func documentsRetryAfter(headers openapi3.Headers) bool {
+	for name := range headers {
+		if strings.EqualFold(name, "Retry-After") {
+			return true
+		}
+	}
+	return false
 }
 
 func exampleStatus(key string, value any) (int, error) {

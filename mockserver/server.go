@@ -40,6 +40,8 @@ type Server struct {
 	checked   http.Handler // serveValid behind contracttest's enforcing middleware
 	logger    *slog.Logger
 	maxBody   int64
+	clock     func() time.Time // WithClock's; each state adds its own offset
+	strict    bool             // WithStrictCodes
 
 	own     *state   // the state of secretKey, the one the Go API acts on
 	sandbox *sandbox // nil unless WithSandbox: then every other key's state
@@ -62,6 +64,8 @@ type config struct {
 	sandbox       *SandboxConfig
 	logger        *slog.Logger
 	maxBody       int64
+	clock         func() time.Time
+	strictCodes   bool
 }
 
 // WithSecretKey sets the Secret Key the server accepts as `Authorization: Bearer <key>`.
@@ -143,7 +147,7 @@ func WithMaxBodyBytes(n int64) Option {
 // New returns a Server seeded with the channels [ChannelUUID], [ChannelHex] and
 // [ChannelInstagram], plus any added with [WithChannel].
 func New(opts ...Option) (*Server, error) {
-	cfg := config{maxBody: DefaultMaxBodyBytes, logger: discardLogger, enterprise: true}
+	cfg := config{maxBody: DefaultMaxBodyBytes, logger: discardLogger, enterprise: true, clock: time.Now}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, errors.New("mockserver: New: nil Option")
@@ -176,6 +180,8 @@ func New(opts ...Option) (*Server, error) {
 		validator: v,
 		logger:    cfg.logger,
 		maxBody:   cfg.maxBody,
+		clock:     cfg.clock,
+		strict:    cfg.strictCodes,
 		own:       newState(&cfg),
 		ownKey:    sha256.Sum256([]byte(cfg.secretKey)),
 	}
@@ -220,6 +226,9 @@ var sharedSpec = sync.OnceValues(func() (*specInfo, error) {
 	}
 	examples, templates, err := readExamples(doc)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkTestPrefix(templates); err != nil {
 		return nil, err
 	}
 	return &specInfo{doc: doc, examples: examples, templates: templates}, nil
@@ -275,8 +284,9 @@ func (s *Server) GoString() string { return s.String() }
 
 // ServeHTTP answers r. contracttest's middleware checks the request against the spec first
 // (404, 405, 413, 401, 400, all in the spec's error shape) and the response after (a response
-// the spec does not document becomes a 500); in between come the Prefer header and the
-// operation itself.
+// the spec does not document becomes a 500); in between come the Prefer header, a queued
+// answer and the operation itself. The test-only endpoints under /_mock/ are not the spec's
+// and bypass it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.logger.Enabled(r.Context(), slog.LevelDebug) {
 		s.serve(w, r)
@@ -305,6 +315,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (routed bool) {
 		errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
 		return false
 	}
+	if strings.HasPrefix(escaped, testPrefix) { // outside the spec: never through its middleware
+		s.serveTest(w, r)
+		return true
+	}
 	s.checked.ServeHTTP(w, r)
 	return true
 }
@@ -312,6 +326,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (routed bool) {
 // template is r's path template for the logs: the matched operation's, or for a method the
 // path does not allow, the path's.
 func (s *Server) template(r *http.Request) string {
+	if _, ok := testEndpoints[r.URL.EscapedPath()]; ok {
+		return r.URL.EscapedPath()
+	}
 	route, err := s.validator.FindRoute(r)
 	if err == nil {
 		return s.spec.templates[route.OperationID()]
@@ -327,8 +344,9 @@ func (s *Server) template(r *http.Request) string {
 }
 
 // serveValid answers a request the contract middleware accepted: in sandbox mode the key's
-// form, then the Prefer header, then the key's state (503 when the sandbox is full), then
-// the operation itself, through gen's strict handler and so the Server's method for it.
+// form, then the Prefer header, then the key's state (503 when the sandbox is full), then a
+// queued response (QueueResponses), then the operation itself, through gen's strict handler
+// and so the Server's method for it.
 func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 	route, err := s.validator.FindRoute(r)
 	if err != nil { // the middleware lets no such request through
@@ -355,13 +373,21 @@ func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 		ex.write(w)
 		return
 	}
+	st := s.own
 	if s.sandbox != nil && sha256.Sum256([]byte(key)) != s.ownKey {
-		st, keys, retry := s.sandbox.state(r.Context(), key, time.Now())
-		if st == nil {
+		var keys int
+		var retry time.Duration
+		if st, keys, retry = s.sandbox.state(r.Context(), key, s.clock()); st == nil {
 			writeFull(w, keys, retry)
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+	}
+	op := route.OperationID()
+	channel := func() string { return canonical(pathParam(s.spec.templates[op], r.URL.EscapedPath(), channelParam)) }
+	if ex, ok := st.dequeue(op, channel); ok {
+		ex.write(w)
+		return
 	}
 	if err := exactBody(r); err != nil {
 		errorbody.Write(w, http.StatusBadRequest, "request body: "+err.Error())

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hubmessage/hubmessage-go/gen"
 )
@@ -168,7 +169,8 @@ func ParseChannel(s string) (Channel, error) {
 }
 
 // state is one account's world: its channels, the ids it deleted, the codes it used or saw
-// expire, and its role. A Server has one; in sandbox mode, one per Secret Key.
+// expire, its role, its clock and its queued responses. A Server has one; in sandbox mode, one
+// per Secret Key.
 type state struct {
 	mu         sync.Mutex
 	channels   map[string]*channel     // by canonical id
@@ -176,6 +178,13 @@ type state struct {
 	used       map[codeDigest]struct{} // codes a connect accepted
 	expired    map[codeDigest]struct{}
 	enterprise bool
+
+	clock   func() time.Time // the server's clock; now() adds offset
+	offset  time.Duration    // AdvanceClock's, never negative
+	codeKey [32]byte         // seals the codes this state issues (see issueCode)
+
+	queue  map[queueKey][]namedExample // QueueResponses', each served once, in order
+	queued int                         // responses in queue, all keys
 }
 
 // newState builds a state from the configuration: the seeded channels, the added ones and
@@ -187,7 +196,10 @@ func newState(cfg *config) *state {
 		used:       map[codeDigest]struct{}{},
 		expired:    map[codeDigest]struct{}{},
 		enterprise: cfg.enterprise,
+		clock:      cfg.clock,
+		queue:      map[queueKey][]namedExample{},
 	}
+	_, _ = rand.Read(st.codeKey[:]) // never fails (crypto/rand)
 	for _, ch := range append(seedChannels(), cfg.channels...) {
 		_ = st.add(ch) // New checked for duplicates
 	}

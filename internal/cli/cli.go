@@ -24,6 +24,7 @@ type command struct {
 // commands is the subcommand table, in the order `hubmessage help` lists them.
 var commands = []command{
 	{name: "demo", summary: "Walk an API integration end to end against the reference server, in-process", run: runDemo},
+	{name: "demo-web", summary: "Serve the web demo: a page, its backend (connecthandler) and the reference server", run: runDemoWeb},
 	{name: "mock", summary: "Run the reference server, a stateful stand-in for the API", run: runMock},
 	{name: "channel", summary: "Create, connect, disconnect or delete a channel: the API's operations", run: runChannel},
 	{name: "connect", summary: "Deprecated: use 'hubmessage channel connect' (same flags)", run: runConnect},

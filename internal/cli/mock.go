@@ -39,6 +39,11 @@ Flags:
                            STATUS: %s; PAID and
                            CANCELLATION_PROCESS are active: delete answers 422
   --no-enterprise          the account lacks the ENTERPRISE role: create and delete answer 422
+  --strict-codes           connect accepts only codes issued by POST /_mock/codes (below)
+                           and the magic codes; any other code is answered 422
+                           CODE_EXPIRED: the spec documents no "invalid code" answer, and
+                           CODE_EXPIRED's remedy, start the signup again, is the right one
+                           for a code that was never valid too
   --sandbox                a shared sandbox for many CI jobs: accept any well-formed Secret
                            Key and keep a separate state per key (channels, codes, the seeded
                            channels and the settings above), so no job sees another's
@@ -50,8 +55,8 @@ Flags:
   --log-level LEVEL        what goes to stderr: debug (also a line per request), info
                            (default: start-up notes, a full sandbox, errors), warn, error, off
 
-Every request is validated against the spec first: 400 (naming the field), 401, 413, 404,
-405, always in the error shape {"error":N,"message":"..."}.
+Every request to the API is validated against the spec first: 400 (naming the field), 401,
+413, 404, 405, always in the error shape {"error":N,"message":"..."}.
 
 Seeded channels:
   a1b2c3d4-e5f6-7890-abcd-ef1234567890   META_WHATSAPP (UUID form)
@@ -75,8 +80,33 @@ answers one of the spec's examples for that operation and never changes state:
   Prefer: code=422, example=instanceStillConnected
   code=500 answers the spec's default example; an undocumented code or example is a 400.
 
+Test-only endpoints, for tests: not part of the API and not in its spec (the real API has
+none of them), never validated against it. Same "Authorization: Bearer KEY" as the API
+(with --sandbox any key, acting on that key's state only); a JSON body with exactly the
+members shown; answers in JSON, errors in the shape above:
+  POST /_mock/codes
+      201 {"code":"...","expiresAt":"RFC 3339"}: a code as Embedded Signup issues it. It
+      connects once within %s on the server's clock; after that 422 CODE_EXPIRED,
+      a second time 422 CODE_ALREADY_USED.
+  POST /_mock/clock {"advance":"31s"}
+      200 {"now":"RFC 3339"}: moves the server's clock forward ("0s" reads it), so a test
+      expires a code at once.
+  POST /_mock/scenarios {"operationId":"connectMetaChannel","channelId":"ID","statuses":[502,502]}
+      201 {"operationId":...,"channelId":...,"pending":[...]}: the next answers of that
+      operation (for that channel; channelId is optional), one per status, in order; then
+      the real answers again. Each status must be one the spec documents for the operation
+      and is answered with the spec's example for it (a 503 with Retry-After: 1); only a
+      valid, authorised request without Prefer gets one, and it changes no state.
+
 Stops gracefully on SIGINT (Ctrl-C) or SIGTERM, with exit status 0.
 `
+
+// mockTestEndpoints are the server's test-only endpoints, listed at start.
+var mockTestEndpoints = []struct{ path, what string }{
+	{"/_mock/codes", fmt.Sprintf("issue a code that connects once within %v", mockserver.CodeLifetime)},
+	{"/_mock/clock", `move the clock: {"advance":"31s"}`},
+	{"/_mock/scenarios", `queue answers: {"operationId":"...","statuses":[502,502]}`},
+}
 
 // mockHelp is mockUsage with the spec's operations, one "METHOD PATH  operationId" line
 // each, sorted by path.
@@ -93,7 +123,7 @@ func mockHelp() string {
 		}
 	}
 	return fmt.Sprintf(mockUsage, ops.String(), joinStatuses(mockserver.SubscriptionStatuses()),
-		mockserver.DefaultSandboxMaxKeys, mockserver.DefaultSandboxIdleTimeout)
+		mockserver.DefaultSandboxMaxKeys, mockserver.DefaultSandboxIdleTimeout, mockserver.CodeLifetime)
 }
 
 func joinStatuses(sts []mockserver.SubscriptionStatus) string {
@@ -111,6 +141,7 @@ type mockFlags struct {
 	channels      []mockserver.Channel
 	subscriptions map[string]mockserver.SubscriptionStatus // by channel id as given
 	noEnterprise  bool
+	strictCodes   bool
 	sandbox       bool
 	sandboxCfg    mockserver.SandboxConfig
 	maxBody       int64
@@ -143,6 +174,7 @@ func parseMockFlags(args []string, env Env) (mockFlags, error) {
 	fs.Int64Var(&f.maxBody, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "")
 	fs.StringVar(&logLevel, "log-level", "info", "")
 	fs.BoolVar(&f.noEnterprise, "no-enterprise", false, "")
+	fs.BoolVar(&f.strictCodes, "strict-codes", false, "")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "")
 	fs.IntVar(&f.sandboxCfg.MaxKeys, "sandbox-max-keys", mockserver.DefaultSandboxMaxKeys, "")
 	fs.DurationVar(&f.sandboxCfg.IdleTimeout, "sandbox-idle", mockserver.DefaultSandboxIdleTimeout, "")
@@ -263,6 +295,9 @@ func (f mockFlags) options(logger *slog.Logger) []mockserver.Option {
 	if f.noEnterprise {
 		opts = append(opts, mockserver.WithEnterpriseRole(false))
 	}
+	if f.strictCodes {
+		opts = append(opts, mockserver.WithStrictCodes())
+	}
 	if f.sandbox {
 		opts = append(opts, mockserver.WithSandbox(f.sandboxCfg))
 	}
@@ -307,6 +342,13 @@ func runMock(ctx context.Context, args []string, env Env) int {
 			note = "  subscription " + string(ch.Subscription)
 		}
 		fmt.Fprintf(env.Stdout, "  %-36s  %s%s\n", ch.ID, ch.Type, note)
+	}
+	if f.strictCodes {
+		fmt.Fprintln(env.Stdout, "strict codes: connect accepts only codes from POST /_mock/codes (and the magic ones); others answer 422 CODE_EXPIRED")
+	}
+	fmt.Fprintln(env.Stdout, "test-only endpoints (not part of the API; authorised as the API is; see --help):")
+	for _, e := range mockTestEndpoints {
+		fmt.Fprintf(env.Stdout, "  POST %-17s %s\n", e.path, e.what)
 	}
 	fmt.Fprintf(env.Stdout, "listening on http://%s\n", ln.Addr())
 	logger.LogAttrs(ctx, slog.LevelInfo, "started; a line per request needs --log-level debug; Ctrl-C stops")

@@ -41,10 +41,15 @@ func TestMockHelp(t *testing.T) {
 		}
 	}
 	for _, w := range []string{"--addr", "--secret-key-file PATH", secretkey.EnvVar, "--channel ID[:TYPE]", "--subscription ID:STATUS",
-		"--no-enterprise", "--sandbox ", "--sandbox-max-keys N", "--sandbox-idle DURATION", "--max-body-bytes", "--log-level LEVEL",
+		"--no-enterprise", "--strict-codes", "--sandbox ", "--sandbox-max-keys N", "--sandbox-idle DURATION", "--max-body-bytes", "--log-level LEVEL",
 		mockserver.ExpiredCodePrefix, mockserver.UpstreamErrorPrefix, "Prefer: code=404", "Prefer: example=", "SIGINT", "SIGTERM"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("help does not mention %q", w)
+		}
+	}
+	for _, e := range mockTestEndpoints {
+		if !strings.Contains(stdout, "POST "+e.path) {
+			t.Errorf("help does not document POST %s", e.path)
 		}
 	}
 	for _, st := range mockserver.SubscriptionStatuses() {
@@ -119,6 +124,7 @@ func TestMockBadInput(t *testing.T) {
 		{"sandbox without keys", []string{"--sandbox", "--sandbox-max-keys", "0"}, exitUsage, "--sandbox-max-keys 0: must be positive"},
 		{"sandbox idle negative", []string{"--sandbox", "--sandbox-idle", "-1s"}, exitUsage, "--sandbox-idle -1s: must be positive"},
 		{"bad addr", []string{"--addr", "127.0.0.1:99999"}, exitFail, "--addr 127.0.0.1:99999"},
+		{"strict codes with a value", []string{"--strict-codes=maybe"}, exitUsage, `invalid boolean value "maybe" for -strict-codes`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -478,3 +484,92 @@ var specValidator = func() *contracttest.Validator {
 	}
 	return v
 }()
+
+// The test-only endpoints of `hubmessage mock --strict-codes`, listed at start and each
+// answering: a code from /_mock/codes connects once, a made-up one is CODE_EXPIRED, the
+// clock expires a code, a queued 502 comes before the real answer.
+func TestMockTestEndpoints(t *testing.T) {
+	t.Parallel()
+	const key = "sk_cli_test_endpoints"
+	url, header, stop := startMock(t, map[string]string{secretkey.EnvVar: key}, "--strict-codes")
+	for _, e := range mockTestEndpoints {
+		if !slices.ContainsFunc(header, func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), "POST "+e.path+" ") }) {
+			t.Errorf("start-up output does not list POST %s: %q", e.path, header)
+		}
+		if status, _, body := postMock(t, url, key, e.path, `{}`); status == http.StatusNotFound {
+			t.Errorf("POST %s: %d %s, an endpoint the server does not have", e.path, status, body)
+		}
+	}
+	if !slices.ContainsFunc(header, func(l string) bool { return strings.HasPrefix(l, "strict codes: ") }) {
+		t.Errorf("start-up output does not say codes are strict: %q", header)
+	}
+	issue := func() string {
+		t.Helper()
+		status, _, body := postMock(t, url, key, "/_mock/codes", "")
+		var issued struct{ Code string }
+		if err := json.Unmarshal([]byte(body), &issued); status != http.StatusCreated || err != nil || issued.Code == "" {
+			t.Fatalf("POST /_mock/codes: %d %s", status, body)
+		}
+		return issued.Code
+	}
+	unused := issue() // never sent: it must not show anywhere either
+	expired := issue()
+	if status, _, body := postMock(t, url, key, "/_mock/clock", `{"advance":"31s"}`); status != http.StatusOK || !strings.Contains(body, `"now":`) {
+		t.Errorf("POST /_mock/clock: %d %s", status, body)
+	}
+	if status, _, body := postMock(t, url, key, "/_mock/scenarios", `{"operationId":"connectMetaChannel","statuses":[502]}`); status != http.StatusCreated {
+		t.Errorf("POST /_mock/scenarios: %d %s", status, body)
+	}
+	fresh := issue()
+	for _, step := range []struct {
+		name, channel, code string
+		status              int
+		message             string
+	}{
+		{"queued 502", mockserver.ChannelUUID, fresh, 502, "Integration error"},
+		{"issued, after the clock moved", mockserver.ChannelUUID, expired, 422, "CODE_EXPIRED"},
+		{"issued after the move", mockserver.ChannelUUID, fresh, 200, ""},
+		{"again", mockserver.ChannelHex, fresh, 422, "CODE_ALREADY_USED"},
+		{"made up, strict", mockserver.ChannelHex, "ABC123DEF456", 422, "CODE_EXPIRED"},
+	} {
+		status, body := postConnect(t, url, key, step.channel, step.code)
+		if status != step.status || !strings.Contains(body, step.message) {
+			t.Errorf("%s: %d %s, want %d %s", step.name, status, body, step.status, step.message)
+		}
+	}
+	if status, _, body := postMock(t, url, "sk_wrong", "/_mock/codes", ""); status != http.StatusUnauthorized {
+		t.Errorf("POST /_mock/codes with a wrong key: %d %s", status, body)
+	}
+	exit, stdout, stderr := stop()
+	if exit != exitOK {
+		t.Errorf("exit %d: %s", exit, stderr)
+	}
+	for _, secret := range []string{key, unused, expired, fresh} {
+		if strings.Contains(stdout+stderr, secret) {
+			t.Errorf("output shows a secret: %q", secret)
+		}
+	}
+}
+
+// postMock posts body to a test-only endpoint of the running mock.
+func postMock(t *testing.T, url, key, path, body string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("POST %s: Content-Type %q", path, ct)
+	}
+	return res.StatusCode, res.Header, strings.TrimSpace(string(b))
+}

@@ -23,7 +23,7 @@ import (
 type Server struct {
 	URL       string             // base URL, e.g. http://127.0.0.1:PORT; append the spec's paths
 	SecretKey string             // the Secret Key to send as `Authorization: Bearer <SecretKey>`
-	Server    *mockserver.Server // the server itself, for its Go API (Channel, ExpireCode, FailUpstream…)
+	Server    *mockserver.Server // the server itself, for its Go API (Channel, IssueCode, AdvanceClock, QueueResponses…)
 }
 
 // Start runs a new [mockserver.Server] with opts on an httptest server and closes it when the

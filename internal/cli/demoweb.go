@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/hubmessage/hubmessage-go/internal/webdemo"
+)
+
+const demoWebUsage = `Usage: hubmessage demo-web [--addr HOST:PORT]
+
+Serves the web demo: the three hops of connecting a WhatsApp number, frontend SDK -> backend
+-> API, in one process, on plain http:
+  /                  the page, your frontend, with a stand-in for the browser SDK
+                     @hubmessage/connect: HubMessage.newClient({publicKey}).connect({channelId})
+  /backend/connect   your backend: package connecthandler, connecting the channel of the
+                     page's session (the backend creates one per session)
+  /api/              the API: the reference server (package mockserver), whose generated
+                     Secret Key only the backend holds; its codes live 30 seconds
+Open the printed URL and press "Connect WhatsApp": the page shows each hop and the outcome.
+Demo-only controls on the page let the next attempt's code expire (the reference server's
+clock moves 31 s on), reuse the last code, or make the API fail upstream (502).
+
+Flags:
+  --addr HOST:PORT   address to listen on (default 127.0.0.1:8090), on a loopback host: the
+                     demo is plain http. Port 0 picks a free one; the printed URL has it.
+
+Logs (the backend's outcomes, never a key or a code) go to stderr. Stops on SIGINT (Ctrl-C)
+or SIGTERM, with exit status 0. 'make demo-web' runs it.
+`
+
+func runDemoWeb(ctx context.Context, args []string, env Env) int {
+	fs := flag.NewFlagSet("hubmessage demo-web", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	addr := fs.String("addr", "127.0.0.1:8090", "")
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(env.Stdout, demoWebUsage)
+		return exitOK
+	}
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err == nil {
+		err = checkLoopback(*addr)
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "hubmessage demo-web: %v\nRun 'hubmessage demo-web --help' for usage.\n", err)
+		return exitUsage
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "hubmessage demo-web: --addr %s: %v\n", *addr, err)
+		return exitFail
+	}
+	url := "http://" + ln.Addr().String()
+	logger := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	d, err := webdemo.New(webdemo.Config{BaseURL: url, Logger: logger})
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(env.Stderr, "hubmessage demo-web: %v\n", err)
+		return exitFail
+	}
+	srv := &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	fmt.Fprintln(env.Stdout, "Web demo: the page (frontend), /backend/connect (backend, package connecthandler) and")
+	fmt.Fprintln(env.Stdout, "/api/ (the reference server, with a generated Secret Key that only the backend holds).")
+	fmt.Fprintf(env.Stdout, "Open %s/ in a browser; Ctrl-C stops.\n", url)
+	fmt.Fprintf(env.Stdout, "listening on %s\n", url)
+
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = srv.Shutdown(shutdown)
+		cancel()
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(env.Stderr, "hubmessage demo-web: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintln(env.Stdout, "stopped")
+	return exitOK
+}
+
+// checkLoopback accepts a listening address on a loopback host only.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: want HOST:PORT, e.g. 127.0.0.1:8090", addr)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("--addr %s: the host must be loopback (127.0.0.1, ::1 or localhost): the demo is plain http", addr)
+	}
+	return nil
+}

@@ -1,0 +1,229 @@
+package webdemo
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/connecthandler"
+	"github.com/hubmessage/hubmessage-go/internal/errorbody"
+	"github.com/hubmessage/hubmessage-go/mockserver"
+)
+
+//go:embed static
+var staticFiles embed.FS
+
+// APIPath is where the reference server is mounted.
+const APIPath = "/api"
+
+// Config says where the demo is served.
+type Config struct {
+	// BaseURL is the demo's own URL, e.g. "http://127.0.0.1:8090": http on a loopback host.
+	// The backend calls the API at BaseURL + APIPath.
+	BaseURL string
+	// Logger receives the backend's and the reference server's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Demo is the web demo's http.Handler. It is safe for concurrent use.
+type Demo struct {
+	mux      *http.ServeMux
+	mock     *mockserver.Server
+	client   *client.Client
+	apiURL   string
+	sessions *sessions
+	logger   *slog.Logger
+}
+
+// New returns the demo, with a reference server of its own and a generated Secret Key.
+func New(cfg Config) (*Demo, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Scheme != "http" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return nil, fmt.Errorf("webdemo: base URL %q: want http://HOST:PORT", cfg.BaseURL)
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	mock, err := mockserver.New(mockserver.WithStrictCodes(), mockserver.WithLogger(logger.With("component", "reference server")))
+	if err != nil {
+		return nil, fmt.Errorf("webdemo: %w", err)
+	}
+	d := &Demo{
+		mux:      http.NewServeMux(),
+		mock:     mock,
+		apiURL:   strings.TrimSuffix(cfg.BaseURL, "/") + APIPath,
+		sessions: newSessions(maxSessions),
+		logger:   logger,
+	}
+	// The backend's client records its calls for the page's third hop (see trace.go).
+	d.client, err = client.New(mock.SecretKey(), client.WithBaseURL(d.apiURL),
+		client.WithHTTPClient(&http.Client{Transport: &tracingTransport{base: http.DefaultTransport}}))
+	if err != nil {
+		return nil, fmt.Errorf("webdemo: %w", err)
+	}
+	connect, err := connecthandler.New(connecthandler.Config{
+		Client:    d.client,
+		Authorize: d.authorize,
+		ChannelID: d.channelID,
+		Logger:    logger.With("component", "backend"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webdemo: %w", err)
+	}
+
+	static, err := fs.Sub(staticFiles, "static")
+	if err != nil {
+		return nil, fmt.Errorf("webdemo: %w", err)
+	}
+	files := http.FileServerFS(static)
+	d.mux.Handle("GET /{$}", pageHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, static, "page.html")
+	})))
+	for _, name := range []string{"/app.js", "/sdk-standin.js", "/page.css"} {
+		d.mux.Handle("GET "+name, pageHeaders(files))
+	}
+	d.mux.Handle(APIPath+"/", http.StripPrefix(APIPath, mock))
+
+	d.mux.Handle("POST /backend/session", sameOrigin(http.HandlerFunc(d.startSession)))
+	d.mux.Handle("/backend/connect", d.traced(connect)) // connecthandler answers other methods 405 itself
+	d.mux.Handle("POST /backend/demo/sdk-code", sameOrigin(d.withSession(d.sdkCode)))
+	d.mux.Handle("POST /backend/demo/expire", sameOrigin(d.withSession(d.expire)))
+	d.mux.Handle("POST /backend/demo/fail-next-connect", sameOrigin(d.withSession(d.failNextConnect)))
+	d.mux.Handle("POST /backend/demo/disconnect", sameOrigin(d.withSession(d.disconnect)))
+	d.mux.Handle("GET /backend/demo/trace", d.withSession(d.lastTrace))
+	return d, nil
+}
+
+// ServeHTTP answers r.
+func (d *Demo) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.mux.ServeHTTP(w, r) }
+
+// pageHeaders keeps the page's scripts its own: no inline script, nothing from elsewhere.
+func pageHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// sameOrigin refuses a cross-site request to the demo's own routes, with the check
+// connecthandler makes for /backend/connect (Sec-Fetch-Site, else Origin against Host).
+func sameOrigin(h http.Handler) http.Handler {
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		errorbody.Write(w, http.StatusForbidden, "cross-site request refused")
+	}))
+	return csrf.Handler(h)
+}
+
+// errNoSession is the answer to a request without the demo's session cookie.
+var errNoSession = errors.New("no session: reload the page")
+
+func (d *Demo) authorize(r *http.Request) error {
+	_, err := d.sessions.get(r)
+	return err
+}
+
+func (d *Demo) channelID(r *http.Request) (string, error) {
+	s, err := d.sessions.get(r)
+	if err != nil {
+		return "", err
+	}
+	return s.channelID, nil
+}
+
+// withSession answers 401 to a request without a session, else calls h with it.
+func (d *Demo) withSession(h func(w http.ResponseWriter, r *http.Request, s *session)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := d.sessions.get(r)
+		if err != nil {
+			errorbody.Write(w, http.StatusUnauthorized, err.Error())
+			return
+		}
+		h(w, r, s)
+	})
+}
+
+// startSession gives the browser a session, with a channel the backend creates for it, or
+// returns the one it has.
+func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
+	if s, err := d.sessions.get(r); err == nil {
+		writeJSON(w, http.StatusOK, map[string]string{"channelId": s.channelID})
+		return
+	}
+	if d.sessions.full() {
+		errorbody.Write(w, http.StatusServiceUnavailable, "too many sessions; restart the demo")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	res, err := d.client.CreateChannel(ctx, client.CreateChannelRequest{Name: "Web demo", Type: client.ChannelTypeMetaWhatsApp})
+	if err != nil {
+		d.logger.LogAttrs(ctx, slog.LevelError, "creating the session's channel", slog.String("error", err.Error()))
+		errorbody.Write(w, http.StatusBadGateway, "the API did not create a channel")
+		return
+	}
+	s, err := d.sessions.add(res.ChannelID)
+	if err != nil {
+		errorbody.Write(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	http.SetCookie(w, s.cookie())
+	writeJSON(w, http.StatusCreated, map[string]string{"channelId": s.channelID})
+}
+
+// sdkCode issues a code as Embedded Signup would: the reference server's POST /_mock/codes.
+func (d *Demo) sdkCode(w http.ResponseWriter, r *http.Request, _ *session) {
+	var issued struct {
+		Code      string `json:"code"`
+		ExpiresAt string `json:"expiresAt"`
+	}
+	if !d.mockCall(w, r, "/_mock/codes", nil, &issued) {
+		return
+	}
+	writeJSON(w, http.StatusOK, issued)
+}
+
+// codeLife is how long a code lives on the reference server; expire moves its clock past it.
+const codeLife = 30 * time.Second
+
+func (d *Demo) expire(w http.ResponseWriter, r *http.Request, _ *session) {
+	var now struct {
+		Now string `json:"now"`
+	}
+	if !d.mockCall(w, r, "/_mock/clock", map[string]string{"advance": (codeLife + time.Second).String()}, &now) {
+		return
+	}
+	writeJSON(w, http.StatusOK, now)
+}
+
+func (d *Demo) failNextConnect(w http.ResponseWriter, r *http.Request, s *session) {
+	scenario := map[string]any{"operationId": "connectMetaChannel", "channelId": s.channelID, "statuses": []int{http.StatusBadGateway}}
+	if !d.mockCall(w, r, "/_mock/scenarios", scenario, nil) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"queued": true})
+}
+
+func (d *Demo) disconnect(w http.ResponseWriter, r *http.Request, s *session) {
+	if _, err := d.client.DisconnectChannel(r.Context(), s.channelID); err != nil {
+		d.logger.LogAttrs(r.Context(), slog.LevelError, "disconnecting the session's channel", slog.String("error", err.Error()))
+		errorbody.Write(w, http.StatusBadGateway, "the API did not disconnect the channel")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"disconnected": true})
+}
+
+func (d *Demo) lastTrace(w http.ResponseWriter, _ *http.Request, s *session) {
+	writeJSON(w, http.StatusOK, map[string][]apiCall{"calls": s.lastCalls()})
+}

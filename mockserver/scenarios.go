@@ -1,0 +1,141 @@
+package mockserver
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/hubmessage/hubmessage-go/gen"
+	"github.com/hubmessage/hubmessage-go/internal/printable"
+)
+
+// MaxQueuedResponses is how many queued responses ([Server.QueueResponses]) may wait at once,
+// per account (per Secret Key in sandbox mode): enough for any scenario, and a bound on memory.
+const MaxQueuedResponses = 1000
+
+// channelParam is the path parameter that names a channel, as the spec spells it.
+const channelParam = "channelId"
+
+// QueueResponses makes the next len(statuses) requests of the operation (its operationId in
+// the spec, e.g. "connectMetaChannel") answered with these statuses, one each, in order: two
+// 502s and then the real answer is QueueResponses("connectMetaChannel", "", 502, 502). With a
+// channelID, only requests naming that channel (matched case-insensitively) take them; those
+// queued for the channel are served before those queued for any.
+//
+// Each status must be one the spec documents for the operation (default's example counts as
+// its status, 500); the answer is the spec's example for it, the first by name, as
+// `Prefer: code=N` gives (and a status whose response documents Retry-After gets
+// "Retry-After: 1"). A queued answer goes only to a request that passed validation and
+// authentication (those errors still come first) and that has no Prefer header, and it
+// changes no state: the channel, the code, all stay as they were. At most
+// [MaxQueuedResponses] wait at once. In sandbox mode they are the server's own key's (POST
+// /_mock/scenarios queues for any key).
+func (s *Server) QueueResponses(operationID, channelID string, statuses ...int) error {
+	key, exs, err := s.scenario(operationID, channelID, statuses)
+	if err == nil {
+		s.own.mu.Lock()
+		_, err = s.own.enqueue(key, exs)
+		s.own.mu.Unlock()
+	}
+	if err != nil {
+		return fmt.Errorf("mockserver: QueueResponses: %w", err)
+	}
+	return nil
+}
+
+// queueKey is what queued responses wait for: an operation, and a channel (canonical id) or
+// "" for any.
+type queueKey struct{ operation, channel string }
+
+// scenario checks a QueueResponses request against the spec and returns the examples to
+// queue. Its errors name the field, as POST /_mock/scenarios calls it.
+func (s *Server) scenario(operationID, channelID string, statuses []int) (queueKey, []namedExample, error) {
+	oe, ok := s.spec.examples[operationID]
+	if !ok {
+		return queueKey{}, nil, fmt.Errorf("operationId: %q is not an operation of the spec; its operations: %s",
+			printable.String(operationID), strings.Join(slices.Sorted(maps.Keys(s.spec.examples)), ", "))
+	}
+	if channelID != "" {
+		if !strings.Contains(s.spec.templates[operationID], "{"+channelParam+"}") {
+			return queueKey{}, nil, fmt.Errorf("channelId: %s names no channel; queue its responses for any (no channelId)", operationID)
+		}
+		if !gen.ChannelIdPattern.MatchString(channelID) {
+			return queueKey{}, nil, errors.New("channelId: must be a UUID or 32 hexadecimal digits")
+		}
+	}
+	if len(statuses) == 0 {
+		return queueKey{}, nil, errors.New("statuses: none given; queue at least one")
+	}
+	exs := make([]namedExample, len(statuses))
+	for i, status := range statuses {
+		documented, ok := oe.byStatus[status]
+		if !ok {
+			return queueKey{}, nil, fmt.Errorf("statuses[%d]: %d is not documented for %s; documented: %s",
+				i, status, operationID, joinInts(slices.Sorted(maps.Keys(oe.byStatus))))
+		}
+		exs[i] = documented[0]
+	}
+	return queueKey{operation: operationID, channel: canonical(channelID)}, exs, nil
+}
+
+// enqueue appends exs to key's queue and returns the statuses now waiting there. st.mu must
+// be held.
+func (st *state) enqueue(key queueKey, exs []namedExample) ([]int, error) {
+	if st.queued+len(exs) > MaxQueuedResponses {
+		return nil, fmt.Errorf("statuses: %d more would pass the limit of %d queued responses (%d wait already)",
+			len(exs), MaxQueuedResponses, st.queued)
+	}
+	st.queue[key] = append(st.queue[key], exs...)
+	st.queued += len(exs)
+	pending := make([]int, len(st.queue[key]))
+	for i, ex := range st.queue[key] {
+		pending[i] = ex.status
+	}
+	return pending, nil
+}
+
+// dequeue takes the next response queued for operation on the request's channel (channel
+// returns its canonical id, "" when the request names none; it is called only when something
+// is queued, to keep the common path free of work): one queued for the channel first, else
+// one queued for any.
+func (st *state) dequeue(operation string, channel func() string) (namedExample, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.queued == 0 {
+		return namedExample{}, false
+	}
+	for _, key := range []queueKey{{operation, channel()}, {operation, ""}} {
+		if q := st.queue[key]; len(q) > 0 {
+			if len(q) == 1 {
+				delete(st.queue, key)
+			} else {
+				st.queue[key] = q[1:]
+			}
+			st.queued--
+			return q[0], true
+		}
+	}
+	return namedExample{}, false
+}
+
+// pathParam returns the value of the path parameter {name} in escapedPath, which matched
+// template (so their segments line up); "" if template has no such parameter.
+func pathParam(template, escapedPath, name string) string {
+	tsegs, psegs := strings.Split(template, "/"), strings.Split(escapedPath, "/")
+	if len(tsegs) != len(psegs) {
+		return ""
+	}
+	for i, seg := range tsegs {
+		if seg == "{"+name+"}" {
+			v, err := url.PathUnescape(psegs[i])
+			if err != nil {
+				return ""
+			}
+			return v
+		}
+	}
+	return ""
+}
