@@ -156,7 +156,8 @@
 // 204) an empty answer (named "noContent"); `default` is reached with the status of its
 // example (code=500). An undocumented status or unknown example is a 400 that says so. Prefer
 // applies only to a valid, authorised request and never changes state (nor, in a sandbox,
-// starts a key's state).
+// starts a key's state). The answer is the example alone: a 503 carries no Retry-After, so a
+// client does not retry it (a queued 503 carries one, see Scenarios).
 //
 // # Rejections
 //

@@ -67,13 +67,8 @@ type namedExample struct {
 	status     int
 	value      any  // the JSON body; nil with noBody
 	noBody     bool // a status documented without content, such as 204
-	retryAfter bool // the response documents a Retry-After header (503): sent as exampleRetryAfter
+	retryAfter bool // the response documents a Retry-After header (503): a queued answer sends one
 }
-
-// exampleRetryAfter is the Retry-After (seconds) of an example whose response documents one:
-// short, so that a client's retry path runs at once and within any sane cap on waits (the
-// spec's own example, 30, is past the client's default cap, which would not retry at all).
-const exampleRetryAfter = "1"
 
 // noContentName names the example of a status documented without content.
 const noContentName = "noContent"
@@ -83,9 +78,6 @@ const singleExampleName = "example"
 
 // write answers with the example.
 func (ex namedExample) write(w http.ResponseWriter) {
-	if ex.retryAfter {
-		w.Header().Set("Retry-After", exampleRetryAfter)
-	}
 	if ex.noBody {
 		w.WriteHeader(ex.status)
 		return

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -44,6 +45,20 @@ func (s *Server) QueueResponses(operationID, channelID string, statuses ...int) 
 		return fmt.Errorf("mockserver: QueueResponses: %w", err)
 	}
 	return nil
+}
+
+// queuedRetryAfter is the Retry-After (seconds) of a queued answer whose response documents
+// one: short, so that a client's retry path runs at once and within any sane cap on waits
+// (the spec's own example, 30, is past the client's default cap: it would not retry at all).
+// Prefer answers send none, as before, so a test of the no-retry path can use them.
+const queuedRetryAfter = "1"
+
+// writeQueued answers with a queued example.
+func writeQueued(w http.ResponseWriter, ex namedExample) {
+	if ex.retryAfter {
+		w.Header().Set("Retry-After", queuedRetryAfter)
+	}
+	ex.write(w)
 }
 
 // queueKey is what queued responses wait for: an operation, and a channel (canonical id) or

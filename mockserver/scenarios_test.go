@@ -184,6 +184,12 @@ func TestEveryDocumentedStatusCanBeQueued(t *testing.T) {
 				if got := res.header.Get("Retry-After"); documentsRetryAfter != (got != "") {
 					t.Errorf("%s %d: Retry-After %q; the spec documents it: %v", op.OperationID, status, got, documentsRetryAfter)
 				}
+				// Prefer answers the same example without Retry-After: a client does not retry it.
+				req := newRequest(t, ts, mockserver.ChannelUUID)
+				req.Header.Set("Prefer", "code="+strconv.Itoa(status))
+				if res := send(t, ts, req); res.status != status || res.header.Get("Retry-After") != "" {
+					t.Errorf("%s Prefer: code=%d: %d, Retry-After %q; want %d and none", op.OperationID, status, res.status, res.header.Get("Retry-After"), status)
+				}
 			}
 		}
 	}

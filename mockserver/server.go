@@ -386,7 +386,7 @@ func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 	op := route.OperationID()
 	channel := func() string { return canonical(pathParam(s.spec.templates[op], r.URL.EscapedPath(), channelParam)) }
 	if ex, ok := st.dequeue(op, channel); ok {
-		ex.write(w)
+		writeQueued(w, ex)
 		return
 	}
 	if err := exactBody(r); err != nil {
