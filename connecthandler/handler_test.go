@@ -111,7 +111,7 @@ func TestMapping(t *testing.T) {
 		{name: "upstream, API 500", prefer: "code=500", status: 502, reason: "upstream", hits: 1},
 		{name: "upstream, success false", api: stub(200, `{"success":false}`), status: 502, reason: "upstream", hits: 1},
 
-		// The spec's 503 example asks for Retry-After: 1, longer than this client waits: no retry.
+		// A client that never waits: even a 503 asking for a short Retry-After is not retried.
 		{name: "unavailable, API 503", prefer: "code=503", status: 503, reason: "unavailable", hits: 1,
 			opts: []client.Option{client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 500 * time.Millisecond})}},
 		{name: "unavailable, sandbox full",
