@@ -377,6 +377,11 @@ func TestMiddlewareRejectionsFollowTheDocumentedErrorSchema(t *testing.T) {
 			want: map[string]any{"type": "about:blank", "title": "Bad Request", "status": 400.0, "detail": "body /customer: minimum string length is 3"},
 		},
 		{
+			name: "an error body it cannot fill: the plain default", fixture: "composed.yaml",
+			req: httptest.NewRequest(http.MethodGet, "/legacy?n=x", nil), status: 400, ctype: "application/json",
+			want: map[string]any{"error": 400.0, "message": "*"},
+		},
+		{
 			name: "no error body documented for 405: the plain default", fixture: "composed.yaml",
 			req: httptest.NewRequest(http.MethodDelete, "/orders", nil), status: 405, allow: "GET, POST", ctype: "application/json",
 			wantBodyExactly: `{"error":405,"message":"Method Not Allowed"}` + "\n",
