@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/internal/errorbody"
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
@@ -196,6 +197,44 @@ func BenchmarkExchangeLifecycle(b *testing.B) {
 				for b.Loop() {
 					if err := impl.v.ValidateExchange(r, reqBody, e.status, e.respHeader, respBody); err != nil {
 						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkReject is one rejection by an enforcing middleware: the plain {"error","message"}
+// writer (impl=plain, the former default) against the default that fills the error body the
+// spec documents (impl=spec), for this API's error shape and for RFC 7807 problem+json.
+func BenchmarkReject(b *testing.B) {
+	plain := contracttest.WithRejectFunc(func(w http.ResponseWriter, _ *http.Request, status int, vs contracttest.Violations) {
+		parts := make([]string, 0, len(vs))
+		for _, v := range vs {
+			parts = append(parts, v.Location+": "+v.Reason)
+		}
+		errorbody.Write(w, status, strings.Join(parts, "; "))
+	})
+	for _, bc := range []struct{ shape, fixture, method, target, body string }{
+		{"error_message", "multiop.yaml", http.MethodGet, "/v1/channels?pageSize=51", ""},
+		{"problem_json", "composed.yaml", http.MethodPost, "/orders", `{"customer":"ab","quantity":1,"payment":{"iban":"DE89370400440532013000"}}`},
+	} {
+		v := fixtureValidator(b, bc.fixture)
+		for _, impl := range []struct {
+			name string
+			opts []contracttest.CheckOption
+		}{{"plain", []contracttest.CheckOption{plain}}, {"spec", nil}} {
+			h := v.Middleware(http.NotFoundHandler(), impl.opts...)
+			b.Run("shape="+bc.shape+"/impl="+impl.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					req := httptest.NewRequest(bc.method, bc.target, strings.NewReader(bc.body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Authorization", "Bearer k")
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					if rec.Code != http.StatusBadRequest {
+						b.Fatalf("status %d: %s", rec.Code, rec.Body)
 					}
 				}
 			})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -146,6 +147,16 @@ func generate(v *Validator, values map[string]string) ([]Case, error) {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Case) int { return caseOrder(a) - caseOrder(b) })
+	// Names are unique whatever the spec's names are (a property "a/b" beside an object "a"
+	// with a property "b"): a repeated name gets its rank appended.
+	seen := map[string]int{}
+	for i := range out {
+		if n := seen[out[i].Name]; n > 0 {
+			seen[out[i].Name]++
+			out[i].Name += "/" + strconv.Itoa(n+1)
+		}
+		seen[out[i].Name]++
+	}
 	return out, nil
 }
 
@@ -405,22 +416,39 @@ func build(s *openapi3.Schema, depth int) (any, bool) {
 		return s.Default, true
 	case len(s.Enum) > 0:
 		return s.Enum[0], true
+	case len(s.AllOf) > 0 || len(s.OneOf) > 0 || len(s.AnyOf) > 0:
+		return buildComposed(s, depth)
 	}
 	var candidates []any
 	switch {
 	case s.Type.Is("string"):
+		if f, ok := formatSamples[s.Format]; ok {
+			candidates = append(candidates, f)
+		}
 		candidates = append(candidates, "contracttest")
 		n := max(int(min(s.MinLength, 1<<12)), 1)
 		for _, ch := range []string{"1", "a", "A", "0", "f", "x"} {
 			candidates = append(candidates, strings.Repeat(ch, n))
 		}
 	case s.Type.Is("integer"), s.Type.Is("number"):
-		for _, bound := range []*float64{s.Min, s.Max} {
+		lo, _ := lowerBound(s)
+		hi, _ := upperBound(s)
+		for _, bound := range []*float64{lo, hi} {
 			if bound != nil {
 				candidates = append(candidates, *bound, *bound+1, *bound-1)
 			}
 		}
+		if lo != nil && hi != nil {
+			candidates = append(candidates, math.Floor((*lo+*hi)/2), (*lo+*hi)/2)
+		}
 		candidates = append(candidates, 1.0, 0.0)
+		if m := s.MultipleOf; m != nil && *m > 0 {
+			start := 0.0
+			if lo != nil {
+				start = math.Ceil(*lo / *m) * *m
+			}
+			candidates = append(candidates, start, start+*m)
+		}
 	case s.Type.Is("boolean"):
 		candidates = append(candidates, true)
 	case s.Type.Is("array"):
@@ -452,6 +480,80 @@ func build(s *openapi3.Schema, depth int) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// formatSamples are valid strings of the common formats, tried before plain words.
+var formatSamples = map[string]string{
+	"date-time": "2024-01-02T03:04:05Z", "date": "2024-01-02", "email": "contracttest@example.com",
+	"uuid": "0b6f0c8e-5d5a-4b7e-9c1a-2f3e4d5c6b7a", "uri": "https://example.com/contracttest",
+	"ipv4": "192.0.2.1", "ipv6": "2001:db8::1", "hostname": "example.com",
+}
+
+// buildComposed builds a value for a schema with allOf, oneOf or anyOf: the allOf parts and the
+// schema's own properties merged, with the first oneOf and anyOf alternative that makes the
+// whole acceptable.
+func buildComposed(s *openapi3.Schema, depth int) (any, bool) {
+	own := *s
+	own.AllOf, own.OneOf, own.AnyOf = nil, nil, nil
+	var parts []any
+	if !own.Type.IsEmpty() || len(own.Properties) > 0 {
+		v, ok := build(&own, depth+1)
+		if !ok {
+			return nil, false
+		}
+		parts = append(parts, v)
+	}
+	for _, ref := range s.AllOf {
+		v, ok := build(schemaOf(ref), depth+1)
+		if !ok {
+			return nil, false
+		}
+		parts = append(parts, v)
+	}
+	for i, alts := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf} {
+		if len(alts) == 0 {
+			continue
+		}
+		found := false
+		for _, ref := range alts {
+			v, ok := build(schemaOf(ref), depth+1)
+			if !ok {
+				continue
+			}
+			m := merge(append(slices.Clone(parts), v))
+			matching := 0 // oneOf wants exactly one alternative to accept the value
+			for _, alt := range alts {
+				if s := schemaOf(alt); s != nil && s.VisitJSON(m) == nil {
+					matching++
+				}
+			}
+			if schemaOf(ref).VisitJSON(m) == nil && (i == 1 || matching == 1) {
+				parts, found = append(parts, v), true
+				break
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	v := merge(parts)
+	return v, v != nil
+}
+
+// merge is the objects of parts merged into one, or the last part when they are not all objects.
+func merge(parts []any) any {
+	if len(parts) == 0 {
+		return nil
+	}
+	out := map[string]any{}
+	for _, p := range parts {
+		obj, ok := p.(map[string]any)
+		if !ok {
+			return parts[len(parts)-1]
+		}
+		maps.Copy(out, obj)
+	}
+	return out
 }
 
 // target is the operation's path and query with valid values, except that p (if not nil)
@@ -535,12 +637,125 @@ func (g *opGen) positive() []Case {
 	return out
 }
 
-// paramViolations are the values of a parameter that break its schema; URL-path safe.
+// paramViolations are the values of a parameter that break its schema, as they are sent; URL-path
+// safe. Arrays and objects need a serialisation style and get none.
 func paramViolations(s *openapi3.Schema) []badValue {
-	if s == nil || !s.Type.Is("string") {
+	if s == nil {
 		return nil
 	}
-	return stringViolations(s)
+	var out []badValue
+	switch {
+	case s.Type.Is("string"):
+		out = stringViolations(s)
+	case s.Type.Is("integer"):
+		out = append(out, badValue{"not_an_integer", "a fraction instead of an integer", "1.5"},
+			badValue{"wrong_type", "a word instead of an integer", "contracttest"})
+	case s.Type.Is("number"):
+		out = append(out, badValue{"wrong_type", "a word instead of a number", "contracttest"})
+	case s.Type.Is("boolean"):
+		out = append(out, badValue{"wrong_type", "a word instead of true or false", "contracttest"})
+	}
+	nonString := append(rangeViolations(s), enumViolations(s)...)
+	for _, bad := range nonString {
+		if f, ok := bad.value.(float64); ok {
+			bad.value = strconv.FormatFloat(f, 'f', -1, 64)
+		}
+		if str, ok := bad.value.(string); ok {
+			out = append(out, badValue{bad.name, bad.desc, str})
+		}
+	}
+	return out
+}
+
+// rangeViolations are the numbers just outside s's minimum and maximum, exclusive bounds
+// included: "below_minimum", "above_maximum".
+func rangeViolations(s *openapi3.Schema) []badValue {
+	if !s.Type.Is("integer") && !s.Type.Is("number") {
+		return nil
+	}
+	var out []badValue
+	lo, loExcl := lowerBound(s)
+	if lo != nil {
+		v, desc := *lo-1, fmt.Sprintf("below minimum %v", *lo)
+		if loExcl {
+			v, desc = *lo, fmt.Sprintf("equal to exclusive minimum %v", *lo)
+		}
+		out = append(out, badValue{"below_minimum", desc, v})
+	}
+	hi, hiExcl := upperBound(s)
+	if hi != nil {
+		v, desc := *hi+1, fmt.Sprintf("above maximum %v", *hi)
+		if hiExcl {
+			v, desc = *hi, fmt.Sprintf("equal to exclusive maximum %v", *hi)
+		}
+		out = append(out, badValue{"above_maximum", desc, v})
+	}
+	return out
+}
+
+// lowerBound is s's minimum and whether it is exclusive, in either OpenAPI 3.0's form (a
+// boolean beside minimum) or 3.1's (exclusiveMinimum a number).
+func lowerBound(s *openapi3.Schema) (*float64, bool) {
+	if v := s.ExclusiveMin.Value; v != nil && (s.Min == nil || *v >= *s.Min) {
+		return v, true
+	}
+	return s.Min, s.Min != nil && s.ExclusiveMin.IsTrue()
+}
+
+// upperBound is lowerBound for the maximum.
+func upperBound(s *openapi3.Schema) (*float64, bool) {
+	if v := s.ExclusiveMax.Value; v != nil && (s.Max == nil || *v <= *s.Max) {
+		return v, true
+	}
+	return s.Max, s.Max != nil && s.ExclusiveMax.IsTrue()
+}
+
+// enumViolations is a value outside s's enum that breaks no other rule of s where one is found:
+// "not_in_enum".
+func enumViolations(s *openapi3.Schema) []badValue {
+	if len(s.Enum) == 0 {
+		return nil
+	}
+	rest := *s
+	rest.Enum = nil
+	var candidates []any
+	switch {
+	case s.Type.Is("string"):
+		candidates = append(candidates, "contracttest-not-in-enum")
+		if v, ok := build(&rest, 0); ok {
+			candidates = append(candidates, v)
+		}
+	case s.Type.Is("integer"), s.Type.Is("number"):
+		start := 0.0
+		if lo, _ := lowerBound(s); lo != nil {
+			start = math.Floor(*lo)
+		}
+		for i := range len(s.Enum) + 2 {
+			candidates = append(candidates, start+float64(i))
+		}
+	case s.Type.Is("boolean"):
+		candidates = append(candidates, true, false)
+	default:
+		return nil
+	}
+	inEnum := func(v any) bool {
+		return slices.ContainsFunc(s.Enum, func(e any) bool { return string(mustJSON(e)) == string(mustJSON(v)) })
+	}
+	var outside []any
+	for _, c := range candidates {
+		if !inEnum(c) {
+			outside = append(outside, c)
+		}
+	}
+	for _, c := range outside {
+		if rest.VisitJSON(c) == nil {
+			return []badValue{{"not_in_enum", "a value outside the enum", c}}
+		}
+	}
+	if len(outside) > 0 {
+		return []badValue{{"not_in_enum", "a value outside the enum", outside[0]}}
+	}
+	return nil
 }
 
 // bodyViolations are the request bodies that break the operation's body schema or media type.
@@ -560,7 +775,7 @@ func (g *opGen) bodyViolations() []Case {
 	if g.bodyRequired {
 		raw = append(raw, rawBody{"body/empty", g.media, "", "an empty body"})
 	}
-	if g.schema != nil && g.schema.Type.Is("object") {
+	if g.schema != nil && flatten(g.schema).Type.Is("object") {
 		raw = append(raw, rawBody{"body/not_an_object", g.media, "[]", "a JSON array instead of an object"})
 	}
 	if len(g.bodies) > 0 {
@@ -574,7 +789,7 @@ func (g *opGen) bodyViolations() []Case {
 		out = append(out, c)
 	}
 	if g.schema != nil && valid != nil {
-		for _, bad := range bodyViolations(g.schema, valid, "") {
+		for _, bad := range bodyViolations(flatten(g.schema), valid, "") {
 			c := g.base(CheckNegativeDataRejection, "body"+bad.name, "body "+bad.desc)
 			c.Header.Set("Content-Type", g.media)
 			c.Body = mustJSON(bad.value)
@@ -645,7 +860,7 @@ func bodyViolations(schema *openapi3.Schema, value map[string]any, prefix string
 		if ref == nil || ref.Value == nil {
 			continue
 		}
-		s, ptr := ref.Value, prefix+"/"+name
+		s, ptr := ref.Value, prefix+"/"+pointerEscaper.Replace(name)
 		if slices.Contains(schema.Required, name) {
 			c := maps.Clone(value)
 			delete(c, name)
@@ -662,16 +877,11 @@ func bodyViolations(schema *openapi3.Schema, value map[string]any, prefix string
 				out = append(out, badValue{ptr + "/" + bad.name, ptr + " " + bad.desc, with(name, bad.value)})
 			}
 		}
-		if s.Type.Is("integer") || s.Type.Is("number") {
-			if s.Min != nil {
-				out = append(out, badValue{ptr + "/below_minimum", fmt.Sprintf("%s: below minimum %v", ptr, *s.Min), with(name, *s.Min-1)})
-			}
-			if s.Max != nil {
-				out = append(out, badValue{ptr + "/above_maximum", fmt.Sprintf("%s: above maximum %v", ptr, *s.Max), with(name, *s.Max+1)})
-			}
+		if s.Type.Is("integer") {
+			out = append(out, badValue{ptr + "/not_an_integer", ptr + ": a fraction instead of an integer", with(name, 1.5)})
 		}
-		if len(s.Enum) > 0 && s.Type.Is("string") {
-			out = append(out, badValue{ptr + "/not_in_enum", ptr + ": a value outside the enum", with(name, "contracttest-not-in-enum")})
+		for _, bad := range append(rangeViolations(s), enumViolations(s)...) {
+			out = append(out, badValue{ptr + "/" + bad.name, ptr + ": " + bad.desc, with(name, bad.value)})
 		}
 		if s.Type.Is("object") {
 			if inner, ok := value[name].(map[string]any); ok {
@@ -682,6 +892,32 @@ func bodyViolations(schema *openapi3.Schema, value map[string]any, prefix string
 		}
 	}
 	return out
+}
+
+// flatten is s with the properties, required names and object type of its allOf parts merged
+// in, so a composed body gets the same violations as a plain one.
+func flatten(s *openapi3.Schema) *openapi3.Schema {
+	if len(s.AllOf) == 0 {
+		return s
+	}
+	out := *s
+	out.AllOf, out.Properties, out.Required = nil, maps.Clone(s.Properties), slices.Clone(s.Required)
+	if out.Properties == nil {
+		out.Properties = openapi3.Schemas{}
+	}
+	for _, ref := range s.AllOf {
+		part := schemaOf(ref)
+		if part == nil {
+			continue
+		}
+		part = flatten(part)
+		maps.Copy(out.Properties, part.Properties)
+		out.Required = append(out.Required, part.Required...)
+		if out.Type.IsEmpty() && part.Type.Is("object") {
+			out.Type = part.Type
+		}
+	}
+	return &out
 }
 
 func typeName(s *openapi3.Schema) string {

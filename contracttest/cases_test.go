@@ -80,7 +80,15 @@ func operations(doc *openapi3.T) map[string]string {
 // Names are "<check>/<operationId>/<detail>" and unique across a multi-operation spec.
 func TestCaseNamesAreUniqueAndNameTheOperation(t *testing.T) {
 	t.Parallel()
-	doc := fixture(t, "multiop.yaml")
+	for _, name := range []string{"multiop.yaml", "multiop-pets.yaml", "multiop-catchall.yaml", "composed.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			checkCaseNames(t, fixture(t, name))
+		})
+	}
+}
+
+func checkCaseNames(t *testing.T, doc *openapi3.T) {
 	ops := operations(doc)
 	names := map[string]bool{}
 	for _, c := range mustCases(t, contracttest.CaseOptions{Spec: doc}) {
@@ -112,7 +120,7 @@ func TestCaseNamesAreUniqueAndNameTheOperation(t *testing.T) {
 // positive one must pass it. Otherwise a case tests nothing, or tests the wrong thing.
 func TestCasesAgreeWithTheValidator(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"multiop.yaml", "multiop-pets.yaml", "multiop-catchall.yaml"} {
+	for _, name := range []string{"multiop.yaml", "multiop-pets.yaml", "multiop-catchall.yaml", "composed.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			doc := fixture(t, name)
@@ -212,7 +220,8 @@ func TestUnsupportedMethodCases(t *testing.T) {
 	doc := fixture(t, "multiop.yaml")
 	v := mustValidator(t, doc)
 	var n int
-	for _, c := range mustCases(t, contracttest.CaseOptions{Spec: doc}) {
+	cases := mustCases(t, contracttest.CaseOptions{Spec: doc})
+	for _, c := range cases {
 		if c.Check != contracttest.CheckUnsupportedMethod {
 			continue
 		}
@@ -232,6 +241,81 @@ func TestUnsupportedMethodCases(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("no unsupported_method case")
+	}
+	// The collection path has GET and POST, its item path DELETE: DELETE on the collection is
+	// not the item's operation with an empty id.
+	i := slices.IndexFunc(cases, func(c contracttest.Case) bool { return c.Name == "unsupported_method/listChannels/DELETE" })
+	if i < 0 {
+		t.Fatal("no unsupported_method case for DELETE on the collection /v1/channels")
+	}
+	if c := cases[i]; c.Method != http.MethodDelete || !strings.HasPrefix(c.Path, "/v1/channels?") || !slices.Equal(c.WantAllow, []string{"GET", "POST"}) {
+		t.Errorf("%s: %s %s Allow %v, want DELETE /v1/channels?… Allow [GET POST]", c.Name, c.Method, c.Path, c.WantAllow)
+	}
+}
+
+// Path and query parameters of every type get type, range and enum violations, exclusive
+// bounds respected, each as the value sent.
+func TestParameterViolations(t *testing.T) {
+	t.Parallel()
+	want := map[string]map[string]string{ // fixture -> case name -> the parameter's value
+		"multiop.yaml": {
+			"negative_data_rejection/listChannels/query/pageSize/not_an_integer": "pageSize=1.5",
+			"negative_data_rejection/listChannels/query/pageSize/wrong_type":     "pageSize=contracttest",
+			"negative_data_rejection/listChannels/query/pageSize/below_minimum":  "pageSize=9",
+			"negative_data_rejection/listChannels/query/pageSize/above_maximum":  "pageSize=51",
+			"negative_data_rejection/listChannels/query/pageSize/not_in_enum":    "pageSize=11", // within the bounds: only the enum breaks
+			"negative_data_rejection/listChannels/query/type/not_in_enum":        "type=contracttest-not-in-enum",
+		},
+		"composed.yaml": {
+			"negative_data_rejection/listOrders/query/minTotal/wrong_type":    "minTotal=contracttest",
+			"negative_data_rejection/listOrders/query/minTotal/below_minimum": "minTotal=0", // exclusiveMinimum: 0
+			"negative_data_rejection/listOrders/query/minTotal/above_maximum": "minTotal=1000",
+			"negative_data_rejection/listOrders/query/open/wrong_type":        "open=contracttest",
+			"negative_data_rejection/listOrders/query/limit/below_minimum":    "limit=0",
+			"negative_data_rejection/deleteOrder/path/orderId/not_an_integer": "/orders/1.5",
+			"negative_data_rejection/deleteOrder/path/orderId/below_minimum":  "/orders/0",
+		},
+	}
+	for name, cases := range want {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := map[string]string{}
+			for _, c := range mustCases(t, contracttest.CaseOptions{Spec: fixture(t, name)}) {
+				got[c.Name] = c.Path
+			}
+			for caseName, value := range cases {
+				path, ok := got[caseName]
+				switch {
+				case !ok:
+					t.Errorf("no case %s", caseName)
+				case !strings.Contains(path, value):
+					t.Errorf("%s: path %s, want it to carry %s", caseName, path, value)
+				}
+			}
+		})
+	}
+}
+
+// A body without examples is built from its schema, composed ones (allOf, oneOf) included, and
+// its violations come from every allOf part.
+func TestCasesBuildComposedBodies(t *testing.T) {
+	t.Parallel()
+	cases := mustCases(t, contracttest.CaseOptions{Spec: fixture(t, "composed.yaml")})
+	names := map[string]contracttest.Case{}
+	for _, c := range cases {
+		names[c.Name] = c
+	}
+	pos, ok := names["positive_data_acceptance/createOrder/from_schema"]
+	if !ok {
+		t.Fatal("no positive case built from the composed schema")
+	}
+	if want := `"quantity":1`; !strings.Contains(string(pos.Body), want) {
+		t.Errorf("from_schema body %s does not use quantity's default (%s)", pos.Body, want)
+	}
+	for _, n := range []string{"customer/missing", "customer/min_length", "quantity/not_an_integer", "quantity/above_maximum", "payment/missing"} {
+		if _, ok := names["negative_data_rejection/createOrder/body/"+n]; !ok {
+			t.Errorf("no case body/%s from the allOf parts", n)
+		}
 	}
 }
 
@@ -312,7 +396,7 @@ func TestCasesDeriveFromAnySchema(t *testing.T) {
 	}
 	want := []string{
 		"body/malformed_json", "body/empty", "body/not_an_object",
-		"body/age/missing", "body/age/wrong_type", "body/age/null", "body/age/below_minimum", "body/age/above_maximum",
+		"body/age/missing", "body/age/wrong_type", "body/age/null", "body/age/not_an_integer", "body/age/below_minimum", "body/age/above_maximum",
 		"body/kind/missing", "body/kind/wrong_type", "body/kind/null", "body/kind/not_in_enum",
 		"body/owner/wrong_type", "body/owner/null",
 		"body/owner/name/missing", "body/owner/name/wrong_type", "body/owner/name/null", "body/owner/name/min_length",

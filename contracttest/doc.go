@@ -53,8 +53,9 @@
 // # Middleware
 //
 // [Validator.Middleware] (or [Middleware] for a chain) wraps a server's handler. In [Enforce]
-// mode, the default, an invalid request is answered with the spec's error body
-// {"error":<status>,"message":"..."}: 404 for an unknown path, 405 with Allow for an
+// mode, the default, an invalid request is answered with the error body the spec documents for
+// the status (for this API {"error":<status>,"message":"..."}; for a spec documenting RFC 7807
+// problem+json, that; see [WithRejectFunc]): 404 for an unknown path, 405 with Allow for an
 // undocumented method, 401 for a missing or wrong token (before any body check), 413 for a body
 // over the limit, 408 for a body not received within [DefaultBodyTimeout] (10 s, see
 // [WithBodyTimeout]), 400 for everything else with every problem in the message;

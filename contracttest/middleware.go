@@ -2,15 +2,20 @@ package contracttest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
@@ -32,8 +37,9 @@ func Middleware(v *Validator, opts ...CheckOption) (func(http.Handler) http.Hand
 // Middleware wraps next, a server of this API, with contract checks: requests in, responses
 // out. Violations go to [WithTB] and [OnViolation].
 //
-// In [Enforce] mode (the default) an invalid request never reaches next: it gets the spec's
-// error body {"error":<status>,"message":"..."} with 404 for an unknown path, 405 and an Allow
+// In [Enforce] mode (the default) an invalid request never reaches next: it gets the error
+// body the spec documents for the status (see [WithRejectFunc]; for this API's spec
+// {"error":<status>,"message":"..."}) with 404 for an unknown path, 405 and an Allow
 // header for an undocumented method, 401 for a missing or wrong bearer token (checked before
 // the body, so nothing about the body leaks to unauthenticated callers), 413 for a body over
 // the max body size, 408 for a body not received within the body timeout ([WithBodyTimeout])
@@ -182,10 +188,15 @@ func rejectStatus(vs Violations) int {
 	return http.StatusBadRequest
 }
 
-// writeError is the default [RejectFunc]: the spec's Error body. 400's message lists every
-// problem and 408's says what timed out; the others use the status text, so a 401 says
-// nothing about the request.
+// writeError writes the plain JSON error body {"error":<status>,"message":"..."}: the default
+// [RejectFunc] when the spec documents no error body it can fill (see [WithRejectFunc]).
 func writeError(w http.ResponseWriter, _ *http.Request, status int, vs Violations) {
+	errorbody.Write(w, status, rejectMessage(status, vs))
+}
+
+// rejectMessage is what a rejection says. 400's message lists every problem and 408's says
+// what timed out; the others use the status text, so a 401 says nothing about the request.
+func rejectMessage(status int, vs Violations) string {
 	msg := http.StatusText(status)
 	switch status {
 	case http.StatusBadRequest:
@@ -199,7 +210,157 @@ func writeError(w http.ResponseWriter, _ *http.Request, status int, vs Violation
 			msg = "request " + vs[0].Location + ": " + vs[0].Reason
 		}
 	}
+	return msg
+}
+
+// writeSpecError is the default [RejectFunc]: the error body the spec documents for the
+// status, filled by [errorTemplate], else [writeError]'s.
+func (c *checkConfig) writeSpecError(w http.ResponseWriter, r *http.Request, status int, vs Violations) {
+	var op *openapi3.Operation // nil: no operation matched, as for 404 and 405
+	if route, err := c.validator.FindRoute(r); err == nil {
+		op = route.route.Operation
+	}
+	key := shapeKey{op, status}
+	t, ok := c.shapes.Load(key)
+	if !ok {
+		t, _ = c.shapes.LoadOrStore(key, newErrorTemplate(c.validator.Spec(), op, status))
+	}
+	tmpl := t.(*errorTemplate)
+	msg := rejectMessage(status, vs)
+	if body, ok := tmpl.fill(status, msg); ok {
+		h := w.Header()
+		h.Set("Content-Type", tmpl.media)
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+		return
+	}
 	errorbody.Write(w, status, msg)
+}
+
+type shapeKey struct {
+	op     *openapi3.Operation
+	status int
+}
+
+// errorTemplate is how to fill the error body a spec documents for one status: the response
+// of the request's operation for that status (exact, then its range such as 4XX, then
+// default) or, for a request no operation matches, of the first operation that documents one.
+// Each property of the body's schema gets a role from its name and type: an integer named
+// error, status, code or statusCode carries the status; a string named message, detail,
+// error_description, description or error the message; title the status text; type
+// "about:blank" (RFC 7807). A required property of another name gets a value built from its
+// schema. The filled body must pass the schema, or the plain {"error","message"} body is sent.
+type errorTemplate struct {
+	media  string // the documented JSON media type; "" when there is none
+	schema *openapi3.Schema
+	roles  map[string]string // property -> "status", "message", "title", "type"
+	consts map[string]any    // other required properties
+}
+
+func newErrorTemplate(doc *openapi3.T, op *openapi3.Operation, status int) *errorTemplate {
+	t := &errorTemplate{roles: map[string]string{}, consts: map[string]any{}}
+	if doc == nil || doc.Paths == nil {
+		return t
+	}
+	ops := []*openapi3.Operation{op}
+	if op == nil {
+		ops = nil
+		for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
+			item := doc.Paths.Value(path)
+			for _, m := range slices.Sorted(maps.Keys(item.Operations())) {
+				ops = append(ops, item.Operations()[m])
+			}
+		}
+	}
+	resp := documentedResponse(ops, status)
+	if resp == nil {
+		return t
+	}
+	for _, mt := range slices.Sorted(maps.Keys(resp.Content)) {
+		if strings.Contains(mt, "json") && resp.Content[mt] != nil && resp.Content[mt].Schema != nil {
+			t.media, t.schema = mt, resp.Content[mt].Schema.Value
+			break
+		}
+	}
+	if t.schema == nil {
+		t.media = ""
+		return t
+	}
+	s := flatten(t.schema)
+	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
+		prop := schemaOf(s.Properties[name])
+		if prop == nil {
+			continue
+		}
+		lower := strings.ToLower(name)
+		switch {
+		case prop.Type.Is("integer") && slices.Contains([]string{"error", "status", "code", "statuscode", "status_code"}, lower):
+			t.roles[name] = "status"
+		case prop.Type.Is("string") && slices.Contains([]string{"message", "detail", "error_description", "description", "error"}, lower):
+			t.roles[name] = "message"
+		case prop.Type.Is("string") && lower == "title":
+			t.roles[name] = "title"
+		case prop.Type.Is("string") && lower == "type":
+			t.roles[name] = "type"
+		case slices.Contains(s.Required, name):
+			v, ok := sample(prop)
+			if !ok {
+				t.media = "" // a required property this cannot fill
+				return t
+			}
+			t.consts[name] = v
+		}
+	}
+	if !slices.ContainsFunc(slices.Collect(maps.Values(t.roles)), func(r string) bool { return r == "message" }) {
+		t.media = "" // nowhere to say what was wrong
+	}
+	return t
+}
+
+// documentedResponse is the first of ops' responses for status: exact, then its range, then
+// default.
+func documentedResponse(ops []*openapi3.Operation, status int) *openapi3.Response {
+	for _, key := range []string{strconv.Itoa(status), strconv.Itoa(status/100) + "XX", "default"} {
+		for _, op := range ops {
+			if op == nil || op.Responses == nil {
+				continue
+			}
+			if ref := op.Responses.Value(key); ref != nil && ref.Value != nil {
+				return ref.Value
+			}
+		}
+	}
+	return nil
+}
+
+// fill is the body for status and msg, encoded, if the spec's schema accepts it.
+func (t *errorTemplate) fill(status int, msg string) ([]byte, bool) {
+	if t.media == "" {
+		return nil, false
+	}
+	body := maps.Clone(t.consts)
+	for name, role := range t.roles {
+		switch role {
+		case "status":
+			body[name] = status
+		case "message":
+			body[name] = msg
+		case "title":
+			body[name] = http.StatusText(status)
+		case "type":
+			body[name] = "about:blank"
+		}
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, false
+	}
+	var decoded any // the schema sees the body as a client would
+	if json.Unmarshal(data, &decoded) != nil || t.schema.VisitJSON(decoded) != nil {
+		return nil, false
+	}
+	return append(data, '\n'), true
 }
 
 // recorders are reused: a response's buffer and header map are the middleware's main cost.

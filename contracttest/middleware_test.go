@@ -338,3 +338,101 @@ func TestNetHTTPAnswersBeforeTheMiddleware(t *testing.T) {
 		})
 	}
 }
+
+// Enforce mode's rejections take the error body the spec documents for the status, with its
+// media type; where it documents none, the plain {"error","message"} JSON.
+func TestMiddlewareRejectionsFollowTheDocumentedErrorSchema(t *testing.T) {
+	t.Parallel()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("handler called for %s %s", r.Method, r.URL)
+	})
+	for _, tc := range []struct {
+		name, fixture   string
+		req             *http.Request
+		status          int
+		allow, ctype    string
+		want            map[string]any // the body's properties; "*" matches any non-empty string
+		wantBodyExactly string
+	}{
+		{
+			// A collection with GET and POST beside an item path with DELETE: DELETE on the
+			// collection is 405, not the item's operation with an empty id.
+			name: "error schema {error, message}: 405 from the router", fixture: "multiop.yaml",
+			req: authorized(http.MethodDelete, "/v1/channels"), status: 405, allow: "GET, POST", ctype: "application/json",
+			wantBodyExactly: `{"error":405,"message":"Method Not Allowed"}` + "\n",
+		},
+		{
+			name: "error schema {error, message}: 400 names the parameter", fixture: "multiop.yaml",
+			req: authorized(http.MethodGet, "/v1/channels?pageSize=51"), status: 400, ctype: "application/json",
+			want: map[string]any{"error": 400.0, "message": "*"},
+		},
+		{
+			name: "RFC 7807 problem+json documented for 400", fixture: "composed.yaml",
+			req: func() *http.Request {
+				r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader(`{"customer":"ab","quantity":1,"payment":{"iban":"DE89370400440532013000"}}`))
+				r.Header.Set("Content-Type", "application/json")
+				return r
+			}(),
+			status: 400, ctype: "application/problem+json",
+			want: map[string]any{"type": "about:blank", "title": "Bad Request", "status": 400.0, "detail": "body /customer: minimum string length is 3"},
+		},
+		{
+			name: "an error body it cannot fill: the plain default", fixture: "composed.yaml",
+			req: httptest.NewRequest(http.MethodGet, "/legacy?n=x", nil), status: 400, ctype: "application/json",
+			want: map[string]any{"error": 400.0, "message": "*"},
+		},
+		{
+			name: "no error body documented for 405: the plain default", fixture: "composed.yaml",
+			req: httptest.NewRequest(http.MethodDelete, "/orders", nil), status: 405, allow: "GET, POST", ctype: "application/json",
+			wantBodyExactly: `{"error":405,"message":"Method Not Allowed"}` + "\n",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := fixtureValidator(t, tc.fixture).Middleware(handler, contracttest.WithTB(noopTB{}))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, tc.req)
+			if rec.Code != tc.status || rec.Header().Get("Allow") != tc.allow || rec.Header().Get("Content-Type") != tc.ctype {
+				t.Fatalf("%d Allow %q Content-Type %q, want %d Allow %q Content-Type %q; body %s",
+					rec.Code, rec.Header().Get("Allow"), rec.Header().Get("Content-Type"), tc.status, tc.allow, tc.ctype, rec.Body)
+			}
+			if tc.wantBodyExactly != "" {
+				if rec.Body.String() != tc.wantBodyExactly {
+					t.Errorf("body %q, want %q", rec.Body, tc.wantBodyExactly)
+				}
+				return
+			}
+			var got map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Fatalf("body %s: %v", rec.Body, err)
+			}
+			for k, v := range tc.want {
+				if s, ok := got[k].(string); v == "*" && ok && s != "" {
+					got[k] = "*"
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("body (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The embedded spec documents {"error","message"}: its rejections keep exactly that body.
+func TestMiddlewareRejectionKeepsThisAPIsErrorBody(t *testing.T) {
+	t.Parallel()
+	h := contracttest.MustNew(t).Middleware(conformantAPI(), contracttest.WithTB(noopTB{}))
+	for _, tc := range []struct {
+		req  *http.Request
+		want string
+	}{
+		{httptest.NewRequest(http.MethodGet, "/contracttest-unknown", nil), `{"error":404,"message":"Not Found"}` + "\n"},
+		{httptest.NewRequest(http.MethodPost, connectPath, strings.NewReader(validBody)), `{"error":401,"message":"Unauthorized"}` + "\n"},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, tc.req)
+		if rec.Body.String() != tc.want || rec.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("%s %s: %s %q, want %q as application/json", tc.req.Method, tc.req.URL, rec.Header().Get("Content-Type"), rec.Body, tc.want)
+		}
+	}
+}

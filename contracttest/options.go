@@ -3,6 +3,7 @@ package contracttest
 import (
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -52,6 +53,7 @@ type checkConfig struct {
 	bodyTimeout time.Duration
 	mode        Mode
 	reject      RejectFunc
+	shapes      sync.Map // shapeKey -> *errorTemplate, for the default reject
 }
 
 // WithValidator checks against v instead of a validator for the embedded spec that accepts any
@@ -81,8 +83,13 @@ func WithBodyTimeout(d time.Duration) CheckOption { return func(c *checkConfig) 
 // Transport ignores it: it always sends the request and returns the response.
 func WithMode(m Mode) CheckOption { return func(c *checkConfig) { c.mode = m } }
 
-// WithRejectFunc replaces how an enforcing [Middleware] writes a rejection; the default writes
-// the spec's error body {"error":<status>,"message":"..."} as application/json.
+// WithRejectFunc replaces how an enforcing [Middleware] writes a rejection. The default writes
+// the error body the spec documents for the status, with its JSON media type (for example an
+// RFC 7807 application/problem+json with type, title, status and detail), filling the
+// properties it recognises by name: the status into an integer error, status or code, the
+// message into a string message, detail or error. When the spec documents no JSON error body
+// for the status, or one the default cannot fill validly, it writes
+// {"error":<status>,"message":"..."} as application/json; use this hook for any other shape.
 func WithRejectFunc(f RejectFunc) CheckOption { return func(c *checkConfig) { c.reject = f } }
 
 func newCheckConfig(opts []CheckOption) (*checkConfig, error) {
@@ -104,7 +111,7 @@ func newCheckConfig(opts []CheckOption) (*checkConfig, error) {
 		c.bodyTimeout = DefaultBodyTimeout
 	}
 	if c.reject == nil {
-		c.reject = writeError
+		c.reject = c.writeSpecError
 	}
 	return c, nil
 }

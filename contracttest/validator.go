@@ -349,11 +349,97 @@ func (v *Validator) violations(side Side, op string, err error) Violations {
 				return
 			}
 		}
+		if leaves := composedLeaves(err); len(leaves) > 0 {
+			for _, l := range leaves {
+				v := Violation{Side: side, Operation: op, Location: locate(l.err, param, header), Reason: l.note + leafReason(l.err), Err: err}
+				if !slices.ContainsFunc(out, func(o Violation) bool { return o.Location == v.Location && o.Reason == v.Reason }) {
+					out = append(out, v)
+				}
+			}
+			return
+		}
 		out = append(out, Violation{Side: side, Operation: op, Location: locate(err, param, header), Reason: reason(err), Err: err})
 	}
 	walk(err, nil, "")
 	slices.SortStableFunc(out, func(a, b Violation) int { return strings.Compare(a.Location, b.Location) })
 	return out
+}
+
+// leaf is an innermost schema error under an allOf or oneOf failure.
+type leaf struct {
+	err  *openapi3.SchemaError
+	note string // prefix of its reason: which oneOf alternative it comes from
+}
+
+// composedLeaves are the innermost errors of err's schema error when it is an allOf or oneOf
+// failure, whose own reason ("doesn't match all schemas from allOf") names no property: every
+// failing allOf part's errors, and the errors of the oneOf alternative that came closest (the
+// one failing deepest in the value). It is nil for any other error.
+func composedLeaves(err error) []leaf {
+	var se *openapi3.SchemaError
+	if !errors.As(err, &se) || (se.SchemaField != "allOf" && se.SchemaField != "oneOf") {
+		return nil
+	}
+	var subs openapi3.MultiError
+	if se.Origin == nil || !errors.As(se.Origin, &subs) {
+		return nil // e.g. a value matching more than one oneOf alternative: its reason says so
+	}
+	return leavesOf(se, subs)
+}
+
+func leavesOf(se *openapi3.SchemaError, subs openapi3.MultiError) []leaf {
+	expand := func(err error) []leaf {
+		var out []leaf
+		var multi openapi3.MultiError
+		if m, ok := err.(openapi3.MultiError); ok {
+			multi = m
+		} else {
+			multi = openapi3.MultiError{err}
+		}
+		for _, e := range multi {
+			var inner *openapi3.SchemaError
+			if !errors.As(e, &inner) {
+				continue
+			}
+			if ls := composedLeaves(inner); len(ls) > 0 {
+				out = append(out, ls...)
+			} else {
+				out = append(out, leaf{err: inner})
+			}
+		}
+		return out
+	}
+	if se.SchemaField == "allOf" {
+		var out []leaf
+		for _, sub := range subs {
+			out = append(out, expand(sub)...)
+		}
+		return out
+	}
+	var best []leaf
+	depth := func(ls []leaf) int {
+		d := -1
+		for _, l := range ls {
+			d = max(d, len(l.err.JSONPointer()))
+		}
+		return d
+	}
+	for _, sub := range subs {
+		if ls := expand(sub); len(ls) > 0 && depth(ls) > depth(best) {
+			best = ls
+			for j := range best {
+				best[j].note = `no "oneOf" alternative matches; the closest fails: `
+			}
+		}
+	}
+	return best
+}
+
+func leafReason(se *openapi3.SchemaError) string {
+	if se.Reason != "" {
+		return se.Reason
+	}
+	return fmt.Sprintf("doesn't match schema %q", se.SchemaField)
 }
 
 // headerName finds the header a kin-openapi response error is about: `response header "X" missing`.
