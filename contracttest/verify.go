@@ -31,6 +31,12 @@ type VerifyOptions struct {
 	HTTPClient *http.Client
 	// Coverage, if set, records the (operationId, status) of every documented exchange.
 	Coverage *Coverage
+	// Stateful also follows the spec's links after the cases (see [CheckUseAfterFree]):
+	// it creates, changes and deletes resources on the server. It needs SecretKey.
+	Stateful bool
+	// CodeSource supplies each single-use `code` a stateful request needs; nil means the
+	// spec's example.
+	CodeSource CodeSource
 }
 
 // Report is the outcome of [Verify], one Result per case in the order they ran.
@@ -128,6 +134,9 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 		if ctx.Err() != nil {
 			break
 		}
+	}
+	if opts.Stateful && ctx.Err() == nil {
+		report.Results = append(report.Results, statefulResults(ctx, r, opts)...)
 	}
 	return report, nil
 }
