@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -49,7 +50,8 @@ func FixedCode(code string) CodeSource {
 // ProbeMockCodes asks the server at baseURL for a code at POST /_mock/codes, the reference
 // server's test endpoint. When it answers 201 {"code": …} the result issues a fresh code per
 // call (the first call returns the probe's code); when it answers 404 or 405 the server has no
-// such endpoint and the result is nil, with no error. Anything else is an error.
+// such endpoint and the result is nil, with no error. Anything else is an error. The result is
+// safe for concurrent use.
 func ProbeMockCodes(ctx context.Context, client *http.Client, baseURL, secretKey string) (CodeSource, error) {
 	base, err := ParseBaseURL(baseURL)
 	if err != nil {
@@ -88,7 +90,10 @@ func ProbeMockCodes(ctx context.Context, client *http.Client, baseURL, secretKey
 	if err != nil {
 		return nil, err
 	}
+	var mu sync.Mutex
 	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		if first != "" {
 			c := first
 			first = ""

@@ -31,8 +31,14 @@ type VerifyOptions struct {
 	HTTPClient *http.Client
 	// Coverage, if set, records the (operationId, status) of every documented exchange.
 	Coverage *Coverage
-	// Stateful also follows the spec's links after the cases (see [CheckUseAfterFree]):
-	// it creates, changes and deletes resources on the server. It needs SecretKey.
+	// Stateful also follows the spec's links after the cases: for every operation whose 2xx
+	// response links to others with `$response.body#/…` parameters, and each of its valid
+	// bodies, it runs it, calls each linked operation with the values from its response
+	// (non-DELETE first, an operation after those whose responses link to it, DELETE last)
+	// and checks [CheckEnsureResourceAvailability], [CheckDeleteWhileLinked],
+	// [CheckSingleUseValueReuse] and [CheckUseAfterFree]. It deletes what it created, even
+	// when a check failed; a [CheckCleanup] failure names what it could not. It CHANGES
+	// STATE and needs SecretKey (its cases are skipped without it).
 	Stateful bool
 	// CodeSource supplies each single-use `code` a stateful request needs; nil means the
 	// spec's example.
