@@ -84,6 +84,8 @@ type books struct {
 	codes     map[string]bool // used lend codes
 	resurrect bool            // DELETE answers 204 but keeps the book
 	refuse    bool            // DELETE always answers 422
+	whileLent bool            // DELETE deletes a lent book too
+	noRef     bool            // POST answers {"ref": …} instead of {"bookRef": …}
 }
 
 func newBooks() *books { return &books{lent: map[string]bool{}, codes: map[string]bool{}} }
@@ -106,6 +108,10 @@ func (b *books) handler() http.Handler {
 		b.next++
 		ref := fmt.Sprintf("b%d", b.next)
 		b.lent[ref] = false
+		if b.noRef {
+			write(w, http.StatusCreated, `{"ref":"`+ref+`"}`)
+			return
+		}
 		write(w, http.StatusCreated, `{"bookRef":"`+ref+`"}`)
 	})
 	exists := func(w http.ResponseWriter, r *http.Request) (string, bool) {
@@ -120,7 +126,7 @@ func (b *books) handler() http.Handler {
 		ref, ok := exists(w, r)
 		switch {
 		case !ok:
-		case b.refuse || b.lent[ref]:
+		case b.refuse || b.lent[ref] && !b.whileLent:
 			write(w, http.StatusUnprocessableEntity, `{"error":"lent"}`)
 		default:
 			if !b.resurrect {
@@ -368,5 +374,45 @@ func TestProbeMockCodesWithoutTheEndpoint(t *testing.T) {
 	url = serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusUnauthorized) }))
 	if _, err := contracttest.ProbeMockCodes(context.Background(), nil, url, "hm_key"); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("ProbeMockCodes on 401: %v; want an error naming the status", err)
+	}
+}
+
+// A server that deletes a resource in the middle of its lifecycle fails delete_while_linked;
+// use_after_free still runs, on the id that server deleted.
+func TestStatefulDeleteWhileLinked(t *testing.T) {
+	t.Parallel()
+	b := newBooks()
+	b.whileLent = true
+	got := summarize(booksRun(t, b, counter()))
+	want := []string{
+		"pass ensure_resource_availability/addBook/from_schema POST -> 201",
+		"pass ensure_resource_availability/lendBook/addBook/from_schema POST -> 200",
+		"FAIL delete_while_linked/removeBook/addBook/from_schema/after/lendBook DELETE -> 204",
+		"pass use_after_free/lendBook/addBook/from_schema POST -> 404",
+		"pass use_after_free/returnBook/addBook/from_schema POST -> 404",
+		"pass use_after_free/removeBook/addBook/from_schema DELETE -> 404",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+}
+
+// A created resource whose response lacks the linked value cannot be followed or deleted:
+// the run says so.
+func TestStatefulWithoutTheLinkedValue(t *testing.T) {
+	t.Parallel()
+	b := newBooks()
+	b.noRef = true
+	results := booksRun(t, b, counter())
+	got := summarize(results)
+	want := []string{
+		"FAIL ensure_resource_availability/addBook/from_schema POST -> 201",
+		"FAIL cleanup/addBook/from_schema POST -> 0",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	if msg := fmt.Sprint(results[0].Failures); !strings.Contains(msg, "link to lendBook: $response.body#/bookRef: response body has no /bookRef") {
+		t.Errorf("create failures %s; want the missing link value named", msg)
 	}
 }
