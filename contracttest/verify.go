@@ -31,6 +31,18 @@ type VerifyOptions struct {
 	HTTPClient *http.Client
 	// Coverage, if set, records the (operationId, status) of every documented exchange.
 	Coverage *Coverage
+	// Stateful also follows the spec's links after the cases: for every operation whose 2xx
+	// response links to others with `$response.body#/…` parameters, and each of its valid
+	// bodies, it runs it, calls each linked operation with the values from its response
+	// (non-DELETE first, an operation after those whose responses link to it, DELETE last)
+	// and checks [CheckEnsureResourceAvailability], [CheckDeleteWhileLinked],
+	// [CheckSingleUseValueReuse] and [CheckUseAfterFree]. It deletes what it created, even
+	// when a check failed; a [CheckCleanup] failure names what it could not. It CHANGES
+	// STATE and needs SecretKey (its cases are skipped without it).
+	Stateful bool
+	// CodeSource supplies each single-use `code` a stateful request needs; nil means the
+	// spec's example.
+	CodeSource CodeSource
 }
 
 // Report is the outcome of [Verify], one Result per case in the order they ran.
@@ -128,6 +140,9 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 		if ctx.Err() != nil {
 			break
 		}
+	}
+	if opts.Stateful && ctx.Err() == nil {
+		report.Results = append(report.Results, statefulResults(ctx, r, opts)...)
 	}
 	return report, nil
 }

@@ -35,6 +35,13 @@ Flags:
                         (repeatable; default: the spec's examples). VALUE is read as the
                         schema's type (true, 42, JSON) and must be valid there.
   --timeout DURATION    timeout of each request (default 30s)
+  --stateful            also follow the spec's links: create a resource, call each linked
+                        operation with its id, check ensure_resource_availability,
+                        use_after_free and the lifecycle rules, then delete it; CHANGES STATE
+  --code CODE           the single-use code a stateful connect sends; a code connects once, so
+                        get a fresh one for each run. Without it, a server that issues codes
+                        at POST /_mock/codes (hubmessage mock) gives one per connect; else the
+                        spec's example is sent
 
 Examples:
   hubmessage verify --base-url http://localhost:8080
@@ -52,6 +59,8 @@ type verifyConfig struct {
 	positive bool
 	timeout  time.Duration
 	values   map[string]string // from --param
+	stateful bool
+	code     string // from --code; never printed
 }
 
 var verifyFormats = []string{"text", "json", "junit"}
@@ -76,6 +85,8 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 	fs.BoolVar(&c.positive, "positive", false, "")
 	fs.Var(&params, "param", "")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "")
+	fs.BoolVar(&c.stateful, "stateful", false, "")
+	fs.StringVar(&c.code, "code", "", "")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -90,6 +101,9 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 	}
 	if !slices.Contains(verifyFormats, c.format) {
 		return c, fmt.Errorf("--format %q: must be one of %s", c.format, strings.Join(verifyFormats, ", "))
+	}
+	if c.code != "" && !c.stateful {
+		return c, errors.New("--code: only a --stateful run sends it")
 	}
 	if c.timeout <= 0 {
 		return c, fmt.Errorf("--timeout %v: must be positive", c.timeout)
@@ -148,9 +162,14 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 		defer f.Close()
 		out, file = f, f
 	}
-	report, err := contracttest.Verify(ctx, c.baseURL, contracttest.VerifyOptions{
+	opts := contracttest.VerifyOptions{
 		SecretKey: key, Positive: c.positive, Cases: inputs, HTTPClient: &http.Client{Timeout: c.timeout},
-	})
+		Stateful: c.stateful,
+	}
+	if note := statefulCodes(ctx, c, &opts); note != "" {
+		fmt.Fprintln(env.Stderr, "hubmessage verify:", secretkey.Redact(note, key))
+	}
+	report, err := contracttest.Verify(ctx, c.baseURL, opts)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "hubmessage verify:", secretkey.Redact(strings.TrimPrefix(err.Error(), "contracttest: "), key))
 		return exitFail
@@ -178,4 +197,26 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// statefulCodes sets where a stateful run's codes come from: --code, else the server's
+// POST /_mock/codes when it answers 201, else the spec's example (the note says so).
+func statefulCodes(ctx context.Context, c verifyConfig, opts *contracttest.VerifyOptions) (note string) {
+	switch {
+	case !c.stateful || opts.SecretKey == "":
+	case c.code != "":
+		opts.CodeSource = contracttest.FixedCode(c.code)
+	default:
+		codes, err := contracttest.ProbeMockCodes(ctx, opts.HTTPClient, c.baseURL, opts.SecretKey)
+		if codes != nil {
+			opts.CodeSource = codes
+			return ""
+		}
+		why := "it has no POST /_mock/codes"
+		if err != nil {
+			why = err.Error()
+		}
+		return "--stateful without --code, and the server issues no codes (" + why + "): connect sends the spec's example code"
+	}
+	return ""
 }

@@ -157,7 +157,7 @@ func TestVerifyHelp(t *testing.T) {
 			t.Errorf("--help documents --%s, which is not a flag", name)
 		}
 	}
-	want := []string{"base-url", "format", "output", "positive", "param", "timeout"}
+	want := []string{"base-url", "format", "output", "positive", "param", "timeout", "stateful", "code"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("documented flags (-want +got):\n%s", diff)
 	}
