@@ -295,7 +295,7 @@ func (s *stateful) request(ctx context.Context, t target, vals map[string]string
 			}
 		}
 		s.used = append(s.used, st.code)
-		if g, err = s.gen(t.opRef, merge(vals, map[string]string{codeName: st.code})); err != nil {
+		if g, err = s.gen(t.opRef, withValues(vals, map[string]string{codeName: st.code})); err != nil {
 			return step{}, err
 		}
 	}
@@ -307,7 +307,8 @@ func (s *stateful) request(ctx context.Context, t target, vals map[string]string
 	return st, nil
 }
 
-func merge(a, b map[string]string) map[string]string {
+// withValues returns a with b's values added.
+func withValues(a, b map[string]string) map[string]string {
 	m := maps.Clone(a)
 	maps.Copy(m, b)
 	return m
