@@ -146,4 +146,3 @@ func statusIn(status int, want []string) bool {
 	return false
 }
 `
-
