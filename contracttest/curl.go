@@ -54,7 +54,7 @@ func (q *SentRequest) Curl(baseURL string) string {
 	return prefix + strings.Join(args, " ")
 }
 
-// shellArg quotes s for a POSIX shell: single quotes, each ' written as '\”. Text that is not
+// shellArg quotes s for a POSIX shell: single quotes, each ' closed, escaped and reopened. Text that is not
 // printable becomes "$(printf '…')" with octal escapes (it is never a body, so the trailing
 // newlines command substitution drops do not occur: header values and URLs have none).
 func shellArg(s string) string {
