@@ -109,7 +109,7 @@ func (r *Report) Passed() bool {
 // can: a case that sent the Secret Key got 401 or 403 (not a status it wanted), so the key is
 // wrong and such cases were stopped before any validation; or no case ran at all.
 func (r *Report) SetupError() string {
-	var ran, keyed, rejected int
+	var ran, keyed, rejected, keyedData, rejectedData int
 	example := ""
 	for _, res := range r.Results {
 		if res.Skipped != "" {
@@ -119,10 +119,17 @@ func (r *Report) SetupError() string {
 		if res.Request == nil || !res.Request.UseSecretKey {
 			continue
 		}
+		data := res.Check == CheckNegativeDataRejection || res.Check == CheckPositiveDataAcceptance
 		keyed++
+		if data {
+			keyedData++
+		}
 		if (res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden) &&
 			!slices.Contains(res.Request.Want, strconv.Itoa(res.Status)) {
 			rejected++
+			if data {
+				rejectedData++
+			}
 			if example == "" {
 				example = res.Case
 			}
@@ -131,8 +138,8 @@ func (r *Report) SetupError() string {
 	switch {
 	case ran == 0:
 		return "no case ran: every case was skipped, so nothing was checked"
-	case keyed > 0 && rejected == keyed:
-		return fmt.Sprintf("the Secret Key was rejected: all %d cases that send it got 401 or 403; no data case reached validation", keyed)
+	case rejected > 0 && rejectedData == keyedData:
+		return fmt.Sprintf("the Secret Key was rejected: %d cases that send it got 401 or 403 (e.g. %s); no data case reached validation", rejected, example)
 	case rejected > 0:
 		return fmt.Sprintf("the Secret Key was rejected on %d of %d cases that send it (401 or 403, e.g. %s); those cases reached no validation", rejected, keyed, example)
 	}
