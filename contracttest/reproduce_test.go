@@ -338,3 +338,46 @@ func TestWriteGoTestReplaysAgainstTheMock(t *testing.T) {
 		t.Errorf("%d subtests passed, want %d:\n%s", n, nFailed, out)
 	}
 }
+
+// Even a --param value that holds the Secret Key never reaches a report's request or curl line.
+func TestVerifyRedactsTheKeyFromSentRequests(t *testing.T) {
+	t.Parallel()
+	broken := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	report := verify(t, broken, contracttest.VerifyOptions{SecretKey: secretKey, Positive: true,
+		Cases: contracttest.CaseOptions{Spec: fixture(t, "multiop.yaml"), Values: map[string]string{"code": secretKey}}})
+	var js, src bytes.Buffer
+	if err := errors.Join(report.WriteJSON(&js), report.WriteGoTest(&src, "x_test")); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(js.String()+src.String(), secretKey) || !strings.Contains(js.String(), `\"code\":\"[REDACTED]\"`) {
+		t.Errorf("the key shows, or the value was not redacted:\n%s", js.String())
+	}
+}
+
+// FuzzCurl: whatever the body and header value, the curl line is printable and a real shell
+// hands curl exactly those bytes.
+func FuzzCurl(f *testing.F) {
+	f.Add(`{"name":"it's"}`, "application/json")
+	f.Add("nul\x00byte\x1b[31m\n\n", "text/plain; q='1'")
+	f.Add("\xff\xfe%s\\", "a\"b$c`d`")
+	f.Add("", "x")
+	f.Fuzz(func(t *testing.T, body, contentType string) {
+		contentType = strings.Trim(contentType, " \t")
+		if contentType == "" || strings.ContainsAny(contentType, "\r\n\x00") {
+			return // not a header value anyone can send
+		}
+		q := &contracttest.SentRequest{Method: http.MethodPatch, Path: "/p?x=1", Body: body, UseSecretKey: true,
+			Header: http.Header{"Content-Type": {contentType}}}
+		line := q.Curl("http://h.test")
+		for _, r := range line {
+			if r < ' ' || r == 0x7f {
+				t.Fatalf("control character in %q", line)
+			}
+		}
+		s := requestOf(t, shellCurl(t, line, "sk_fuzz"), "http://h.test")
+		want := sent{Method: http.MethodPatch, URI: "/p?x=1", Authorization: "Bearer sk_fuzz", ContentType: contentType, HasContentType: true, Body: body}
+		if diff := cmp.Diff(want, s); diff != "" {
+			t.Errorf("(-want +got):\n%s\n%s", diff, line)
+		}
+	})
+}

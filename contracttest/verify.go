@@ -230,7 +230,7 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 			start := time.Now()
 			res.Status, res.Failures = r.run(ctx, c)
 			res.Duration = time.Since(start)
-			res.Request = sent(c)
+			res.Request = r.sent(c)
 			if len(res.Failures) > 0 {
 				res.Curl = r.redact(res.Request.Curl(report.BaseURL))
 			}
@@ -246,18 +246,24 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	return report, nil
 }
 
-// sent is the Request c sends, without the Secret Key.
-func sent(c Case) *SentRequest {
-	q := &SentRequest{Method: c.Method, Path: c.Path, Header: c.Header.Clone(), Body: string(c.Body),
+// sent is the request c sends, without the Secret Key (redacted even from a --param value
+// that happens to hold it).
+func (r *runner) sent(c Case) *SentRequest {
+	q := &SentRequest{Method: c.Method, Path: r.redact(c.Path), Body: r.redact(string(c.Body)),
 		UseSecretKey: c.UseSecretKey, Want: slices.Clone(c.Want)}
+	for k, vs := range c.Header {
+		for _, v := range vs {
+			if q.Header == nil {
+				q.Header = http.Header{}
+			}
+			q.Header[k] = append(q.Header[k], r.redact(v))
+		}
+	}
 	if !c.UseSecretKey && c.Authorization != "" {
 		if q.Header == nil {
 			q.Header = http.Header{}
 		}
-		q.Header.Set("Authorization", c.Authorization)
-	}
-	if len(q.Header) == 0 {
-		q.Header = nil
+		q.Header.Set("Authorization", r.redact(c.Authorization))
 	}
 	return q
 }
