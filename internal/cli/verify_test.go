@@ -363,7 +363,7 @@ func TestVerifyCurlAndEmitGoTest(t *testing.T) {
 	file := filepath.Join(dir, "verify_regress_test.go")
 	env := map[string]string{secretkey.EnvVar: verifyKey}
 	code, stdout, stderr := runWithEnv(t, env, "verify", "--base-url", srv.URL, "--emit-go-test", file)
-	if code != exitFail || !strings.Contains(stdout, "       reproduce: curl -sS -i -g --path-as-is -X 'POST' '"+srv.URL+"/v1/") ||
+	if code != exitFail || !strings.Contains(stdout, "       reproduce: curl -sS -i -g --path-as-is -X '") || !strings.Contains(stdout, "' '"+srv.URL+"/") ||
 		!strings.Contains(stdout, `-H 'Authorization: Bearer '"$HUBMESSAGE_SECRET_KEY"`) || strings.Contains(stdout+stderr, verifyKey) {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
