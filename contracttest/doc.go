@@ -101,9 +101,18 @@
 // positive cases, which can change state (connect a channel, use up a single-use code), run only with
 // VerifyOptions.Positive. The [Report] is written as text, JSON or JUnit XML, or fails a test
 // with [Report.Require]. The Secret Key is never written to a report: a server echoing it back
-// is shown as [REDACTED]. The command line is
+// is shown as [REDACTED].
 //
-//	HUBMESSAGE_SECRET_KEY=sk_... hubmessage verify --base-url http://localhost:8080 [--format text|json|junit] [--output FILE] [--positive] [--param NAME=VALUE ...]
+// A verdict a CI can trust: Verify needs the Secret Key ([ErrNoSecretKey]) unless
+// VerifyOptions.NoAuth asks for the cases that send none; a case that sent the key and got 401
+// or 403, or a run where no case ran, is a [Report.SetupError] and the report has not passed,
+// whatever its counts; [Report.Validated] counts the data cases that reached the server's own
+// validation ([Result.ReachedValidation]). Every failure is reproducible: its [Result.Curl] is
+// a shell command naming the key "$HUBMESSAGE_SECRET_KEY", and [Report.WriteGoTest] writes a Go
+// test replaying the failed exchanges against the reference server. The command line is
 //
-// with exit status 0 when every case passed, 1 when one failed and 2 on a usage error.
+//	HUBMESSAGE_SECRET_KEY=sk_... hubmessage verify --base-url http://localhost:8080 [--format text|json|junit] [--output FILE] [--positive] [--param NAME=VALUE ...] [--no-auth] [--emit-go-test FILE]
+//
+// with exit status 0 when every case passed, 1 when one failed or the setup was wrong, and 2
+// on a usage error (no Secret Key without --no-auth included).
 package contracttest

@@ -115,3 +115,18 @@ func ExampleCoverage() {
 	// deleteChannel 204
 	// deleteChannel 404
 }
+
+// A failed case's request, as a shell command that sends it again: the Secret Key is left to
+// the shell, and every argument is single-quoted.
+func ExampleSentRequest_Curl() {
+	q := &contracttest.SentRequest{
+		Method:       http.MethodPost,
+		Path:         "/v1/channels/019E4C54B1B375A28970B605CA9B03C3/connect",
+		Header:       http.Header{"Content-Type": {"application/json"}},
+		Body:         `{"code":"it's"}`,
+		UseSecretKey: true,
+	}
+	fmt.Println(q.Curl("http://localhost:8080"))
+	// Output:
+	// curl -sS -i -g --path-as-is -X 'POST' 'http://localhost:8080/v1/channels/019E4C54B1B375A28970B605CA9B03C3/connect' -H 'Content-Type: application/json' -H 'Authorization: Bearer '"$HUBMESSAGE_SECRET_KEY" --data-binary '{"code":"it'\''s"}'
+}

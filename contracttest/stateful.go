@@ -329,6 +329,7 @@ func (s *stateful) exec(ctx context.Context, c Case, name, check string, want []
 	s.rec.body.Reset()
 	res.Status, res.Failures = s.r.run(ctx, c)
 	res.Duration = time.Since(start)
+	res.Request = s.r.sent(c) // the writers build a failure's curl line from it
 	if want == nil && res.Status == http.StatusNotFound {
 		res.Failures = append([]Failure{{check, "404: the resource the linked operation created is not found"}}, res.Failures...)
 	}
@@ -337,11 +338,16 @@ func (s *stateful) exec(ctx context.Context, c Case, name, check string, want []
 }
 
 func (s *stateful) redact(res *Result) {
-	for i := range res.Failures {
-		for _, code := range s.used {
-			if code != "" {
-				res.Failures[i].Message = strings.ReplaceAll(res.Failures[i].Message, code, "[REDACTED]")
-			}
+	for _, code := range s.used {
+		if code == "" {
+			continue
+		}
+		for i := range res.Failures {
+			res.Failures[i].Message = strings.ReplaceAll(res.Failures[i].Message, code, "[REDACTED]")
+		}
+		if q := res.Request; q != nil { // a single-use code stays out of the curl line too
+			q.Path = strings.ReplaceAll(q.Path, code, "[REDACTED]")
+			q.Body = strings.ReplaceAll(q.Body, code, "[REDACTED]")
 		}
 	}
 }

@@ -3,6 +3,7 @@ package contracttest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,9 +19,13 @@ import (
 // VerifyOptions configures [Verify].
 type VerifyOptions struct {
 	// SecretKey is sent as the bearer token of every case that needs a valid one. It never
-	// appears in a Report: any echo of it in a response is replaced by "[REDACTED]". Without
-	// it, the cases that need it are skipped.
+	// appears in a Report: any echo of it in a response is replaced by "[REDACTED]", and a
+	// [Result.Curl] names it "$HUBMESSAGE_SECRET_KEY". Verify refuses to run without it
+	// ([ErrNoSecretKey]) unless NoAuth is set.
 	SecretKey string
+	// NoAuth runs only the cases that send no Secret Key (ignored_auth) and skips the others;
+	// SecretKey, if set, is not sent. Such a run checks no data validation.
+	NoAuth bool
 	// Positive also runs the positive_data_acceptance cases, which may change state on the
 	// server (create, connect or delete a channel, use up a single-use code).
 	Positive bool
@@ -45,6 +50,10 @@ type VerifyOptions struct {
 	CodeSource CodeSource
 }
 
+// ErrNoSecretKey is returned by [Verify] given no Secret Key and not NoAuth: almost every
+// case needs the key, and a run that skips them would pass while checking nothing.
+var ErrNoSecretKey = errors.New("contracttest: no Secret Key: every case but ignored_auth sends one (set VerifyOptions.NoAuth to run those alone)")
+
 // Report is the outcome of [Verify], one Result per case in the order they ran.
 type Report struct {
 	BaseURL string   `json:"baseUrl"`
@@ -62,6 +71,23 @@ type Result struct {
 	Failures  []Failure     `json:"failures,omitempty"`
 	Skipped   string        `json:"skipped,omitempty"` // why the case did not run
 	Duration  time.Duration `json:"durationNs"`
+	// Request is what the case sent (nil if it did not run), enough to replay it.
+	Request *SentRequest `json:"request,omitempty"`
+	// Curl is a shell command that sends Request again, for a failed case; see [SentRequest.Curl].
+	Curl string `json:"curl,omitempty"`
+}
+
+// SentRequest is what a case sent, without the Secret Key: enough to replay it ([SentRequest.Curl],
+// [Report.WriteGoTest]).
+type SentRequest struct {
+	Method string      `json:"method"`
+	Path   string      `json:"path"`             // path and query, escaped, relative to the base URL
+	Header http.Header `json:"header,omitempty"` // every header sent but the Secret Key's Authorization
+	Body   string      `json:"body,omitempty"`
+	// UseSecretKey: the request carried "Authorization: Bearer <Secret Key>".
+	UseSecretKey bool `json:"useSecretKey,omitempty"`
+	// Want lists the statuses the case accepts: "401", "4XX".
+	Want []string `json:"want,omitempty"`
 }
 
 // Failure is one check a case's response failed.
@@ -85,10 +111,88 @@ func (r *Report) Counts() (passed, failed, skipped int) {
 	return passed, failed, skipped
 }
 
-// Passed reports whether no case failed.
+// Passed reports whether no case failed and the run had no [Report.SetupError].
 func (r *Report) Passed() bool {
 	_, failed, _ := r.Counts()
-	return failed == 0
+	return failed == 0 && r.SetupError() == ""
+}
+
+// SetupError says why the run's verdict cannot be trusted whatever its counts, or "" when it
+// can: a case that sent the Secret Key got 401 or 403 (not a status it wanted), so the key is
+// wrong and such cases were stopped before any validation; or no case ran at all.
+func (r *Report) SetupError() string {
+	var ran, keyed, rejected, keyedData, rejectedData int
+	example := ""
+	for _, res := range r.Results {
+		if res.Skipped != "" {
+			continue
+		}
+		ran++
+		if res.Request == nil || !res.Request.UseSecretKey {
+			continue
+		}
+		data := res.Check == CheckNegativeDataRejection || res.Check == CheckPositiveDataAcceptance
+		keyed++
+		if data {
+			keyedData++
+		}
+		if (res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden) &&
+			!slices.Contains(res.Request.Want, strconv.Itoa(res.Status)) {
+			rejected++
+			if data {
+				rejectedData++
+			}
+			if example == "" {
+				example = res.Case
+			}
+		}
+	}
+	switch {
+	case ran == 0:
+		return "no case ran: every case was skipped, so nothing was checked"
+	case rejected > 0 && rejectedData == keyedData:
+		return fmt.Sprintf("the Secret Key was rejected: %d cases that send it got 401 or 403 (e.g. %s); no data case reached validation", rejected, example)
+	case rejected > 0:
+		return fmt.Sprintf("the Secret Key was rejected on %d of %d cases that send it (401 or 403, e.g. %s); those cases reached no validation", rejected, keyed, example)
+	}
+	return ""
+}
+
+// ReachedValidation reports whether the case's answer shows that the server's own data
+// validation ran: a negative_data_rejection case answered 4XX other than 401, 403, 404 and 405
+// (which authentication, routing or a missing resource give before any validation), or a
+// positive_data_acceptance case answered 2XX or 422 (a business rule).
+func (res Result) ReachedValidation() bool {
+	if res.Skipped != "" {
+		return false
+	}
+	switch res.Check {
+	case CheckNegativeDataRejection:
+		switch res.Status {
+		case 401, 403, 404, 405:
+			return false
+		}
+		return res.Status/100 == 4
+	case CheckPositiveDataAcceptance:
+		return res.Status/100 == 2 || res.Status == http.StatusUnprocessableEntity
+	}
+	return false
+}
+
+// Validated returns how many cases reached the server's validation
+// ([Result.ReachedValidation]) of the data cases (negative_data_rejection and
+// positive_data_acceptance) that ran.
+func (r *Report) Validated() (reached, dataCases int) {
+	for _, res := range r.Results {
+		if res.Skipped != "" || res.Check != CheckNegativeDataRejection && res.Check != CheckPositiveDataAcceptance {
+			continue
+		}
+		dataCases++
+		if res.ReachedValidation() {
+			reached++
+		}
+	}
+	return reached, dataCases
 }
 
 // Verify runs the spec's [Cases] against the server at baseURL (which may include a base path)
@@ -111,6 +215,12 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	if err != nil {
 		return nil, err
 	}
+	if opts.SecretKey == "" && !opts.NoAuth {
+		return nil, ErrNoSecretKey
+	}
+	if opts.NoAuth {
+		opts.SecretKey = ""
+	}
 	client := opts.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
@@ -124,7 +234,7 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 		case c.ChangesState && !opts.Positive:
 			res.Skipped = "changes state; run with --positive to include it"
 		case c.UseSecretKey && opts.SecretKey == "":
-			res.Skipped = "needs the Secret Key ($" + secretkey.EnvVar + ")"
+			res.Skipped = "sends the Secret Key; --no-auth runs only the cases that send none"
 		default:
 			if c.ChangesState && under(c.Path, deleted) {
 				c.Want = append(slices.Clip(c.Want), "404")
@@ -132,6 +242,10 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 			start := time.Now()
 			res.Status, res.Failures = r.run(ctx, c)
 			res.Duration = time.Since(start)
+			res.Request = r.sent(c)
+			if len(res.Failures) > 0 {
+				res.Curl = r.redact(res.Request.Curl(report.BaseURL))
+			}
 			if c.ChangesState && c.Method == http.MethodDelete && res.Status/100 == 2 {
 				deleted = append(deleted, pathOnly(c.Path))
 			}
@@ -145,6 +259,28 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 		report.Results = append(report.Results, statefulResults(ctx, r, opts)...)
 	}
 	return report, nil
+}
+
+// sent is the request c sends, without the Secret Key (redacted even from a --param value
+// that happens to hold it).
+func (r *runner) sent(c Case) *SentRequest {
+	q := &SentRequest{Method: c.Method, Path: r.redact(c.Path), Body: r.redact(string(c.Body)),
+		UseSecretKey: c.UseSecretKey, Want: slices.Clone(c.Want)}
+	for k, vs := range c.Header {
+		for _, v := range vs {
+			if q.Header == nil {
+				q.Header = http.Header{}
+			}
+			q.Header[k] = append(q.Header[k], r.redact(v))
+		}
+	}
+	if !c.UseSecretKey && c.Authorization != "" {
+		if q.Header == nil {
+			q.Header = http.Header{}
+		}
+		q.Header.Set("Authorization", r.redact(c.Authorization))
+	}
+	return q
 }
 
 // under reports whether target's path is one of paths or below one of them.

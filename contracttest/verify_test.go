@@ -337,8 +337,8 @@ func TestVerifySafeByDefault(t *testing.T) {
 		t.Errorf("%d skipped of %d positive cases, passed=%v; want every positive case skipped and the rest passing", skipped, positive, report.Passed())
 	}
 
-	// Without a key only the cases that need none (ignored_auth) run.
-	report = verify(t, exampleAPI(t, doc, 0), contracttest.VerifyOptions{Cases: opts})
+	// With NoAuth only the cases that need no key (ignored_auth) run.
+	report = verify(t, exampleAPI(t, doc, 0), contracttest.VerifyOptions{NoAuth: true, Cases: opts})
 	for _, res := range report.Results {
 		if ran := res.Skipped == ""; ran != (res.Check == contracttest.CheckIgnoredAuth) {
 			t.Errorf("without a key: %s ran=%v", res.Case, ran)

@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -19,9 +23,16 @@ import (
 const verifyUsage = `Usage: hubmessage verify --base-url URL [flags]
 
 Runs contract cases generated from openapi/hubmessage.yaml against a running server, for
-every operation, and reports each case as PASS, FAIL or SKIP. Only cases that cannot
-change state run unless --positive is given. The Secret Key is read from
-$HUBMESSAGE_SECRET_KEY (never from a flag); the cases that need it are skipped without it.
+every operation, and reports each case as PASS, FAIL or SKIP; each failure comes with a
+curl command that reproduces it. Only cases that cannot change state run unless
+--positive is given. The Secret Key is read from $HUBMESSAGE_SECRET_KEY (never from a
+flag); verify refuses to run without it unless --no-auth is given.
+
+The run fails, whatever its counts, when a case that sends the Secret Key gets 401 or 403
+(the key is wrong: no data case reached the server's validation) or when no case ran.
+The summary says how many data cases reached the server's validation: a
+negative_data_rejection case answered 4XX other than 401, 403, 404 and 405, or a
+positive_data_acceptance case answered 2XX or 422.
 
 Flags:
   --base-url URL        base URL of the server to check, e.g. http://localhost:8080 (required)
@@ -42,13 +53,24 @@ Flags:
                         get a fresh one for each run. Without it, a server that issues codes
                         at POST /_mock/codes (hubmessage mock) gives one per connect; else the
                         spec's example is sent
+  --no-auth             run only the cases that send no Secret Key (ignored_auth); the key,
+                        if set, is not sent
+  --emit-go-test FILE   write FILE, a Go test that replays each failed case against the
+                        reference server (mockserver/mocktest) and wants the status the spec
+                        documents, to pin a server's bug as a regression test; its package
+                        is the directory's own package name plus _test. Not written when no
+                        case failed.
 
 Examples:
+  export HUBMESSAGE_SECRET_KEY=...   # the Secret Key, not the Public Key
   hubmessage verify --base-url http://localhost:8080
+  hubmessage verify --base-url URL --no-auth
+  hubmessage verify --base-url URL --emit-go-test regress/verify_regress_test.go
   hubmessage verify --base-url URL --format junit --output verify.xml
   hubmessage verify --base-url URL --positive --param channelId=019E4C54B1B375A28970B605CA9B03C3 --param code=AQB...
 
-Exit status: 0 all cases passed, 1 a case failed, 2 usage error.
+Exit status: 0 all cases passed, 1 a case failed or the Secret Key was rejected,
+2 usage error (including no Secret Key without --no-auth).
 `
 
 // verifyConfig is a parsed `hubmessage verify` command line.
@@ -61,6 +83,8 @@ type verifyConfig struct {
 	values   map[string]string // from --param
 	stateful bool
 	code     string // from --code; never printed
+	noAuth   bool
+	emitTest string // --emit-go-test file, or ""
 }
 
 var verifyFormats = []string{"text", "json", "junit"}
@@ -87,6 +111,8 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "")
 	fs.BoolVar(&c.stateful, "stateful", false, "")
 	fs.StringVar(&c.code, "code", "", "")
+	fs.BoolVar(&c.noAuth, "no-auth", false, "")
+	fs.StringVar(&c.emitTest, "emit-go-test", "", "")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -138,12 +164,6 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	key := env.Getenv(secretkey.EnvVar)
-	if key != "" {
-		if err := secretkey.Check(key); err != nil {
-			return usageErr("$%s: %v", secretkey.EnvVar, err)
-		}
-	}
 	inputs := contracttest.CaseOptions{Values: c.values}
 	if _, err := contracttest.Cases(inputs); err != nil { // before --output is created
 		var bad *contracttest.ValueError
@@ -152,6 +172,23 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 		}
 		fmt.Fprintln(env.Stderr, "hubmessage verify:", strings.TrimPrefix(err.Error(), "contracttest: "))
 		return exitFail
+	}
+	key := env.Getenv(secretkey.EnvVar)
+	switch {
+	case c.noAuth:
+		key = "" // not sent
+	case key == "":
+		return usageErr("no Secret Key: set $%s to it (export %s=...), or give --no-auth to run only the cases that send none", secretkey.EnvVar, secretkey.EnvVar)
+	default:
+		if err := secretkey.Check(key); err != nil {
+			return usageErr("$%s: %v", secretkey.EnvVar, err)
+		}
+	}
+	testPkg := ""
+	if c.emitTest != "" {
+		if testPkg, err = testPackageFor(c.emitTest); err != nil {
+			return usageErr("--emit-go-test: %v", err)
+		}
 	}
 	out, file := env.Stdout, (*os.File)(nil)
 	if c.output != "" && c.output != "-" {
@@ -163,7 +200,7 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 		out, file = f, f
 	}
 	opts := contracttest.VerifyOptions{
-		SecretKey: key, Positive: c.positive, Cases: inputs, HTTPClient: &http.Client{Timeout: c.timeout},
+		SecretKey: key, NoAuth: c.noAuth, Positive: c.positive, Cases: inputs, HTTPClient: &http.Client{Timeout: c.timeout},
 		Stateful: c.stateful,
 	}
 	if note := statefulCodes(ctx, c, &opts); note != "" {
@@ -191,7 +228,21 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 	}
 	if file != nil {
 		passed, failed, skipped := report.Counts()
-		fmt.Fprintf(env.Stderr, "hubmessage verify: %d passed, %d failed, %d skipped; report in %s\n", passed, failed, skipped, c.output)
+		reached, data := report.Validated()
+		fmt.Fprintf(env.Stderr, "hubmessage verify: %d passed, %d failed, %d skipped; %d of %d data cases reached the server's validation; report in %s\n",
+			passed, failed, skipped, reached, data, c.output)
+	}
+	if e := report.SetupError(); e != "" {
+		hint := ""
+		if strings.Contains(e, "Secret Key") {
+			hint = fmt.Sprintf("; check $%s (the Secret Key, not the Public Key, for this server)", secretkey.EnvVar)
+		}
+		fmt.Fprintf(env.Stderr, "hubmessage verify: %s%s\n", e, hint)
+	}
+	if c.emitTest != "" {
+		if code := emitGoTest(report, c.emitTest, testPkg, env); code != exitOK {
+			return code
+		}
 	}
 	if !report.Passed() {
 		return exitFail
@@ -219,4 +270,63 @@ func statefulCodes(ctx context.Context, c verifyConfig, opts *contracttest.Verif
 		return "--stateful without --code, and the server issues no codes (" + why + "): connect sends the spec's example code"
 	}
 	return ""
+}
+
+// emitGoTest writes --emit-go-test's file when a case failed.
+func emitGoTest(report *contracttest.Report, path, pkg string, env Env) int {
+	_, failed, _ := report.Counts()
+	if failed == 0 {
+		fmt.Fprintf(env.Stderr, "hubmessage verify: no case failed; %s not written\n", path)
+		return exitOK
+	}
+	var b bytes.Buffer
+	if err := report.WriteGoTest(&b, pkg); err != nil {
+		fmt.Fprintln(env.Stderr, "hubmessage verify: --emit-go-test:", err)
+		return exitFail
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		fmt.Fprintln(env.Stderr, "hubmessage verify: --emit-go-test:", err)
+		return exitFail
+	}
+	fmt.Fprintf(env.Stderr, "hubmessage verify: %d failed cases replayed in %s (go test it beside the module's mockserver)\n", failed, path)
+	return exitOK
+}
+
+// testPackageFor is the package of a test file written at path: the _test package of the Go
+// package already in its directory, else of one named after the directory. The file must end
+// in _test.go and its directory exist.
+func testPackageFor(path string) (string, error) {
+	if !strings.HasSuffix(path, "_test.go") {
+		return "", fmt.Errorf("%s: must end in _test.go", path)
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("%s: directory %s does not exist", path, dir)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		if parsed, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.PackageClauseOnly); err == nil {
+			return parsed.Name.Name + "_test", nil
+		}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("%s: %v", path, err)
+	}
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return -1
+	}, filepath.Base(abs))
+	if name == "" || name[0] >= '0' && name[0] <= '9' {
+		name = "regression"
+	}
+	return name + "_test", nil
 }

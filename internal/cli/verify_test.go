@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"go/format"
 	"io"
 	"maps"
 	"net/http"
@@ -113,7 +114,10 @@ func TestVerifyUsageErrors(t *testing.T) {
 		{"unknown flag", nil, []string{"verify", "--secret-key", "x"}, "flag provided but not defined: -secret-key"},
 		{"old connect-only flag", nil, []string{"verify", "--base-url", "http://x", "--channel", "x"}, "flag provided but not defined: -channel"},
 		{"bad timeout", nil, []string{"verify", "--base-url", "http://x", "--timeout", "0s"}, "--timeout"},
-		{"unwritable output", nil, []string{"verify", "--base-url", "http://127.0.0.1:1", "--output", "/nonexistent/dir/report.xml"}, "--output"},
+		{"unwritable output", map[string]string{secretkey.EnvVar: verifyKey}, []string{"verify", "--base-url", "http://127.0.0.1:1", "--output", "/nonexistent/dir/report.xml"}, "--output"},
+		{"no key", nil, []string{"verify", "--base-url", "http://127.0.0.1:1"}, "no Secret Key: set $HUBMESSAGE_SECRET_KEY to it (export HUBMESSAGE_SECRET_KEY=...), or give --no-auth"},
+		{"emit into a missing directory", map[string]string{secretkey.EnvVar: verifyKey}, []string{"verify", "--base-url", "http://127.0.0.1:1", "--emit-go-test", "/nonexistent/dir/x_test.go"}, "--emit-go-test: /nonexistent/dir/x_test.go: directory /nonexistent/dir does not exist"},
+		{"emit a non-test file", map[string]string{secretkey.EnvVar: verifyKey}, []string{"verify", "--base-url", "http://127.0.0.1:1", "--emit-go-test", "x.go"}, "--emit-go-test: x.go: must end in _test.go"},
 		{"param without =", nil, []string{"verify", "--base-url", "http://x", "--param", "sekret-1"}, "--param: want NAME=VALUE"},
 		{"param twice", nil, []string{"verify", "--base-url", "http://x", "--param", "code=sekret-2", "--param", "code=sekret-3"}, "--param code: given twice"},
 		{"param nobody has", nil, []string{"verify", "--base-url", "http://x", "--param", "chanelId=sekret-4"},
@@ -157,7 +161,7 @@ func TestVerifyHelp(t *testing.T) {
 			t.Errorf("--help documents --%s, which is not a flag", name)
 		}
 	}
-	want := []string{"base-url", "format", "output", "positive", "param", "timeout", "stateful", "code"}
+	want := []string{"base-url", "format", "output", "positive", "param", "timeout", "stateful", "code", "no-auth", "emit-go-test"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("documented flags (-want +got):\n%s", diff)
 	}
@@ -308,4 +312,101 @@ func FuzzParseVerifyFlags(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A wrong key fails the run and names the key as the cause, whatever the counts; with
+// --no-auth only the cases that send no key run.
+func TestVerifyWrongKeyAndNoAuth(t *testing.T) {
+	t.Parallel()
+	url, _ := apiServer(t)
+	code, stdout, stderr := runWithEnv(t, map[string]string{secretkey.EnvVar: "sk_test_wrong_key"}, "verify", "--base-url", url)
+	if code != exitFail || !strings.Contains(stdout, "SETUP ERROR: the Secret Key was rejected") ||
+		!strings.Contains(stderr, "hubmessage verify: the Secret Key was rejected") || !strings.Contains(stderr, "check $HUBMESSAGE_SECRET_KEY") ||
+		!regexp.MustCompile(`(?m)^\d+ passed, 0 failed, \d+ skipped; 0 of [1-9]\d* data cases reached the server's validation$`).MatchString(stdout) {
+		t.Errorf("wrong key: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, "sk_test_wrong_key") {
+		t.Error("the output shows the key")
+	}
+
+	code, stdout, stderr = runWithEnv(t, map[string]string{secretkey.EnvVar: "sk_test_wrong_key"}, "verify", "--base-url", url, "--no-auth", "--format", "json")
+	var report struct {
+		Passed, Failed, Validated, DataCases int
+		SetupError                           string
+		Results                              []contracttest.Result
+	}
+	if err := json.Unmarshal([]byte(stdout), &report); err != nil || code != exitOK || report.Passed == 0 || report.Failed != 0 || report.SetupError != "" || report.DataCases != 0 {
+		t.Errorf("--no-auth: exit %d, %+v, %v; stderr %s", code, report, err, stderr)
+	}
+	for _, res := range report.Results {
+		if ran := res.Skipped == ""; ran != (res.Check == contracttest.CheckIgnoredAuth) {
+			t.Errorf("--no-auth: %s ran=%v", res.Case, ran)
+		}
+	}
+
+	code, stdout, stderr = runWithEnv(t, map[string]string{secretkey.EnvVar: verifyKey}, "verify", "--base-url", url)
+	if code != exitOK || !regexp.MustCompile(`(?m)^\d+ passed, 0 failed, \d+ skipped; ([1-9]\d*) of ([1-9]\d*) data cases reached the server's validation$`).MatchString(stdout) {
+		t.Errorf("right key: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+}
+
+// Each failure shows a curl line; --emit-go-test writes a gofmt'd test of the directory's
+// _test package, and nothing when no case failed.
+func TestVerifyCurlAndEmitGoTest(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pins.go"), []byte("package pins\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "verify_regress_test.go")
+	env := map[string]string{secretkey.EnvVar: verifyKey}
+	code, stdout, stderr := runWithEnv(t, env, "verify", "--base-url", srv.URL, "--emit-go-test", file)
+	if code != exitFail || !strings.Contains(stdout, "       reproduce: curl -sS -i -g --path-as-is -X '") || !strings.Contains(stdout, "' '"+srv.URL+"/") ||
+		!strings.Contains(stdout, `-H 'Authorization: Bearer '"$HUBMESSAGE_SECRET_KEY"`) || strings.Contains(stdout+stderr, verifyKey) {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("--emit-go-test wrote nothing: %v; stderr %s", err, stderr)
+	}
+	formatted, err := format.Source(src)
+	if err != nil || !bytes.Equal(formatted, src) || !bytes.HasPrefix(src, []byte("// Code written by hubmessage verify --emit-go-test")) ||
+		!bytes.Contains(src, []byte("\npackage pins_test\n")) || !bytes.Contains(src, []byte("func TestVerifyRegressions(t *testing.T)")) ||
+		bytes.Contains(src, []byte(verifyKey)) || !strings.Contains(stderr, "replayed in "+file) {
+		t.Errorf("emitted file (format error %v), stderr %q:\n%s", err, stderr, src)
+	}
+
+	// A run that fails nothing writes no file.
+	url, _ := apiServer(t)
+	other := filepath.Join(t.TempDir(), "none_test.go")
+	code, _, stderr = runWithEnv(t, env, "verify", "--base-url", url, "--emit-go-test", other)
+	if _, err := os.Stat(other); code != exitOK || err == nil || !strings.Contains(stderr, "no case failed; "+other+" not written") {
+		t.Errorf("passing run: exit %d, stat %v, stderr %q", code, err, stderr)
+	}
+}
+
+func TestTestPackageFor(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "My-Pins.v2")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ file, want string }{
+		{filepath.Join(dir, "a_test.go"), "mypinsv2_test"},
+		{filepath.Join(t.TempDir(), "9", "a_test.go"), ""}, // no such directory
+	} {
+		got, err := testPackageFor(tc.file)
+		if got != tc.want || (err != nil) != (tc.want == "") {
+			t.Errorf("testPackageFor(%q) = %q, %v; want %q", tc.file, got, err, tc.want)
+		}
+	}
+	digits := filepath.Join(t.TempDir(), "2026")
+	if err := os.Mkdir(digits, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := testPackageFor(filepath.Join(digits, "a_test.go")); got != "regression_test" {
+		t.Errorf("a directory named by digits: %q, want regression_test", got)
+	}
 }
