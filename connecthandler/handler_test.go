@@ -267,7 +267,7 @@ func TestBrowserGoneStillConnects(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	done := make(chan error)
 	go func() {
-		res, err := http.DefaultClient.Do(req)
+		res, err := testClient.Do(req)
 		if err == nil {
 			res.Body.Close()
 		}

@@ -19,6 +19,11 @@ import (
 	"github.com/hubmessage/hubmessage-go/mockserver/mocktest"
 )
 
+// testClient sends the tests' requests on a transport of its own: httptest.Server.Close calls
+// CloseIdleConnections on http.DefaultTransport, which can break a connection another parallel
+// test has just taken from the idle pool ("transport connection broken").
+var testClient = &http.Client{Transport: &http.Transport{}}
+
 // testKey is the reference server's Secret Key in these tests; no answer or log may hold it.
 const testKey = "sk_test_connecthandler_NEVER_SHOWN_7f3a"
 
@@ -174,7 +179,7 @@ func do(t *testing.T, method, url, body string, header map[string]string) answer
 			req.Header.Set(k, v)
 		}
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func testAnswerForm(t testing.TB, res response) {
 // postTest sends POST path with body ("" for none) and Secret Key key to ts over HTTP.
 func postTest(t testing.TB, ts *mocktest.Server, key, path, body string) response {
 	t.Helper()
-	res, err := http.DefaultClient.Do(withKey(t, ts.URL, key, http.MethodPost, path, body))
+	res, err := testClient.Do(withKey(t, ts.URL, key, http.MethodPost, path, body))
 	if err != nil {
 		t.Fatal(err)
 	}

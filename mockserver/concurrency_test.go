@@ -247,7 +247,7 @@ func TestConcurrentLifecycle(t *testing.T) {
 // exchange makes one request and reads its answer, without failing a test (so goroutines may
 // call it), checking it against the spec.
 func exchange(req *http.Request) (response, error) {
-	res, err := http.DefaultClient.Do(req)
+	res, err := testClient.Do(req)
 	if err != nil {
 		return response{}, err
 	}

@@ -19,6 +19,11 @@ import (
 	"github.com/hubmessage/hubmessage-go/mockserver/mocktest"
 )
 
+// testClient sends the tests' requests on a transport of its own: httptest.Server.Close calls
+// CloseIdleConnections on http.DefaultTransport, which can break a connection another parallel
+// test has just taken from the idle pool ("transport connection broken").
+var testClient = &http.Client{Transport: &http.Transport{}}
+
 // specValidator checks every response the tests see against the spec.
 var specValidator = func() *contracttest.Validator {
 	v, err := contracttest.New()
@@ -90,7 +95,7 @@ func (r response) errorBody(t testing.TB) gen.Error {
 // send makes one request to ts and checks its response against the spec.
 func send(t testing.TB, ts *mocktest.Server, req *http.Request) response {
 	t.Helper()
-	res, err := http.DefaultClient.Do(req)
+	res, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

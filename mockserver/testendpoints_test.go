@@ -71,7 +71,7 @@ func TestTestEndpointErrors(t *testing.T) {
 			if tc.contentType != "" {
 				req.Header.Set("Content-Type", tc.contentType)
 			}
-			res, err := http.DefaultClient.Do(req)
+			res, err := testClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

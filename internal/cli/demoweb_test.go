@@ -40,7 +40,7 @@ func TestDemoWebServesUntilCancelled(t *testing.T) {
 	rest := make(chan string, 1)
 	go func() { b, _ := io.ReadAll(outR); rest <- string(b) }()
 
-	res, err := http.Get(url + "/")
+	res, err := testClient.Get(url + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestDemoWebServesUntilCancelled(t *testing.T) {
 	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Errorf("GET /: %d %q, want the page", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	res, err = http.Post(url+"/backend/session", "", nil)
+	res, err = testClient.Post(url+"/backend/session", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,11 @@ import (
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
+// testClient sends the tests' requests on a transport of its own: httptest.Server.Close calls
+// CloseIdleConnections on http.DefaultTransport, which can break a connection another parallel
+// test has just taken from the idle pool ("transport connection broken").
+var testClient = &http.Client{Transport: &http.Transport{}}
+
 func TestMockHelp(t *testing.T) {
 	t.Parallel()
 	code, stdout, _ := run(t, "mock", "--help")
@@ -216,7 +221,7 @@ func postConnect(t *testing.T, url, key, channelID, code string) (int, string) {
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
+	res, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,7 +451,7 @@ func call(t *testing.T, url, key, method, path, body string) (int, http.Header, 
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -562,7 +567,7 @@ func postMock(t *testing.T, url, key, path, body string) (int, http.Header, stri
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

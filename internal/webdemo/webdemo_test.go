@@ -12,6 +12,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// testClient sends the tests' requests on a transport of its own: httptest.Server.Close calls
+// CloseIdleConnections on http.DefaultTransport, which can break a connection another parallel
+// test has just taken from the idle pool ("transport connection broken").
+var testClient = &http.Client{Transport: &http.Transport{}}
+
 // startDemo serves a Demo on httptest, after setup (if any) changed it. The demo must know
 // its own URL before it serves (its backend calls its API over HTTP), so the listener comes
 // first.
@@ -137,7 +142,7 @@ func TestPageIsServed(t *testing.T) {
 		{"/sdk-standin.js", "text/javascript; charset=utf-8", "export default { newClient }"},
 		{"/page.css", "text/css; charset=utf-8", ".demo-only"},
 	} {
-		res, err := http.Get(ts.URL + tc.path)
+		res, err := testClient.Get(ts.URL + tc.path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +155,7 @@ func TestPageIsServed(t *testing.T) {
 			t.Errorf("GET %s: Content-Security-Policy %q", tc.path, csp)
 		}
 	}
-	if res, err := http.Get(ts.URL + "/webdemo.go"); err != nil || res.StatusCode != http.StatusNotFound {
+	if res, err := testClient.Get(ts.URL + "/webdemo.go"); err != nil || res.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /webdemo.go: %v %v, want 404", res.StatusCode, err)
 	}
 }
@@ -337,7 +342,7 @@ func TestRefused(t *testing.T) {
 			}
 			hc := p.hc
 			if tc.noCookie {
-				hc = http.DefaultClient
+				hc = testClient
 			}
 			res, err := hc.Do(req)
 			if err != nil {
