@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/hubmessage/hubmessage-go/gen"
-	"github.com/hubmessage/hubmessage-go/internal/loadgen"
+	"github.com/hubmessage/hubmessage-go/mockserver/internal/loadgen"
 	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/hubmessage/hubmessage-go/internal/loadgen"
+	"github.com/hubmessage/hubmessage-go/mockserver/internal/loadgen"
 )
 
 func TestRunCallsEachIndexOnce(t *testing.T) {
