@@ -12,10 +12,15 @@ COUNT      ?= 6
 BENCHTIME  ?= 1s
 BENCH_DIR  ?= bench.out
 BENCH_NAME ?= bench
+BENCH_TAGS ?=
 BENCHSTAT  := $(GO) run golang.org/x/perf/cmd/benchstat
 # make loadtest: BenchmarkLoad alone, longer.
 LOAD_COUNT     ?= 6
 LOAD_BENCHTIME ?= 3s
+# make bench-prism: Prism's version (run by npx, never installed in the repository) and port.
+PRISM_VERSION ?= 5.14.2
+PRISM_PORT    ?= 4010
+PRISM_COUNT   ?= 6
 # make cold-costs: how many timed runs of each command.
 RUNS ?= 3
 
@@ -106,7 +111,7 @@ bench: ## Run the benchmarks (BENCH, BENCH_PKGS, COUNT, BENCHTIME), save them in
 	out=$(BENCH_DIR)/$(BENCH_NAME)-$$(date -u +%Y%m%dT%H%M%SZ).txt; rc=$$(mktemp); \
 	echo "bench: -bench '$(BENCH)' -count $(COUNT) -benchtime $(BENCHTIME) over: $$pkgs"; \
 	{ echo "nproc: $$(nproc)"; echo "go: $$($(GO) env GOVERSION)"; echo "commit: $$(git rev-parse --short HEAD 2>/dev/null || echo none)"; } > $$out; \
-	{ $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) -benchtime $(BENCHTIME) $$pkgs 2>&1; echo $$? > $$rc; } | tee -a $$out; \
+	{ $(GO) test -tags '$(BENCH_TAGS)' -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) -benchtime $(BENCHTIME) $$pkgs 2>&1; echo $$? > $$rc; } | tee -a $$out; \
 	status=$$(cat $$rc); rm -f $$rc; cp $$out $(BENCH_DIR)/$(BENCH_NAME)-latest.txt; \
 	echo; echo "bench: raw results in $$out (and $(BENCH_DIR)/$(BENCH_NAME)-latest.txt); benchmarks run:"; \
 	awk '/^pkg:/ {pkg = $$2} /^Benchmark/ {name = $$1; sub(/-[0-9]+$$/, "", name); print "  " pkg "  " name}' $$out | sort -u; \
@@ -122,6 +127,17 @@ bench: ## Run the benchmarks (BENCH, BENCH_PKGS, COUNT, BENCHTIME), save them in
 .PHONY: loadtest
 loadtest: ## Reference server throughput and latency alone (BenchmarkLoad; LOAD_COUNT, LOAD_BENCHTIME)
 	@$(MAKE) --no-print-directory bench BENCH='^BenchmarkLoad$$' BENCH_PKGS=./mockserver COUNT=$(LOAD_COUNT) BENCHTIME=$(LOAD_BENCHTIME) BENCH_NAME=load
+
+.PHONY: bench-prism
+bench-prism: ## Reference server vs Prism's mock of the spec vs bare net/http (BenchmarkPrism, tag prism; needs npx; PRISM_COUNT)
+	@set -u; mkdir -p $(BENCH_DIR); \
+	setsid npx -y @stoplight/prism-cli@$(PRISM_VERSION) mock -h 127.0.0.1 -p $(PRISM_PORT) openapi/hubmessage.yaml > $(BENCH_DIR)/prism.log 2>&1 & \
+	prism=$$!; trap 'kill -TERM -'$$prism' 2>/dev/null && wait '$$prism' 2>/dev/null' EXIT INT TERM; \
+	echo "bench-prism: Prism $(PRISM_VERSION) (pid $$prism, log $(BENCH_DIR)/prism.log) on 127.0.0.1:$(PRISM_PORT); the benchmark polls it until it answers"; \
+	HUBMESSAGE_PRISM_URL=http://127.0.0.1:$(PRISM_PORT) $(MAKE) --no-print-directory bench BENCH='^BenchmarkPrism$$' BENCH_PKGS=./mockserver \
+		BENCH_TAGS=prism COUNT=$(PRISM_COUNT) BENCH_NAME=prism || exit 1; \
+	echo; echo "== Reference server against Prism (baseline) =="; \
+	$(BENCHSTAT) -filter '/impl:(prism OR mockserver)' -col '/impl@(prism mockserver)' $(BENCH_DIR)/prism-latest.txt
 
 .PHONY: cold-costs
 cold-costs: ## Wall time of make generate and make test (RUNS each; warm caches, then an empty build cache)
