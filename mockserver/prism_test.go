@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubmessage/hubmessage-go/internal/loadgen"
+	"github.com/hubmessage/hubmessage-go/mockserver/internal/loadgen"
 )
 
 // PrismURLEnv names the base URL of a running Prism mock of openapi/hubmessage.yaml
