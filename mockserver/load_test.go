@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/hubmessage/hubmessage-go/gen"
-	"github.com/hubmessage/hubmessage-go/mockserver/internal/loadgen"
 	"github.com/hubmessage/hubmessage-go/mockserver"
+	"github.com/hubmessage/hubmessage-go/mockserver/internal/loadgen"
 )
 
 // loadCap bounds one load run, whatever b.N asks: the benchmark always stops by itself.
