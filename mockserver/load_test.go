@@ -186,24 +186,7 @@ func BenchmarkLoad(b *testing.B) {
 		for _, c := range []int{1, 2, 8, 32} {
 			for _, impl := range []string{"nethttp", "mockserver"} { // baseline first
 				b.Run(fmt.Sprintf("mix=%s/c=%d/impl=%s", mix, c, impl), func(b *testing.B) {
-					t := newLoadTarget(b, impl, c)
-					do := t.do(mix)
-					// Warm up: open the connections before the clock runs (codes below 0 are unique too).
-					warm, err := loadgen.Run(b.Context(), loadgen.Config{Concurrency: c, Requests: c, MaxDuration: loadCap,
-						Do: func(ctx context.Context, w, i int) error { return do(ctx, w, -1-i) }})
-					if err != nil || warm.Errors > 0 {
-						b.Fatalf("warm-up: %v %v", err, warm.FirstErr)
-					}
-					b.ReportAllocs()
-					b.ResetTimer()
-					res, err := loadgen.Run(b.Context(), loadgen.Config{Concurrency: c, Requests: b.N, MaxDuration: loadCap, Do: do})
-					b.StopTimer()
-					if err != nil {
-						b.Fatal(err)
-					}
-					if res.Capped {
-						b.Fatalf("the %v cap stopped the run after %d of %d requests: lower -benchtime", loadCap, res.Requests, b.N)
-					}
+					res := measureLoad(b, c, newLoadTarget(b, impl, c).do(mix))
 					if res.Errors > 0 {
 						b.Logf("%d of %d requests failed; first: %v", res.Errors, res.Requests, res.FirstErr)
 					}
@@ -261,4 +244,28 @@ func TestLoadRequestsAllSucceed(t *testing.T) {
 			})
 		}
 	}
+}
+
+// measureLoad opens c connections with a warm-up, then runs b.N calls of do from c workers
+// with the clock running, and fails b if the run errs or hits loadCap. The caller judges
+// res.Errors and reports.
+func measureLoad(b *testing.B, c int, do func(ctx context.Context, w, i int) error) loadgen.Result {
+	b.Helper()
+	// Warm up: open the connections before the clock runs (codes below 0 are unique too).
+	warm, err := loadgen.Run(b.Context(), loadgen.Config{Concurrency: c, Requests: c, MaxDuration: loadCap,
+		Do: func(ctx context.Context, w, i int) error { return do(ctx, w, -1-i) }})
+	if err != nil || warm.Errors > 0 {
+		b.Fatalf("warm-up: %v %v", err, warm.FirstErr)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	res, err := loadgen.Run(b.Context(), loadgen.Config{Concurrency: c, Requests: b.N, MaxDuration: loadCap, Do: do})
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Capped {
+		b.Fatalf("the %v cap stopped the run after %d of %d requests: lower -benchtime", loadCap, res.Requests, b.N)
+	}
+	return res
 }

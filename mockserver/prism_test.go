@@ -12,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hubmessage/hubmessage-go/mockserver/internal/loadgen"
 )
 
 // PrismURLEnv names the base URL of a running Prism mock of openapi/hubmessage.yaml
@@ -130,21 +128,7 @@ func BenchmarkPrism(b *testing.B) {
 					} else {
 						do = newLoadTarget(b, impl, c).do(mix)
 					}
-					warm, err := loadgen.Run(b.Context(), loadgen.Config{Concurrency: c, Requests: c, MaxDuration: loadCap,
-						Do: func(ctx context.Context, w, i int) error { return do(ctx, w, -1-i) }})
-					if err != nil || warm.Errors > 0 {
-						b.Fatalf("warm-up: %v %v", err, warm.FirstErr)
-					}
-					b.ReportAllocs()
-					b.ResetTimer()
-					res, err := loadgen.Run(b.Context(), loadgen.Config{Concurrency: c, Requests: b.N, MaxDuration: loadCap, Do: do})
-					b.StopTimer()
-					if err != nil {
-						b.Fatal(err)
-					}
-					if res.Capped {
-						b.Fatalf("the %v cap stopped the run after %d of %d requests: lower -benchtime", loadCap, res.Requests, b.N)
-					}
+					res := measureLoad(b, c, do)
 					if res.Errors > 0 {
 						b.Fatalf("%d of %d requests failed; first: %v", res.Errors, res.Requests, res.FirstErr)
 					}
