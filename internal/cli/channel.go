@@ -54,35 +54,11 @@ Exit status: 0 done, 1 the call failed, 2 bad usage or input (nothing was sent).
 `
 
 func runChannel(ctx context.Context, args []string, env Env) int {
-	if len(args) == 0 {
-		channelUsage(env.Stderr)
-		return exitUsage
-	}
-	switch args[0] {
-	case "help", "-h", "-help", "--help":
-		channelUsage(env.Stdout)
-		return exitOK
-	}
-	for _, c := range channelCommands {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], env)
-		}
-	}
-	fmt.Fprintf(env.Stderr, "hubmessage channel: unknown command %q\nRun 'hubmessage channel --help' for the commands.\n", args[0])
-	return exitUsage
-}
-
-func channelUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: hubmessage channel <command> [flags]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "A channel's life: create it, connect it (META_WHATSAPP), disconnect it, delete it.")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Commands:")
-	for _, c := range channelCommands {
-		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'hubmessage channel <command> --help' for a command's flags.")
+	return commandSet{
+		prog:  "hubmessage channel",
+		about: "A channel's life: create it, connect it (META_WHATSAPP), disconnect it, delete it.",
+		cmds:  channelCommands,
+	}.run(ctx, args, env)
 }
 
 // channelCmd is what every channel command shares: the common flags, the client they

@@ -40,31 +40,49 @@ const (
 
 // Main runs the command line args (without the program name) and returns the exit code.
 func Main(ctx context.Context, args []string, env Env) int {
+	return commandSet{prog: "hubmessage", cmds: commands}.run(ctx, args, env)
+}
+
+// commandSet is a table of subcommands under one program name: hubmessage's, and
+// hubmessage channel's.
+type commandSet struct {
+	prog  string // e.g. "hubmessage channel"
+	about string // a sentence under the usage line; "" for none
+	cmds  []command
+}
+
+// run runs the subcommand args[0] names, or prints the usage (help: on stdout, exit 0).
+func (s commandSet) run(ctx context.Context, args []string, env Env) int {
 	if len(args) == 0 {
-		usage(env.Stderr)
+		s.usage(env.Stderr)
 		return exitUsage
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
-		usage(env.Stdout)
+		s.usage(env.Stdout)
 		return exitOK
 	}
-	for _, c := range commands {
+	for _, c := range s.cmds {
 		if c.name == args[0] {
 			return c.run(ctx, args[1:], env)
 		}
 	}
-	fmt.Fprintf(env.Stderr, "hubmessage: unknown command %q\nRun 'hubmessage help' for the commands.\n", args[0])
+	fmt.Fprintf(env.Stderr, "%s: unknown command %q\nRun '%s --help' for the commands.\n", s.prog, args[0], s.prog)
 	return exitUsage
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: hubmessage <command> [flags]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Commands:")
-	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+func (s commandSet) usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: %s <command> [flags]\n\n", s.prog)
+	if s.about != "" {
+		fmt.Fprintf(w, "%s\n\n", s.about)
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'hubmessage <command> --help' for a command's flags.")
+	width := 0
+	for _, c := range s.cmds {
+		width = max(width, len(c.name))
+	}
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range s.cmds {
+		fmt.Fprintf(w, "  %-*s %s\n", width+1, c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun '%s <command> --help' for a command's flags.\n", s.prog)
 }

@@ -21,7 +21,7 @@ func TestMainUsage(t *testing.T) {
 	if code, stdout, _ := run(t, "help"); code != exitOK || !strings.Contains(stdout, "Commands:") {
 		t.Errorf("help: code %d stdout %q", code, stdout)
 	}
-	if code, _, stderr := run(t, "frobnicate"); code != exitUsage || stderr != "hubmessage: unknown command \"frobnicate\"\nRun 'hubmessage help' for the commands.\n" {
+	if code, _, stderr := run(t, "frobnicate"); code != exitUsage || stderr != "hubmessage: unknown command \"frobnicate\"\nRun 'hubmessage --help' for the commands.\n" {
 		t.Errorf("unknown command: code %d stderr %q, want one line and where to find help", code, stderr)
 	}
 	for _, c := range commands {
