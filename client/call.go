@@ -99,8 +99,11 @@ func attemptOnce[T any](ctx context.Context, c *Client, k call[T], body []byte, 
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	trace := newAttemptTrace()
-	ctx = httptrace.WithClientTrace(ctx, &trace.hooks)
+	var trace *attemptTrace // needed only to decide whether attempt next may follow
+	if next <= c.retry.MaxAttempts {
+		trace = newAttemptTrace()
+		ctx = httptrace.WithClientTrace(ctx, &trace.hooks)
+	}
 
 	var r io.Reader
 	if body != nil {
@@ -121,7 +124,7 @@ func attemptOnce[T any](ctx context.Context, c *Client, k call[T], body []byte, 
 
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return v, c.retry.backoff(next), unsent(err, trace.wrote.Load()), err
+		return v, c.retry.backoff(next), trace != nil && unsent(err, trace.wrote.Load()), err
 	}
 	v, err = result(resp, k.parse)
 	if err != nil && k.retry == retryUnprocessed {

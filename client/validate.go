@@ -104,8 +104,6 @@ func jsonFields(t reflect.Type) map[string]jsonField {
 	return m
 }
 
-// checkProperty checks the body property r names in struct v, as json.Marshal would write it:
-// absent when its field is missing, or empty and tagged omitempty; null when a nil pointer.
 // validParam reports whether params value v of the operation meets its rule.
 func validParam(rules *gen.OperationRules, name, v string) bool {
 	i := slices.IndexFunc(rules.Params, func(r gen.Rule) bool { return r.Name == name })
@@ -141,6 +139,8 @@ func checkParam(r gen.Rule, v string) *ValidationError {
 	return nil
 }
 
+// checkProperty checks the body property r names in struct v, as json.Marshal would write it:
+// absent when its field is missing, or empty and tagged omitempty; null when a nil pointer.
 func checkProperty(r gen.Rule, v reflect.Value, fields map[string]jsonField) *ValidationError {
 	f, ok := fields[r.Name]
 	if ok {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -61,7 +62,7 @@ func decodeInto(req *client.ConnectRequest, body []byte) error {
 		if !ok { // not reached: inside an object, Token gives a name or an error
 			return payloadErrorf("the body is not valid JSON (at byte %d)", dec.InputOffset())
 		}
-		i := memberIndex(name)
+		i := slices.Index(members[:], name)
 		switch {
 		case i < 0:
 			return unknownMember(name)
@@ -89,15 +90,6 @@ func decodeInto(req *client.ConnectRequest, body []byte) error {
 		}
 	}
 	return nil
-}
-
-func memberIndex(name string) int {
-	for i, m := range members {
-		if m == name {
-			return i
-		}
-	}
-	return -1
 }
 
 // setMember decodes raw, a valid JSON value, into req's member name.
