@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -21,6 +22,16 @@ type ConnectRequest struct {
 	Code string `json:"code"`
 	// Coexistence says the number stays in use in the WhatsApp Business app as well.
 	Coexistence bool `json:"coexistence"`
+}
+
+// Format prints r with its Code redacted, whatever the verb, so a request logged with %v or
+// %+v never spends the single-use code in a log line.
+func (r ConnectRequest) Format(f fmt.State, _ rune) {
+	code := ""
+	if r.Code != "" {
+		code = "[REDACTED]"
+	}
+	fmt.Fprintf(f, "client.ConnectRequest{WabaID: %q, PhoneID: %q, Code: %s, Coexistence: %t}", r.WabaID, r.PhoneID, code, r.Coexistence)
 }
 
 // ConnectResult is a successful ConnectChannel call.

@@ -459,3 +459,17 @@ func TestClientIsSafeForConcurrentUse(t *testing.T) {
 		t.Errorf("server saw %d requests, want %d", got, n)
 	}
 }
+
+func TestConnectRequestNeverPrintsItsCode(t *testing.T) {
+	const code = "AQBsecretcode123"
+	req := client.ConnectRequest{WabaID: "1", PhoneID: "2", Code: code}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		got := fmt.Sprintf(verb, req)
+		if strings.Contains(got, code) || !strings.Contains(got, `WabaID: "1"`) {
+			t.Errorf("%s: %s", verb, got)
+		}
+		if got := fmt.Sprintf(verb, &req); strings.Contains(got, code) {
+			t.Errorf("%s of a pointer: %s", verb, got)
+		}
+	}
+}
