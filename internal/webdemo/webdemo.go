@@ -162,7 +162,7 @@ func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.sessions.full() {
-		errorbody.Write(w, http.StatusServiceUnavailable, "too many sessions; restart the demo")
+		errorbody.Write(w, http.StatusServiceUnavailable, errTooManySessions.Error())
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
