@@ -79,10 +79,11 @@ func newSandbox(cfg SandboxConfig, newState func() *state, logger *slog.Logger) 
 	return &sandbox{cfg: cfg, newState: newState, logger: logger, keys: map[keyDigest]*tenant{}}
 }
 
-// state returns key's state, starting one if key has none (or its state expired). It is nil
-// when the sandbox is full: keys is then how many it holds, retry how long until one frees.
-func (sb *sandbox) state(ctx context.Context, key string, now time.Time) (st *state, keys int, retry time.Duration) {
-	d := keyDigest(sha256.Sum256([]byte(key)))
+// state returns the state of the key with digest d (the caller has it already, having
+// compared it with the server's own), starting one if the key has none (or its state
+// expired). It is nil when the sandbox is full: keys is then how many it holds, retry how
+// long until one frees.
+func (sb *sandbox) state(ctx context.Context, d keyDigest, now time.Time) (st *state, keys int, retry time.Duration) {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
 	if t, found := sb.keys[d]; found {

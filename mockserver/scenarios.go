@@ -99,12 +99,15 @@ func (s *Server) scenario(operationID, channelID string, statuses []int) (queueK
 // enqueue appends exs to key's queue and returns the statuses now waiting there. st.mu must
 // be held.
 func (st *state) enqueue(key queueKey, exs []namedExample) ([]int, error) {
-	if st.queued+len(exs) > MaxQueuedResponses {
+	queued := 0
+	for _, q := range st.queue {
+		queued += len(q)
+	}
+	if queued+len(exs) > MaxQueuedResponses {
 		return nil, fmt.Errorf("statuses: %d more would pass the limit of %d queued responses (%d wait already)",
-			len(exs), MaxQueuedResponses, st.queued)
+			len(exs), MaxQueuedResponses, queued)
 	}
 	st.queue[key] = append(st.queue[key], exs...)
-	st.queued += len(exs)
 	pending := make([]int, len(st.queue[key]))
 	for i, ex := range st.queue[key] {
 		pending[i] = ex.status
@@ -119,7 +122,7 @@ func (st *state) enqueue(key queueKey, exs []namedExample) ([]int, error) {
 func (st *state) dequeue(operation string, channel func() string) (namedExample, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.queued == 0 {
+	if len(st.queue) == 0 { // an emptied queue's key is deleted
 		return namedExample{}, false
 	}
 	for _, key := range []queueKey{{operation, channel()}, {operation, ""}} {
@@ -129,7 +132,6 @@ func (st *state) dequeue(operation string, channel func() string) (namedExample,
 			} else {
 				st.queue[key] = q[1:]
 			}
-			st.queued--
 			return q[0], true
 		}
 	}

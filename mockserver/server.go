@@ -374,14 +374,16 @@ func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := s.own
-	if s.sandbox != nil && sha256.Sum256([]byte(key)) != s.ownKey {
-		var keys int
-		var retry time.Duration
-		if st, keys, retry = s.sandbox.state(r.Context(), key, s.clock()); st == nil {
-			writeFull(w, keys, retry)
-			return
+	if s.sandbox != nil {
+		if d := keyDigest(sha256.Sum256([]byte(key))); d != s.ownKey {
+			var keys int
+			var retry time.Duration
+			if st, keys, retry = s.sandbox.state(r.Context(), d, s.clock()); st == nil {
+				writeFull(w, keys, retry)
+				return
+			}
+			r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		}
-		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 	}
 	op := route.OperationID()
 	channel := func() string { return canonical(pathParam(s.spec.templates[op], r.URL.EscapedPath(), channelParam)) }

@@ -183,8 +183,7 @@ type state struct {
 	offset  time.Duration    // AdvanceClock's, never negative
 	codeKey [32]byte         // seals the codes this state issues (see issueCode)
 
-	queue  map[queueKey][]namedExample // QueueResponses', each served once, in order
-	queued int                         // responses in queue, all keys
+	queue map[queueKey][]namedExample // QueueResponses', each served once, in order; no empty entry
 }
 
 // newState builds a state from the configuration: the seeded channels, the added ones and

@@ -105,7 +105,7 @@ func (s *Server) testState(w http.ResponseWriter, r *http.Request) *state {
 		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
 		return nil
 	}
-	d := sha256.Sum256([]byte(key))
+	d := keyDigest(sha256.Sum256([]byte(key)))
 	if subtle.ConstantTimeCompare(d[:], s.ownKey[:]) == 1 {
 		return s.own
 	}
@@ -113,7 +113,7 @@ func (s *Server) testState(w http.ResponseWriter, r *http.Request) *state {
 		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
 		return nil
 	}
-	st, keys, retry := s.sandbox.state(r.Context(), key, s.clock())
+	st, keys, retry := s.sandbox.state(r.Context(), d, s.clock())
 	if st == nil {
 		writeFull(w, keys, retry)
 	}

@@ -51,7 +51,7 @@ Flags:
                            Retry-After (default %d)
   --sandbox-idle DURATION  a key's state is dropped after this long without a request, which
                            frees its place (default %s)
-  --max-body-bytes N       largest request body accepted, else 413 (default 65536)
+  --max-body-bytes N       largest request body accepted, else 413 (default %d)
   --log-level LEVEL        what goes to stderr: debug (also a line per request), info
                            (default: start-up notes, a full sandbox, errors), warn, error, off
 
@@ -123,7 +123,7 @@ func mockHelp() string {
 		}
 	}
 	return fmt.Sprintf(mockUsage, ops.String(), joinStatuses(mockserver.SubscriptionStatuses()),
-		mockserver.DefaultSandboxMaxKeys, mockserver.DefaultSandboxIdleTimeout, mockserver.CodeLifetime)
+		mockserver.DefaultSandboxMaxKeys, mockserver.DefaultSandboxIdleTimeout, mockserver.DefaultMaxBodyBytes, mockserver.CodeLifetime)
 }
 
 func joinStatuses(sts []mockserver.SubscriptionStatus) string {

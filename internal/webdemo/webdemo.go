@@ -3,6 +3,7 @@ package webdemo
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -38,7 +39,6 @@ type Demo struct {
 	mux      *http.ServeMux
 	mock     *mockserver.Server
 	client   *client.Client
-	apiURL   string
 	sessions *sessions
 	logger   *slog.Logger
 }
@@ -60,12 +60,12 @@ func New(cfg Config) (*Demo, error) {
 	d := &Demo{
 		mux:      http.NewServeMux(),
 		mock:     mock,
-		apiURL:   strings.TrimSuffix(cfg.BaseURL, "/") + APIPath,
 		sessions: newSessions(maxSessions),
 		logger:   logger,
 	}
 	// The backend's client records its calls for the page's third hop (see trace.go).
-	d.client, err = client.New(mock.SecretKey(), client.WithBaseURL(d.apiURL),
+	apiURL := strings.TrimSuffix(cfg.BaseURL, "/") + APIPath
+	d.client, err = client.New(mock.SecretKey(), client.WithBaseURL(apiURL),
 		client.WithHTTPClient(&http.Client{Transport: &tracingTransport{base: http.DefaultTransport}}))
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
@@ -162,7 +162,7 @@ func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.sessions.full() {
-		errorbody.Write(w, http.StatusServiceUnavailable, "too many sessions; restart the demo")
+		errorbody.Write(w, http.StatusServiceUnavailable, errTooManySessions.Error())
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
@@ -182,34 +182,23 @@ func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]string{"channelId": s.channelID})
 }
 
-// sdkCode issues a code as Embedded Signup would: the reference server's POST /_mock/codes.
-func (d *Demo) sdkCode(w http.ResponseWriter, r *http.Request, _ *session) {
-	var issued struct {
-		Code      string `json:"code"`
-		ExpiresAt string `json:"expiresAt"`
-	}
-	if !d.mockCall(w, r, "/_mock/codes", nil, &issued) {
-		return
-	}
-	writeJSON(w, http.StatusOK, issued)
+// sdkCode issues a code as Embedded Signup would, with the reference server's IssueCode (its
+// POST /_mock/codes): the demo holds the server, so it needs no HTTP round trip to itself.
+func (d *Demo) sdkCode(w http.ResponseWriter, _ *http.Request, _ *session) {
+	code, expiresAt := d.mock.IssueCode()
+	writeJSON(w, http.StatusOK, map[string]any{"code": code, "expiresAt": expiresAt.UTC()})
 }
 
-// codeLife is how long a code lives on the reference server; expire moves its clock past it.
-const codeLife = 30 * time.Second
-
-func (d *Demo) expire(w http.ResponseWriter, r *http.Request, _ *session) {
-	var now struct {
-		Now string `json:"now"`
-	}
-	if !d.mockCall(w, r, "/_mock/clock", map[string]string{"advance": (codeLife + time.Second).String()}, &now) {
-		return
-	}
-	writeJSON(w, http.StatusOK, now)
+// expire moves the reference server's clock just past a code's life.
+func (d *Demo) expire(w http.ResponseWriter, _ *http.Request, _ *session) {
+	d.mock.AdvanceClock(mockserver.CodeLifetime + time.Second)
+	writeJSON(w, http.StatusOK, map[string]bool{"expired": true})
 }
 
 func (d *Demo) failNextConnect(w http.ResponseWriter, r *http.Request, s *session) {
-	scenario := map[string]any{"operationId": "connectMetaChannel", "channelId": s.channelID, "statuses": []int{http.StatusBadGateway}}
-	if !d.mockCall(w, r, "/_mock/scenarios", scenario, nil) {
+	if err := d.mock.QueueResponses("connectMetaChannel", s.channelID, http.StatusBadGateway); err != nil {
+		d.logger.LogAttrs(r.Context(), slog.LevelError, "queueing the session's failure", slog.String("error", err.Error()))
+		errorbody.Write(w, http.StatusInternalServerError, "the reference server did not queue the failure")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"queued": true})
@@ -226,4 +215,17 @@ func (d *Demo) disconnect(w http.ResponseWriter, r *http.Request, s *session) {
 
 func (d *Demo) lastTrace(w http.ResponseWriter, _ *http.Request, s *session) {
 	writeJSON(w, http.StatusOK, map[string][]apiCall{"calls": s.lastCalls()})
+}
+
+// writeJSON answers status with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		errorbody.Write(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
 }
