@@ -354,6 +354,23 @@ func TestVerifyRedactsTheKeyFromSentRequests(t *testing.T) {
 	}
 }
 
+// A single-use code given as a value is as secret as the key: no report, curl line or
+// emitted test shows it.
+func TestVerifyRedactsTheCodeFromSentRequests(t *testing.T) {
+	t.Parallel()
+	const code = "AQB-single-use-4242"
+	broken := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	report := verify(t, broken, contracttest.VerifyOptions{SecretKey: secretKey, Positive: true,
+		Cases: contracttest.CaseOptions{Spec: fixture(t, "multiop.yaml"), Values: map[string]string{"code": code}}})
+	var text, js, src bytes.Buffer
+	if err := errors.Join(report.WriteText(&text), report.WriteJSON(&js), report.WriteGoTest(&src, "x_test")); err != nil {
+		t.Fatal(err)
+	}
+	if all := text.String() + js.String() + src.String(); strings.Contains(all, code) || !strings.Contains(js.String(), `\"code\":\"[REDACTED]\"`) {
+		t.Errorf("the code shows, or the value was not redacted:\n%s", all)
+	}
+}
+
 // FuzzCurl: whatever the body and header value, the curl line is printable and a real shell
 // hands curl exactly those bytes.
 func FuzzCurl(f *testing.F) {

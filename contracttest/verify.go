@@ -225,7 +225,9 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
-	r := &runner{v: v, client: client, base: base, key: opts.SecretKey, coverage: opts.Coverage}
+	// A --param code is a single-use code: as secret as the key in a report.
+	r := &runner{v: v, client: client, base: base, key: opts.SecretKey, coverage: opts.Coverage,
+		secrets: []string{opts.SecretKey, opts.Cases.Values[codeName]}}
 	report := &Report{BaseURL: base.String()}
 	var deleted []string // paths a positive DELETE removed
 	for _, c := range cases {
@@ -261,8 +263,8 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	return report, nil
 }
 
-// sent is the request c sends, without the Secret Key (redacted even from a --param value
-// that happens to hold it).
+// sent is the request c sends, without the Secret Key or a single-use code (redacted even
+// from a --param value that happens to hold one).
 func (r *runner) sent(c Case) *SentRequest {
 	q := &SentRequest{Method: c.Method, Path: r.redact(c.Path), Body: r.redact(string(c.Body)),
 		UseSecretKey: c.UseSecretKey, Want: slices.Clone(c.Want)}
@@ -319,6 +321,7 @@ type runner struct {
 	base     *url.URL
 	key      string
 	coverage *Coverage
+	secrets  []string // the Secret Key and the single-use codes sent: never in a Result
 }
 
 // maxReportedBody is how much of a response body a failure message quotes.
@@ -420,8 +423,14 @@ func (r *runner) request(ctx context.Context, c Case) (*http.Request, error) {
 	return req, nil
 }
 
-// redact removes the Secret Key from text that may echo what the server sent back.
-func (r *runner) redact(s string) string { return secretkey.Redact(s, r.key) }
+// redact removes the Secret Key and every single-use code sent from text that may hold them
+// or echo what the server sent back.
+func (r *runner) redact(s string) string {
+	for _, secret := range r.secrets {
+		s = secretkey.Redact(s, secret)
+	}
+	return s
+}
 
 // checkFor names the response check a response violation belongs to.
 func checkFor(v Violation) string {
