@@ -324,7 +324,7 @@ func (s *stateful) exec(ctx context.Context, c Case, name, check string, want []
 	if want == nil {
 		c.Want = anyStatus
 	}
-	res := Result{Case: name, Check: check, Operation: c.Operation, Method: c.Method, Path: c.Path}
+	res := Result{Case: name, Check: check, Operation: c.Operation, Method: c.Method, Path: s.r.redact(c.Path)}
 	start := time.Now()
 	s.rec.body.Reset()
 	res.Status, res.Failures = s.r.run(ctx, c)

@@ -231,7 +231,7 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	report := &Report{BaseURL: base.String()}
 	var deleted []string // paths a positive DELETE removed
 	for _, c := range cases {
-		res := Result{Case: c.Name, Check: c.Check, Operation: c.Operation, Method: c.Method, Path: c.Path}
+		res := Result{Case: c.Name, Check: c.Check, Operation: c.Operation, Method: c.Method, Path: r.redact(c.Path)}
 		switch {
 		case c.ChangesState && !opts.Positive:
 			res.Skipped = "changes state; run with --positive to include it"
