@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -463,11 +464,16 @@ func quote(body []byte) string {
 	return strconv.Quote(string(body))
 }
 
-// Format prints the options with the Secret Key redacted, whatever the verb.
+// Format prints the options with the Secret Key and a single-use code value redacted,
+// whatever the verb.
 func (o VerifyOptions) Format(f fmt.State, verb rune) {
 	type plain VerifyOptions // no methods, so no recursion
 	if o.SecretKey != "" {
 		o.SecretKey = secretkey.Redacted
+	}
+	if _, ok := o.Cases.Values[codeName]; ok {
+		o.Cases.Values = maps.Clone(o.Cases.Values) // the caller's map stays as it is
+		o.Cases.Values[codeName] = secretkey.Redacted
 	}
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }
