@@ -1,6 +1,7 @@
 package contracttest
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -25,13 +26,7 @@ func (q *SentRequest) Curl(baseURL string) string {
 		args = append(args, "-X", shellArg(q.Method))
 	}
 	args = append(args, shellArg(strings.TrimSuffix(baseURL, "/")+q.Path))
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range q.Header {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range slices.Sorted(maps.Keys(q.Header)) {
 		for _, v := range q.Header[k] {
 			args = append(args, "-H", shellArg(k+": "+v))
 		}

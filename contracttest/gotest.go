@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/format"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,13 +38,7 @@ func (r *Report) WriteGoTest(w io.Writer, pkg string) error {
 		fmt.Fprintf(&rows, "name: %s, method: %s, path: %s,\n", strconv.Quote(res.Case), strconv.Quote(q.Method), strconv.Quote(q.Path))
 		if len(q.Header) > 0 {
 			rows.WriteString("header: http.Header{")
-			for _, k := range slices.Sorted(func(yield func(string) bool) {
-				for k := range q.Header {
-					if !yield(k) {
-						return
-					}
-				}
-			}) {
+			for _, k := range slices.Sorted(maps.Keys(q.Header)) {
 				fmt.Fprintf(&rows, "%s: {", strconv.Quote(k))
 				for _, v := range q.Header[k] {
 					fmt.Fprintf(&rows, "%s, ", strconv.Quote(v))

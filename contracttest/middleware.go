@@ -188,12 +188,6 @@ func rejectStatus(vs Violations) int {
 	return http.StatusBadRequest
 }
 
-// writeError writes the plain JSON error body {"error":<status>,"message":"..."}: the default
-// [RejectFunc] when the spec documents no error body it can fill (see [WithRejectFunc]).
-func writeError(w http.ResponseWriter, _ *http.Request, status int, vs Violations) {
-	errorbody.Write(w, status, rejectMessage(status, vs))
-}
-
 // rejectMessage is what a rejection says. 400's message lists every problem and 408's says
 // what timed out; the others use the status text, so a 401 says nothing about the request.
 func rejectMessage(status int, vs Violations) string {
@@ -214,7 +208,8 @@ func rejectMessage(status int, vs Violations) string {
 }
 
 // writeSpecError is the default [RejectFunc]: the error body the spec documents for the
-// status, filled by [errorTemplate], else [writeError]'s.
+// status, filled by [errorTemplate], else the plain {"error":<status>,"message":"..."} body
+// of errorbody.Write.
 func (c *checkConfig) writeSpecError(w http.ResponseWriter, r *http.Request, status int, vs Violations) {
 	var op *openapi3.Operation // nil: no operation matched, as for 404 and 405
 	if route, err := c.validator.FindRoute(r); err == nil {

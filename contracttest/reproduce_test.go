@@ -354,6 +354,40 @@ func TestVerifyRedactsTheKeyFromSentRequests(t *testing.T) {
 	}
 }
 
+// A single-use code given as a value is as secret as the key: no report, curl line or
+// emitted test shows it.
+func TestVerifyRedactsTheCodeFromSentRequests(t *testing.T) {
+	t.Parallel()
+	const code = "AQB-single-use-4242"
+	broken := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	report := verify(t, broken, contracttest.VerifyOptions{SecretKey: secretKey, Positive: true,
+		Cases: contracttest.CaseOptions{Spec: fixture(t, "multiop.yaml"), Values: map[string]string{"code": code}}})
+	var text, js, src bytes.Buffer
+	if err := errors.Join(report.WriteText(&text), report.WriteJSON(&js), report.WriteGoTest(&src, "x_test")); err != nil {
+		t.Fatal(err)
+	}
+	if all := text.String() + js.String() + src.String(); strings.Contains(all, code) || !strings.Contains(js.String(), `\"code\":\"[REDACTED]\"`) {
+		t.Errorf("the code shows, or the value was not redacted:\n%s", all)
+	}
+}
+
+// A path value that holds a secret is redacted from each Result's Path too, which the text
+// report prints on every line.
+func TestVerifyRedactsTheKeyFromResultPaths(t *testing.T) {
+	t.Parallel()
+	const key = "0123456789abcdef0123456789abcdef" // a valid channelId, used as the key
+	broken := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	report := verify(t, broken, contracttest.VerifyOptions{SecretKey: key, Positive: true,
+		Cases: contracttest.CaseOptions{Spec: fixture(t, "multiop.yaml"), Values: map[string]string{"channelId": key}}})
+	var text bytes.Buffer
+	if err := report.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text.String(), key) || !strings.Contains(text.String(), "/[REDACTED]") {
+		t.Errorf("the key shows, or the value was not redacted:\n%s", text.String())
+	}
+}
+
 // FuzzCurl: whatever the body and header value, the curl line is printable and a real shell
 // hands curl exactly those bytes.
 func FuzzCurl(f *testing.F) {

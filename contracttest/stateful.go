@@ -216,7 +216,6 @@ type stateful struct {
 	rec    *bodyRecorder
 	values map[string]string
 	codes  CodeSource
-	used   []string // codes sent, redacted from every message
 }
 
 // runStateful follows the links of v's spec against the server r talks to: for each operation
@@ -234,6 +233,7 @@ func runStateful(ctx context.Context, r *runner, values map[string]string, codes
 	client.Transport = rec
 	rr := *r
 	rr.client = &client
+	rr.secrets = slices.Clip(r.secrets) // the codes this run sends join them, not r's
 	s := &stateful{r: &rr, rec: rec, values: values, codes: codes}
 	var out []Result
 	for _, src := range linkSources(r.v.Spec()) {
@@ -294,7 +294,7 @@ func (s *stateful) request(ctx context.Context, t target, vals map[string]string
 				return step{}, fmt.Errorf("code source: %w", err)
 			}
 		}
-		s.used = append(s.used, st.code)
+		s.r.secrets = append(s.r.secrets, st.code) // redacted from every Result from now on
 		if g, err = s.gen(t.opRef, withValues(vals, map[string]string{codeName: st.code})); err != nil {
 			return step{}, err
 		}
@@ -324,7 +324,7 @@ func (s *stateful) exec(ctx context.Context, c Case, name, check string, want []
 	if want == nil {
 		c.Want = anyStatus
 	}
-	res := Result{Case: name, Check: check, Operation: c.Operation, Method: c.Method, Path: c.Path}
+	res := Result{Case: name, Check: check, Operation: c.Operation, Method: c.Method, Path: s.r.redact(c.Path)}
 	start := time.Now()
 	s.rec.body.Reset()
 	res.Status, res.Failures = s.r.run(ctx, c)
@@ -333,23 +333,7 @@ func (s *stateful) exec(ctx context.Context, c Case, name, check string, want []
 	if want == nil && res.Status == http.StatusNotFound {
 		res.Failures = append([]Failure{{check, "404: the resource the linked operation created is not found"}}, res.Failures...)
 	}
-	s.redact(&res)
 	return res, bytes.Clone(s.rec.body.Bytes())
-}
-
-func (s *stateful) redact(res *Result) {
-	for _, code := range s.used {
-		if code == "" {
-			continue
-		}
-		for i := range res.Failures {
-			res.Failures[i].Message = strings.ReplaceAll(res.Failures[i].Message, code, "[REDACTED]")
-		}
-		if q := res.Request; q != nil { // a single-use code stays out of the curl line too
-			q.Path = strings.ReplaceAll(q.Path, code, "[REDACTED]")
-			q.Body = strings.ReplaceAll(q.Body, code, "[REDACTED]")
-		}
-	}
 }
 
 func ok2xx(status int) bool { return status/100 == 2 }
@@ -415,8 +399,7 @@ func (s *stateful) chain(ctx context.Context, src source, c Case, detail string)
 		st, err := s.request(ctx, t, vals[t.id], reuse)
 		if err != nil {
 			r := Result{Case: name(check, t, extra), Check: check, Operation: t.op.OperationID, Method: t.method, Path: t.path,
-				Failures: []Failure{{check, err.Error()}}}
-			s.redact(&r)
+				Failures: []Failure{{check, s.r.redact(err.Error())}}}
 			out = append(out, r)
 			return r, st, false
 		}

@@ -199,17 +199,21 @@ func TestValidateResponseReportsEveryBodyProblem(t *testing.T) {
 func TestSecretKeyNeverFormatted(t *testing.T) {
 	t.Parallel()
 	v := contracttest.MustNew(t, contracttest.WithSecretKey(secretKey))
-	opts := contracttest.VerifyOptions{SecretKey: secretKey, Positive: true}
+	const code = "AQB-single-use-4242"
+	opts := contracttest.VerifyOptions{SecretKey: secretKey, Positive: true,
+		Cases: contracttest.CaseOptions{Values: map[string]string{"code": code, "channelId": knownUUID}}}
 	nested := struct{ Opts contracttest.VerifyOptions }{opts}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
 		for name, value := range map[string]any{"validator": v, "options": opts, "options pointer": &opts, "nested options": nested} {
 			out := fmt.Sprintf(verb, value)
-			if strings.Contains(out, secretKey) || strings.Contains(out, fmt.Sprintf("%x", secretKey)) {
-				t.Errorf("%s %s shows the Secret Key: %s", verb, name, out)
+			for _, secret := range []string{secretKey, code} {
+				if strings.Contains(out, secret) || strings.Contains(out, fmt.Sprintf("%x", secret)) {
+					t.Errorf("%s %s shows a secret: %s", verb, name, out)
+				}
 			}
 		}
 	}
-	if out := fmt.Sprintf("%+v", opts); !strings.Contains(out, "SecretKey:[REDACTED]") || !strings.Contains(out, "Positive:true") {
+	if out := fmt.Sprintf("%+v", opts); !strings.Contains(out, "SecretKey:[REDACTED]") || !strings.Contains(out, "Positive:true") || !strings.Contains(out, knownUUID) {
 		t.Errorf("%%+v of options = %s, want the other fields and a redacted key", out)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -225,11 +226,13 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
-	r := &runner{v: v, client: client, base: base, key: opts.SecretKey, coverage: opts.Coverage}
+	// A --param code is a single-use code: as secret as the key in a report.
+	r := &runner{v: v, client: client, base: base, key: opts.SecretKey, coverage: opts.Coverage,
+		secrets: []string{opts.SecretKey, opts.Cases.Values[codeName]}}
 	report := &Report{BaseURL: base.String()}
 	var deleted []string // paths a positive DELETE removed
 	for _, c := range cases {
-		res := Result{Case: c.Name, Check: c.Check, Operation: c.Operation, Method: c.Method, Path: c.Path}
+		res := Result{Case: c.Name, Check: c.Check, Operation: c.Operation, Method: c.Method, Path: r.redact(c.Path)}
 		switch {
 		case c.ChangesState && !opts.Positive:
 			res.Skipped = "changes state; run with --positive to include it"
@@ -261,8 +264,8 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	return report, nil
 }
 
-// sent is the request c sends, without the Secret Key (redacted even from a --param value
-// that happens to hold it).
+// sent is the request c sends, without the Secret Key or a single-use code (redacted even
+// from a --param value that happens to hold one).
 func (r *runner) sent(c Case) *SentRequest {
 	q := &SentRequest{Method: c.Method, Path: r.redact(c.Path), Body: r.redact(string(c.Body)),
 		UseSecretKey: c.UseSecretKey, Want: slices.Clone(c.Want)}
@@ -319,6 +322,7 @@ type runner struct {
 	base     *url.URL
 	key      string
 	coverage *Coverage
+	secrets  []string // the Secret Key and the single-use codes sent: never in a Result
 }
 
 // maxReportedBody is how much of a response body a failure message quotes.
@@ -420,8 +424,14 @@ func (r *runner) request(ctx context.Context, c Case) (*http.Request, error) {
 	return req, nil
 }
 
-// redact removes the Secret Key from text that may echo what the server sent back.
-func (r *runner) redact(s string) string { return secretkey.Redact(s, r.key) }
+// redact removes the Secret Key and every single-use code sent from text that may hold them
+// or echo what the server sent back.
+func (r *runner) redact(s string) string {
+	for _, secret := range r.secrets {
+		s = secretkey.Redact(s, secret)
+	}
+	return s
+}
 
 // checkFor names the response check a response violation belongs to.
 func checkFor(v Violation) string {
@@ -454,11 +464,16 @@ func quote(body []byte) string {
 	return strconv.Quote(string(body))
 }
 
-// Format prints the options with the Secret Key redacted, whatever the verb.
+// Format prints the options with the Secret Key and a single-use code value redacted,
+// whatever the verb.
 func (o VerifyOptions) Format(f fmt.State, verb rune) {
 	type plain VerifyOptions // no methods, so no recursion
 	if o.SecretKey != "" {
 		o.SecretKey = secretkey.Redacted
+	}
+	if _, ok := o.Cases.Values[codeName]; ok {
+		o.Cases.Values = maps.Clone(o.Cases.Values) // the caller's map stays as it is
+		o.Cases.Values[codeName] = secretkey.Redacted
 	}
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }
