@@ -303,10 +303,11 @@ func pathOnly(target string) string {
 func ParseBaseURL(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("base URL %q: %w", s, err)
+		// url.Error repeats the whole URL, user info and password included: keep its cause only.
+		return nil, fmt.Errorf("base URL: not a URL: %w", errors.Unwrap(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("base URL %q: must be an absolute http:// or https:// URL", s)
+		return nil, fmt.Errorf("base URL %q: must be an absolute http:// or https:// URL", u.Redacted())
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("base URL %q: must not carry user info, a query or a fragment", u.Redacted())

@@ -511,3 +511,15 @@ func TestReportRequire(t *testing.T) {
 		t.Errorf("first failure %q, want it to name %s, its request and its failed check", f[0], first.Name)
 	}
 }
+
+func TestParseBaseURLNeverEchoesAPassword(t *testing.T) {
+	for _, raw := range []string{"http://user:hunter2secret@host:99999999999/", "ftp://user:hunter2secret@host/", "http://user:hunter2secret@host/"} {
+		_, err := contracttest.ParseBaseURL(raw)
+		if err == nil {
+			t.Fatalf("%s: no error", raw)
+		}
+		if strings.Contains(err.Error(), "hunter2secret") {
+			t.Errorf("error repeats the password: %v", err)
+		}
+	}
+}
