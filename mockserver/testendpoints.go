@@ -18,6 +18,7 @@ import (
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
+	"github.com/hubmessage/hubmessage-go/internal/jsonobject"
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
@@ -159,53 +160,16 @@ func (s *Server) readTestBody(w http.ResponseWriter, r *http.Request) ([]byte, b
 }
 
 // readObject reads body, a JSON object whose member names are all among names, matched
-// exactly and each at most once (encoding/json alone would bind "ADVANCE" to advance and keep
-// the last of two). An empty body is an empty object.
+// exactly and each at most once (jsonobject.Members). An empty body is an empty object.
 func readObject(body []byte, names ...string) (map[string]json.RawMessage, error) {
-	members := map[string]json.RawMessage{}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return members, nil
+		return map[string]json.RawMessage{}, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, errors.New("request body: not a JSON object")
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("request body: %w", err)
-		}
-		name, _ := tok.(string) // inside an object, a key is a string
-		if !slices.Contains(names, name) {
-			return nil, fmt.Errorf("request body: unknown member %.64q; the members are %s", name, quoteAll(names))
-		}
-		if _, dup := members[name]; dup {
-			return nil, fmt.Errorf("request body: member %q is given twice", name)
-		}
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return nil, fmt.Errorf("request body: member %q: %w", name, err)
-		}
-		members[name] = value
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
+	members, err := jsonobject.Members(body, names...)
+	if err != nil {
 		return nil, fmt.Errorf("request body: %w", err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("request body: more data after the JSON object")
-	}
 	return members, nil
-}
-
-func quoteAll(names []string) string {
-	if len(names) == 0 {
-		return "none"
-	}
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = fmt.Sprintf("%q", n)
-	}
-	return strings.Join(q, ", ")
 }
 
 // member decodes members[name] into v; a missing member is an error when required. It

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/internal/jsonobject"
 )
 
 // maxPayloadSize bounds the SDK payload read from stdin; a real one is well under 1 KiB.
@@ -84,58 +85,6 @@ func runChannelConnect(ctx context.Context, args []string, env Env) int {
 	return cmd.done(res.ChannelID, "connected", res.Attempts)
 }
 
-// objectFields splits data, which must be exactly one JSON object, into its members. Unknown
-// and repeated keys are errors: a payload that is not the SDK's is better refused than guessed.
-func objectFields(data []byte) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		if err != nil {
-			return nil, fmt.Errorf("not a JSON object: %w", err)
-		}
-		return nil, fmt.Errorf("not a JSON object but %s", jsonKind(tok))
-	}
-	fields := map[string]json.RawMessage{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("not a JSON object: %w", err)
-		}
-		name := tok.(string) // object keys are always strings
-		if !slices.Contains(payloadFields, name) {
-			return nil, fmt.Errorf("unknown field %q; want only %s", name, strings.Join(payloadFields, ", "))
-		}
-		if _, dup := fields[name]; dup {
-			return nil, fmt.Errorf("field %q appears twice", name)
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("not a JSON object: %w", err)
-		}
-		fields[name] = raw
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, fmt.Errorf("not a JSON object: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("unexpected data after the JSON object")
-	}
-	return fields, nil
-}
-
-func jsonKind(tok json.Token) string {
-	switch tok.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case float64, json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	}
-	return "an array"
-}
-
 // payloadFields are the SDK payload's keys, exactly as the SDK spells them.
 var payloadFields = []string{"wabaId", "phoneId", "code", "coexistence"}
 
@@ -154,7 +103,7 @@ func parsePayload(r io.Reader) (client.ConnectRequest, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return req, errors.New(`no payload; want {"wabaId": "...", "phoneId": "...", "code": "...", "coexistence": false}`)
 	}
-	fields, err := objectFields(data)
+	fields, err := jsonobject.Members(data, payloadFields...)
 	if err != nil {
 		return req, err
 	}

@@ -65,7 +65,7 @@ func TestChannelConnect(t *testing.T) {
 		},
 		{
 			name: "stdin unknown field", args: []string{"--channel", hexChannel, "-"}, stdin: `{"wabaId":"1","phoneId":"2","code":"c","coexistence":false,"secret":"x"}`, wantCode: exitUsage,
-			wantStderr: "hubmessage channel connect: stdin: unknown field \"secret\"; want only wabaId, phoneId, code, coexistence\nRun 'hubmessage channel connect --help' for usage.\n",
+			wantStderr: "hubmessage channel connect: stdin: unknown member \"secret\"; the members are \"wabaId\", \"phoneId\", \"code\", \"coexistence\"\nRun 'hubmessage channel connect --help' for usage.\n",
 		},
 		{
 			name: "stdin empty, JSON", args: []string{"--channel", hexChannel, "--stdin", "--json"}, wantCode: exitUsage,
@@ -133,7 +133,7 @@ func TestParsePayload(t *testing.T) {
 	}{
 		{name: "SDK payload", in: `{"wabaId":"428083093730937","phoneId":"123456789012345","code":"ABC123DEF456","coexistence":false}`, want: client.ConnectRequest{WabaID: "428083093730937", PhoneID: "123456789012345", Code: "ABC123DEF456"}},
 		{name: "whitespace and key order", in: "\n { \"coexistence\" : true , \"code\":\"c\",\"phoneId\":\"2\",\"wabaId\":\"1\" }\n", want: client.ConnectRequest{WabaID: "1", PhoneID: "2", Code: "c", Coexistence: true}},
-		{name: "case-folded key", in: `{"WabaId":"1","phoneId":"2","code":"c","coexistence":false}`, wantErr: `unknown field "WabaId"`},
+		{name: "case-folded key", in: `{"WabaId":"1","phoneId":"2","code":"c","coexistence":false}`, wantErr: `unknown member "WabaId"`},
 		{name: "missing coexistence", in: `{"wabaId":"1","phoneId":"2","code":"c"}`, wantErr: `missing "coexistence"`},
 		{name: "missing code", in: `{"wabaId":"1","phoneId":"2","coexistence":false}`, wantErr: `missing "code"`},
 		{name: "wabaId as a number", in: `{"wabaId":428083093730937,"phoneId":"2","code":"c","coexistence":false}`, wantErr: `"wabaId" must be a string`},
@@ -142,11 +142,11 @@ func TestParsePayload(t *testing.T) {
 		{name: "array", in: `[]`, wantErr: "not a JSON object but an array"},
 		{name: "null", in: `null`, wantErr: "not a JSON object but null"},
 		{name: "string", in: `"x"`, wantErr: "not a JSON object but a string"},
-		{name: "repeated key", in: `{"wabaId":"1","wabaId":"2","phoneId":"2","code":"c","coexistence":false}`, wantErr: `field "wabaId" appears twice`},
+		{name: "repeated key", in: `{"wabaId":"1","wabaId":"2","phoneId":"2","code":"c","coexistence":false}`, wantErr: `member "wabaId" is given twice`},
 		{name: "unclosed", in: `{"wabaId":"1"`, wantErr: "not a JSON object: EOF"},
-		{name: "missing value", in: `{"wabaId":}`, wantErr: "not a JSON object: invalid character '}'"},
-		{name: "two objects", in: `{"wabaId":"1","phoneId":"2","code":"c","coexistence":false}{}`, wantErr: "unexpected data after the JSON object"},
-		{name: "trailing garbage", in: `{"wabaId":"1","phoneId":"2","code":"c","coexistence":false} x`, wantErr: "unexpected data after the JSON object"},
+		{name: "missing value", in: `{"wabaId":}`, wantErr: `member "wabaId": invalid character '}'`},
+		{name: "two objects", in: `{"wabaId":"1","phoneId":"2","code":"c","coexistence":false}{}`, wantErr: "more data after the JSON object"},
+		{name: "trailing garbage", in: `{"wabaId":"1","phoneId":"2","code":"c","coexistence":false} x`, wantErr: "more data after the JSON object"},
 		{name: "too large", in: `{"code":"` + strings.Repeat("a", maxPayloadSize) + `"}`, wantErr: "payload is larger than 65536 bytes"},
 	}
 	for _, tc := range tests {
