@@ -49,15 +49,15 @@ check-generated: ## Fail if gen/ differs in any way (changed, new or removed fil
 
 .PHONY: breaking
 breaking: ## Compatibility gate only: openapi/hubmessage.yaml vs every openapi/released/*.yaml (oasdiff)
-	$(GO) run ./internal/cmd/apispec breaking
+	$(GO) run ./cmd/apispec breaking
 
 .PHONY: changelog
 changelog: ## Print the API changes since the latest release to stdout (markdown list)
-	@$(GO) run ./internal/cmd/apispec changelog
+	@$(GO) run ./cmd/apispec changelog
 
 .PHONY: release
 release: ## Snapshot the spec as openapi/released/<info.version>.yaml (gate must pass; never overwrites)
-	$(GO) run ./internal/cmd/apispec release
+	$(GO) run ./cmd/apispec release
 
 .PHONY: lint
 lint: ## go vet and gofmt
@@ -98,8 +98,8 @@ test: breaking lint check-generated tidy-check ## Every check and every test, th
 # The browser test is behind the build tag browser, so `make test` needs no browser.
 .PHONY: test-browser
 test-browser: ## Drive the web demo's page in headless Chromium (chromedp; needs chromium); screenshots in browser-screenshots/
-	$(GO) vet -tags browser ./internal/webdemo/
-	$(GO) test -tags browser -race -count=1 -run '^TestBrowser$$' ./internal/webdemo/ -args -screenshots "$(CURDIR)/browser-screenshots"
+	$(GO) vet -tags browser ./cmd/hubmessage/internal/webdemo/
+	$(GO) test -tags browser -race -count=1 -run '^TestBrowser$$' ./cmd/hubmessage/internal/webdemo/ -args -screenshots "$(CURDIR)/browser-screenshots"
 
 .PHONY: bench
 bench: ## Run the benchmarks (BENCH, BENCH_PKGS, COUNT, BENCHTIME), save them in bench.out/, print benchstat tables

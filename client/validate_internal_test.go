@@ -13,7 +13,7 @@ import (
 )
 
 // thingRules is what genconstraints generates for an operation with every kind of rule the
-// live spec does not use yet (its fixture internal/cmd/genconstraints/testdata/things.yaml
+// live spec does not use yet (its fixture cmd/genconstraints/testdata/things.yaml
 // holds them): query parameters, an integer with bounds, enums, a described pattern, a
 // nullable property.
 var thingRules = gen.OperationRules{

@@ -1,5 +1,5 @@
 // Command hubmessage is the command line of hubmessage-go. Run `hubmessage help` for its
-// subcommands; the logic lives in internal/cli.
+// subcommands; the logic lives in its internal/cli.
 package main
 
 import (
@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/hubmessage/hubmessage-go/internal/cli"
+	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/cli"
 )
 
 func main() {

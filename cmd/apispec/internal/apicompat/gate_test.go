@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hubmessage/hubmessage-go/internal/apicompat"
+	"github.com/hubmessage/hubmessage-go/cmd/apispec/internal/apicompat"
 )
 
 const (

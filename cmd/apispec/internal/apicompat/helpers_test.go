@@ -8,12 +8,12 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/hubmessage/hubmessage-go/internal/apicompat"
+	"github.com/hubmessage/hubmessage-go/cmd/apispec/internal/apicompat"
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
 // repoRoot is the module root, from this package's directory.
-const repoRoot = "../.."
+const repoRoot = "../../../.."
 
 // baseFile is the frozen spec every case starts from (three operations, version 1.0.0). Tests
 // never read the live spec to build a variant: it is meant to change.

@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/oasdiff/oasdiff/checker"
 
-	"github.com/hubmessage/hubmessage-go/internal/apicompat"
+	"github.com/hubmessage/hubmessage-go/cmd/apispec/internal/apicompat"
 )
 
 func TestParseVersion(t *testing.T) {

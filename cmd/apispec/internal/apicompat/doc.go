@@ -22,6 +22,6 @@
 // [Project.Release] copies the spec to openapi/released/<info.version>.yaml once the gate passes,
 // refusing to overwrite a snapshot, reuse a version or go below the latest release.
 //
-// oasdiff is imported only here, and only internal/cmd/apispec imports this package, so oasdiff
+// oasdiff is imported only here, and only cmd/apispec imports this package, so oasdiff
 // never reaches a package a client imports (TestOasdiffStaysInternal checks it).
 package apicompat

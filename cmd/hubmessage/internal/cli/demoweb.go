@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/hubmessage/hubmessage-go/internal/webdemo"
+	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/webdemo"
 )
 
 const demoWebUsage = `Usage: hubmessage demo-web [--addr HOST:PORT]

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/hubmessage/hubmessage-go/internal/apicompat"
+	"github.com/hubmessage/hubmessage-go/cmd/apispec/internal/apicompat"
 )
 
 // levelsAndIDs returns the distinct "level check-id" pairs of changes, sorted.

@@ -1,4 +1,12 @@
-package contractsuite_test
+// The project's own contract suite: the typed client (client/) and the generated client (gen/)
+// talk to the reference server (mockserver/) through contracttest's validating transport, and
+// the server sits behind contracttest's validating middleware, so both directions of every
+// exchange are checked against the spec. The typed client calls every operation in every
+// server state that applies to it, and `hubmessage verify`'s cases must all pass against the
+// reference server. The suite fails unless every documented (operation, status) pair was
+// exercised.
+
+package client_test
 
 import (
 	"bytes"

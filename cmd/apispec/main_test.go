@@ -16,7 +16,7 @@ func repo(t *testing.T, working string) string {
 	for dst, src := range map[string]string{
 		"openapi/hubmessage.yaml":       filepath.Join("testdata", working),
 		"openapi/released/1.0.0.yaml":   filepath.Join("testdata", "base.yaml"),
-		"openapi/breaking-severity.txt": filepath.Join("..", "..", "..", "openapi", "breaking-severity.txt"),
+		"openapi/breaking-severity.txt": filepath.Join("..", "..", "openapi", "breaking-severity.txt"),
 	} {
 		data, err := os.ReadFile(src)
 		if err != nil {

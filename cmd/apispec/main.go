@@ -1,5 +1,5 @@
 // Command apispec runs the spec-evolution tasks behind `make breaking`, `make changelog` and
-// `make release` (see internal/apicompat):
+// `make release` (see its internal/apicompat):
 //
 //	apispec [-root DIR] breaking    the compatibility gate `make test` runs; exit 1 on failure
 //	apispec [-root DIR] changelog   the API changes since the latest release, markdown, on stdout
@@ -12,7 +12,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/hubmessage/hubmessage-go/internal/apicompat"
+	"github.com/hubmessage/hubmessage-go/cmd/apispec/internal/apicompat"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

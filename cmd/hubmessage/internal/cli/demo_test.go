@@ -66,7 +66,7 @@ func readGolden(t *testing.T) string {
 	t.Helper()
 	b, err := os.ReadFile(demoGolden)
 	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run TestDemoGolden -update)", err)
+		t.Fatalf("%v (run go test ./cmd/hubmessage/internal/cli -run TestDemoGolden -update)", err)
 	}
 	return string(b)
 }
