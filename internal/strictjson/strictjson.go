@@ -187,4 +187,3 @@ func quoteName(name string) string {
 	}
 	return strconv.Quote(name[:cut]) + "…"
 }
-
