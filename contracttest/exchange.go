@@ -7,13 +7,13 @@ import (
 
 // ValidateExchange checks one request/response pair held in memory: the route, the request
 // with reqBody as its body (r.Body is not read), and the response. It reports the problems of
-// both sides together. Plain valid exchanges are judged without decoding either body.
+// both sides together.
 func (v *Validator) ValidateExchange(r *http.Request, reqBody []byte, status int, header http.Header, respBody []byte) error {
 	route, err := v.FindRoute(r)
 	if err != nil {
 		return err
 	}
-	reqErr := v.validateRequest(route, r, reqBody)
+	_, reqErr := v.checkRequest(route, r, reqBody)
 	respErr := v.ValidateResponseFor(route, r, status, header, respBody)
 	if reqErr == nil && respErr == nil {
 		return nil

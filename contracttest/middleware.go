@@ -65,6 +65,9 @@ type middleware struct {
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	enforce := m.cfg.mode == Enforce
 	route, err := m.checkRequest(w, r)
+	if route != nil {
+		r = route.withRoute(r.Context(), r.Body) // the handler (and a RejectFunc) need not route again
+	}
 	if err != nil {
 		vs := asViolations(err, Request, r.Method+" "+r.URL.Path)
 		m.cfg.report(vs)
@@ -117,7 +120,8 @@ var (
 )
 
 // checkRequest validates r, reading its body once (up to the limit, within the body timeout)
-// and leaving r.Body an unread copy for the handler. route is nil when r matches no operation.
+// and leaving r.Body for the handler: the body kin-openapi validated (with its decoded value)
+// or, when it is invalid, an unread copy. route is nil when r matches no operation.
 func (m *middleware) checkRequest(w http.ResponseWriter, r *http.Request) (*Route, error) {
 	route, err := m.cfg.validator.FindRoute(r)
 	if err != nil {
@@ -155,7 +159,11 @@ func (m *middleware) checkRequest(w http.ResponseWriter, r *http.Request) (*Rout
 		body = data
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	return route, m.cfg.validator.validateRequest(route, r, body)
+	validated, err := m.cfg.validator.checkRequest(route, r, body)
+	if err == nil {
+		r.Body = validated
+	}
+	return route, err
 }
 
 func (m *middleware) tooLarge(op string) Violations {
@@ -188,23 +196,25 @@ func rejectStatus(vs Violations) int {
 	return http.StatusBadRequest
 }
 
-// rejectMessage is what a rejection says. 400's message lists every problem and 408's says
-// what timed out; the others use the status text, so a 401 says nothing about the request.
-func rejectMessage(status int, vs Violations) string {
-	msg := http.StatusText(status)
-	switch status {
-	case http.StatusBadRequest:
+// rejectMessage is what a rejection of r says: every problem for 400, what was refused for
+// 404, 405, 408 and 413, and no more than the status text for the others, so that a 401 says
+// nothing about the request and a 500 nothing about the response.
+func rejectMessage(r *http.Request, w http.ResponseWriter, status int, vs Violations) string {
+	switch {
+	case status == http.StatusNotFound:
+		return "no such endpoint"
+	case status == http.StatusMethodNotAllowed:
+		return fmt.Sprintf("method %s is not allowed here; allowed: %s", r.Method, w.Header().Get("Allow"))
+	case (status == http.StatusRequestTimeout || status == http.StatusRequestEntityTooLarge) && len(vs) > 0:
+		return "request " + vs[0].Location + ": " + vs[0].Reason
+	case status == http.StatusBadRequest && len(vs) > 0:
 		parts := make([]string, 0, len(vs))
 		for _, v := range vs {
 			parts = append(parts, v.Location+": "+v.Reason)
 		}
-		msg = strings.Join(parts, "; ")
-	case http.StatusRequestTimeout:
-		if len(vs) > 0 {
-			msg = "request " + vs[0].Location + ": " + vs[0].Reason
-		}
+		return strings.Join(parts, "; ")
 	}
-	return msg
+	return http.StatusText(status)
 }
 
 // writeSpecError is the default [RejectFunc]: the error body the spec documents for the
@@ -212,8 +222,8 @@ func rejectMessage(status int, vs Violations) string {
 // of errorbody.Write.
 func (c *checkConfig) writeSpecError(w http.ResponseWriter, r *http.Request, status int, vs Violations) {
 	var op *openapi3.Operation // nil: no operation matched, as for 404 and 405
-	if route, err := c.validator.FindRoute(r); err == nil {
-		op = route.route.Operation
+	if route := RouteOf(r); route != nil {
+		op = route.op.route.Operation
 	}
 	key := shapeKey{op, status}
 	t, ok := c.shapes.Load(key)
@@ -221,7 +231,7 @@ func (c *checkConfig) writeSpecError(w http.ResponseWriter, r *http.Request, sta
 		t, _ = c.shapes.LoadOrStore(key, newErrorTemplate(c.validator.Spec(), op, status))
 	}
 	tmpl := t.(*errorTemplate)
-	msg := rejectMessage(status, vs)
+	msg := rejectMessage(r, w, status, vs)
 	if body, ok := tmpl.fill(status, msg); ok {
 		h := w.Header()
 		h.Set("Content-Type", tmpl.media)

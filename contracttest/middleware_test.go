@@ -31,8 +31,8 @@ func TestMiddlewareEnforceRejectsInvalidRequests(t *testing.T) {
 		wantAllow                       string
 		wantMessage                     []string // substrings of message
 	}{
-		{"unknown path", "POST", "/v1/nowhere", "application/json", validBody, "Bearer " + secretKey, 404, "", []string{"Not Found"}},
-		{"undocumented method", "GET", connectPath, "", "", "Bearer " + secretKey, 405, "POST", []string{"Method Not Allowed"}},
+		{"unknown path", "POST", "/v1/nowhere", "application/json", validBody, "Bearer " + secretKey, 404, "", []string{"no such endpoint"}},
+		{"undocumented method", "GET", connectPath, "", "", "Bearer " + secretKey, 405, "POST", []string{"method GET is not allowed here; allowed: POST"}},
 		{"no token", "POST", connectPath, "application/json", validBody, "", 401, "", []string{"Unauthorized"}},
 		{"wrong token", "POST", connectPath, "application/json", validBody, "Bearer sk_wrong", 401, "", []string{"Unauthorized"}},
 		{"no token and a bad body says nothing of the body", "POST", connectPath, "application/json", `{}`, "", 401, "", []string{"Unauthorized"}},
@@ -41,7 +41,7 @@ func TestMiddlewareEnforceRejectsInvalidRequests(t *testing.T) {
 		{"bad channel id", "POST", "/v1/channels/nope/connect", "application/json", validBody, "Bearer " + secretKey, 400, "", []string{"path parameter channelId"}},
 		{"wrong content type", "POST", connectPath, "text/plain", validBody, "Bearer " + secretKey, 400, "", []string{"header Content-Type"}},
 		{"malformed JSON", "POST", connectPath, "application/json", `{"`, "Bearer " + secretKey, 400, "", []string{"body"}},
-		{"too large", "POST", connectPath, "application/json", `{"code":"` + strings.Repeat("a", 300) + `"}`, "Bearer " + secretKey, 413, "", []string{"Too Large"}},
+		{"too large", "POST", connectPath, "application/json", `{"code":"` + strings.Repeat("a", 300) + `"}`, "Bearer " + secretKey, 413, "", []string{"request body: longer than the 256-byte limit"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -359,7 +359,7 @@ func TestMiddlewareRejectionsFollowTheDocumentedErrorSchema(t *testing.T) {
 			// collection is 405, not the item's operation with an empty id.
 			name: "error schema {error, message}: 405 from the router", fixture: "multiop.yaml",
 			req: authorized(http.MethodDelete, "/v1/channels"), status: 405, allow: "GET, POST", ctype: "application/json",
-			wantBodyExactly: `{"error":405,"message":"Method Not Allowed"}` + "\n",
+			wantBodyExactly: `{"error":405,"message":"method DELETE is not allowed here; allowed: GET, POST"}` + "\n",
 		},
 		{
 			name: "error schema {error, message}: 400 names the parameter", fixture: "multiop.yaml",
@@ -384,7 +384,7 @@ func TestMiddlewareRejectionsFollowTheDocumentedErrorSchema(t *testing.T) {
 		{
 			name: "no error body documented for 405: the plain default", fixture: "composed.yaml",
 			req: httptest.NewRequest(http.MethodDelete, "/orders", nil), status: 405, allow: "GET, POST", ctype: "application/json",
-			wantBodyExactly: `{"error":405,"message":"Method Not Allowed"}` + "\n",
+			wantBodyExactly: `{"error":405,"message":"method DELETE is not allowed here; allowed: GET, POST"}` + "\n",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -426,7 +426,7 @@ func TestMiddlewareRejectionKeepsThisAPIsErrorBody(t *testing.T) {
 		req  *http.Request
 		want string
 	}{
-		{httptest.NewRequest(http.MethodGet, "/contracttest-unknown", nil), `{"error":404,"message":"Not Found"}` + "\n"},
+		{httptest.NewRequest(http.MethodGet, "/contracttest-unknown", nil), `{"error":404,"message":"no such endpoint"}` + "\n"},
 		{httptest.NewRequest(http.MethodPost, connectPath, strings.NewReader(validBody)), `{"error":401,"message":"Unauthorized"}` + "\n"},
 	} {
 		rec := httptest.NewRecorder()

@@ -1,231 +1,208 @@
 package contracttest
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"net/url"
+	"go/token"
+	"io"
+	"maps"
+	"net/http"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 )
 
-// The router is the one place a request meets an operation: FindRoute, AllowedMethods, the
-// fast path and the slow path (kin-openapi's openapi3filter, handed the route and path
-// parameters found here) all use it.
-//
-// Precedence is OpenAPI's, which Go 1.22's net/http.ServeMux also implements: comparing
-// segment by segment from the left, a literal beats a template, so /items/latest is matched
-// before /items/{id}. A path is matched first, then the method: a path that matches but does
-// not document the method answers 405 with that path's methods.
-//
-// It routes on the escaped path, segment by segment, unescaping each segment on its own: an
-// encoded slash (%2F) stays inside its segment, so /v1/channels/x%2Fconnect is the segments
-// "v1", "channels" and "x/connect", never the connect operation.
+// The router is the one place a request meets an operation, for every check: Go's
+// net/http.ServeMux, with one pattern per operation ("POST /v1/channels/{channelId}/connect").
+// Its precedence is OpenAPI's: of two templates that match, the one with a literal where the
+// other has a parameter wins (/items/latest before /items/{id}). It matches the escaped path
+// segment by segment, unescaping each on its own, so an encoded slash (%2F) stays inside its
+// segment. A path ServeMux would redirect (not clean) matches nothing, and HEAD is not routed
+// to GET unless the spec documents HEAD.
 
-// router holds a spec's path templates, most specific first: the first that matches wins.
 type router struct {
-	paths []*pathTemplate
+	mux     *http.ServeMux
+	methods []string // every method the spec documents, sorted: what Allow may list
 }
 
-type pathTemplate struct {
-	template string
-	segments []segment
-	ops      map[string]*operation // by method
-	allow    []string              // the documented methods, sorted
-}
-
-// segment is one segment of a path template: a literal, or a whole-segment parameter.
-type segment struct {
-	literal string
-	param   string // the parameter's name; "" for a literal
-}
-
-// operation is one operation of the spec, compiled once per document.
+// operation is one operation of the spec, the ServeMux handler of its pattern.
 type operation struct {
-	route    *routers.Route
-	template *pathTemplate
-	fast     *fastOp // nil: no fast path
+	route  *routers.Route
+	params []wildcard
 }
 
-func newRouter(doc *openapi3.T) (*router, error) {
-	rt := &router{}
-	if doc.Paths == nil {
-		return rt, nil
-	}
-	for path, item := range doc.Paths.Map() {
-		p := &pathTemplate{template: path, ops: map[string]*operation{}}
-		if !strings.HasPrefix(path, "/") {
-			return nil, fmt.Errorf("path %q does not start with /", path)
+// wildcard is a path parameter: its name in the spec and in the ServeMux pattern, which
+// must be a Go identifier.
+type wildcard struct{ name, mux string }
+
+func newRouter(doc *openapi3.T) (rt *router, err error) {
+	rt = &router{mux: http.NewServeMux()}
+	defer func() { // ServeMux panics on a pattern it refuses and on two that conflict
+		if p := recover(); p != nil {
+			rt, err = nil, fmt.Errorf("conflicting paths: %v", p)
 		}
-		for _, seg := range strings.Split(path[1:], "/") {
-			name, isParam := strings.CutPrefix(seg, "{")
-			name, closed := strings.CutSuffix(name, "}")
-			switch {
-			case isParam && closed && name != "" && !strings.ContainsAny(name, "{}"):
-				p.segments = append(p.segments, segment{param: name})
-			case strings.ContainsAny(seg, "{}"):
-				return nil, fmt.Errorf("path %q: segment %q: only whole-segment parameters such as {id} are supported", path, seg)
-			default:
-				p.segments = append(p.segments, segment{literal: seg})
-			}
+	}()
+	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
+		pattern, params, err := muxPattern(path)
+		if err != nil {
+			return nil, err
 		}
+		item := doc.Paths.Value(path)
 		for method, op := range item.Operations() {
-			p.ops[method] = &operation{
-				route:    &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
-				template: p,
+			rt.mux.Handle(method+" "+pattern, &operation{
+				route:  &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
+				params: params,
+			})
+			if !slices.Contains(rt.methods, method) {
+				rt.methods = append(rt.methods, method)
 			}
-			p.allow = append(p.allow, method)
 		}
-		slices.Sort(p.allow)
-		rt.paths = append(rt.paths, p)
 	}
-	slices.SortStableFunc(rt.paths, func(a, b *pathTemplate) int {
-		if c := compareSpecificity(a.segments, b.segments); c != 0 {
-			return c
-		}
-		return strings.Compare(a.template, b.template)
-	})
+	slices.Sort(rt.methods)
 	return rt, nil
 }
 
-// compareSpecificity orders templates so that, of two that match a request, the one with a
-// literal where the other has a parameter at the first position they differ comes first.
-// (Two templates of the same shape, /a/{x} and /a/{y}, never get here: doc.Validate refuses
-// them.)
-func compareSpecificity(a, b []segment) int {
-	for i := range min(len(a), len(b)) {
-		if ap, bp := a[i].param != "", b[i].param != ""; ap != bp {
-			if bp {
-				return -1
+// muxPattern is the ServeMux pattern of an OpenAPI path template: {name} stays when name is a
+// Go identifier and becomes {pN} otherwise; a trailing slash gets {$}, which ServeMux needs
+// to match the path alone rather than everything below it.
+func muxPattern(path string) (string, []wildcard, error) {
+	if !strings.HasPrefix(path, "/") {
+		return "", nil, fmt.Errorf("path %q does not start with /", path)
+	}
+	segs := strings.Split(path, "/")
+	var params []wildcard
+	for i, seg := range segs {
+		name, isParam := strings.CutPrefix(seg, "{")
+		name, closed := strings.CutSuffix(name, "}")
+		switch {
+		case isParam && closed && name != "" && !strings.ContainsAny(name, "{}"):
+			w := wildcard{name, name}
+			if !token.IsIdentifier(name) {
+				w.mux = "p" + strconv.Itoa(i)
 			}
-			return 1
+			params = append(params, w)
+			segs[i] = "{" + w.mux + "}"
+		case strings.ContainsAny(seg, "{}"):
+			return "", nil, fmt.Errorf("path %q: segment %q: only whole-segment parameters such as {id} are supported", path, seg)
 		}
 	}
-	return cmp.Compare(len(a), len(b))
+	pattern := strings.Join(segs, "/")
+	if strings.HasSuffix(pattern, "/") {
+		pattern += "{$}"
+	}
+	return pattern, params, nil
 }
 
-// find returns the most specific template escaped (a URL's EscapedPath) matches, or nil.
-func (rt *router) find(escaped string) *pathTemplate {
-	for _, p := range rt.paths {
-		if p.match(escaped) {
-			return p
+func (o *operation) ServeHTTP(w http.ResponseWriter, _ *http.Request) { w.(*match).op = o }
+
+// match is what a lookup hands ServeMux to write to: the matched operation's handler names
+// itself; ServeMux's own answers (404, 405, a redirect) are dropped.
+type match struct {
+	op     *operation
+	header http.Header
+}
+
+func (m *match) Header() http.Header {
+	if m.header == nil {
+		m.header = http.Header{}
+	}
+	return m.header
+}
+func (m *match) Write(p []byte) (int, error) { return len(p), nil }
+func (m *match) WriteHeader(int)             {}
+
+// lookup routes a copy of r as if its method were method: the operation, and the copy, on
+// which ServeMux has set the path values (PathValue), or nil.
+func (rt *router) lookup(r *http.Request, method string) (*operation, *http.Request) {
+	probe := *r
+	probe.Method = method
+	var m match
+	rt.mux.ServeHTTP(&m, &probe)
+	if m.op == nil || m.op.route.Method != method {
+		return nil, nil
+	}
+	for _, p := range m.op.params {
+		if p.mux != p.name {
+			probe.SetPathValue(p.name, probe.PathValue(p.mux))
 		}
 	}
-	return nil
+	return m.op, &probe
 }
 
-func (p *pathTemplate) match(escaped string) bool {
-	rest := escaped
-	for _, seg := range p.segments {
-		if rest == "" || rest[0] != '/' {
-			return false
-		}
-		var value string
-		value, rest = cutSegment(rest[1:])
-		if seg.param != "" {
-			if value == "" {
-				return false // a path parameter is required, so never empty
-			}
-			continue
-		}
-		if strings.IndexByte(value, '%') >= 0 {
-			var err error
-			if value, err = url.PathUnescape(value); err != nil {
-				return false
-			}
-		}
-		if value != seg.literal {
-			return false
+// Route is a matched operation of the spec.
+type Route struct {
+	op     *operation
+	req    *http.Request // the routed request: PathValue gives its path parameters
+	params map[string]string
+}
+
+// OperationID returns the matched operation's id.
+func (r *Route) OperationID() string { return r.op.route.Operation.OperationID }
+
+// Method returns the operation's method, e.g. "POST".
+func (r *Route) Method() string { return r.op.route.Method }
+
+// Path returns the operation's path template as the spec writes it, e.g.
+// "/v1/channels/{channelId}/connect".
+func (r *Route) Path() string { return r.op.route.Path }
+
+// PathParams returns the path parameters by name, unescaped, as a handler sees them; treat
+// the map as read-only.
+func (r *Route) PathParams() map[string]string {
+	if r.params == nil {
+		r.params = make(map[string]string, len(r.op.params))
+		for _, p := range r.op.params {
+			r.params[p.name] = r.req.PathValue(p.name)
 		}
 	}
-	return rest == ""
+	return r.params
 }
 
-// params returns the (unescaped) path parameters of escaped, a path p matches.
-func (p *pathTemplate) params(escaped string) map[string]string {
-	out := make(map[string]string, 1)
-	rest := escaped
-	for _, seg := range p.segments {
-		var value string
-		value, rest = cutSegment(rest[1:])
-		if seg.param == "" {
-			continue
+// FindRoute matches r to an operation of the spec (see the package documentation's Validator
+// section for the rules). On failure the error is a [Violations] with Location "route" that
+// wraps routers.ErrMethodNotAllowed when the path is known but not the method (see
+// [Validator.AllowedMethods]), and routers.ErrPathNotFound otherwise.
+func (v *Validator) FindRoute(r *http.Request) (*Route, error) {
+	if op, routed := v.router.lookup(r, r.Method); op != nil {
+		return &Route{op: op, req: routed}, nil
+	}
+	cause := routers.ErrPathNotFound
+	if len(v.AllowedMethods(r)) > 0 {
+		cause = routers.ErrMethodNotAllowed
+	}
+	return nil, Violations{{Side: Request, Operation: r.Method + " " + r.URL.Path, Location: "route", Reason: cause.Error(), Err: cause}}
+}
+
+// AllowedMethods returns the methods the spec documents for r's path, sorted, for an Allow
+// header; none when the path is unknown.
+func (v *Validator) AllowedMethods(r *http.Request) []string {
+	var out []string
+	for _, m := range v.router.methods {
+		if op, _ := v.router.lookup(r, m); op != nil {
+			out = append(out, m)
 		}
-		if unescaped, err := url.PathUnescape(value); err == nil {
-			value = unescaped
-		}
-		out[seg.param] = value
 	}
 	return out
 }
 
-// cutSegment splits s at its first slash: the segment before it, and the rest from it on.
-func cutSegment(s string) (seg, rest string) {
-	if i := strings.IndexByte(s, '/'); i >= 0 {
-		return s[:i], s[i:]
-	}
-	return s, ""
+// routeKey is the context key under which [Validator.Middleware] hands the route on.
+type routeKey struct{}
+
+// RouteOf returns the route [Validator.Middleware] found for r, a request it passed on to
+// its handler (whose PathValue also gives the path parameters); nil for any other request.
+// A handler behind the middleware need not route again.
+func RouteOf(r *http.Request) *Route {
+	route, _ := r.Context().Value(routeKey{}).(*Route)
+	return route
 }
 
-// compiledSpec is everything a Validator derives from a document alone, shared by every
-// Validator of that document.
-type compiledSpec struct {
-	router *router
-}
-
-func compileSpec(doc *openapi3.T) (*compiledSpec, error) {
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("contracttest: invalid spec: %w", err)
-	}
-	rt, err := newRouter(doc)
-	if err != nil {
-		return nil, fmt.Errorf("contracttest: build router: %w", err)
-	}
-	for _, p := range rt.paths {
-		for _, op := range p.ops {
-			op.fast = compileFastOp(op)
-		}
-	}
-	return &compiledSpec{router: rt}, nil
-}
-
-// maxCachedSpecs bounds the cache: a program uses a handful of documents, a test that parses
-// fixtures in a loop many, and the oldest are forgotten (then compiled again if used again).
-const maxCachedSpecs = 16
-
-// specCache holds compiled documents by identity, so a Validator per test or per Secret Key
-// costs a map lookup. Documents are treated as read-only (see [NewForSpec]).
-var specCache = struct {
-	sync.Mutex
-	m     map[*openapi3.T]*compiledSpec
-	order []*openapi3.T // oldest first
-}{m: map[*openapi3.T]*compiledSpec{}}
-
-func compiledFor(doc *openapi3.T) (*compiledSpec, error) {
-	specCache.Lock()
-	c := specCache.m[doc]
-	specCache.Unlock()
-	if c != nil {
-		return c, nil
-	}
-	c, err := compileSpec(doc) // outside the lock: two first callers may both compile; one wins
-	if err != nil {
-		return nil, err
-	}
-	specCache.Lock()
-	defer specCache.Unlock()
-	if cached := specCache.m[doc]; cached != nil {
-		return cached, nil
-	}
-	if len(specCache.order) == maxCachedSpecs {
-		delete(specCache.m, specCache.order[0])
-		specCache.order = slices.Delete(specCache.order, 0, 1)
-	}
-	specCache.m[doc] = c
-	specCache.order = append(specCache.order, doc)
-	return c, nil
+// withRoute is route's request as the middleware passes it on: with the route in its
+// context and body as its body.
+func (r *Route) withRoute(ctx context.Context, body io.ReadCloser) *http.Request {
+	out := r.req.WithContext(context.WithValue(ctx, routeKey{}, r))
+	out.Body = body
+	return out
 }

@@ -55,7 +55,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	route, err := t.cfg.validator.FindRoute(req)
 	if err == nil {
-		err = t.cfg.validator.validateRequest(route, req, body) // req is left as it is
+		_, err = t.cfg.validator.checkRequest(route, req, body) // req is left as it is
 	}
 	t.cfg.report(asViolations(err, Request, req.Method+" "+req.URL.Path))
 

@@ -15,7 +15,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
@@ -73,10 +72,9 @@ func (vs Violations) Unwrap() []error {
 // is safe for concurrent use by multiple goroutines.
 type Validator struct {
 	doc     *openapi3.T
-	spec    *compiledSpec // shared by every Validator of doc
+	router  *router
 	options openapi3filter.Options
 	token   []byte // expected bearer token; nil accepts any well-formed one
-	noFast  bool   // tests only: always take the slow path
 }
 
 // Option configures a [Validator].
@@ -94,13 +92,25 @@ func WithSecretKey(key string) Option {
 	}
 }
 
-// New returns a Validator for the spec embedded in package openapi.
-func New(opts ...Option) (*Validator, error) {
+// embedded is the spec embedded in package openapi and its router, built once and shared by
+// every Validator [New] returns.
+var embedded = sync.OnceValues(func() (*Validator, error) {
 	doc, err := openapi.Spec()
 	if err != nil {
 		return nil, err
 	}
-	return NewForSpec(doc, opts...)
+	return NewForSpec(doc)
+})
+
+// New returns a Validator for the spec embedded in package openapi. What it compiles from the
+// spec is shared by every Validator New returns, so one per test or per Secret Key costs
+// little.
+func New(opts ...Option) (*Validator, error) {
+	v, err := embedded()
+	if err != nil {
+		return nil, err
+	}
+	return v.with(opts)
 }
 
 // MustNew is [New] for tests: it stops the test with tb.Fatalf if the validator cannot be built.
@@ -115,40 +125,42 @@ func MustNew(tb TB, opts ...Option) *Validator {
 
 // defaultValidator is the validator Transport and Coverage use when given none: the embedded
 // spec, any well-formed bearer token.
-var defaultValidator = sync.OnceValues(func() (*Validator, error) { return New() })
+var defaultValidator = embedded
 
 // Spec returns the document the validator checks against; treat it as read-only.
 func (v *Validator) Spec() *openapi3.T { return v.doc }
 
-// NewForSpec returns a Validator for doc. Routes match on path alone, whatever host the
-// spec's servers name, so the validator works against test servers.
-//
-// doc is treated as read-only: what the validator compiles from it (routes, fast-path
-// schemas) is computed once per document and shared, so building a Validator for a document
-// already seen, say one per test or per Secret Key, costs little. Do not change doc after
-// passing it here.
+// NewForSpec returns a Validator for doc, which it validates and routes (a millisecond or so
+// for a small spec: build one per document, not per request). Routes match on path alone,
+// whatever host the spec's servers name, so the validator works against test servers. doc is
+// treated as read-only: do not change it after passing it here.
 func NewForSpec(doc *openapi3.T, opts ...Option) (*Validator, error) {
-	spec, err := compiledFor(doc)
-	if err != nil {
-		return nil, err
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("contracttest: invalid spec: %w", err)
 	}
-	return newValidator(doc, spec, opts)
+	rt, err := newRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("contracttest: build router: %w", err)
+	}
+	return (&Validator{doc: doc, router: rt}).with(opts)
 }
 
-func newValidator(doc *openapi3.T, spec *compiledSpec, opts []Option) (*Validator, error) {
-	v := &Validator{doc: doc, spec: spec}
+// with is a copy of v, sharing its document and router, with opts applied.
+func (v *Validator) with(opts []Option) (*Validator, error) {
+	c := &Validator{doc: v.doc, router: v.router}
 	for _, opt := range opts {
-		if err := opt(v); err != nil {
+		if err := opt(c); err != nil {
 			return nil, err
 		}
 	}
-	v.options = openapi3filter.Options{
+	c.options = openapi3filter.Options{
 		IncludeResponseStatus: true,
 		MultiError:            true,
 		SkipSettingDefaults:   true,
-		AuthenticationFunc:    v.authenticate,
+		KeepValidatedValue:    true, // the handler binds what was validated (oapi-codegen's runtime.BindJSONBody)
+		AuthenticationFunc:    c.authenticate,
 	}
-	return v, nil
+	return c, nil
 }
 
 // authenticate implements the spec's http bearer scheme.
@@ -157,15 +169,7 @@ func (v *Validator) authenticate(_ context.Context, in *openapi3filter.Authentic
 	if scheme == nil || scheme.Type != "http" || !strings.EqualFold(scheme.Scheme, "bearer") {
 		return fmt.Errorf("unsupported security scheme %q", in.SecuritySchemeName)
 	}
-	return v.checkBearer(in.RequestValidationInput.Request.Header.Get("Authorization"))
-}
-
-// authorized is the fast path's view of authenticate: true when the bearer token passes.
-func (v *Validator) authorized(r *http.Request) bool {
-	return v.checkBearer(r.Header.Get("Authorization")) == nil
-}
-
-func (v *Validator) checkBearer(h string) error {
+	h := in.RequestValidationInput.Request.Header.Get("Authorization")
 	if h == "" {
 		return errors.New("header Authorization is missing")
 	}
@@ -179,48 +183,12 @@ func (v *Validator) checkBearer(h string) error {
 	return nil
 }
 
-// Route is a matched operation of the spec.
-type Route struct {
-	route *routers.Route
-	op    *operation
-	path  string // the escaped path matched, for the path parameters
-}
-
-// OperationID returns the matched operation's id.
-func (r *Route) OperationID() string { return r.route.Operation.OperationID }
-
-// FindRoute matches r to an operation of the spec. A literal path segment beats a template
-// (/items/latest before /items/{id}), and the path is matched segment by segment as sent, so
-// an encoded slash (%2F) never separates segments. On failure the error is a [Violations] with
-// Location "route" that wraps routers.ErrMethodNotAllowed when the path is known but not the
-// method (see [Validator.AllowedMethods]), and routers.ErrPathNotFound otherwise.
-func (v *Validator) FindRoute(r *http.Request) (*Route, error) {
-	escaped := r.URL.EscapedPath()
-	cause := routers.ErrPathNotFound
-	if p := v.spec.router.find(escaped); p != nil {
-		if op := p.ops[r.Method]; op != nil {
-			return &Route{route: op.route, op: op, path: escaped}, nil
-		}
-		cause = routers.ErrMethodNotAllowed
-	}
-	return nil, Violations{{Side: Request, Operation: r.Method + " " + r.URL.Path, Location: "route", Reason: cause.Error(), Err: cause}}
-}
-
-// AllowedMethods returns the methods the spec documents for r's path, sorted, for an Allow
-// header; none when the path is unknown.
-func (v *Validator) AllowedMethods(r *http.Request) []string {
-	if p := v.spec.router.find(r.URL.EscapedPath()); p != nil {
-		return slices.Clone(p.allow)
-	}
-	return nil
-}
-
 // ValidateRequest checks r against the spec: route, parameters, security and body. A JSON
 // body must also read the same to kin-openapi as to encoding/json, which Go handlers decode
 // with: no duplicate key, no key that is a declared property's name in another case, no
-// invalid UTF-8 or lone surrogate escape in a string. It never changes r: kin-openapi sees a
-// copy, defaults are not injected, and r's body is read and replaced by an unread copy of the
-// same bytes, so r is as it was for the next handler.
+// invalid UTF-8 or lone surrogate escape in a string, nothing after the value. It never
+// changes r: kin-openapi sees a copy, defaults are not injected, and r's body is read and
+// replaced by an unread copy of the same bytes, so r is as it was for the next handler.
 func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	route, err := v.FindRoute(r)
 	if err != nil {
@@ -230,43 +198,27 @@ func (v *Validator) ValidateRequest(r *http.Request) (*Route, error) {
 	if err != nil {
 		return route, Violations{{Side: Request, Operation: route.OperationID(), Location: "body", Reason: err.Error(), Err: err}}
 	}
-	err = v.validateRequest(route, r, body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	_, err = v.checkRequest(route, r, body)
 	return route, err
 }
 
-// validateRequest checks r, whose body is body, against route: fast path first. The slow
-// path is kin-openapi's; a request it accepts must also have a body that reads the same to
-// kin-openapi as to encoding/json (checkJSONBody). A request kin-openapi rejects is not
-// walked again: the walk would not change the verdict, only its cost.
-func (v *Validator) validateRequest(route *Route, r *http.Request, body []byte) error {
-	if f := route.op.fast; f != nil && !v.noFast && v.authorized(r) && f.validRequest(r, route.path, body) {
-		return nil
-	}
-	// kin-openapi sets Body, GetBody and ContentLength on the request it validates: give it a
-	// shallow copy (it only reads the URL and headers).
-	in := *r
-	in.GetBody = nil
-	in.Body = http.NoBody
+// checkRequest checks r, whose body is body, on its route: kin-openapi's verdict, then, for
+// a JSON body it accepted, checkJSONBody's. It returns the body as kin-openapi leaves it: the
+// same bytes, with the decoded value it validated (ValidatedValue, which oapi-codegen's
+// runtime.BindJSONBody binds), so a handler acts on exactly what was checked.
+func (v *Validator) checkRequest(route *Route, r *http.Request, body []byte) (io.ReadCloser, error) {
+	in := *route.req // kin-openapi sets Body, GetBody and ContentLength on the request it validates
+	in.GetBody, in.Body = nil, http.NoBody
 	if body != nil {
 		in.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), v.requestInput(&in, route)); err != nil {
-		return v.violations(Request, route.OperationID(), err)
+		return nil, v.violations(Request, route.OperationID(), err)
 	}
-	rb := route.route.Operation.RequestBody
-	if rb == nil || rb.Value == nil || len(body) == 0 || !isJSON(r.Header) {
-		return nil
+	if vs := checkJSONBody(route, r.Header, body, in.Body); len(vs) > 0 {
+		return nil, vs
 	}
-	var schema *openapi3.Schema
-	if mt := rb.Value.Content.Get(r.Header.Get("Content-Type")); mt != nil && mt.Schema != nil {
-		schema = mt.Schema.Value
-	}
-	if vs := checkJSONBody(body, schema, route.OperationID()); len(vs) > 0 {
-		slices.SortStableFunc(vs, func(a, b Violation) int { return strings.Compare(a.Location, b.Location) })
-		return vs
-	}
-	return nil
+	return in.Body, nil
 }
 
 // ValidateResponse checks a response to r: the status must be documented, and the content
@@ -281,9 +233,6 @@ func (v *Validator) ValidateResponse(r *http.Request, status int, header http.He
 
 // ValidateResponseFor is ValidateResponse when the route is already known.
 func (v *Validator) ValidateResponseFor(route *Route, r *http.Request, status int, header http.Header, body []byte) error {
-	if f := route.op.fast; f != nil && !v.noFast && r.Method != http.MethodHead && f.validResponse(status, header, body) {
-		return nil
-	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: v.requestInput(r, route),
 		Status:                 status,
@@ -300,8 +249,8 @@ func (v *Validator) ValidateResponseFor(route *Route, r *http.Request, status in
 func (v *Validator) requestInput(r *http.Request, route *Route) *openapi3filter.RequestValidationInput {
 	return &openapi3filter.RequestValidationInput{
 		Request:    r,
-		PathParams: route.op.template.params(route.path),
-		Route:      route.route,
+		PathParams: route.PathParams(),
+		Route:      route.op.route,
 		Options:    &v.options,
 	}
 }
