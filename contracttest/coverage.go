@@ -2,7 +2,6 @@ package contracttest
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 )
@@ -63,7 +62,7 @@ func (c *Coverage) record(op string, status int) {
 // keyFor is the documented response key that status falls under, as the spec resolves it.
 func (c *Coverage) keyFor(op string, status int) (string, bool) {
 	keys := c.docs[op]
-	for _, k := range []string{strconv.Itoa(status), strconv.Itoa(status/100) + "XX", "default"} {
+	for _, k := range responseKeys(status) {
 		if i := slices.IndexFunc(keys, func(d string) bool { return strings.EqualFold(d, k) }); i >= 0 {
 			return keys[i], true
 		}

@@ -323,10 +323,10 @@ func newErrorTemplate(doc *openapi3.T, op *openapi3.Operation, status int) *erro
 	return t
 }
 
-// documentedResponse is the first of ops' responses for status: exact, then its range, then
-// default.
+// documentedResponse is the first of ops' responses for status, as the spec resolves it (see
+// responseKeys).
 func documentedResponse(ops []*openapi3.Operation, status int) *openapi3.Response {
-	for _, key := range []string{strconv.Itoa(status), strconv.Itoa(status/100) + "XX", "default"} {
+	for _, key := range responseKeys(status) {
 		for _, op := range ops {
 			if op == nil || op.Responses == nil {
 				continue
@@ -337,6 +337,12 @@ func documentedResponse(ops []*openapi3.Operation, status int) *openapi3.Respons
 		}
 	}
 	return nil
+}
+
+// responseKeys are the keys a response with status is documented under, in the order the
+// spec resolves them: the status, its range (4XX), default.
+func responseKeys(status int) []string {
+	return []string{strconv.Itoa(status), strconv.Itoa(status/100) + "XX", "default"}
 }
 
 // fill is the body for status and msg, encoded, if the spec's schema accepts it.

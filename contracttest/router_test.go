@@ -192,12 +192,11 @@ func TestNewForSpecRejectsAmbiguousTemplates(t *testing.T) {
 	}
 }
 
-// FuzzRouterAgreesWithServeMux: on the fixture's operations, the router answers as Go's
-// net/http.ServeMux with the same patterns: which operation, or 404, or 405 and its Allow.
-// Left out: what ServeMux redirects (unclean paths), HEAD (which it routes to GET), and a
-// segment that is exactly %2F (which it mistakes for a trailing slash). The fixture has no
-// GET /x/lit beside DELETE /x/{id}, where the two differ on purpose: ServeMux routes DELETE
-// /x/lit to DELETE /x/{id}, the router matches the path first, as OpenAPI does, and says 405.
+// FuzzRouterAgreesWithServeMux: FindRoute and AllowedMethods answer as a plain ServeMux with
+// the fixture's patterns: which operation, or 404, or 405 and its Allow. Left out: what
+// ServeMux redirects (unclean paths, which match nothing here), HEAD (which ServeMux routes to
+// GET and the router does not), and a segment that is exactly %2F (which ServeMux mistakes for
+// a trailing slash).
 func FuzzRouterAgreesWithServeMux(f *testing.F) {
 	for _, seed := range [][2]string{
 		{"GET", "/things"}, {"DELETE", "/things"}, {"DELETE", "/things/1"}, {"POST", "/things/1/archive"},
