@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,7 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
-	"github.com/hubmessage/hubmessage-go/internal/errorbody"
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
@@ -24,15 +22,20 @@ import (
 // uses them with, and the ones every operation can get (401, 500) for every operation that
 // documents that status.
 func TestMessagesAreSpecExamples(t *testing.T) {
-	spec, err := sharedSpec()
+	spec, err := sharedExamples()
 	if err != nil {
 		t.Fatal(err)
 	}
 	isExample := func(op string, status int, message string) bool {
-		return slices.ContainsFunc(spec.examples[op].byStatus[status], func(ex namedExample) bool {
-			obj, ok := ex.value.(map[string]any)
-			return ok && obj["message"] == message
-		})
+		for _, exs := range spec.ops[op].keys {
+			if slices.ContainsFunc(exs, func(ex example) bool {
+				obj, ok := ex.value.(map[string]any)
+				return ok && ex.status == status && obj["message"] == message
+			}) {
+				return true
+			}
+		}
+		return false
 	}
 	for _, tc := range []struct {
 		op      string
@@ -58,12 +61,12 @@ func TestMessagesAreSpecExamples(t *testing.T) {
 			t.Errorf("%s: %d %q is not an example of the spec", tc.op, tc.status, tc.message)
 		}
 	}
-	for op, oe := range spec.examples {
+	for op, oe := range spec.ops {
 		for _, tc := range []struct {
 			status  int
 			message string
 		}{{401, msgUnauthorized}, {500, msgInternal}} {
-			if _, documented := oe.byStatus[tc.status]; documented && !isExample(op, tc.status, tc.message) {
+			if _, documented := oe.forStatus(tc.status, ""); documented && !isExample(op, tc.status, tc.message) {
 				t.Errorf("%s: %d %q is not an example of the spec", op, tc.status, tc.message)
 			}
 		}
@@ -81,42 +84,34 @@ func TestReadExamplesOfEveryShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	examples, templates, err := readExamples(doc)
+	examples, err := NewExamples(doc)
 	if err != nil {
 		t.Fatal(err)
-	}
-	wantTemplates := map[string]string{
-		"partnerCreateChannel":  "/v1/channels",
-		"disconnectMetaChannel": "/v1/channels/{channelId}/disconnect",
-		"partnerDeleteChannel":  "/v1/channels/{channelId}",
-	}
-	if diff := cmp.Diff(wantTemplates, templates); diff != "" {
-		t.Errorf("templates (-want +got):\n%s", diff)
 	}
 	internal := map[string]any{"error": float64(500), "message": "Internal server error"}
 	for _, tc := range []struct {
 		op       string
 		pref     preference
-		want     namedExample
+		want     example
 		wantBody string // "" means no body
 	}{
-		{"partnerCreateChannel", preference{code: 201}, namedExample{name: "example", status: 201,
+		{"partnerCreateChannel", preference{code: 201}, example{name: "example", status: 201,
 			value: map[string]any{"id": "019E4C54B1B375A28970B605CA9B03C3"}}, `{"id":"019E4C54B1B375A28970B605CA9B03C3"}`},
-		{"partnerCreateChannel", preference{code: 500}, namedExample{name: "internal", status: 500, value: internal},
+		{"partnerCreateChannel", preference{code: 500}, example{name: "internal", status: 500, value: internal},
 			`{"error":500,"message":"Internal server error"}`},
-		{"disconnectMetaChannel", preference{code: 200}, namedExample{name: "disconnected", status: 200, value: true}, "true"},
-		{"disconnectMetaChannel", preference{code: 422}, namedExample{name: "alsoRefused", status: 422,
+		{"disconnectMetaChannel", preference{code: 200}, example{name: "disconnected", status: 200, value: true}, "true"},
+		{"disconnectMetaChannel", preference{code: 422}, example{name: "alsoRefused", status: 422,
 			value: map[string]any{"error": float64(422), "message": "SOMETHING_ELSE"}}, `{"error":422,"message":"SOMETHING_ELSE"}`},
-		{"disconnectMetaChannel", preference{example: "notConnected"}, namedExample{name: "notConnected", status: 422,
+		{"disconnectMetaChannel", preference{example: "notConnected"}, example{name: "notConnected", status: 422,
 			value: map[string]any{"error": float64(422), "message": "INSTANCE_NOT_CONNECTED"}}, `{"error":422,"message":"INSTANCE_NOT_CONNECTED"}`},
-		{"partnerDeleteChannel", preference{code: 204}, namedExample{name: "noContent", status: 204, noBody: true}, ""},
+		{"partnerDeleteChannel", preference{code: 204}, example{name: "noContent", status: 204, noBody: true}, ""},
 	} {
 		t.Run(fmt.Sprintf("%s %+v", tc.op, tc.pref), func(t *testing.T) {
-			ex, err := examples[tc.op].pick(tc.pref)
+			ex, err := examples.pick(tc.op, tc.pref)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, ex, cmp.AllowUnexported(namedExample{})); diff != "" {
+			if diff := cmp.Diff(tc.want, ex, cmp.AllowUnexported(example{})); diff != "" {
 				t.Errorf("pick (-want +got):\n%s", diff)
 			}
 			rec := httptest.NewRecorder()
@@ -129,68 +124,57 @@ func TestReadExamplesOfEveryShape(t *testing.T) {
 			}
 		})
 	}
-	if _, err := examples["partnerDeleteChannel"].pick(preference{code: 200}); err == nil || !strings.Contains(err.Error(), "documented: 204, 500") {
+	if _, err := examples.pick("partnerDeleteChannel", preference{code: 200}); err == nil || !strings.Contains(err.Error(), "documented: 204, 500") {
 		t.Errorf("an undocumented code: %v, want an error listing 204, 500", err)
 	}
 }
 
-// The handler acts on exactly the names the validator checks: here the validator is
-// bypassed (serveValid is what runs after it), and a case variant of a field is ignored
-// rather than bound to it as encoding/json would.
-func TestHandlerBindsExactNames(t *testing.T) {
+// The handler acts on exactly what the validator checked: the body the middleware passes on
+// carries the value kin-openapi decoded and validated, which gen's strict handler binds by
+// exact member names (oapi-codegen's runtime.BindJSONBody), not encoding/json's folded ones.
+func TestHandlerBindsTheValidatedValue(t *testing.T) {
 	s, err := New(WithSecretKey("sk_exact"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var value any
+	h := s.validator.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
+			value = vb.ValidatedValue()
+		}
+		s.serveValid(w, r)
+	}))
 	req := httptest.NewRequest(http.MethodPost, "/v1/channels/"+ChannelUUID+"/connect", strings.NewReader(
-		`{"wabaId":"1","phoneId":"2","code":"X-ONE","coexistence":false,"CODE":"Y-ONE","WABAID":"not-digits!","Coexistence":true}`))
+		`{"wabaId":"1","phoneId":"2","code":"X-ONE","coexistence":false}`))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer sk_exact")
 	rec := httptest.NewRecorder()
-	s.serveValid(rec, req)
+	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	want := Channel{ID: ChannelUUID, Type: MetaWhatsApp, Connected: true, WabaID: "1", PhoneID: "2", Coexistence: false}
-	if got, _ := s.Channel(ChannelUUID); got != want {
-		t.Errorf("channel %+v, want %+v", got, want)
+	if obj, _ := value.(map[string]any); obj["code"] != "X-ONE" {
+		t.Errorf("the handler's body carries %#v, want the validated value", value)
 	}
 	if _, used := s.own.used[digest("X-ONE")]; !used {
-		t.Error("X-ONE, the code sent as \"code\", was not consumed")
-	}
-	if _, used := s.own.used[digest("Y-ONE")]; used {
-		t.Error("Y-ONE, sent as \"CODE\", was consumed")
+		t.Error("X-ONE, the code validated, was not consumed")
 	}
 }
 
-// Any client error the middleware reports is answered in the error shape with its reasons
-// (a body that stops arriving, for one); a 500 is the server's own bug, logged.
-func TestRejectWritesErrorShape(t *testing.T) {
+// A response of the server's own that breaks the contract is a bug here: it is logged.
+func TestResponseViolationsAreLogged(t *testing.T) {
 	var logs strings.Builder
 	s, err := New(WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs := contracttest.Violations{{Location: "body", Reason: "not received within 10s"}}
-	for _, tc := range []struct {
-		status     int
-		wantStatus int
-		message    string
-	}{
-		{http.StatusRequestTimeout, 408, "body: not received within 10s"},
-		{http.StatusBadRequest, 400, "body: not received within 10s"},
-		{http.StatusUnauthorized, 401, msgUnauthorized},
-		{http.StatusInternalServerError, 500, msgInternal},
-	} {
-		rec := httptest.NewRecorder()
-		s.reject(rec, httptest.NewRequest(http.MethodPost, "/", nil), tc.status, vs)
-		var body errorbody.Body
-		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != tc.wantStatus ||
-			body != (errorbody.Body{Error: tc.wantStatus, Message: tc.message}) || rec.Header().Get("Content-Type") != "application/json" {
-			t.Errorf("reject(%d): %d %s, want %d with message %q", tc.status, rec.Code, rec.Body, tc.wantStatus, tc.message)
-		}
+	s.logResponseViolations(contracttest.Violations{{Side: contracttest.Request, Location: "body", Reason: "client's"}})
+	if logs.Len() > 0 {
+		t.Errorf("a client's violation was logged: %q", logs.String())
 	}
+	s.logResponseViolations(contracttest.Violations{{Side: contracttest.Response, Location: "body /success", Reason: "missing"}})
 	if !strings.Contains(logs.String(), "response breaks the contract") {
-		t.Errorf("the 500 was not logged: %q", logs.String())
+		t.Errorf("the response violation was not logged: %q", logs.String())
 	}
 }
 
@@ -210,13 +194,10 @@ func TestGeneratedErrorPathsAnswerErrorShape(t *testing.T) {
 		serve  func(w http.ResponseWriter, r *http.Request)
 		status int
 	}{
-		{"strict handler, invalid JSON", s.handler.ServeHTTP, 400},
+		{"strict handler, invalid JSON", s.operations["POST /v1/channels/{channelId}/connect"], 400},
 		{"request error", func(w http.ResponseWriter, r *http.Request) { s.requestError(w, r, errors.New("bad")) }, 400},
 		{"response error", func(w http.ResponseWriter, r *http.Request) { s.responseError(w, r, errors.New("boom")) }, 500},
-		{"mux fallback", func(w http.ResponseWriter, r *http.Request) {
-			r.URL.Path += "/x"
-			s.handler.ServeHTTP(w, r)
-		}, 404},
+		{"gen's router, never called", s.operations.ServeHTTP, 404},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, target, strings.NewReader("{not json"))
@@ -273,7 +254,7 @@ func FuzzParsePrefer(f *testing.F) {
 	for _, seed := range []string{"code=404", "code=422, example=codeExpired", `example="a"; code=200`, "return=minimal", "code=", ",;=,"} {
 		f.Add(seed)
 	}
-	spec, err := sharedSpec()
+	spec, err := sharedExamples()
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -285,8 +266,8 @@ func FuzzParsePrefer(f *testing.F) {
 		if p.code != 0 && (p.code < 100 || p.code > 599) {
 			t.Fatalf("code %d accepted", p.code)
 		}
-		for op, oe := range spec.examples {
-			ex, err := oe.pick(p)
+		for op := range spec.ops {
+			ex, err := spec.pick(op, p)
 			if err == nil && (ex.status < 100 || (p.code != 0 && ex.status != p.code) || (p.example != "" && ex.name != p.example)) {
 				t.Fatalf("%s: pick(%+v) = %+v", op, p, ex)
 			}

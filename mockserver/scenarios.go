@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -18,7 +17,7 @@ import (
 const MaxQueuedResponses = 1000
 
 // channelParam is the path parameter that names a channel, as the spec spells it.
-const channelParam = "channelId"
+var channelParam = gen.ChannelIdRule.Name
 
 // QueueResponses makes the next len(statuses) requests of the operation (its operationId in
 // the spec, e.g. "connectMetaChannel") answered with these statuses, one each, in order: two
@@ -54,7 +53,7 @@ func (s *Server) QueueResponses(operationID, channelID string, statuses ...int) 
 const queuedRetryAfter = "1"
 
 // writeQueued answers with a queued example.
-func writeQueued(w http.ResponseWriter, ex namedExample) {
+func writeQueued(w http.ResponseWriter, ex example) {
 	if ex.retryAfter {
 		w.Header().Set("Retry-After", queuedRetryAfter)
 	}
@@ -67,14 +66,14 @@ type queueKey struct{ operation, channel string }
 
 // scenario checks a QueueResponses request against the spec and returns the examples to
 // queue. Its errors name the field, as POST /_mock/scenarios calls it.
-func (s *Server) scenario(operationID, channelID string, statuses []int) (queueKey, []namedExample, error) {
-	oe, ok := s.spec.examples[operationID]
+func (s *Server) scenario(operationID, channelID string, statuses []int) (queueKey, []example, error) {
+	oe, ok := s.examples.ops[operationID]
 	if !ok {
 		return queueKey{}, nil, fmt.Errorf("operationId: %q is not an operation of the spec; its operations: %s",
-			printable.String(operationID), strings.Join(slices.Sorted(maps.Keys(s.spec.examples)), ", "))
+			printable.String(operationID), strings.Join(slices.Sorted(maps.Keys(s.examples.ops)), ", "))
 	}
 	if channelID != "" {
-		if !strings.Contains(s.spec.templates[operationID], "{"+channelParam+"}") {
+		if !slices.ContainsFunc(gen.Operations[operationID].Params, func(r gen.Rule) bool { return r.Name == channelParam }) {
 			return queueKey{}, nil, fmt.Errorf("channelId: %s names no channel; queue its responses for any (no channelId)", operationID)
 		}
 		if !gen.ChannelIdPattern.MatchString(channelID) {
@@ -84,21 +83,21 @@ func (s *Server) scenario(operationID, channelID string, statuses []int) (queueK
 	if len(statuses) == 0 {
 		return queueKey{}, nil, errors.New("statuses: none given; queue at least one")
 	}
-	exs := make([]namedExample, len(statuses))
+	exs := make([]example, len(statuses))
 	for i, status := range statuses {
-		documented, ok := oe.byStatus[status]
+		ex, ok := oe.forStatus(status, "")
 		if !ok {
 			return queueKey{}, nil, fmt.Errorf("statuses[%d]: %d is not documented for %s; documented: %s",
-				i, status, operationID, joinInts(slices.Sorted(maps.Keys(oe.byStatus))))
+				i, status, operationID, oe.statuses())
 		}
-		exs[i] = documented[0]
+		exs[i] = ex
 	}
 	return queueKey{operation: operationID, channel: canonical(channelID)}, exs, nil
 }
 
 // enqueue appends exs to key's queue and returns the statuses now waiting there. st.mu must
 // be held.
-func (st *state) enqueue(key queueKey, exs []namedExample) ([]int, error) {
+func (st *state) enqueue(key queueKey, exs []example) ([]int, error) {
 	queued := 0
 	for _, q := range st.queue {
 		queued += len(q)
@@ -119,11 +118,11 @@ func (st *state) enqueue(key queueKey, exs []namedExample) ([]int, error) {
 // returns its canonical id, "" when the request names none; it is called only when something
 // is queued, to keep the common path free of work): one queued for the channel first, else
 // one queued for any.
-func (st *state) dequeue(operation string, channel func() string) (namedExample, bool) {
+func (st *state) dequeue(operation string, channel func() string) (example, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if len(st.queue) == 0 { // an emptied queue's key is deleted
-		return namedExample{}, false
+		return example{}, false
 	}
 	for _, key := range []queueKey{{operation, channel()}, {operation, ""}} {
 		if q := st.queue[key]; len(q) > 0 {
@@ -135,24 +134,5 @@ func (st *state) dequeue(operation string, channel func() string) (namedExample,
 			return q[0], true
 		}
 	}
-	return namedExample{}, false
-}
-
-// pathParam returns the value of the path parameter {name} in escapedPath, which matched
-// template (so their segments line up); "" if template has no such parameter.
-func pathParam(template, escapedPath, name string) string {
-	tsegs, psegs := strings.Split(template, "/"), strings.Split(escapedPath, "/")
-	if len(tsegs) != len(psegs) {
-		return ""
-	}
-	for i, seg := range tsegs {
-		if seg == "{"+name+"}" {
-			v, err := url.PathUnescape(psegs[i])
-			if err != nil {
-				return ""
-			}
-			return v
-		}
-	}
-	return ""
+	return example{}, false
 }

@@ -1,23 +1,18 @@
 package mockserver
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"path"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/gen"
@@ -33,15 +28,16 @@ const DefaultMaxBodyBytes = 64 << 10
 // Server is the reference server: an http.Handler answering the spec's operations from
 // in-memory state. Create it with [New]; it is safe for concurrent use by multiple goroutines.
 type Server struct {
-	secretKey string
-	spec      *specInfo // shared by every Server
-	validator *contracttest.Validator
-	handler   http.Handler // gen's strict handler
-	checked   http.Handler // serveValid behind contracttest's enforcing middleware
-	logger    *slog.Logger
-	maxBody   int64
-	clock     func() time.Time // WithClock's; each state adds its own offset
-	strict    bool             // WithStrictCodes
+	secretKey  string
+	examples   *Examples // the spec's, shared by every Server
+	validator  *contracttest.Validator
+	operations operations   // gen's handler of each operation
+	checked    http.Handler // serveValid behind contracttest's enforcing middleware
+	testMux    *http.ServeMux
+	logger     *slog.Logger
+	maxBody    int64
+	clock      func() time.Time // WithClock's; each state adds its own offset
+	strict     bool             // WithStrictCodes
 
 	own     *state   // the state of secretKey, the one the Go API acts on
 	sandbox *sandbox // nil unless WithSandbox: then every other key's state
@@ -162,7 +158,7 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.secretKey == "" {
 		cfg.secretKey = generateSecretKey()
 	}
-	spec, err := sharedSpec()
+	examples, err := sharedExamples()
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
@@ -170,27 +166,33 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.sandbox == nil { // a sandbox accepts any well-formed key: serveValid checks it
 		vopts = append(vopts, contracttest.WithSecretKey(cfg.secretKey))
 	}
-	v, err := contracttest.NewForSpec(spec.doc, vopts...)
+	v, err := contracttest.New(vopts...)
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
 	s := &Server{
-		secretKey: cfg.secretKey,
-		spec:      spec,
-		validator: v,
-		logger:    cfg.logger,
-		maxBody:   cfg.maxBody,
-		clock:     cfg.clock,
-		strict:    cfg.strictCodes,
-		own:       newState(&cfg),
-		ownKey:    sha256.Sum256([]byte(cfg.secretKey)),
+		secretKey:  cfg.secretKey,
+		examples:   examples,
+		validator:  v,
+		operations: operations{},
+		logger:     cfg.logger,
+		maxBody:    cfg.maxBody,
+		clock:      cfg.clock,
+		strict:     cfg.strictCodes,
+		own:        newState(&cfg),
+		ownKey:     sha256.Sum256([]byte(cfg.secretKey)),
 	}
 	if cfg.sandbox != nil {
 		s.sandbox = newSandbox(*cfg.sandbox, func() *state { return newState(&cfg) }, cfg.logger)
 	}
-	s.handler = s.generatedHandler()
-	s.checked = v.Middleware(http.HandlerFunc(s.serveValid),
-		contracttest.WithMaxBody(s.maxBody), contracttest.WithRejectFunc(s.reject))
+	strict := gen.NewStrictHandlerWithOptions(s, nil, gen.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.requestError,
+		ResponseErrorHandlerFunc: s.responseError,
+	})
+	gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{BaseRouter: s.operations, ErrorHandlerFunc: s.requestError})
+	s.checked = v.Middleware(http.HandlerFunc(s.serveValid), contracttest.WithMaxBody(s.maxBody),
+		contracttest.OnViolation(s.logResponseViolations))
+	s.testMux = s.testEndpoints()
 	return s, nil
 }
 
@@ -212,40 +214,29 @@ func (c *config) checkChannels() error {
 	return nil
 }
 
-// specInfo is what every Server reads from the embedded spec: immutable, so built once.
-type specInfo struct {
-	doc       *openapi3.T
-	examples  map[string]*operationExamples // by operationId
-	templates map[string]string             // path template by operationId
-}
-
-var sharedSpec = sync.OnceValues(func() (*specInfo, error) {
+// sharedExamples are the embedded spec's example responses, read once: every Server answers
+// a Prefer header and a queued answer from them.
+var sharedExamples = sync.OnceValues(func() (*Examples, error) {
 	doc, err := openapi.Spec()
 	if err != nil {
 		return nil, err
 	}
-	examples, templates, err := readExamples(doc)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkTestPrefix(templates); err != nil {
-		return nil, err
-	}
-	return &specInfo{doc: doc, examples: examples, templates: templates}, nil
+	return NewExamples(doc)
 })
 
-// generatedHandler is gen's strict handler on s, with every error path of the generated
-// wrapper answering in the spec's error shape.
-func (s *Server) generatedHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
-	})
-	strict := gen.NewStrictHandlerWithOptions(s, nil, gen.StrictHTTPServerOptions{
-		RequestErrorHandlerFunc:  s.requestError,
-		ResponseErrorHandlerFunc: s.responseError,
-	})
-	return gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: s.requestError})
+// operations holds gen's handler of each operation by its ServeMux pattern, which is the
+// route's method and path template: gen registers them here (it is gen's BaseRouter), and
+// serveValid calls the one for the route contracttest's middleware found, without routing
+// again. gen's handler reads the path parameters from the request the middleware routed.
+type operations map[string]http.HandlerFunc
+
+func (o operations) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	o[pattern] = h
+}
+
+// ServeHTTP is never called: it makes operations a gen.ServeMux.
+func (o operations) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	errorbody.Write(w, http.StatusNotFound, "no such endpoint")
 }
 
 func (s *Server) requestError(w http.ResponseWriter, _ *http.Request, err error) {
@@ -283,10 +274,10 @@ func (s *Server) String() string {
 func (s *Server) GoString() string { return s.String() }
 
 // ServeHTTP answers r. contracttest's middleware checks the request against the spec first
-// (404, 405, 413, 401, 400, all in the spec's error shape) and the response after (a response
-// the spec does not document becomes a 500); in between come the Prefer header, a queued
-// answer and the operation itself. The test-only endpoints under /_mock/ are not the spec's
-// and bypass it.
+// (404, 405, 413, 408, 401, 400, all in the spec's error shape) and the response after (a
+// response the spec does not document becomes a 500); in between come the Prefer header, a
+// queued answer and the operation itself. The test-only endpoints under /_mock/ are not the
+// spec's and bypass it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.logger.Enabled(r.Context(), slog.LevelDebug) {
 		s.serve(w, r)
@@ -294,65 +285,51 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
-	template := unmatched
-	if s.serve(rec, r) {
-		template = s.template(r)
-	}
+	s.serve(rec, r)
 	s.logger.LogAttrs(r.Context(), slog.LevelDebug, "request",
 		slog.String("method", r.Method),
-		slog.String("path", template),
+		slog.String("path", s.logPath(r)),
 		slog.Int("status", rec.status),
 		slog.Duration("duration", time.Since(start)))
 }
 
-// unmatched is what the logs show as path template when no route matched.
-const unmatched = "(unmatched)"
-
-// serve answers r; routed is false when its path is not even in canonical form.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) (routed bool) {
+// serve answers r: a path not in canonical form gets 404, one under /_mock/ a test endpoint,
+// any other the API.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	escaped := r.URL.EscapedPath()
-	if escaped == "" || escaped[0] != '/' || path.Clean(escaped) != escaped {
-		errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
-		return false
+	switch {
+	case escaped == "" || escaped[0] != '/' || path.Clean(escaped) != escaped:
+		errorbody.Write(w, http.StatusNotFound, "no such endpoint")
+	case strings.HasPrefix(escaped, testPrefix): // outside the spec: never through its middleware
+		s.testMux.ServeHTTP(w, r)
+	default:
+		s.checked.ServeHTTP(w, r)
 	}
-	if strings.HasPrefix(escaped, testPrefix) { // outside the spec: never through its middleware
-		s.serveTest(w, r)
-		return true
-	}
-	s.checked.ServeHTTP(w, r)
-	return true
 }
 
-// template is r's path template for the logs: the matched operation's, or for a method the
-// path does not allow, the path's.
-func (s *Server) template(r *http.Request) string {
-	if _, ok := testEndpoints[r.URL.EscapedPath()]; ok {
-		return r.URL.EscapedPath()
+// logPath is what a log line shows of r's path: a test endpoint's, or the path template of
+// the operation (for a method the path does not allow, of the path); never the path itself,
+// which may hold anything.
+func (s *Server) logPath(r *http.Request) string {
+	if _, pattern := s.testMux.Handler(r); strings.HasPrefix(r.URL.Path, testPrefix) && pattern != testPrefix {
+		return pattern[strings.Index(pattern, "/"):]
 	}
-	route, err := s.validator.FindRoute(r)
-	if err == nil {
-		return s.spec.templates[route.OperationID()]
-	}
-	for _, m := range s.validator.AllowedMethods(r) {
-		probe := r.Clone(r.Context())
+	probe := r.Clone(r.Context())
+	for _, m := range append([]string{r.Method}, s.validator.AllowedMethods(r)...) {
 		probe.Method = m
 		if route, err := s.validator.FindRoute(probe); err == nil {
-			return s.spec.templates[route.OperationID()]
+			return route.Path()
 		}
 	}
-	return unmatched
+	return "(unmatched)"
 }
 
 // serveValid answers a request the contract middleware accepted: in sandbox mode the key's
 // form, then the Prefer header, then the key's state (503 when the sandbox is full), then a
-// queued response (QueueResponses), then the operation itself, through gen's strict handler
-// and so the Server's method for it.
+// queued response (QueueResponses), then the operation itself, gen's strict handler and so
+// the Server's method for it.
 func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
-	route, err := s.validator.FindRoute(r)
-	if err != nil { // the middleware lets no such request through
-		errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
-		return
-	}
+	route := contracttest.RouteOf(r)
 	var key string
 	if s.sandbox != nil {
 		_, key, _ = strings.Cut(r.Header.Get("Authorization"), " ") // "Bearer <key>", as validated
@@ -361,17 +338,11 @@ func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if pref, err := parsePrefer(r.Header.Values("Prefer")); err != nil {
-		errorbody.Write(w, http.StatusBadRequest, err.Error())
-		return
-	} else if pref.set() {
-		ex, err := s.spec.examples[route.OperationID()].pick(pref)
-		if err != nil {
-			errorbody.Write(w, http.StatusBadRequest, err.Error())
+	if len(r.Header.Values("Prefer")) > 0 {
+		if pref, err := parsePrefer(r.Header.Values("Prefer")); err != nil || pref.set() {
+			s.examples.ServeHTTP(w, r)
 			return
 		}
-		ex.write(w)
-		return
 	}
 	st := s.own
 	if s.sandbox != nil {
@@ -385,85 +356,19 @@ func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 			r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		}
 	}
-	op := route.OperationID()
-	channel := func() string { return canonical(pathParam(s.spec.templates[op], r.URL.EscapedPath(), channelParam)) }
-	if ex, ok := st.dequeue(op, channel); ok {
+	channel := func() string { return canonical(route.PathParams()[channelParam]) }
+	if ex, ok := st.dequeue(route.OperationID(), channel); ok {
 		writeQueued(w, ex)
 		return
 	}
-	if err := exactBody(r); err != nil {
-		errorbody.Write(w, http.StatusBadRequest, "request body: "+err.Error())
-		return
-	}
-	s.handler.ServeHTTP(w, r)
+	s.operations[route.Method()+" "+route.Path()](w, r)
 }
 
-// exactBody makes gen's strict handler bind r's JSON body with member names matched exactly,
-// as the validator reads them: encoding/json alone would bind "CODE" to the field code. The
-// body becomes one carrying its decoded value (kin-openapi's ValidatedValue), which
-// oapi-codegen's runtime.BindJSONBody binds by exact name. A body that is not JSON is left
-// for the strict handler to reject.
-func exactBody(r *http.Request) error {
-	if r.Body == nil { // a request made for ServeHTTP directly, as net/http never passes one
-		r.Body = http.NoBody
-	}
-	if r.Body == http.NoBody {
-		return nil
-	}
-	data, err := io.ReadAll(r.Body) // the middleware has already read it, within the limit
-	r.Body.Close()
-	if err != nil {
-		return err
-	}
-	rd := bytes.NewReader(data)
-	dec := json.NewDecoder(rd)
-	dec.UseNumber()
-	var value any
-	ok := dec.Decode(&value) == nil
-	rd.Reset(data) // for the handler, from the start
-	if ok {
-		r.Body = &decodedBody{ReadCloser: io.NopCloser(rd), value: value}
-	} else {
-		r.Body = io.NopCloser(rd)
-	}
-	return nil
-}
-
-// decodedBody is a request body with its decoded JSON value.
-type decodedBody struct {
-	io.ReadCloser
-	value any
-}
-
-// ValidatedValue is the interface runtime.BindJSONBody looks for.
-func (b *decodedBody) ValidatedValue() any { return b.value }
-
-// reject writes the contract middleware's rejections in the spec's error shape: 401 says no
-// more than "Unauthorized" whatever else is wrong; 400 (and any other client error, such as
-// a body that stops arriving) names every location; a 500 means the server's own response
-// broke the contract.
-func (s *Server) reject(w http.ResponseWriter, r *http.Request, status int, vs contracttest.Violations) {
-	switch {
-	case status == http.StatusNotFound:
-		errorbody.Write(w, status, msgNoSuchEndpoint)
-	case status == http.StatusMethodNotAllowed:
-		errorbody.Write(w, status, fmt.Sprintf("method %s is not allowed here; allowed: %s", r.Method, w.Header().Get("Allow")))
-	case status == http.StatusRequestEntityTooLarge:
-		errorbody.Write(w, status, fmt.Sprintf("request body: larger than %d bytes", s.maxBody))
-	case status == http.StatusUnauthorized:
-		errorbody.Write(w, status, msgUnauthorized)
-	case status >= 400 && status < 500:
-		parts := make([]string, 0, len(vs))
-		for _, v := range vs {
-			parts = append(parts, v.Location+": "+v.Reason)
-		}
-		if len(parts) == 0 {
-			parts = append(parts, http.StatusText(status))
-		}
-		errorbody.Write(w, status, strings.Join(parts, "; "))
-	default: // the handler's own response broke the contract: a bug here, reported as such
-		s.logger.LogAttrs(r.Context(), slog.LevelError, "response breaks the contract", slog.String("violations", vs.Error()))
-		errorbody.Write(w, http.StatusInternalServerError, msgInternal)
+// logResponseViolations logs a response of the server's that broke the contract: a bug here.
+// The middleware has put a 500 in its place.
+func (s *Server) logResponseViolations(vs contracttest.Violations) {
+	if len(vs) > 0 && vs[0].Side == contracttest.Response {
+		s.logger.LogAttrs(context.Background(), slog.LevelError, "response breaks the contract", slog.String("violations", vs.Error()))
 	}
 }
 

@@ -266,7 +266,7 @@ func TestRejections(t *testing.T) {
 		{name: "bad channel id", path: "/v1/channels/not-a-channel/connect", body: valid, status: 400, message: "path parameter channelId"},
 		{name: "wrong content type", ctype: "text/plain", body: valid, status: 400, message: "Content-Type"},
 		{name: "no content type", ctype: "-", body: valid, status: 400, message: "Content-Type"},
-		{name: "body too large", body: `{"wabaId":"1","phoneId":"1","coexistence":false,"code":"` + strings.Repeat("x", 70<<10) + `"}`, status: 413, message: "larger than 65536 bytes"},
+		{name: "body too large", body: `{"wabaId":"1","phoneId":"1","coexistence":false,"code":"` + strings.Repeat("x", 70<<10) + `"}`, status: 413, message: "longer than the 65536-byte limit"},
 		{name: "unknown path", path: "/v1/no-such-endpoint", body: valid, status: 404, message: "no such endpoint"},
 		{name: "trailing slash", path: "/v1/channels/" + mockserver.ChannelUUID + "/connect/", body: valid, status: 404, message: "no such endpoint"},
 		{name: "double slash", path: "/v1//channels/" + mockserver.ChannelUUID + "/connect", body: valid, status: 404, message: "no such endpoint"},

@@ -183,7 +183,7 @@ type state struct {
 	offset  time.Duration    // AdvanceClock's, never negative
 	codeKey [32]byte         // seals the codes this state issues (see issueCode)
 
-	queue map[queueKey][]namedExample // QueueResponses', each served once, in order; no empty entry
+	queue map[queueKey][]example // QueueResponses', each served once, in order; no empty entry
 }
 
 // newState builds a state from the configuration: the seeded channels, the added ones and
@@ -196,7 +196,7 @@ func newState(cfg *config) *state {
 		expired:    map[codeDigest]struct{}{},
 		enterprise: cfg.enterprise,
 		clock:      cfg.clock,
-		queue:      map[queueKey][]namedExample{},
+		queue:      map[queueKey][]example{},
 	}
 	_, _ = rand.Read(st.codeKey[:]) // never fails (crypto/rand)
 	for _, ch := range append(seedChannels(), cfg.channels...) {

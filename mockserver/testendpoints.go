@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"mime"
 	"net/http"
 	"os"
@@ -18,8 +17,8 @@ import (
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
-	"github.com/hubmessage/hubmessage-go/internal/jsonobject"
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
+	"github.com/hubmessage/hubmessage-go/internal/strictjson"
 )
 
 // The test-only endpoints, under testPrefix: the Go API's IssueCode, AdvanceClock and
@@ -27,53 +26,52 @@ import (
 // not in the spec, so they never pass through its middleware (nor its coverage) and are
 // never validated against it; they answer JSON, errors in the API's shape.
 
-// testPrefix is the path prefix of the test-only endpoints; New refuses a spec with a path
-// under it.
+// testPrefix is the path prefix of the test-only endpoints; no path of the spec may be under
+// it (a test holds the spec to this).
 const testPrefix = "/_mock/"
 
-// checkTestPrefix refuses a spec with a path under testPrefix: the test endpoints would hide it.
-func checkTestPrefix(templates map[string]string) error {
-	for _, op := range slices.Sorted(maps.Keys(templates)) {
-		if strings.HasPrefix(templates[op], testPrefix) {
-			return fmt.Errorf("the spec's %s (%s) is under %s, where the test-only endpoints are", op, templates[op], testPrefix)
-		}
-	}
-	return nil
+// TestEndpoint is one of the test-only endpoints under /_mock/ (see the package documentation).
+type TestEndpoint struct {
+	Method, Path string
+	Summary      string // what it does, in a few words
+	serve        func(s *Server, st *state, body []byte) (status int, response any, err error)
 }
 
-// testEndpoint answers one test-only endpoint for the state of the request's key, with its
-// body (empty when none was sent). An error is the client's: 400 with its text.
-type testEndpoint func(s *Server, st *state, body []byte) (status int, response any, err error)
-
-var testEndpoints = map[string]testEndpoint{
-	testPrefix + "codes":     (*Server).postCodes,
-	testPrefix + "clock":     (*Server).postClock,
-	testPrefix + "scenarios": (*Server).postScenarios,
+// testEndpoints are the test-only endpoints. An endpoint answers for the state of the
+// request's key, with its body (empty when none was sent); an error is the client's: 400 with
+// its text.
+var testEndpoints = []TestEndpoint{
+	{http.MethodPost, testPrefix + "codes", fmt.Sprintf("issue a code that connects once within %v", CodeLifetime), (*Server).postCodes},
+	{http.MethodPost, testPrefix + "clock", `move the clock: {"advance":"31s"}`, (*Server).postClock},
+	{http.MethodPost, testPrefix + "scenarios", `queue answers: {"operationId":"...","statuses":[502,502]}`, (*Server).postScenarios},
 }
 
-// testEndpointList names them for messages: "POST /_mock/clock, POST /_mock/codes, ...".
-var testEndpointList = func() string {
+// TestEndpoints lists the test-only endpoints, for a command's help.
+func TestEndpoints() []TestEndpoint { return slices.Clone(testEndpoints) }
+
+// testEndpoints routes the test-only endpoints: each answers its method (then the Secret
+// Key: 401, 503 when a sandbox is full; then the body: 413, 408, 400), any other method 405,
+// and any other path under /_mock/ 404.
+func (s *Server) testEndpoints() *http.ServeMux {
+	mux := http.NewServeMux()
 	var names []string
-	for _, p := range slices.Sorted(maps.Keys(testEndpoints)) {
-		names = append(names, "POST "+p)
+	for _, e := range testEndpoints {
+		mux.HandleFunc(e.Method+" "+e.Path, func(w http.ResponseWriter, r *http.Request) { s.serveTest(w, r, e) })
+		mux.HandleFunc(e.Path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", e.Method)
+			errorbody.Write(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed here; allowed: %s", r.Method, e.Method))
+		})
+		names = append(names, e.Method+" "+e.Path)
 	}
-	return strings.Join(names, ", ")
-}()
+	slices.Sort(names)
+	mux.HandleFunc(testPrefix, func(w http.ResponseWriter, r *http.Request) {
+		errorbody.Write(w, http.StatusNotFound, "no such test endpoint; they are "+strings.Join(names, ", "))
+	})
+	return mux
+}
 
-// serveTest answers a request under testPrefix: 404 for an unknown endpoint, 405 for a method
-// other than POST, then the Secret Key (401; 503 when a sandbox is full), then the body (413,
-// 408, 400), then the endpoint.
-func (s *Server) serveTest(w http.ResponseWriter, r *http.Request) {
-	endpoint, ok := testEndpoints[r.URL.EscapedPath()]
-	if !ok {
-		errorbody.Write(w, http.StatusNotFound, "no such test endpoint; they are "+testEndpointList)
-		return
-	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		errorbody.Write(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed here; allowed: POST", r.Method))
-		return
-	}
+// serveTest answers a request for the test endpoint e.
+func (s *Server) serveTest(w http.ResponseWriter, r *http.Request, e TestEndpoint) {
 	st := s.testState(w, r)
 	if st == nil {
 		return
@@ -82,7 +80,7 @@ func (s *Server) serveTest(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	status, response, err := endpoint(s, st, body)
+	status, response, err := e.serve(s, st, body)
 	if err != nil {
 		errorbody.Write(w, http.StatusBadRequest, err.Error())
 		return
@@ -127,7 +125,7 @@ func (s *Server) readTestBody(w http.ResponseWriter, r *http.Request) ([]byte, b
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, true
 	}
-	tooLarge := fmt.Sprintf("request body: larger than %d bytes", s.maxBody)
+	tooLarge := fmt.Sprintf("request body: longer than the %d-byte limit", s.maxBody)
 	if r.ContentLength > s.maxBody {
 		errorbody.Write(w, http.StatusRequestEntityTooLarge, tooLarge)
 		return nil, false
@@ -159,33 +157,16 @@ func (s *Server) readTestBody(w http.ResponseWriter, r *http.Request) ([]byte, b
 	return data, true
 }
 
-// readObject reads body, a JSON object whose member names are all among names, matched
-// exactly and each at most once (jsonobject.Members). An empty body is an empty object.
-func readObject(body []byte, names ...string) (map[string]json.RawMessage, error) {
+// decodeBody reads body, a JSON object, into v (internal/strictjson: member names exact and
+// once each, every non-omitempty one given); an empty body is an empty object.
+func decodeBody(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return map[string]json.RawMessage{}, nil
+		body = []byte("{}")
 	}
-	members, err := jsonobject.Members(body, names...)
-	if err != nil {
-		return nil, fmt.Errorf("request body: %w", err)
+	if err := strictjson.Decode(body, v); err != nil {
+		return fmt.Errorf("request body: %w", err)
 	}
-	return members, nil
-}
-
-// member decodes members[name] into v; a missing member is an error when required. It
-// reports whether the member was there.
-func member(members map[string]json.RawMessage, name string, required bool, v any, want string) (bool, error) {
-	raw, ok := members[name]
-	if !ok {
-		if required {
-			return false, fmt.Errorf("%s: is missing; want %s", name, want)
-		}
-		return false, nil
-	}
-	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) || json.Unmarshal(raw, v) != nil {
-		return false, fmt.Errorf("%s: want %s", name, want)
-	}
-	return true, nil
+	return nil
 }
 
 // codeResponse is POST /_mock/codes's answer.
@@ -196,7 +177,7 @@ type codeResponse struct {
 
 // postCodes is POST /_mock/codes: IssueCode for the key. No body, or {}.
 func (s *Server) postCodes(st *state, body []byte) (int, any, error) {
-	if _, err := readObject(body); err != nil {
+	if err := decodeBody(body, &struct{}{}); err != nil {
 		return 0, nil, err
 	}
 	st.mu.Lock()
@@ -213,18 +194,15 @@ type clockResponse struct {
 // postClock is POST /_mock/clock {"advance":"31s"}: AdvanceClock for the key. "0s" reads the
 // clock.
 func (s *Server) postClock(st *state, body []byte) (int, any, error) {
-	members, err := readObject(body, "advance")
-	if err != nil {
+	var in struct {
+		Advance string `json:"advance"`
+	}
+	if err := decodeBody(body, &in); err != nil {
 		return 0, nil, err
 	}
-	const want = `a duration such as "31s" or "1m30s"`
-	var text string
-	if _, err := member(members, "advance", true, &text, want); err != nil {
-		return 0, nil, err
-	}
-	d, err := time.ParseDuration(text)
+	d, err := time.ParseDuration(in.Advance)
 	if err != nil {
-		return 0, nil, errors.New("advance: want " + want)
+		return 0, nil, errors.New(`advance: want a duration such as "31s" or "1m30s"`)
 	}
 	if d < 0 {
 		return 0, nil, errors.New("advance: must not be negative: the clock only moves forward")
@@ -245,22 +223,15 @@ type scenarioResponse struct {
 // postScenarios is POST /_mock/scenarios {"operationId","channelId"?,"statuses":[…]}:
 // QueueResponses for the key.
 func (s *Server) postScenarios(st *state, body []byte) (int, any, error) {
-	members, err := readObject(body, "operationId", "channelId", "statuses")
-	if err != nil {
+	var in struct {
+		OperationID string `json:"operationId"`
+		ChannelID   string `json:"channelId,omitempty"`
+		Statuses    []int  `json:"statuses"`
+	}
+	if err := decodeBody(body, &in); err != nil {
 		return 0, nil, err
 	}
-	var op, channelID string
-	var statuses []int
-	if _, err := member(members, "operationId", true, &op, "an operationId of the spec, such as \"connectMetaChannel\""); err != nil {
-		return 0, nil, err
-	}
-	if _, err := member(members, "channelId", false, &channelID, "a channel id (a UUID or 32 hexadecimal digits)"); err != nil {
-		return 0, nil, err
-	}
-	if _, err := member(members, "statuses", true, &statuses, "an array of HTTP statuses, such as [502, 502]"); err != nil {
-		return 0, nil, err
-	}
-	key, exs, err := s.scenario(op, channelID, statuses)
+	key, exs, err := s.scenario(in.OperationID, in.ChannelID, in.Statuses)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -270,5 +241,5 @@ func (s *Server) postScenarios(st *state, body []byte) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, scenarioResponse{OperationID: op, ChannelID: channelID, Pending: pending}, nil
+	return http.StatusCreated, scenarioResponse{OperationID: in.OperationID, ChannelID: in.ChannelID, Pending: pending}, nil
 }

@@ -1,13 +1,15 @@
 package mockserver
 
 import (
-	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
 // The test-only endpoints never pass through the contract middleware, so they can be neither
@@ -35,20 +37,16 @@ func TestTestEndpointsBypassTheContract(t *testing.T) {
 	}
 }
 
-func TestCheckTestPrefix(t *testing.T) {
-	if err := checkTestPrefix(map[string]string{"a": "/v1/channels", "b": "/_mockery"}); err != nil {
-		t.Errorf("unexpected error: %v", err)
-	}
-	err := checkTestPrefix(map[string]string{"a": "/v1/channels", "resetMock": "/_mock/reset"})
-	if err == nil || !strings.Contains(err.Error(), "resetMock (/_mock/reset) is under /_mock/") {
-		t.Errorf("error %v, want one naming resetMock", err)
-	}
-	spec, err := sharedSpec()
+// No path of the spec is under /_mock/, where the test-only endpoints would hide it.
+func TestNoSpecPathUnderTheTestPrefix(t *testing.T) {
+	doc, err := openapi.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkTestPrefix(spec.templates); err != nil {
-		t.Errorf("the live spec: %v", err)
+	for path := range doc.Paths.Map() {
+		if strings.HasPrefix(path+"/", testPrefix) {
+			t.Errorf("the spec's %s is under %s, where the test-only endpoints are", path, testPrefix)
+		}
 	}
 }
 
@@ -101,93 +99,19 @@ func TestAdvanceSaturates(t *testing.T) {
 	}
 }
 
-func TestReadObject(t *testing.T) {
-	for _, tc := range []struct {
-		name, body string
-		want       map[string]string
-		wantErr    string
-	}{
-		{"empty", "", map[string]string{}, ""},
-		{"blank", " \n", map[string]string{}, ""},
-		{"empty object", "{}", map[string]string{}, ""},
-		{"members", `{"a":1, "b":{"c":[2]}}`, map[string]string{"a": "1", "b": `{"c":[2]}`}, ""},
-		{"array", `[]`, nil, "not a JSON object"},
-		{"string", `"a"`, nil, "not a JSON object"},
-		{"unknown", `{"c":1}`, nil, `unknown member "c"; the members are "a", "b"`},
-		{"case variant", `{"A":1}`, nil, `unknown member "A"`},
-		{"twice", `{"a":1,"a":1}`, nil, `member "a" is given twice`},
-		{"trailing", `{} x`, nil, "more data after the JSON object"},
-		{"unterminated", `{"a":1`, nil, "request body: "},
-		{"bad value", `{"a":tru}`, nil, `member "a": `},
+// A test endpoint's body is read by internal/strictjson; no body is an empty object.
+func TestDecodeBody(t *testing.T) {
+	var in struct {
+		A string `json:"a,omitempty"`
+	}
+	for body, want := range map[string]string{
+		"": "", " \n": "", "{}": "", `{"a":"x"}`: "",
+		`[]`: "request body: not a JSON object", `{"A":"x"}`: `request body: member "A": not expected`,
+		`{"a":"x","a":"y"}`: `request body: member "a": duplicate member name`, `{} x`: "request body: more data after the JSON value",
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := readObject([]byte(tc.body), "a", "b")
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("error %v, want %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			gotText := map[string]string{}
-			for k, v := range got {
-				gotText[k] = string(v)
-			}
-			if !equalMaps(gotText, tc.want) {
-				t.Errorf("got %v, want %v", gotText, tc.want)
-			}
-		})
-	}
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
+		err := decodeBody([]byte(body), &in)
+		if got := fmt.Sprint(err); (want == "") != (err == nil) || want != "" && !strings.HasPrefix(got, want) {
+			t.Errorf("decodeBody(%q) = %v, want %q", body, err, want)
 		}
 	}
-	return true
-}
-
-// readObject accepts only a JSON object with known, distinct member names, each a valid JSON
-// value; what it accepts, encoding/json reads alike.
-func FuzzReadObject(f *testing.F) {
-	for _, seed := range []string{"", "{}", `{"a":1}`, `{"a":"x","b":[1,{"c":null}]}`, `{"a":1,"a":2}`, `{"A":1}`, "[1]", `{"a":1} 2`, "{\"a\xff\":1}"} {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, body string) {
-		got, err := readObject([]byte(body), "a", "b")
-		if err != nil {
-			return
-		}
-		if strings.TrimSpace(body) == "" {
-			if len(got) != 0 {
-				t.Fatalf("empty body gave %v", got)
-			}
-			return
-		}
-		if !json.Valid([]byte(body)) {
-			t.Fatalf("accepted invalid JSON %q", body)
-		}
-		var all map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(body), &all); err != nil {
-			t.Fatalf("accepted %q, which encoding/json does not read as an object: %v", body, err)
-		}
-		for k, v := range got {
-			if k != "a" && k != "b" {
-				t.Fatalf("member %q accepted", k)
-			}
-			if !json.Valid(v) {
-				t.Fatalf("member %q: invalid value %q", k, v)
-			}
-		}
-		if len(all) != len(got) {
-			t.Fatalf("encoding/json reads %d members, readObject %d", len(all), len(got))
-		}
-	})
 }

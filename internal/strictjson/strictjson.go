@@ -150,6 +150,9 @@ func unknown(name string, names []string) *Error {
 			return &Error{Pointer: "/" + name, Problem: "not expected; names are case-sensitive: did you mean " + strconv.Quote(n) + "?"}
 		}
 	}
+	if len(names) == 0 {
+		return &Error{Pointer: "/" + name, Problem: "not expected; the object takes no members"}
+	}
 	quoted := make([]string, len(names))
 	for i, n := range names {
 		quoted[i] = strconv.Quote(n)

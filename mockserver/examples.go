@@ -1,0 +1,295 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/internal/errorbody"
+)
+
+// Examples answers each request with a response its operation documents as an example, as
+// Prism's static mock does, for any OpenAPI 3.0 spec: a stand-in that conforms and keeps no
+// state. The reference server answers a Prefer header and a queued answer from it; a test uses
+// it as a conformant server for a spec of its own. Create it with [NewExamples]; it is safe for
+// concurrent use.
+//
+// Without a Prefer header the answer is the first example (by name) of the operation's lowest
+// documented 2XX. `Prefer: code=404` picks that status's first example (a status its response
+// range, such as 4XX, or its default response covers, answers with the example of that
+// response whose body names the status in an integer "error", "status" or "code" member, or
+// names none); `Prefer: example=name` that example, with both the one of that name for that
+// status. A status documented without content answers with no body. A Prefer header it cannot
+// answer is a 400 naming what is documented.
+//
+// It checks nothing itself: put it behind contracttest's middleware to answer invalid requests
+// as the spec says. It answers the route the middleware found ([contracttest.RouteOf]), or
+// routes a request itself: 404 for an unknown path, 405 with Allow for an undocumented method.
+type Examples struct {
+	v   *contracttest.Validator
+	ops map[string]*opExamples // by operationId
+}
+
+// opExamples are an operation's example responses by response key ("200", "4XX",
+// "default"), each list sorted by name.
+type opExamples struct {
+	id   string
+	keys map[string][]example
+}
+
+// example is one example response.
+type example struct {
+	name       string
+	status     int  // the status it answers: its key's, or the one its body names; 0 for any
+	value      any  // the JSON body; nil with noBody
+	noBody     bool // a response documented without content, such as 204
+	retryAfter bool // the response documents a Retry-After header (503)
+}
+
+// noContentName names the example of a response documented without content.
+const noContentName = "noContent"
+
+// NewExamples reads doc's example responses: the named `examples` of each JSON response, its
+// lone `example` (named "example"), or for a response without content an empty answer named
+// "noContent".
+func NewExamples(doc *openapi3.T) (*Examples, error) {
+	v, err := contracttest.NewForSpec(doc)
+	if err != nil {
+		return nil, err
+	}
+	e := &Examples{v: v, ops: map[string]*opExamples{}}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			oe := &opExamples{id: op.OperationID, keys: map[string][]example{}}
+			for key, ref := range op.Responses.Map() {
+				if ref.Value != nil {
+					oe.keys[key] = readExamples(key, ref.Value)
+				}
+			}
+			e.ops[op.OperationID] = oe
+		}
+	}
+	return e, nil
+}
+
+func readExamples(key string, resp *openapi3.Response) []example {
+	status, _ := strconv.Atoi(key) // 0 for a range or default
+	retryAfter := slices.ContainsFunc(slices.Collect(maps.Keys(resp.Headers)), func(h string) bool { return strings.EqualFold(h, "Retry-After") })
+	if len(resp.Content) == 0 {
+		return []example{{name: noContentName, status: status, noBody: true, retryAfter: retryAfter}}
+	}
+	media := resp.Content.Get("application/json")
+	if media == nil {
+		return nil
+	}
+	values := map[string]any{}
+	for name, ex := range media.Examples {
+		if ex.Value != nil {
+			values[name] = ex.Value.Value
+		}
+	}
+	if len(values) == 0 && media.Example != nil {
+		values["example"] = media.Example
+	}
+	var out []example
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		ex := example{name: name, status: status, value: values[name], retryAfter: retryAfter}
+		if status == 0 {
+			ex.status = namedStatus(key, values[name])
+		}
+		out = append(out, ex)
+	}
+	return out
+}
+
+// namedStatus is the status an example body of a range or default response names in an
+// integer "error", "status" or "code" member (this API's error shape, RFC 7807's), if it
+// falls under key; else 0.
+func namedStatus(key string, value any) int {
+	obj, _ := value.(map[string]any)
+	for _, name := range []string{"error", "status", "code"} {
+		if n, ok := obj[name].(float64); ok && n == float64(int(n)) && n >= 100 && n <= 599 &&
+			(key == "default" || strings.EqualFold(key, strconv.Itoa(int(n)/100)+"XX")) {
+			return int(n)
+		}
+	}
+	return 0
+}
+
+// forStatus is the example (of that name, unless "") answering status: of the status's own
+// response if documented, else the first of its range's and default's that answers it.
+func (oe *opExamples) forStatus(status int, name string) (example, bool) {
+	for i, key := range []string{strconv.Itoa(status), strconv.Itoa(status/100) + "XX", "default"} {
+		for _, ex := range oe.keys[key] {
+			if (ex.status == status || ex.status == 0) && (name == "" || ex.name == name) {
+				ex.status = status
+				return ex, true
+			}
+		}
+		if _, exact := oe.keys[key]; exact && i == 0 {
+			break
+		}
+	}
+	return example{}, false
+}
+
+// ServeHTTP answers r with an example of its operation (see [Examples]).
+func (e *Examples) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	route := contracttest.RouteOf(r)
+	if route == nil {
+		var err error
+		if route, err = e.v.FindRoute(r); err != nil {
+			if allow := e.v.AllowedMethods(r); len(allow) > 0 {
+				w.Header().Set("Allow", strings.Join(allow, ", "))
+				errorbody.Write(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed here")
+				return
+			}
+			errorbody.Write(w, http.StatusNotFound, "no such endpoint")
+			return
+		}
+	}
+	pref, err := parsePrefer(r.Header.Values("Prefer"))
+	if err == nil {
+		var ex example
+		if ex, err = e.pick(route.OperationID(), pref); err == nil {
+			ex.write(w)
+			return
+		}
+	}
+	errorbody.Write(w, http.StatusBadRequest, err.Error())
+}
+
+// pick chooses the example p asks for (see [Examples]).
+func (e *Examples) pick(operation string, p preference) (example, error) {
+	oe := e.ops[operation]
+	if oe == nil {
+		return example{}, fmt.Errorf("no operation %q", operation)
+	}
+	switch {
+	case p.code != 0:
+		if ex, ok := oe.forStatus(p.code, p.example); ok {
+			return ex, nil
+		}
+		if ex, ok := oe.forStatus(p.code, ""); ok {
+			return example{}, fmt.Errorf("Prefer: example %q is not documented for %s status %d; its examples: %s",
+				p.example, operation, p.code, strings.Join(oe.names(ex.status), ", "))
+		}
+		return example{}, fmt.Errorf("Prefer: code=%d is not documented for %s; documented: %s", p.code, operation, oe.statuses())
+	case p.example != "":
+		for _, key := range slices.Sorted(maps.Keys(oe.keys)) {
+			for _, ex := range oe.keys[key] {
+				if ex.name == p.example && ex.status != 0 {
+					return ex, nil
+				}
+			}
+		}
+		return example{}, fmt.Errorf("Prefer: example %q is not documented for %s; documented: %s",
+			p.example, operation, strings.Join(oe.names(0), ", "))
+	}
+	for _, key := range slices.Sorted(maps.Keys(oe.keys)) {
+		if strings.HasPrefix(key, "2") && len(oe.keys[key]) > 0 && oe.keys[key][0].status != 0 {
+			return oe.keys[key][0], nil
+		}
+	}
+	return example{}, fmt.Errorf("%s documents no 2XX example", operation)
+}
+
+// statuses lists the statuses an operation documents with an example that names its own:
+// "200, 400, 404".
+func (oe *opExamples) statuses() string {
+	var out []int
+	for _, exs := range oe.keys {
+		for _, ex := range exs {
+			if ex.status != 0 && !slices.Contains(out, ex.status) {
+				out = append(out, ex.status)
+			}
+		}
+	}
+	slices.Sort(out)
+	s := make([]string, len(out))
+	for i, n := range out {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}
+
+// names lists the names of the examples answering status (any, for 0), sorted.
+func (oe *opExamples) names(status int) []string {
+	var out []string
+	for _, exs := range oe.keys {
+		for _, ex := range exs {
+			if status == 0 || ex.status == status {
+				out = append(out, ex.name)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// write answers with the example.
+func (ex example) write(w http.ResponseWriter) {
+	if ex.noBody {
+		w.WriteHeader(ex.status)
+		return
+	}
+	body, err := json.Marshal(ex.value)
+	if err != nil { // cannot happen: the value was decoded from the spec's JSON or YAML
+		errorbody.Write(w, http.StatusInternalServerError, msgInternal)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(ex.status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// preference is what a Prefer header asks of the server, as Prism reads it.
+type preference struct {
+	code    int    // 0: not given
+	example string // "": not given
+}
+
+func (p preference) set() bool { return p.code != 0 || p.example != "" }
+
+// parsePrefer reads the Prefer header values (RFC 7240): comma-separated preferences, each
+// `name[=value]` with optional `;` parameters. It reads `code` and `example` and, as the RFC
+// asks, ignores any other preference. Semicolons also separate preferences, since
+// `code=422; example=codeExpired` is a common spelling.
+func parsePrefer(values []string) (preference, error) {
+	var p preference
+	for _, value := range values {
+		for _, item := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || r == ';' }) {
+			name, val, _ := strings.Cut(strings.TrimSpace(item), "=")
+			name = strings.ToLower(strings.TrimSpace(name))
+			val = strings.Trim(strings.TrimSpace(val), `"`)
+			switch name {
+			case "code":
+				code, err := strconv.Atoi(val)
+				if err != nil || code < 100 || code > 599 {
+					return preference{}, fmt.Errorf("Prefer: code=%q is not an HTTP status", val)
+				}
+				if p.code != 0 && p.code != code {
+					return preference{}, fmt.Errorf("Prefer: code is given twice (%d and %d)", p.code, code)
+				}
+				p.code = code
+			case "example":
+				if val == "" {
+					return preference{}, errors.New("Prefer: example= names no example")
+				}
+				if p.example != "" && p.example != val {
+					return preference{}, fmt.Errorf("Prefer: example is given twice (%q and %q)", p.example, val)
+				}
+				p.example = val
+			}
+		}
+	}
+	return p, nil
+}
