@@ -85,7 +85,7 @@ func Decode(data []byte, v any) error {
 		return err
 	}
 	var members map[string]jsontext.Value
-	if err := json.Unmarshal(data, &members); err != nil {
+	if jsontext.Value(data).Kind() != '{' || json.Unmarshal(data, &members) != nil {
 		return &Error{Problem: "not a JSON object"}
 	}
 	t := reflect.TypeOf(v).Elem()
@@ -99,12 +99,12 @@ func Decode(data []byte, v any) error {
 		case i < 0:
 			return unknown(name, names)
 		case members[name].Kind() == 'n':
-			return &Error{Pointer: "/" + name, Problem: "null; want " + want(fields[i].typ)}
+			return &Error{Pointer: pointerTo(name), Problem: "null; want " + want(fields[i].typ)}
 		}
 	}
 	for _, f := range fields {
 		if _, ok := members[f.name]; !ok && f.required {
-			return &Error{Pointer: "/" + f.name, Problem: "missing"}
+			return &Error{Pointer: pointerTo(f.name), Problem: "missing"}
 		}
 	}
 	out := reflect.New(t)
@@ -147,17 +147,22 @@ func fieldsOf(t reflect.Type) []field {
 func unknown(name string, names []string) *Error {
 	for _, n := range names {
 		if strings.EqualFold(n, name) {
-			return &Error{Pointer: "/" + name, Problem: "not expected; names are case-sensitive: did you mean " + strconv.Quote(n) + "?"}
+			return &Error{Pointer: pointerTo(name), Problem: "not expected; names are case-sensitive: did you mean " + strconv.Quote(n) + "?"}
 		}
 	}
 	if len(names) == 0 {
-		return &Error{Pointer: "/" + name, Problem: "not expected; the object takes no members"}
+		return &Error{Pointer: pointerTo(name), Problem: "not expected; the object takes no members"}
 	}
 	quoted := make([]string, len(names))
 	for i, n := range names {
 		quoted[i] = strconv.Quote(n)
 	}
-	return &Error{Pointer: "/" + name, Problem: "not expected; the members are " + strings.Join(quoted, ", ")}
+	return &Error{Pointer: pointerTo(name), Problem: "not expected; the members are " + strings.Join(quoted, ", ")}
+}
+
+// pointerTo is the JSON pointer (RFC 6901) of a top-level member.
+func pointerTo(name string) string {
+	return "/" + strings.ReplaceAll(strings.ReplaceAll(name, "~", "~0"), "/", "~1")
 }
 
 // want says what JSON a Go type takes.

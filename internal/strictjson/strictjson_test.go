@@ -48,6 +48,8 @@ func TestDecode(t *testing.T) {
 		{"optional left out", `{"flag":false,"name":"n"}`, ""},
 		{"empty", " ", "empty; want a JSON object"},
 		{"not an object", `["name"]`, "not a JSON object"},
+		{"null", `null`, "not a JSON object"},
+		{"a name with a slash", `{"a/b":1,"name":"n","flag":true}`, `member "a~1b": not expected; the members are "name", "flag", "tags", "count"`},
 		{"missing", `{"name":"n"}`, `member "flag": missing`},
 		{"unknown", `{"name":"n","flag":true,"sekret":1}`, `member "sekret": not expected; the members are "name", "flag", "tags", "count"`},
 		{"case variant", `{"NAME":"n","flag":true}`, `member "NAME": not expected; names are case-sensitive: did you mean "name"?`},
