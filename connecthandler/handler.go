@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -199,13 +200,13 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	if err := h.csrf.Check(r); err != nil {
 		return fail(http.StatusForbidden, reasonForbiddenOrigin,
 			msgForbidden,
-			"cross-origin request refused: Origin "+quoteShort(r.Header.Get("Origin"))+
-				", Sec-Fetch-Site "+quoteShort(r.Header.Get("Sec-Fetch-Site")))
+			"cross-origin request refused: Origin "+quote(r.Header.Get("Origin"))+
+				", Sec-Fetch-Site "+quote(r.Header.Get("Sec-Fetch-Site")))
 	}
 	if !isJSON(r.Header.Get("Content-Type")) {
 		return fail(http.StatusUnsupportedMediaType, reasonUnsupportedMedia,
 			"Send the signup data as JSON (Content-Type: application/json).",
-			"Content-Type "+quoteShort(r.Header.Get("Content-Type"))+" is not application/json")
+			"Content-Type "+quote(r.Header.Get("Content-Type"))+" is not application/json")
 	}
 	if h.authorize != nil {
 		if err := h.authorize(r); err != nil {
@@ -223,7 +224,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 		return fail(http.StatusBadRequest, reasonInvalidPayload,
 			"The signup data did not arrive in full; "+msgStartAgain+".", "reading the body failed")
 	}
-	req, err := decodePayload(body)
+	req, err := DecodePayload(body)
 	if err != nil {
 		return invalidPayload(err.Error())
 	}
@@ -269,6 +270,10 @@ func invalidPayload(problem string) outcome {
 		"The signup data is not valid ("+problem+"); "+msgStartAgain+".", "invalid payload: "+problem)
 }
 
+// quote makes a header the browser sent fit for a log line: quoted, without control
+// characters, cut short.
+func quote(s string) string { return strconv.Quote(printable.String(s)) }
+
 // isJSON accepts application/json, with no charset or charset=utf-8.
 func isJSON(contentType string) bool {
 	mt, params, err := mime.ParseMediaType(contentType)
@@ -298,7 +303,7 @@ func (h *handler) preflight(w http.ResponseWriter, r *http.Request) outcome {
 	default:
 		return fail(http.StatusForbidden, reasonForbiddenOrigin,
 			msgForbidden,
-			"preflight refused: Origin "+quoteShort(origin)+" is not allowed")
+			"preflight refused: Origin "+quote(origin)+" is not allowed")
 	}
 	return outcome{status: http.StatusNoContent, detail: "preflight answered"}
 }
