@@ -118,10 +118,11 @@ func checkOrigin(o string) error {
 	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
 		return errors.New("an origin has no user, path, query or fragment")
 	}
-	want := strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname())
-	if strings.Contains(u.Hostname(), ":") { // IPv6
-		want = strings.ToLower(u.Scheme) + "://[" + strings.ToLower(u.Hostname()) + "]"
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") { // IPv6
+		host = "[" + host + "]"
 	}
+	want := strings.ToLower(u.Scheme) + "://" + host
 	if p := u.Port(); p != "" && !(p == "443" && u.Scheme == "https" || p == "80" && u.Scheme == "http") {
 		want += ":" + p
 	}
@@ -210,9 +211,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	}
 	if h.authorize != nil {
 		if err := h.authorize(r); err != nil {
-			o := unauthorized(err)
-			o.detail = "Authorize refused the request"
-			return o
+			return unauthorized(err, "Authorize refused the request")
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
@@ -231,9 +230,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	channelID, err := h.channelID(r)
 	if err != nil {
 		if errors.Is(err, ErrForbidden) {
-			o := unauthorized(err)
-			o.detail = "ChannelID refused the request"
-			return o
+			return unauthorized(err, "ChannelID refused the request")
 		}
 		o := fail(http.StatusInternalServerError, reasonInternal, msgInternal, "ChannelID failed")
 		o.err = err
@@ -254,9 +251,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	return outcome{status: http.StatusOK, reason: reasonConnected, detail: "channel connected", channel: res.ChannelID, tries: res.Attempts}
 }
 
-func unauthorized(err error) outcome {
+// unauthorized is a refusal by the backend's own callbacks: 401, or 403 for [ErrForbidden].
+func unauthorized(err error, detail string) outcome {
 	o := fail(http.StatusUnauthorized, reasonUnauthorized,
-		"You are not signed in, or your session has ended; sign in, then "+msgStartAgain+".", "")
+		"You are not signed in, or your session has ended; sign in, then "+msgStartAgain+".", detail)
 	if errors.Is(err, ErrForbidden) {
 		o.status = http.StatusForbidden
 		o.message = "Your account may not connect this channel; ask an administrator of your account."
