@@ -30,11 +30,11 @@
 //  4. [Config].Authorize, if set, accepts it; otherwise 401, or 403 for [ErrForbidden];
 //  5. the body is at most [Config].MaxBodyBytes ([DefaultMaxBodyBytes] by default);
 //     otherwise 413;
-//  6. the body is exactly the SDK payload: one JSON object with the members wabaId,
-//     phoneId and code (strings) and coexistence (true or false), names matched exactly
-//     ("CODE" is not "code"), each once, nothing else, in valid UTF-8; otherwise 400. The
-//     values must meet the spec's rules (wabaId and phoneId decimal digits, …), which the
-//     client checks before anything is sent;
+//  6. the body is exactly the SDK payload, as [DecodePayload] reads it: one JSON object with
+//     the members wabaId, phoneId and code (strings) and coexistence (true or false), names
+//     matched exactly ("CODE" is not "code"), each once, none null, nothing else, in valid
+//     UTF-8; otherwise 400. The values must meet the spec's rules (wabaId and phoneId decimal
+//     digits, …), which the client checks before anything is sent;
 //  7. [Config].ChannelID names the channel: the browser never chooses it;
 //  8. one ConnectChannel call, with the client's retries: they never repeat a request the
 //     API may have processed, so a code is never sent twice. The call is not cancelled if

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -117,10 +118,11 @@ func checkOrigin(o string) error {
 	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
 		return errors.New("an origin has no user, path, query or fragment")
 	}
-	want := strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname())
-	if strings.Contains(u.Hostname(), ":") { // IPv6
-		want = strings.ToLower(u.Scheme) + "://[" + strings.ToLower(u.Hostname()) + "]"
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") { // IPv6
+		host = "[" + host + "]"
 	}
+	want := strings.ToLower(u.Scheme) + "://" + host
 	if p := u.Port(); p != "" && !(p == "443" && u.Scheme == "https" || p == "80" && u.Scheme == "http") {
 		want += ":" + p
 	}
@@ -199,19 +201,17 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	if err := h.csrf.Check(r); err != nil {
 		return fail(http.StatusForbidden, reasonForbiddenOrigin,
 			msgForbidden,
-			"cross-origin request refused: Origin "+quoteShort(r.Header.Get("Origin"))+
-				", Sec-Fetch-Site "+quoteShort(r.Header.Get("Sec-Fetch-Site")))
+			"cross-origin request refused: Origin "+quote(r.Header.Get("Origin"))+
+				", Sec-Fetch-Site "+quote(r.Header.Get("Sec-Fetch-Site")))
 	}
 	if !isJSON(r.Header.Get("Content-Type")) {
 		return fail(http.StatusUnsupportedMediaType, reasonUnsupportedMedia,
 			"Send the signup data as JSON (Content-Type: application/json).",
-			"Content-Type "+quoteShort(r.Header.Get("Content-Type"))+" is not application/json")
+			"Content-Type "+quote(r.Header.Get("Content-Type"))+" is not application/json")
 	}
 	if h.authorize != nil {
 		if err := h.authorize(r); err != nil {
-			o := unauthorized(err)
-			o.detail = "Authorize refused the request"
-			return o
+			return unauthorized(err, "Authorize refused the request")
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
@@ -223,16 +223,14 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 		return fail(http.StatusBadRequest, reasonInvalidPayload,
 			"The signup data did not arrive in full; "+msgStartAgain+".", "reading the body failed")
 	}
-	req, err := decodePayload(body)
+	req, err := DecodePayload(body)
 	if err != nil {
 		return invalidPayload(err.Error())
 	}
 	channelID, err := h.channelID(r)
 	if err != nil {
 		if errors.Is(err, ErrForbidden) {
-			o := unauthorized(err)
-			o.detail = "ChannelID refused the request"
-			return o
+			return unauthorized(err, "ChannelID refused the request")
 		}
 		o := fail(http.StatusInternalServerError, reasonInternal, msgInternal, "ChannelID failed")
 		o.err = err
@@ -253,9 +251,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	return outcome{status: http.StatusOK, reason: reasonConnected, detail: "channel connected", channel: res.ChannelID, tries: res.Attempts}
 }
 
-func unauthorized(err error) outcome {
+// unauthorized is a refusal by the backend's own callbacks: 401, or 403 for [ErrForbidden].
+func unauthorized(err error, detail string) outcome {
 	o := fail(http.StatusUnauthorized, reasonUnauthorized,
-		"You are not signed in, or your session has ended; sign in, then "+msgStartAgain+".", "")
+		"You are not signed in, or your session has ended; sign in, then "+msgStartAgain+".", detail)
 	if errors.Is(err, ErrForbidden) {
 		o.status = http.StatusForbidden
 		o.message = "Your account may not connect this channel; ask an administrator of your account."
@@ -268,6 +267,10 @@ func invalidPayload(problem string) outcome {
 	return fail(http.StatusBadRequest, reasonInvalidPayload,
 		"The signup data is not valid ("+problem+"); "+msgStartAgain+".", "invalid payload: "+problem)
 }
+
+// quote makes a header the browser sent fit for a log line: quoted, without control
+// characters, cut short.
+func quote(s string) string { return strconv.Quote(printable.String(s)) }
 
 // isJSON accepts application/json, with no charset or charset=utf-8.
 func isJSON(contentType string) bool {
@@ -298,7 +301,7 @@ func (h *handler) preflight(w http.ResponseWriter, r *http.Request) outcome {
 	default:
 		return fail(http.StatusForbidden, reasonForbiddenOrigin,
 			msgForbidden,
-			"preflight refused: Origin "+quoteShort(origin)+" is not allowed")
+			"preflight refused: Origin "+quote(origin)+" is not allowed")
 	}
 	return outcome{status: http.StatusNoContent, detail: "preflight answered"}
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/hubmessage/hubmessage-go/client"
-	"github.com/hubmessage/hubmessage-go/internal/jsonobject"
+	"github.com/hubmessage/hubmessage-go/connecthandler"
 )
 
 // maxPayloadSize bounds the SDK payload read from stdin; a real one is well under 1 KiB.
@@ -85,53 +84,18 @@ func runChannelConnect(ctx context.Context, args []string, env Env) int {
 	return cmd.done(res.ChannelID, "connected", res.Attempts)
 }
 
-// payloadFields are the SDK payload's keys, exactly as the SDK spells them.
-var payloadFields = []string{"wabaId", "phoneId", "code", "coexistence"}
-
-// parsePayload reads the browser SDK's payload: one JSON object holding exactly wabaId,
-// phoneId and code (strings) and coexistence (a boolean). Field values are checked later,
-// against the spec, by the client.
+// parsePayload reads the browser SDK's payload from r as the handler a backend mounts reads
+// it ([connecthandler.DecodePayload]); the values are checked later, against the spec, by the
+// client.
 func parsePayload(r io.Reader) (client.ConnectRequest, error) {
-	var req client.ConnectRequest
 	data, err := io.ReadAll(io.LimitReader(r, maxPayloadSize+1))
-	if err != nil {
-		return req, err
+	switch {
+	case err != nil:
+		return client.ConnectRequest{}, err
+	case len(data) > maxPayloadSize:
+		return client.ConnectRequest{}, fmt.Errorf("payload is larger than %d bytes", maxPayloadSize)
+	case len(bytes.TrimSpace(data)) == 0:
+		return client.ConnectRequest{}, errors.New(`no payload; want {"wabaId": "...", "phoneId": "...", "code": "...", "coexistence": false}`)
 	}
-	if len(data) > maxPayloadSize {
-		return req, fmt.Errorf("payload is larger than %d bytes", maxPayloadSize)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return req, errors.New(`no payload; want {"wabaId": "...", "phoneId": "...", "code": "...", "coexistence": false}`)
-	}
-	fields, err := jsonobject.Members(data, payloadFields...)
-	if err != nil {
-		return req, err
-	}
-	str := func(name string, dst *string) error {
-		raw, ok := fields[name]
-		if !ok {
-			return fmt.Errorf("missing %q", name)
-		}
-		if !bytes.HasPrefix(raw, []byte(`"`)) || json.Unmarshal(raw, dst) != nil {
-			return fmt.Errorf("%q must be a string", name)
-		}
-		return nil
-	}
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"wabaId", &req.WabaID}, {"phoneId", &req.PhoneID}, {"code", &req.Code}} {
-		if err := str(f.name, f.dst); err != nil {
-			return req, err
-		}
-	}
-	raw, ok := fields["coexistence"]
-	if !ok {
-		return req, errors.New(`missing "coexistence"`)
-	}
-	if s := string(raw); s != "true" && s != "false" {
-		return req, errors.New(`"coexistence" must be true or false`)
-	}
-	req.Coexistence = string(raw) == "true"
-	return req, nil
+	return connecthandler.DecodePayload(data)
 }
