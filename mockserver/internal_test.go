@@ -274,3 +274,18 @@ func FuzzParsePrefer(f *testing.F) {
 		}
 	})
 }
+
+// ChannelTypes are the spec's ChannelType enum, in its order.
+func TestChannelTypesAreTheSpecEnum(t *testing.T) {
+	doc, err := openapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []ChannelType
+	for _, v := range doc.Components.Schemas["ChannelType"].Value.Enum {
+		want = append(want, ChannelType(v.(string)))
+	}
+	if diff := cmp.Diff(want, ChannelTypes()); diff != "" {
+		t.Errorf("ChannelTypes (-spec +mockserver):\n%s", diff)
+	}
+}

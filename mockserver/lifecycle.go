@@ -26,7 +26,7 @@ func (s *Server) PartnerCreateChannel(ctx context.Context, req gen.PartnerCreate
 			unprocessable(msgCreateNeedsEnterprise))}, nil
 	}
 	id := st.newID()
-	st.channels[canonical(id)] = &channel{Channel: Channel{ID: id, Type: ChannelType(req.Body.Type), Name: req.Body.Name}}
+	st.channels[canonical(id)] = &channel{Channel: Channel{ID: id, Type: req.Body.Type, Name: req.Body.Name}}
 	return gen.PartnerCreateChannel201JSONResponse{Id: id}, nil
 }
 

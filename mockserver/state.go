@@ -25,18 +25,18 @@ const (
 	ChannelInstagram = "0b7e2c1a-9f4d-4e8b-a6c3-5d2f1e0a9b87"
 )
 
-// ChannelType is a channel's provider type, as the vendor names it.
-type ChannelType string
+// ChannelType is a channel's provider type, the spec's ChannelType enum (gen's type).
+type ChannelType = gen.ChannelType
 
-// The channel types the vendor documents (the spec's ChannelType enum). Only MetaWhatsApp
-// channels can be connected.
+// The channel types the vendor documents. Only MetaWhatsApp channels can be connected.
 const (
-	MetaWhatsApp  ChannelType = ChannelType(gen.ChannelTypeMETAWHATSAPP)
-	MetaInstagram ChannelType = ChannelType(gen.ChannelTypeMETAINSTAGRAM)
-	MetaMessenger ChannelType = ChannelType(gen.ChannelTypeMETAMESSENGER)
-	BotTelegram   ChannelType = ChannelType(gen.ChannelTypeBOTTELEGRAM)
+	MetaWhatsApp  = gen.ChannelTypeMETAWHATSAPP
+	MetaInstagram = gen.ChannelTypeMETAINSTAGRAM
+	MetaMessenger = gen.ChannelTypeMETAMESSENGER
+	BotTelegram   = gen.ChannelTypeBOTTELEGRAM
 )
 
+// channelTypes lists them, in the spec's order (a test holds it to the spec's enum).
 var channelTypes = []ChannelType{MetaWhatsApp, MetaInstagram, MetaMessenger, BotTelegram}
 
 // ChannelTypes returns the known channel types, the ones [WithChannel] accepts.
@@ -141,7 +141,7 @@ func newChannel(id string, typ ChannelType) (Channel, error) {
 	if !gen.ChannelIdPattern.MatchString(id) { // the spec's pattern, generated into gen/
 		return Channel{}, fmt.Errorf("channel id %q is neither a UUID nor 32 hexadecimal digits", id)
 	}
-	if !slices.Contains(channelTypes, typ) {
+	if !typ.Valid() {
 		return Channel{}, fmt.Errorf("channel %s: type %q is not one of %s", id, typ, typeList())
 	}
 	return Channel{ID: id, Type: typ}, nil
