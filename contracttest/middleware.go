@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -84,9 +83,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.next.ServeHTTP(w, r)
 		return
 	}
-	rec := recorders.Get().(*recorder)
-	defer rec.release()
-	rec.real, rec.limit = w, m.cfg.maxBody
+	rec := &recorder{real: w, header: http.Header{}, limit: m.cfg.maxBody}
 	m.next.ServeHTTP(rec, r)
 	if rec.status == 0 {
 		rec.status = http.StatusOK
@@ -138,7 +135,7 @@ func (m *middleware) checkRequest(w http.ResponseWriter, r *http.Request) (*Rout
 		// it is lifted once the body is read, so the handler runs unhurried.
 		rc := http.NewResponseController(w)
 		deadline := rc.SetReadDeadline(time.Now().Add(m.cfg.bodyTimeout)) == nil // else http.ErrNotSupported: none
-		data, complete, err := bufferSizedBody(r.Body, r.ContentLength, m.cfg.maxBody)
+		data, complete, err := bufferBody(r.Body, m.cfg.maxBody)
 		if !complete {
 			// Put back what was read, so a ReportOnly handler still sees the whole body.
 			r.Body = readCloser{io.MultiReader(bytes.NewReader(data), errReaderOrEOF(err), r.Body), r.Body}
@@ -374,17 +371,6 @@ func (t *errorTemplate) fill(status int, msg string) ([]byte, bool) {
 	return append(data, '\n'), true
 }
 
-// recorders are reused: a response's buffer and header map are the middleware's main cost.
-var recorders = sync.Pool{New: func() any { return &recorder{header: http.Header{}} }}
-
-// release resets r and returns it to the pool.
-func (r *recorder) release() {
-	clear(r.header)
-	r.body.Reset()
-	r.real, r.status, r.passthrough = nil, 0, false
-	recorders.Put(r)
-}
-
 // recorder buffers a handler's response until it is validated, or until it grows past limit,
 // when it switches to writing through.
 type recorder struct {
@@ -438,7 +424,7 @@ func (r *recorder) Flush() {
 func (r *recorder) commit() error {
 	h := r.real.Header()
 	for k, v := range r.header {
-		h[k] = v // the slice moves to the real header; release only clears the map
+		h[k] = v
 	}
 	status := r.status
 	if status == 0 {

@@ -102,29 +102,6 @@ func bufferBody(body io.Reader, limit int64) (data []byte, complete bool, err er
 	return data, true, err
 }
 
-// bufferSizedBody is bufferBody for a body whose length the sender declared: one exact
-// allocation on the common path.
-func bufferSizedBody(body io.Reader, length, limit int64) (data []byte, complete bool, err error) {
-	if length <= 0 || length > limit {
-		return bufferBody(body, limit)
-	}
-	data = make([]byte, length, length+1)
-	n, err := io.ReadFull(body, data)
-	if err != nil {
-		return data[:n], true, err
-	}
-	var probe [1]byte
-	switch _, err = io.ReadFull(body, probe[:]); err {
-	case io.EOF:
-		return data, true, nil
-	case nil: // longer than declared: read on, within the limit
-		rest, complete, err := bufferBody(body, limit-length-1)
-		return append(append(data, probe[0]), rest...), complete, err
-	default:
-		return data, true, err
-	}
-}
-
 func tooLong(op string, limit int64) Violations {
 	return Violations{{Side: Response, Operation: op, Location: "body",
 		Reason: fmt.Sprintf("not validated: longer than the %d-byte limit", limit)}}
