@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/gen"
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
@@ -287,5 +288,28 @@ func TestChannelTypesAreTheSpecEnum(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, ChannelTypes()); diff != "" {
 		t.Errorf("ChannelTypes (-spec +mockserver):\n%s", diff)
+	}
+}
+
+// Every operation of the spec has gen's handler under its route's method and path, the key
+// serveValid dispatches by.
+func TestEveryOperationHasAGeneratedHandler(t *testing.T) {
+	s, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if s.operations[method+" "+path] == nil {
+				t.Errorf("%s (%s %s) has no handler", op.OperationID, method, path)
+			}
+		}
+	}
+	if len(s.operations) != len(gen.Operations) {
+		t.Errorf("%d handlers for %d operations", len(s.operations), len(gen.Operations))
 	}
 }
