@@ -6,10 +6,11 @@
 //
 // It is built on the strict server stubs in package gen: each operation of the spec is one
 // method of [Server] (gen.StrictServerInterface, so the compiler names a missing one). It
-// answers only what the spec documents: every request is validated against the spec (package
-// contracttest) before the method runs, the method binds the body by exact member names (as
-// the validator reads them), every response is validated after it, and every rejection
-// carries the spec's error body, {"error":N,"message":"..."}.
+// answers only what the spec documents: every request is routed and validated once, by
+// package contracttest's middleware, before the method runs; the method acts on exactly the
+// value the validator checked (gen's handler for the route binds it by exact member names);
+// every response is validated after it, and every rejection carries the spec's error body,
+// {"error":N,"message":"..."}.
 //
 // # Starting it
 //
@@ -123,8 +124,7 @@
 //	                                         201 {"operationId":...,"channelId":...,"pending":[502,502]}
 //
 // channelId is optional (any channel); pending lists every status then queued for that
-// operation and channel. The server refuses to start with a spec that has a path under
-// /_mock/.
+// operation and channel. [TestEndpoints] lists them.
 //
 // # ENTERPRISE role and subscriptions
 //
@@ -148,16 +148,13 @@
 // # Prefer header
 //
 // As with Prism's mock, `Prefer: code=404` answers that documented status with its example
-// (the first by name when it has several),
-// `Prefer: example=codeExpired` answers a named example, and both combine:
-// `Prefer: code=422, example=instanceStillConnected`. Statuses and examples are read from the
-// spec, for whichever operation the request is: a response's named `examples`, its lone
-// `example` (named "example"), or for a status documented without content (such as delete's
-// 204) an empty answer (named "noContent"); `default` is reached with the status of its
-// example (code=500). An undocumented status or unknown example is a 400 that says so. Prefer
-// applies only to a valid, authorised request and never changes state (nor, in a sandbox,
-// starts a key's state). The answer is the example alone: a 503 carries no Retry-After, so a
-// client does not retry it (a queued 503 carries one, see Scenarios).
+// (the first by name when it has several), `Prefer: example=codeExpired` answers a named
+// example, and both combine: `Prefer: code=422, example=instanceStillConnected`. The answers
+// are [Examples]' (which also serves any other spec's examples, for tests): an undocumented
+// status or unknown example is a 400 that says so. Prefer applies only to a valid, authorised
+// request and never changes state (nor, in a sandbox, starts a key's state). The answer is the
+// example alone: a 503 carries no Retry-After, so a client does not retry it (a queued 503
+// carries one, see Scenarios).
 //
 // # Rejections
 //
@@ -166,8 +163,9 @@
 // channel id or a wrong content type: 400, naming the location. So is a body that the
 // validator and encoding/json would read differently: a repeated member, a case variant of a
 // member's name ("CODE" beside "code"), a string that is not UTF-8. No or wrong Secret Key:
-// 401 "Unauthorized". Body over the limit ([WithMaxBodyBytes], 64 KiB by default): 413.
-// Unknown path: 404. Wrong method: 405 with an Allow header. All in the error shape above.
+// 401 "Unauthorized". Body over the limit ([WithMaxBodyBytes], 64 KiB by default): 413; not
+// received within contracttest's body timeout: 408. Unknown path: 404. Wrong method: 405
+// with an Allow header. All in the error shape above.
 //
 // # Logs
 //
