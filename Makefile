@@ -4,25 +4,18 @@
 GO      ?= go
 PKGS    ?= ./...
 
-# make bench: which benchmarks, how often, how long. BENCH_PKGS empty = every package with a
-# func Benchmark. COUNT >= 6 lets benchstat give confidence intervals and p-values.
+# make bench: which benchmarks, in which packages, how often, how long; where the output goes.
+# COUNT >= 6 lets benchstat give confidence intervals and p-values.
 BENCH      ?= .
-BENCH_PKGS ?=
+BENCH_PKGS ?= ./...
 COUNT      ?= 6
 BENCHTIME  ?= 1s
-BENCH_DIR  ?= bench.out
-BENCH_NAME ?= bench
 BENCH_TAGS ?=
+BENCH_OUT  ?= bench.out/bench.txt
 BENCHSTAT  := $(GO) run golang.org/x/perf/cmd/benchstat
-# make loadtest: BenchmarkLoad alone, longer.
-LOAD_COUNT     ?= 6
-LOAD_BENCHTIME ?= 3s
 # make bench-prism: Prism's version (run by npx, never installed in the repository) and port.
 PRISM_VERSION ?= 5.14.2
 PRISM_PORT    ?= 4010
-PRISM_COUNT   ?= 6
-# make cold-costs: how many timed runs of each command.
-RUNS ?= 3
 
 .DEFAULT_GOAL := help
 
@@ -102,53 +95,19 @@ test-browser: ## Drive the web demo's page in headless Chromium (chromedp; needs
 	$(GO) test -tags browser -race -count=1 -run '^TestBrowser$$' ./cmd/hubmessage/internal/webdemo/ -args -screenshots "$(CURDIR)/browser-screenshots"
 
 .PHONY: bench
-bench: ## Run the benchmarks (BENCH, BENCH_PKGS, COUNT, BENCHTIME), save them in bench.out/, print benchstat tables
-	@set -u; mkdir -p $(BENCH_DIR); \
-	pkgs="$(BENCH_PKGS)"; \
-	if [ -z "$$pkgs" ]; then \
-		pkgs=$$(grep -rlE --include='*_test.go' --exclude-dir=.git --exclude-dir=$(BENCH_DIR) '^func Benchmark' . | xargs -n1 dirname | sort -u | tr '\n' ' '); \
-	fi; \
-	out=$(BENCH_DIR)/$(BENCH_NAME)-$$(date -u +%Y%m%dT%H%M%SZ).txt; rc=$$(mktemp); \
-	echo "bench: -bench '$(BENCH)' -count $(COUNT) -benchtime $(BENCHTIME) over: $$pkgs"; \
-	{ echo "nproc: $$(nproc)"; echo "go: $$($(GO) env GOVERSION)"; echo "commit: $$(git rev-parse --short HEAD 2>/dev/null || echo none)"; } > $$out; \
-	{ $(GO) test -tags '$(BENCH_TAGS)' -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) -benchtime $(BENCHTIME) $$pkgs 2>&1; echo $$? > $$rc; } | tee -a $$out; \
-	status=$$(cat $$rc); rm -f $$rc; cp $$out $(BENCH_DIR)/$(BENCH_NAME)-latest.txt; \
-	echo; echo "bench: raw results in $$out (and $(BENCH_DIR)/$(BENCH_NAME)-latest.txt); benchmarks run:"; \
-	awk '/^pkg:/ {pkg = $$2} /^Benchmark/ {name = $$1; sub(/-[0-9]+$$/, "", name); print "  " pkg "  " name}' $$out | sort -u; \
-	if [ "$$status" != 0 ]; then echo "bench: go test failed (exit $$status)" >&2; exit $$status; fi; \
-	if ! grep -q '^Benchmark' $$out; then echo "bench: no benchmark matched -bench '$(BENCH)' in $$pkgs" >&2; exit 1; fi; \
-	echo; echo "== Comparisons: each impl= column against the group's first (baseline) =="; \
-	$(BENCHSTAT) -filter '/impl:/./' -col /impl $$out; \
-	if awk '/^Benchmark/ && $$1 !~ /\/impl=/ {found = 1} END {exit !found}' $$out; then \
-		echo; echo "== Benchmarks without a baseline =="; \
-		$(BENCHSTAT) -filter '-/impl:/./' $(BENCH_NAME)=$$out; \
-	fi
-
-.PHONY: loadtest
-loadtest: ## Reference server throughput and latency alone (BenchmarkLoad; LOAD_COUNT, LOAD_BENCHTIME)
-	@$(MAKE) --no-print-directory bench BENCH='^BenchmarkLoad$$' BENCH_PKGS=./mockserver COUNT=$(LOAD_COUNT) BENCHTIME=$(LOAD_BENCHTIME) BENCH_NAME=load
+bench: ## Run the benchmarks (BENCH, BENCH_PKGS, COUNT, BENCHTIME) into BENCH_OUT; benchstat compares each impl= with the first
+	@mkdir -p $(dir $(BENCH_OUT))
+	bash -o pipefail -c "$(GO) test -tags '$(BENCH_TAGS)' -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) -benchtime $(BENCHTIME) $(BENCH_PKGS) | tee $(BENCH_OUT)"
+	$(BENCHSTAT) -col /impl $(BENCH_OUT)
 
 .PHONY: bench-prism
-bench-prism: ## Reference server vs Prism's mock of the spec vs bare net/http (BenchmarkPrism, tag prism; needs npx; PRISM_COUNT)
-	@set -u; mkdir -p $(BENCH_DIR); \
-	setsid npx -y @stoplight/prism-cli@$(PRISM_VERSION) mock -h 127.0.0.1 -p $(PRISM_PORT) openapi/hubmessage.yaml > $(BENCH_DIR)/prism.log 2>&1 & \
-	prism=$$!; trap 'kill -TERM -'$$prism' 2>/dev/null && wait '$$prism' 2>/dev/null' EXIT INT TERM; \
-	echo "bench-prism: Prism $(PRISM_VERSION) (pid $$prism, log $(BENCH_DIR)/prism.log) on 127.0.0.1:$(PRISM_PORT); the benchmark polls it until it answers"; \
-	HUBMESSAGE_PRISM_URL=http://127.0.0.1:$(PRISM_PORT) $(MAKE) --no-print-directory bench BENCH='^BenchmarkPrism$$' BENCH_PKGS=./mockserver \
-		BENCH_TAGS=prism COUNT=$(PRISM_COUNT) BENCH_NAME=prism || exit 1; \
-	echo; echo "== Reference server against Prism (baseline) =="; \
-	$(BENCHSTAT) -filter '/impl:(prism OR mockserver)' -col '/impl@(prism mockserver)' $(BENCH_DIR)/prism-latest.txt
+bench-prism: ## Reference server vs Prism's mock of the spec vs bare net/http (BenchmarkPrism, tag prism; needs npx)
+	@mkdir -p bench.out; setsid npx -y @stoplight/prism-cli@$(PRISM_VERSION) mock -h 127.0.0.1 -p $(PRISM_PORT) openapi/hubmessage.yaml > bench.out/prism.log 2>&1 & \
+	prism=$$!; trap 'kill -TERM -$$prism' EXIT; \
+	HUBMESSAGE_PRISM_URL=http://127.0.0.1:$(PRISM_PORT) $(MAKE) --no-print-directory bench BENCH='^BenchmarkPrism$$' BENCH_PKGS=./mockserver BENCH_TAGS=prism BENCH_OUT=bench.out/prism.txt
 
 .PHONY: cold-costs
-cold-costs: ## Wall time of make generate and make test (RUNS each; warm caches, then an empty build cache)
-	@set -u; \
-	timed() { label=$$1; shift; s=$$(date +%s.%N); "$$@" > /dev/null 2>&1 || { echo "cold-costs: $$label failed" >&2; return 1; }; \
-		e=$$(date +%s.%N); awk -v l="$$label" -v s=$$s -v e=$$e 'BEGIN {printf "  %-54s %6.1f s\n", l, e - s}'; }; \
-	echo "cold-costs: $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $$($(GO) env GOVERSION)"; \
-	$(MAKE) --no-print-directory generate > /dev/null 2>&1 && $(MAKE) --no-print-directory test > /dev/null 2>&1 || { echo "cold-costs: warm-up failed" >&2; exit 1; }; \
-	for i in $$(seq $(RUNS)); do timed "make generate (warm module and build cache)" $(MAKE) --no-print-directory generate || exit 1; done; \
-	for i in $$(seq $(RUNS)); do timed "make test (warm module and build cache)" $(MAKE) --no-print-directory test || exit 1; done; \
-	cache=$$(mktemp -d); trap 'chmod -R u+w "$$cache"; rm -rf "$$cache"' EXIT; \
-	timed "make generate (warm module cache, empty build cache)" env GOCACHE=$$cache $(MAKE) --no-print-directory generate || exit 1; \
-	rm -rf "$$cache"/*; \
-	timed "make test (warm module cache, empty build cache)" env GOCACHE=$$cache $(MAKE) --no-print-directory test || exit 1
+cold-costs: ## Wall time of make test with an empty build cache (the module cache kept), as on a fresh clone
+	@cache=$$(mktemp -d); trap 'chmod -R u+w "$$cache"; rm -rf "$$cache"' EXIT; start=$$(date +%s); \
+	GOCACHE=$$cache $(MAKE) --no-print-directory test > /dev/null || exit 1; \
+	echo "make test with an empty build cache: $$(( $$(date +%s) - start )) s on $$(nproc) cores"

@@ -6,48 +6,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hubmessage/hubmessage-go/mockserver"
 )
-
-// BenchmarkServeHTTP measures one full connect (validation, state, response) in-process.
-func BenchmarkServeHTTP(b *testing.B) {
-	s, err := mockserver.New(mockserver.WithSecretKey("sk_bench"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, bc := range []struct {
-		name   string
-		prefer string
-		want   int
-	}{{"connect", "", http.StatusOK}, {"prefer", "code=422, example=codeExpired", http.StatusUnprocessableEntity}} {
-		b.Run(bc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				i++
-				req := httptest.NewRequest(http.MethodPost, "/v1/channels/"+mockserver.ChannelHex+"/connect",
-					strings.NewReader(payload("bench-"+bc.name+strconv.Itoa(i))))
-				req.Header.Set("Authorization", "Bearer sk_bench")
-				req.Header.Set("Content-Type", "application/json")
-				if bc.prefer != "" {
-					req.Header.Set("Prefer", bc.prefer)
-				}
-				rec := httptest.NewRecorder()
-				s.ServeHTTP(rec, req)
-				if rec.Code != bc.want { // else it measures some other path
-					b.Fatalf("status %d %s, want %d", rec.Code, rec.Body, bc.want)
-				}
-				if err := s.Disconnect(mockserver.ChannelHex); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
 
 // BenchmarkFreshServer is the cost of giving a test its own server: construct it, start it on
 // httptest, make the first request (a valid connect), close it. impl=bare is the floor, an
