@@ -268,95 +268,82 @@ func readRule(where, name, in string, required bool, s *openapi3.Schema, desc st
 		return rule{}, fmt.Errorf("%s: want exactly one type, have %v", where, types)
 	}
 	r := rule{name: name, in: in, typ: types[0], required: required, nullable: s.Nullable, minLength: s.MinLength, maxLength: -1, pattern: s.Pattern}
-	switch r.typ {
-	case openapi3.TypeString, openapi3.TypeInteger, openapi3.TypeNumber, openapi3.TypeBoolean:
-	default:
-		return rule{}, fmt.Errorf("%s: type %s is not supported (only string, integer, number and boolean)", where, r.typ)
-	}
-
-	rest := *s
-	rest.Type, rest.Nullable, rest.Enum = nil, false, nil
-	rest.MinLength, rest.MaxLength, rest.Pattern = 0, nil, ""
-	rest.Min, rest.Max, rest.ExclusiveMin, rest.ExclusiveMax = nil, nil, openapi3.ExclusiveBound{}, openapi3.ExclusiveBound{}
-	switch {
-	case s.Format == "" || allowedFormat(r.typ, s.Format):
-		rest.Format = "" // int32 and the like: the generated Go type already holds the value
-	case r.typ == openapi3.TypeString:
-		return rule{}, fmt.Errorf("%s: format %q is not supported (use a pattern)", where, s.Format)
-	default:
-		return rule{}, fmt.Errorf("%s: format %q is not supported on %s", where, s.Format, r.typ)
-	}
-	if err := onlyAnnotations(where, rest); err != nil {
+	if err := onlyPrimitive(where, r.typ, s); err != nil {
 		return rule{}, err
 	}
-
-	if r.typ != openapi3.TypeString && (s.MinLength != 0 || s.MaxLength != nil || s.Pattern != "") {
-		return rule{}, fmt.Errorf("%s: minLength, maxLength and pattern apply to strings, not to %s", where, r.typ)
-	}
-	if s.MaxLength != nil {
-		if *s.MaxLength > math.MaxInt32 {
-			return rule{}, fmt.Errorf("%s: maxLength %d is too large", where, *s.MaxLength)
-		}
-		r.maxLength = int64(*s.MaxLength)
-	}
-	if s.MinLength > math.MaxInt32 {
-		return rule{}, fmt.Errorf("%s: minLength %d is too large", where, s.MinLength)
-	}
-
-	schemaDesc, err := extensionString(where, s.Extensions)
-	if err != nil {
+	if err := r.readString(where, s, desc); err != nil {
 		return rule{}, err
 	}
-	switch {
-	case desc != "" && schemaDesc != "" && desc != schemaDesc:
-		return rule{}, fmt.Errorf("%s: the parameter and its schema give different %s", where, patternDescription)
-	case desc == "":
-		desc = schemaDesc
-	}
-	if desc != "" && r.pattern == "" {
-		return rule{}, fmt.Errorf("%s: %s without a pattern", where, patternDescription)
-	}
-	r.patDesc = desc
-	if r.pattern != "" {
-		if _, err := regexp.Compile(r.pattern); err != nil {
-			return rule{}, fmt.Errorf("%s: pattern is not valid Go regexp syntax: %w", where, err)
-		}
-	}
-
+	var err error
 	if r.minimum, err = readBound(where, "minimum", r.typ, s.Min, s.ExclusiveMin); err != nil {
 		return rule{}, err
 	}
 	if r.maximum, err = readBound(where, "maximum", r.typ, s.Max, s.ExclusiveMax); err != nil {
 		return rule{}, err
 	}
-
-	for _, v := range s.Enum {
-		switch v := v.(type) {
-		case string:
-			if r.typ == openapi3.TypeString {
-				r.enum = append(r.enum, v)
-				continue
-			}
-		case float64:
-			if r.typ == openapi3.TypeInteger && v == math.Trunc(v) && math.Abs(v) < 1<<53 {
-				r.enum = append(r.enum, strconv.FormatInt(int64(v), 10))
-				continue
-			}
-		}
-		return rule{}, fmt.Errorf("%s: enum value %v: only string enums of strings and integer enums of integers are supported", where, v)
+	if r.enum, err = readEnum(where, r.typ, s.Enum); err != nil {
+		return rule{}, err
 	}
 	return r, nil
 }
 
-// allowedFormat reports the formats that only say which Go type holds a value.
-func allowedFormat(typ, f string) bool {
+// goTypeFormats are, by type, the formats that only say which Go type holds a value.
+var goTypeFormats = map[string][]string{
+	openapi3.TypeInteger: {"int32", "int64"},
+	openapi3.TypeNumber:  {"float", "double"},
+}
+
+// onlyPrimitive fails unless s is of a type a rule can hold, with no format but one of
+// goTypeFormats, and sets no keyword besides a rule's and annotations.
+func onlyPrimitive(where, typ string, s *openapi3.Schema) error {
 	switch typ {
-	case openapi3.TypeInteger:
-		return f == "int32" || f == "int64"
-	case openapi3.TypeNumber:
-		return f == "float" || f == "double"
+	case openapi3.TypeString, openapi3.TypeInteger, openapi3.TypeNumber, openapi3.TypeBoolean:
+	default:
+		return fmt.Errorf("%s: type %s is not supported (only string, integer, number and boolean)", where, typ)
 	}
-	return false
+	switch {
+	case s.Format == "" || slices.Contains(goTypeFormats[typ], s.Format):
+	case typ == openapi3.TypeString:
+		return fmt.Errorf("%s: format %q is not supported (use a pattern)", where, s.Format)
+	default:
+		return fmt.Errorf("%s: format %q is not supported on %s", where, s.Format, typ)
+	}
+	rest := *s
+	rest.Type, rest.Format, rest.Nullable, rest.Enum = nil, "", false, nil
+	rest.MinLength, rest.MaxLength, rest.Pattern = 0, nil, ""
+	rest.Min, rest.Max, rest.ExclusiveMin, rest.ExclusiveMax = nil, nil, openapi3.ExclusiveBound{}, openapi3.ExclusiveBound{}
+	return onlyAnnotations(where, rest)
+}
+
+// readString reads the keywords of strings only: minLength, maxLength, and pattern with its
+// x-pattern-description, given on the schema or as desc on the parameter.
+func (r *rule) readString(where string, s *openapi3.Schema, desc string) error {
+	if r.typ != openapi3.TypeString && (s.MinLength != 0 || s.MaxLength != nil || s.Pattern != "") {
+		return fmt.Errorf("%s: minLength, maxLength and pattern apply to strings, not to %s", where, r.typ)
+	}
+	if s.MinLength > math.MaxInt32 || s.MaxLength != nil && *s.MaxLength > math.MaxInt32 {
+		return fmt.Errorf("%s: minLength or maxLength is too large", where)
+	}
+	if s.MaxLength != nil {
+		r.maxLength = int64(*s.MaxLength)
+	}
+	schemaDesc, err := extensionString(where, s.Extensions)
+	switch {
+	case err != nil:
+		return err
+	case desc != "" && schemaDesc != "" && desc != schemaDesc:
+		return fmt.Errorf("%s: the parameter and its schema give different %s", where, patternDescription)
+	case desc == "":
+		desc = schemaDesc
+	}
+	if desc != "" && r.pattern == "" {
+		return fmt.Errorf("%s: %s without a pattern", where, patternDescription)
+	}
+	r.patDesc = desc
+	if _, err := regexp.Compile(r.pattern); err != nil {
+		return fmt.Errorf("%s: pattern is not valid Go regexp syntax: %w", where, err)
+	}
+	return nil
 }
 
 func readBound(where, keyword, typ string, v *float64, exclusive openapi3.ExclusiveBound) (*bound, error) {
@@ -372,11 +359,35 @@ func readBound(where, keyword, typ string, v *float64, exclusive openapi3.Exclus
 	if typ != openapi3.TypeInteger {
 		return nil, fmt.Errorf("%s: %s is supported on integers only, not on %s", where, keyword, typ)
 	}
-	if *v != math.Trunc(*v) || math.Abs(*v) >= 1<<53 {
+	if !exactInt(*v) {
 		return nil, fmt.Errorf("%s: %s %v is not an integer the rules can hold", where, keyword, *v)
 	}
 	return &bound{value: int64(*v), exclusive: exclusive.IsTrue()}, nil
 }
+
+// readEnum reads the values of a string enum, or of an integer enum in decimal.
+func readEnum(where, typ string, values []any) ([]string, error) {
+	var enum []string
+	for _, v := range values {
+		switch v := v.(type) {
+		case string:
+			if typ == openapi3.TypeString {
+				enum = append(enum, v)
+				continue
+			}
+		case float64:
+			if typ == openapi3.TypeInteger && exactInt(v) {
+				enum = append(enum, strconv.FormatInt(int64(v), 10))
+				continue
+			}
+		}
+		return nil, fmt.Errorf("%s: enum value %v: only string enums of strings and integer enums of integers are supported", where, v)
+	}
+	return enum, nil
+}
+
+// exactInt reports whether v is an integer that a float64 holds exactly.
+func exactInt(v float64) bool { return v == math.Trunc(v) && math.Abs(v) < 1<<53 }
 
 // onlyAnnotations fails, naming the keyword, when s sets anything besides annotations
 // (descriptions, examples, ...) and extensions: a keyword the rules cannot express.
