@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"go/token"
 	"maps"
@@ -37,16 +38,11 @@ type bound struct {
 	exclusive bool
 }
 
-// operation is one operation's input, with the names of the shared variables it refers to.
+// operation is one operation's input, as Go expressions that may name shared variables.
 type operation struct {
 	id, method, path string
-	params           []string // Go expressions, each a Rule
-	body             *body
-}
-
-type body struct {
-	required   bool
-	properties string // a Go expression of type []Rule
+	params           []string // each a Rule
+	body             string   // a *BodyRules; "" when it takes none
 }
 
 // generator collects the output: operations, and the variables shared by operations that
@@ -60,8 +56,9 @@ type generator struct {
 }
 
 // generate returns the gofmt'd source of constraints.gen.go for doc, read from source (a
-// path shown in the header and in errors). The output depends only on doc: operations are
-// sorted by operationId, parameters by location and name, properties by name.
+// path shown in the header and in errors); doc comes from openapi.Parse, so its references
+// are resolved. The output depends only on doc: operations are sorted by operationId,
+// parameters by location and name, properties by name.
 func generate(doc *openapi3.T, source string) ([]byte, error) {
 	g := &generator{source: source, params: map[string]rule{}, schemas: map[string][]rule{}, varNames: map[string]string{}}
 	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
@@ -82,61 +79,47 @@ func generate(doc *openapi3.T, source string) ([]byte, error) {
 
 func (g *generator) addOperation(path, method string, item *openapi3.PathItem, op *openapi3.Operation) error {
 	where := fmt.Sprintf("%s: %s %s", g.source, method, path)
-	if op.OperationID == "" {
+	switch {
+	case op.OperationID == "":
 		return fmt.Errorf("%s: no operationId", where)
+	case slices.ContainsFunc(g.ops, func(prev operation) bool { return prev.id == op.OperationID }):
+		return fmt.Errorf("%s: operationId %q is used twice", where, op.OperationID)
 	}
 	o := operation{id: op.OperationID, method: method, path: path}
-	if slices.ContainsFunc(g.ops, func(prev operation) bool { return prev.id == o.id }) {
-		return fmt.Errorf("%s: operationId %q is used twice", where, o.id)
-	}
-	if _, err := g.claim(exported(o.id)+"Rules", "operation "+o.id, where); err != nil {
+	if err := g.claim(exported(o.id)+"Rules", "operation "+o.id, where); err != nil {
 		return err
 	}
 	where = fmt.Sprintf("%s: operation %s", g.source, o.id)
-
-	// Path-level parameters apply unless the operation redefines them (same name and location).
-	params := slices.Clone(op.Parameters)
-	for _, p := range item.Parameters {
-		if p.Value == nil || op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) == nil {
-			params = append(params, p)
-		}
-	}
-	for _, p := range params {
-		if p.Value == nil {
-			return fmt.Errorf("%s: unresolved parameter %s", where, p.Ref)
-		}
-	}
-	slices.SortFunc(params, func(a, b *openapi3.ParameterRef) int {
-		if c := strings.Compare(locationOrder(a.Value), locationOrder(b.Value)); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Value.Name, b.Value.Name)
-	})
-	for _, p := range params {
+	for _, p := range parameters(item.Parameters, op.Parameters) {
 		expr, err := g.parameter(where, p)
 		if err != nil {
 			return err
 		}
 		o.params = append(o.params, expr)
 	}
-
 	if op.RequestBody != nil {
-		b, err := g.requestBody(where, op.RequestBody)
-		if err != nil {
+		var err error
+		if o.body, err = g.requestBody(where, op.RequestBody.Value); err != nil {
 			return err
 		}
-		o.body = b
 	}
 	g.ops = append(g.ops, o)
 	return nil
 }
 
-// locationOrder sorts path parameters before query ones; other locations fail later.
-func locationOrder(p *openapi3.Parameter) string {
-	if p.In == openapi3.ParameterInPath {
-		return "0"
+// parameters returns an operation's own parameters and those of its path that it does not
+// redefine (same name and location), path parameters before query ones, each sorted by name.
+func parameters(pathLevel, own openapi3.Parameters) openapi3.Parameters {
+	params := slices.Clone(own)
+	for _, p := range pathLevel {
+		if own.GetByInAndName(p.Value.In, p.Value.Name) == nil {
+			params = append(params, p)
+		}
 	}
-	return "1" + p.In
+	slices.SortFunc(params, func(a, b *openapi3.ParameterRef) int { // "path" < "query"; others fail in parameter
+		return cmp.Or(strings.Compare(a.Value.In, b.Value.In), strings.Compare(a.Value.Name, b.Value.Name))
+	})
+	return params
 }
 
 // parameter returns the Go expression of p's rule: a shared variable for a component
@@ -144,11 +127,12 @@ func locationOrder(p *openapi3.Parameter) string {
 func (g *generator) parameter(where string, ref *openapi3.ParameterRef) (string, error) {
 	p := ref.Value
 	component := componentName(ref.Ref, "#/components/parameters/")
+	name := exported(component) + "Rule"
 	where = fmt.Sprintf("%s: %s parameter %s", where, p.In, p.Name)
 	if component != "" {
 		where = fmt.Sprintf("%s: parameter %s (%s)", g.source, p.Name, ref.Ref)
 		if _, done := g.params[component]; done {
-			return exported(component) + "Rule", nil
+			return name, nil
 		}
 	}
 	switch {
@@ -156,7 +140,7 @@ func (g *generator) parameter(where string, ref *openapi3.ParameterRef) (string,
 		return "", fmt.Errorf("%s: only path and query parameters are supported", where)
 	case p.Content != nil:
 		return "", fmt.Errorf("%s: a parameter with content is not supported; give it a schema", where)
-	case p.Schema == nil || p.Schema.Value == nil:
+	case p.Schema == nil:
 		return "", fmt.Errorf("%s: no schema", where)
 	}
 	desc, err := extensionString(where, p.Extensions)
@@ -164,63 +148,87 @@ func (g *generator) parameter(where string, ref *openapi3.ParameterRef) (string,
 		return "", err
 	}
 	r, err := readRule(where, p.Name, p.In, p.Required, p.Schema.Value, desc)
-	if err != nil {
+	switch {
+	case err != nil:
 		return "", err
-	}
-	if r.nullable {
+	case r.nullable:
 		return "", fmt.Errorf("%s: a nullable parameter is not supported", where)
+	case component == "":
+		return literal(r), nil
 	}
-	if component == "" {
-		return literal(r, false), nil
-	}
-	if _, err := g.claim(exported(component)+"Rule", ref.Ref, where); err != nil {
+	if err := g.claim(name, ref.Ref, where); err != nil {
 		return "", err
 	}
 	if r.pattern != "" {
-		if r.patternVar, err = g.claim(exported(component)+"Pattern", ref.Ref+" pattern", where); err != nil {
+		r.patternVar = exported(component) + "Pattern"
+		if err := g.claim(r.patternVar, ref.Ref+" pattern", where); err != nil {
 			return "", err
 		}
 	}
 	g.params[component] = r
-	return exported(component) + "Rule", nil
+	return name, nil
 }
 
-// requestBody reads a JSON request body whose schema is an object of supported properties.
-func (g *generator) requestBody(where string, ref *openapi3.RequestBodyRef) (*body, error) {
-	rb := ref.Value
+// requestBody returns the Go expression of a JSON request body's rules; its schema must be an
+// object of supported properties, whose rules are a shared variable for a component schema.
+func (g *generator) requestBody(where string, rb *openapi3.RequestBody) (string, error) {
 	where += ": request body"
-	if rb == nil {
-		return nil, fmt.Errorf("%s: unresolved %s", where, ref.Ref)
-	}
 	media := rb.Content.Get("application/json")
 	if len(rb.Content) != 1 || media == nil {
-		return nil, fmt.Errorf("%s: want exactly one media type, application/json; have %v", where, slices.Sorted(maps.Keys(rb.Content)))
+		return "", fmt.Errorf("%s: want exactly one media type, application/json; have %v", where, slices.Sorted(maps.Keys(rb.Content)))
 	}
-	if media.Schema == nil || media.Schema.Value == nil {
-		return nil, fmt.Errorf("%s: no schema", where)
+	if media.Schema == nil {
+		return "", fmt.Errorf("%s: no schema", where)
 	}
-	b := &body{required: rb.Required}
+	expr := func(properties string) string {
+		return fmt.Sprintf("&BodyRules{Required: %t, Properties: %s}", rb.Required, properties)
+	}
 	component := componentName(media.Schema.Ref, "#/components/schemas/")
+	name := exported(component) + "Rules"
 	if component != "" {
-		b.properties = exported(component) + "Rules"
-		if _, done := g.schemas[component]; done {
-			return b, nil
-		}
 		where = fmt.Sprintf("%s: schema %s", g.source, component)
+		if _, done := g.schemas[component]; done {
+			return expr(name), nil
+		}
 	}
 	props, err := objectRules(where, media.Schema.Value)
-	if err != nil {
-		return nil, err
+	switch {
+	case err != nil:
+		return "", err
+	case component == "":
+		return expr(rulesLiteral(props)), nil
 	}
-	if component == "" {
-		b.properties = rulesLiteral(props)
-		return b, nil
-	}
-	if _, err := g.claim(b.properties, media.Schema.Ref, where); err != nil {
-		return nil, err
+	if err := g.claim(name, media.Schema.Ref, where); err != nil {
+		return "", err
 	}
 	g.schemas[component] = props
-	return b, nil
+	return expr(name), nil
+}
+
+// claim reserves a Go variable name, failing when two things of the spec would share it.
+func (g *generator) claim(name, what, where string) error {
+	if !token.IsIdentifier(name) || !token.IsExported(name) {
+		return fmt.Errorf("%s: %s does not make a Go name (%q)", where, what, name)
+	}
+	if prev, ok := g.varNames[name]; ok {
+		return fmt.Errorf("%s: %s and %s would both be named %s", where, prev, what, name)
+	}
+	g.varNames[name] = what
+	return nil
+}
+
+// componentName is the name of the component ref points to below prefix, or "".
+func componentName(ref, prefix string) string {
+	if name, ok := strings.CutPrefix(ref, prefix); ok {
+		return name
+	}
+	return ""
+}
+
+// exported is name with its first letter upper-cased, as oapi-codegen names operations.
+func exported(name string) string {
+	r, n := utf8.DecodeRuneInString(name)
+	return string(unicode.ToUpper(r)) + name[n:]
 }
 
 // objectRules reads the properties of an object schema, sorted by name.
@@ -246,12 +254,7 @@ func objectRules(where string, s *openapi3.Schema) ([]rule, error) {
 	}
 	var rules []rule
 	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
-		ref := s.Properties[name]
-		pwhere := where + ": property " + name
-		if ref == nil || ref.Value == nil {
-			return nil, fmt.Errorf("%s: no schema", pwhere)
-		}
-		r, err := readRule(pwhere, name, "body", slices.Contains(s.Required, name), ref.Value, "")
+		r, err := readRule(where+": property "+name, name, "body", slices.Contains(s.Required, name), s.Properties[name].Value, "")
 		if err != nil {
 			return nil, err
 		}
@@ -419,30 +422,4 @@ func extensionString(where string, ext map[string]any) (string, error) {
 		return "", fmt.Errorf("%s: %s must be a non-empty single-line string", where, patternDescription)
 	}
 	return s, nil
-}
-
-// claim reserves a Go variable name, failing when two things of the spec would share it.
-func (g *generator) claim(name, what, where string) (string, error) {
-	if !token.IsIdentifier(name) || !token.IsExported(name) {
-		return "", fmt.Errorf("%s: %s does not make a Go name (%q)", where, what, name)
-	}
-	if prev, ok := g.varNames[name]; ok {
-		return "", fmt.Errorf("%s: %s and %s would both be named %s", where, prev, what, name)
-	}
-	g.varNames[name] = what
-	return name, nil
-}
-
-func componentName(ref, prefix string) string {
-	name, ok := strings.CutPrefix(ref, prefix)
-	if !ok {
-		return ""
-	}
-	return name
-}
-
-// exported is name with its first letter upper-cased, as oapi-codegen names operations.
-func exported(name string) string {
-	r, n := utf8.DecodeRuneInString(name)
-	return string(unicode.ToUpper(r)) + name[n:]
 }
