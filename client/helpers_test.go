@@ -52,13 +52,13 @@ type apiServer struct {
 }
 
 // newAPIServer serves handler at connect's route.
-func newAPIServer(t testing.TB, handler http.HandlerFunc) *apiServer {
+func newAPIServer(t *testing.T, handler http.HandlerFunc) *apiServer {
 	t.Helper()
 	return newRouteServer(t, connectRoute, handler)
 }
 
 // newRouteServer serves handler at route, e.g. createRoute.
-func newRouteServer(t testing.TB, route string, handler http.HandlerFunc) *apiServer {
+func newRouteServer(t *testing.T, route string, handler http.HandlerFunc) *apiServer {
 	t.Helper()
 	s := &apiServer{}
 	mux := http.NewServeMux()
@@ -86,7 +86,7 @@ func (s *apiServer) requests() []received {
 }
 
 // newClient returns a Client for s, through s's own *http.Client.
-func newClient(t testing.TB, s *apiServer, opts ...client.Option) *client.Client {
+func newClient(t *testing.T, s *apiServer, opts ...client.Option) *client.Client {
 	t.Helper()
 	all := append([]client.Option{client.WithBaseURL(s.URL + basePath), client.WithHTTPClient(s.Client())}, opts...)
 	c, err := client.New(testKey, all...)
