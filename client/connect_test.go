@@ -138,11 +138,7 @@ func TestConnectChannelRejectsBadInputWithoutNetwork(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := client.New(testKey, client.WithHTTPClient(&http.Client{Transport: failingTransport{t}}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := c.ConnectChannel(context.Background(), tc.channelID, tc.req)
+			res, err := offlineClient(t).ConnectChannel(context.Background(), tc.channelID, tc.req)
 			if res != nil || err == nil {
 				t.Fatalf("ConnectChannel = %v, %v; want an error", res, err)
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/gen"
 )
 
 // testKey is the Secret Key every test uses; no output may ever contain it.
@@ -24,6 +25,18 @@ const (
 )
 
 var validRequest = client.ConnectRequest{WabaID: "428083093730937", PhoneID: "123456789012345", Code: "ABC123DEF456"}
+
+// connectRequest is validRequest with code.
+func connectRequest(code string) client.ConnectRequest {
+	r := validRequest
+	r.Code = code
+	return r
+}
+
+// genRequest is r as gen's request body, for calls made without client.
+func genRequest(r client.ConnectRequest) gen.ConnectChannelRequest {
+	return gen.ConnectChannelRequest{WabaId: r.WabaID, PhoneId: r.PhoneID, Code: r.Code, Coexistence: r.Coexistence}
+}
 
 // received is one request a test server saw.
 type received struct {
@@ -111,6 +124,16 @@ func replyError(status int, message string) http.HandlerFunc {
 }
 
 var replySuccess = reply(http.StatusOK, `{"success":true}`)
+
+// offlineClient returns a Client that fails the test if it ever reaches the network.
+func offlineClient(t *testing.T) *client.Client {
+	t.Helper()
+	c, err := client.New(testKey, client.WithHTTPClient(&http.Client{Transport: failingTransport{t}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 // failingTransport fails the test if the Client ever reaches the network.
 type failingTransport struct{ t *testing.T }

@@ -98,7 +98,7 @@ func floorCall(b *testing.B, hc *http.Client, baseURL string) func(context.Conte
 	url := baseURL + "/v1/channels/" + uuidChannel + "/connect"
 	authorization := "Bearer " + testKey
 	return func(ctx context.Context) error {
-		body, err := json.Marshal(gen.ConnectChannelRequest{WabaId: validRequest.WabaID, PhoneId: validRequest.PhoneID, Code: validRequest.Code, Coexistence: validRequest.Coexistence})
+		body, err := json.Marshal(genRequest(validRequest))
 		if err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func generatedCall(b *testing.B, hc *http.Client, baseURL string) func(context.C
 	if err != nil {
 		b.Fatal(err)
 	}
-	body := gen.ConnectChannelRequest{WabaId: validRequest.WabaID, PhoneId: validRequest.PhoneID, Code: validRequest.Code, Coexistence: validRequest.Coexistence}
+	body := genRequest(validRequest)
 	return func(ctx context.Context) error {
 		resp, err := api.ConnectMetaChannelWithResponse(ctx, uuidChannel, body)
 		if err != nil {
