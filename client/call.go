@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptrace"
+	"sync/atomic"
 	"time"
 
 	"github.com/hubmessage/hubmessage-go/gen"
@@ -99,10 +99,9 @@ func attemptOnce[T any](ctx context.Context, c *Client, k call[T], body []byte, 
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	var trace *attemptTrace // needed only to decide whether attempt next may follow
+	var wrote *atomic.Bool // needed only to decide whether attempt next may follow
 	if next <= c.retry.MaxAttempts {
-		trace = newAttemptTrace()
-		ctx = httptrace.WithClientTrace(ctx, &trace.hooks)
+		ctx, wrote = traceWrites(ctx)
 	}
 
 	var r io.Reader
@@ -124,7 +123,7 @@ func attemptOnce[T any](ctx context.Context, c *Client, k call[T], body []byte, 
 
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return v, c.retry.backoff(next), trace != nil && unsent(err, trace.wrote.Load()), err
+		return v, c.retry.backoff(next), wrote != nil && unsent(err, wrote.Load()), err
 	}
 	v, err = result(resp, k.parse)
 	if err != nil && k.retry == retryUnprocessed {

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -211,16 +211,17 @@ func TestDoSuccessShapes(t *testing.T) {
 }
 
 // TestDoRetryRules: retryUnsent (for an operation that must never run twice) repeats only an
-// attempt that was never sent, where retryUnprocessed also follows a 429's Retry-After.
+// attempt that was never sent, where retryUnprocessed also follows a 429's Retry-After. The
+// transport stands in for the network: TestLifecycleRetryRules dials for real.
 func TestDoRetryRules(t *testing.T) {
 	t.Parallel()
 	policy := RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}
 	tests := []struct {
 		name         string
 		rule         retryRule
-		refuseFirst  bool // the first dial goes to a closed port
+		refuseFirst  bool // the first attempt's dial is refused
 		first429     bool // the first request gets 429 with Retry-After: 0
-		wantRequests int32
+		wantRequests int
 		wantAttempts int
 	}{
 		{name: "unsent: refused connection is retried", rule: retryUnsent, refuseFirst: true, wantRequests: 1, wantAttempts: 2},
@@ -231,37 +232,26 @@ func TestDoRetryRules(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var requests atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if requests.Add(1) == 1 && tc.first429 {
-					w.Header().Set("Retry-After", "0")
-					answer(429, "application/json", `{"error":429,"message":"slow down"}`)(w, r)
-					return
+			calls, requests := 0, 0 // attempts run one after another
+			rt := roundTripFunc(func(*http.Request) (*http.Response, error) {
+				calls++
+				if calls == 1 && tc.refuseFirst {
+					return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 				}
-				answer(204, "", "")(w, r)
-			}))
-			t.Cleanup(srv.Close)
-			closed, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			refused := closed.Addr().String()
-			closed.Close()
-			var dials atomic.Int32
-			tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				if dials.Add(1) == 1 && tc.refuseFirst {
-					addr = refused
+				requests++
+				if calls == 1 && tc.first429 {
+					header := http.Header{"Retry-After": {"0"}, "Content-Type": {"application/json"}}
+					return &http.Response{StatusCode: 429, Header: header, Body: io.NopCloser(strings.NewReader(`{"error":429,"message":"slow down"}`))}, nil
 				}
-				return (&net.Dialer{}).DialContext(ctx, network, addr)
-			}}
-			t.Cleanup(tr.CloseIdleConnections)
-			c, err := New("sk_internal_test", WithBaseURL(srv.URL), WithHTTPClient(&http.Client{Transport: tr}), WithRetryPolicy(policy))
+				return &http.Response{StatusCode: 204, Header: http.Header{}, Body: http.NoBody}, nil
+			})
+			c, err := New("sk_internal_test", WithHTTPClient(&http.Client{Transport: rt}), WithRetryPolicy(policy))
 			if err != nil {
 				t.Fatal(err)
 			}
 			_, attempts, err := do(context.Background(), c, fakeCall(tc.rule, parseNoContent))
-			if got := requests.Load(); got != tc.wantRequests || attempts != tc.wantAttempts {
-				t.Errorf("requests %d, attempts %d (error %v); want %d and %d", got, attempts, err, tc.wantRequests, tc.wantAttempts)
+			if requests != tc.wantRequests || attempts != tc.wantAttempts {
+				t.Errorf("requests %d, attempts %d (error %v); want %d and %d", requests, attempts, err, tc.wantRequests, tc.wantAttempts)
 			}
 		})
 	}

@@ -197,7 +197,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	}
 	u, _ := url.Parse(o.baseURL) // checked by WithBaseURL or a constant
 	if u.Scheme == "http" && !o.insecureHTTP && !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("hubmessage: New: %w", &OptionError{Option: "WithBaseURL", Err: fmt.Errorf("%s: %w; use https, or WithInsecureHTTP behind a trusted TLS-terminating proxy", u.Redacted(), ErrInsecureHTTP)})
+		return nil, fmt.Errorf("hubmessage: New: %w", optionError("WithBaseURL", "%s: %w; use https, or WithInsecureHTTP behind a trusted TLS-terminating proxy", u.Redacted(), ErrInsecureHTTP))
 	}
 
 	hc := new(http.Client)

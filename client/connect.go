@@ -57,7 +57,7 @@ func (c *Client) ConnectChannel(ctx context.Context, channelID string, req Conne
 		op:     "ConnectChannel",
 		rules:  &gen.ConnectMetaChannelRules,
 		retry:  retryUnprocessed,
-		params: map[string]string{"channelId": channelID},
+		params: map[string]string{channelParam: channelID},
 		body:   gen.ConnectChannelRequest{WabaId: req.WabaID, PhoneId: req.PhoneID, Code: req.Code, Coexistence: req.Coexistence},
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return gen.NewConnectMetaChannelRequestWithBody(server, channelID, jsonContentType, body)

@@ -138,11 +138,7 @@ func TestConnectChannelRejectsBadInputWithoutNetwork(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := client.New(testKey, client.WithHTTPClient(&http.Client{Transport: failingTransport{t}}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := c.ConnectChannel(context.Background(), tc.channelID, tc.req)
+			res, err := offlineClient(t).ConnectChannel(context.Background(), tc.channelID, tc.req)
 			if res != nil || err == nil {
 				t.Fatalf("ConnectChannel = %v, %v; want an error", res, err)
 			}
@@ -296,6 +292,7 @@ func TestConnectChannelTurnsEveryFailureResponseIntoAPIError(t *testing.T) {
 		},
 		{name: "empty 500", handler: reply(500, ""), wantStatus: 500, wantErr: "500 Internal Server Error: response body is empty", wantMatches: []string{"ErrServer"}, wantBodyLen: 0},
 		{name: "error body of the wrong shape", handler: reply(404, `{"code":"NOT_FOUND"}`), wantStatus: 404, wantErr: `404 Not Found: response body is not an API error: no "error" or no "message"`, wantMatches: []string{"ErrChannelNotFound"}, wantBodyLen: -1},
+		{name: "message given twice, in two cases", handler: reply(422, `{"error":422,"message":"CODE_EXPIRED","MESSAGE":"CODE_ALREADY_USED"}`), wantStatus: 422, wantCode: 422, wantMessage: "CODE_EXPIRED", wantErr: "422 Unprocessable Entity: error 422: CODE_EXPIRED", wantMatches: []string{"ErrCodeExpired", "ErrRejected"}, wantBodyLen: -1},
 		{name: "error body with wrong types", handler: reply(400, `{"error":"400","message":1}`), wantStatus: 400, wantErr: "400 Bad Request: response body is not an API error: json: cannot unmarshal", wantMatches: []string{"ErrInvalidRequest"}, wantBodyLen: -1},
 		{name: "body larger than the cap", handler: reply(500, huge), wantStatus: 500, wantErr: "500 Internal Server Error: response body is larger than 1048576 bytes", wantMatches: []string{"ErrServer"}, wantBodyLen: client.MaxBodySize},
 

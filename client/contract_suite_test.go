@@ -117,10 +117,6 @@ var codes atomic.Int64
 // freshCode is a connect code no call has used.
 func freshCode() string { return "suite-" + strconv.FormatInt(codes.Add(1), 10) }
 
-func connectRequest(code string) client.ConnectRequest {
-	return client.ConnectRequest{WabaID: "428083093730937", PhoneID: "123456789012345", Code: code}
-}
-
 // call is one call of the typed client with valid input, on channelID where the operation
 // takes one.
 type call func(ctx context.Context, c *client.Client, channelID string) error
@@ -282,108 +278,116 @@ func TestContractSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-
-	t.Run("typed client", func(t *testing.T) {
-		for _, op := range slices.Sorted(maps.Keys(gen.Operations)) {
-			if _, ok := operations[op]; !ok {
-				t.Errorf("%s: no entry in the suite's operations table, so no state drives it", op)
-			}
-		}
-		for op := range operations {
-			if gen.Operations[op] == nil {
-				t.Errorf("operations table: %s is not an operation of the spec", op)
-			}
-		}
-		for _, s := range states {
-			if !slices.ContainsFunc(slices.Collect(maps.Keys(operations)), s.appliesTo) {
-				t.Errorf("state %q applies to no operation", s.name)
-			}
-		}
-		for _, op := range slices.Sorted(maps.Keys(operations)) {
-			for _, s := range states {
-				if !s.appliesTo(op) {
-					continue
-				}
-				t.Run(op+"/"+s.name, func(t *testing.T) {
-					t.Parallel()
-					runState(t, cov, op, s)
-				})
-			}
-		}
-	})
-
+	t.Run("typed client", func(t *testing.T) { typedClientStates(t, cov) })
 	h := newHarness(t, cov)
+	t.Run("generated client with Prefer", func(t *testing.T) { generatedClientWithPrefer(t, h) })
+	t.Run("verify cases", func(t *testing.T) { verifyCases(t, h) })
+	cov.Require(t)
+}
 
-	t.Run("generated client with Prefer", func(t *testing.T) {
-		gc, err := gen.NewClientWithResponses(h.url, gen.WithHTTPClient(h.checkedHTTP(t, "", nil)))
-		if err != nil {
-			t.Fatal(err)
+// typedClientStates calls every operation through the typed client in every state that applies
+// to it, after checking that the operations table and the states cover the spec.
+func typedClientStates(t *testing.T, cov *contracttest.Coverage) {
+	for _, op := range slices.Sorted(maps.Keys(gen.Operations)) {
+		if _, ok := operations[op]; !ok {
+			t.Errorf("%s: no entry in the suite's operations table, so no state drives it", op)
 		}
-		for _, status := range []int{200, 400, 401, 404, 422, 502, 503, 500} {
-			t.Run(strconv.Itoa(status), func(t *testing.T) {
-				body := gen.ConnectChannelRequest{WabaId: "428083093730937", PhoneId: "123456789012345", Code: "prefer-" + strconv.Itoa(status)}
-				resp, err := gc.ConnectMetaChannelWithResponse(ctx, mockserver.ChannelHex, body, func(_ context.Context, r *http.Request) error {
-					r.Header.Set("Authorization", "Bearer "+h.key)
-					r.Header.Set("Prefer", "code="+strconv.Itoa(status))
-					return nil
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if resp.StatusCode() != status {
-					t.Fatalf("status %d, want %d: %s", resp.StatusCode(), status, resp.Body)
-				}
-				typed := map[int]bool{200: resp.JSON200 != nil, 400: resp.JSON400 != nil, 401: resp.JSON401 != nil,
-					404: resp.JSON404 != nil, 422: resp.JSON422 != nil, 502: resp.JSON502 != nil, 503: resp.JSON503 != nil,
-					500: resp.JSONDefault != nil}
-				if !typed[status] {
-					t.Errorf("status %d did not decode into its typed field", status)
-				}
+	}
+	for op := range operations {
+		if gen.Operations[op] == nil {
+			t.Errorf("operations table: %s is not an operation of the spec", op)
+		}
+	}
+	for _, s := range states {
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(operations)), s.appliesTo) {
+			t.Errorf("state %q applies to no operation", s.name)
+		}
+	}
+	for _, op := range slices.Sorted(maps.Keys(operations)) {
+		for _, s := range states {
+			if !s.appliesTo(op) {
+				continue
+			}
+			t.Run(op+"/"+s.name, func(t *testing.T) {
+				t.Parallel()
+				runState(t, cov, op, s)
 			})
 		}
-	})
+	}
+}
 
-	t.Run("verify cases", func(t *testing.T) {
-		h.invalidRequestsExpected.Store(true)
-		defer h.invalidRequestsExpected.Store(false)
-		inputs := contracttest.CaseOptions{Values: map[string]string{"channelId": mockserver.ChannelHex, "code": "verify-positive"}}
-		cases, err := contracttest.Cases(inputs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		report, err := contracttest.Verify(ctx, h.url, contracttest.VerifyOptions{
-			SecretKey:  h.key,
-			Positive:   true,
-			HTTPClient: h.base, // Verify checks every response itself
-			Coverage:   h.cov,
-			Cases:      inputs,
+// generatedClientWithPrefer asks the reference server for each documented status of connect
+// with the Prefer header, and checks gen's client decodes each into its typed field.
+func generatedClientWithPrefer(t *testing.T, h *harness) {
+	ctx := context.Background()
+	gc, err := gen.NewClientWithResponses(h.url, gen.WithHTTPClient(h.checkedHTTP(t, "", nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, status := range []int{200, 400, 401, 404, 422, 502, 503, 500} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			body := genRequest(connectRequest("prefer-" + strconv.Itoa(status)))
+			resp, err := gc.ConnectMetaChannelWithResponse(ctx, mockserver.ChannelHex, body, func(_ context.Context, r *http.Request) error {
+				r.Header.Set("Authorization", "Bearer "+h.key)
+				r.Header.Set("Prefer", "code="+strconv.Itoa(status))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode() != status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode(), status, resp.Body)
+			}
+			typed := map[int]bool{200: resp.JSON200 != nil, 400: resp.JSON400 != nil, 401: resp.JSON401 != nil,
+				404: resp.JSON404 != nil, 422: resp.JSON422 != nil, 502: resp.JSON502 != nil, 503: resp.JSON503 != nil,
+				500: resp.JSONDefault != nil}
+			if !typed[status] {
+				t.Errorf("status %d did not decode into its typed field", status)
+			}
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		report.Require(t)
-		passed, failed, skipped := report.Counts()
-		if passed != len(cases) || failed != 0 || skipped != 0 {
-			t.Errorf("verify: %d passed, %d failed, %d skipped; want all %d cases to run and pass", passed, failed, skipped, len(cases))
-		}
-		var junit bytes.Buffer
-		if err := report.WriteJUnit(&junit); err != nil {
-			t.Fatal(err)
-		}
-		var parsed struct {
-			XMLName xml.Name `xml:"testsuites"`
-			Tests   int      `xml:"tests,attr"`
-		}
-		if err := xml.Unmarshal(junit.Bytes(), &parsed); err != nil || parsed.Tests != len(cases) {
-			t.Errorf("JUnit report: %v, tests=%d, want one per generated case, %d", err, parsed.Tests, len(cases))
-		}
-		if strings.Contains(junit.String(), h.key) {
-			t.Error("the JUnit report contains the Secret Key")
-		}
-	})
+	}
+}
 
-	cov.Require(t)
+// verifyCases runs `hubmessage verify`'s cases against the reference server: every one must
+// run and pass, and the JUnit report must count them and hold no Secret Key.
+func verifyCases(t *testing.T, h *harness) {
+	ctx := context.Background()
+	h.invalidRequestsExpected.Store(true)
+	defer h.invalidRequestsExpected.Store(false)
+	inputs := contracttest.CaseOptions{Values: map[string]string{"channelId": mockserver.ChannelHex, "code": "verify-positive"}}
+	cases, err := contracttest.Cases(inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := contracttest.Verify(ctx, h.url, contracttest.VerifyOptions{
+		SecretKey:  h.key,
+		Positive:   true,
+		HTTPClient: h.base, // Verify checks every response itself
+		Coverage:   h.cov,
+		Cases:      inputs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report.Require(t)
+	passed, failed, skipped := report.Counts()
+	if passed != len(cases) || failed != 0 || skipped != 0 {
+		t.Errorf("verify: %d passed, %d failed, %d skipped; want all %d cases to run and pass", passed, failed, skipped, len(cases))
+	}
+	var junit bytes.Buffer
+	if err := report.WriteJUnit(&junit); err != nil {
+		t.Fatal(err)
+	}
+	var parsed struct {
+		XMLName xml.Name `xml:"testsuites"`
+		Tests   int      `xml:"tests,attr"`
+	}
+	if err := xml.Unmarshal(junit.Bytes(), &parsed); err != nil || parsed.Tests != len(cases) {
+		t.Errorf("JUnit report: %v, tests=%d, want one per generated case, %d", err, parsed.Tests, len(cases))
+	}
+	if strings.Contains(junit.String(), h.key) {
+		t.Error("the JUnit report contains the Secret Key")
+	}
 }
 
 // runState sets up a fresh server in state s, calls op once through the typed client and checks
@@ -436,11 +440,11 @@ func TestHarnessCatchesABrokenServer(t *testing.T) {
 	})
 	hs := httptest.NewServer(v.Middleware(broken, contracttest.WithMode(contracttest.ReportOnly), contracttest.OnViolation(func(vs contracttest.Violations) { got = append(got, vs...) })))
 	defer hs.Close()
-	c, err := client.New("sk_test_key", client.WithBaseURL(hs.URL), client.WithRetryPolicy(client.NoRetry))
+	c, err := client.New(testKey, client.WithBaseURL(hs.URL), client.WithRetryPolicy(client.NoRetry))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ConnectChannel(context.Background(), mockserver.ChannelHex, connectRequest("ABC123DEF456")); !errors.Is(err, client.ErrUnexpectedResponse) {
+	if _, err := c.ConnectChannel(context.Background(), mockserver.ChannelHex, validRequest); !errors.Is(err, client.ErrUnexpectedResponse) {
 		t.Errorf("client accepted a 200 without success: %v", err)
 	}
 	if len(got) == 0 || !strings.Contains(got.Error(), "body /success") {

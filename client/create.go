@@ -9,17 +9,17 @@ import (
 	"github.com/hubmessage/hubmessage-go/gen"
 )
 
-// ChannelType is the platform a channel serves; the ChannelType constants are the values the
-// spec allows.
-type ChannelType string
+// ChannelType is the platform a channel serves, gen's type for the spec's ChannelType enum;
+// the ChannelType constants are the values the spec allows.
+type ChannelType = gen.ChannelType
 
-// The channel types, as the spec's ChannelType enum (and gen) spell them. Only
-// META_WHATSAPP channels can be connected with [Client.ConnectChannel].
+// The channel types, gen's constants under this package's names. Only META_WHATSAPP channels
+// can be connected with [Client.ConnectChannel].
 const (
-	ChannelTypeMetaWhatsApp  = ChannelType(gen.ChannelTypeMETAWHATSAPP)
-	ChannelTypeMetaInstagram = ChannelType(gen.ChannelTypeMETAINSTAGRAM)
-	ChannelTypeMetaMessenger = ChannelType(gen.ChannelTypeMETAMESSENGER)
-	ChannelTypeBotTelegram   = ChannelType(gen.ChannelTypeBOTTELEGRAM)
+	ChannelTypeMetaWhatsApp  = gen.ChannelTypeMETAWHATSAPP
+	ChannelTypeMetaInstagram = gen.ChannelTypeMETAINSTAGRAM
+	ChannelTypeMetaMessenger = gen.ChannelTypeMETAMESSENGER
+	ChannelTypeBotTelegram   = gen.ChannelTypeBOTTELEGRAM
 )
 
 // CreateChannelRequest is the channel to create.
@@ -51,7 +51,7 @@ func (c *Client) CreateChannel(ctx context.Context, req CreateChannelRequest) (*
 		op:    "CreateChannel",
 		rules: &gen.PartnerCreateChannelRules,
 		retry: retryUnsent,
-		body:  gen.CreateChannelRequest{Name: req.Name, Type: gen.ChannelType(req.Type)},
+		body:  gen.CreateChannelRequest{Name: req.Name, Type: req.Type},
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return gen.NewPartnerCreateChannelRequestWithBody(server, jsonContentType, body)
 		},

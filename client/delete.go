@@ -40,7 +40,7 @@ func (c *Client) DeleteChannel(ctx context.Context, channelID string, opts *Dele
 		op:     "DeleteChannel",
 		rules:  &gen.PartnerDeleteChannelRules,
 		retry:  retryUnprocessed,
-		params: map[string]string{"channelId": channelID},
+		params: map[string]string{channelParam: channelID},
 		body:   body,
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return gen.NewPartnerDeleteChannelRequestWithBody(server, channelID, jsonContentType, body)

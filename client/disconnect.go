@@ -28,7 +28,7 @@ func (c *Client) DisconnectChannel(ctx context.Context, channelID string) (*Disc
 		op:     "DisconnectChannel",
 		rules:  &gen.DisconnectMetaChannelRules,
 		retry:  retryUnprocessed,
-		params: map[string]string{"channelId": channelID},
+		params: map[string]string{channelParam: channelID},
 		build: func(server string, _ io.Reader) (*http.Request, error) {
 			return gen.NewDisconnectMetaChannelRequest(server, channelID)
 		},

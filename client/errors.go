@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/hubmessage/hubmessage-go/gen"
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
 
@@ -213,18 +213,19 @@ func (es validationErrors) Unwrap() []error { return es }
 // into an *APIError with the API's error code and message, or with why the body has none.
 func apiError(resp *http.Response, body []byte) *APIError {
 	e := &APIError{StatusCode: resp.StatusCode, Body: body}
-	var apiErr gen.Error
+	var code int
+	var message string
 	fields, err := jsonObject(resp.Header.Get("Content-Type"), body)
 	switch {
 	case err != nil:
 		e.cause = err
 	case fields["error"] == nil || fields["message"] == nil:
 		e.cause = errors.New(`response body is not an API error: no "error" or no "message"`)
-	default:
-		if err := json.Unmarshal(body, &apiErr); err != nil {
+	default: // the members found above, exactly: not a "MESSAGE" that encoding/json would also take
+		if err := cmp.Or(json.Unmarshal(fields["error"], &code), json.Unmarshal(fields["message"], &message)); err != nil {
 			e.cause = fmt.Errorf("response body is not an API error: %w", err)
 		} else {
-			e.Code, e.Message = apiErr.Error, apiErr.Message
+			e.Code, e.Message = code, message
 		}
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 && e.cause != nil {

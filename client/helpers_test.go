@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/gen"
 )
 
 // testKey is the Secret Key every test uses; no output may ever contain it.
@@ -24,6 +25,18 @@ const (
 )
 
 var validRequest = client.ConnectRequest{WabaID: "428083093730937", PhoneID: "123456789012345", Code: "ABC123DEF456"}
+
+// connectRequest is validRequest with code.
+func connectRequest(code string) client.ConnectRequest {
+	r := validRequest
+	r.Code = code
+	return r
+}
+
+// genRequest is r as gen's request body, for calls made without client.
+func genRequest(r client.ConnectRequest) gen.ConnectChannelRequest {
+	return gen.ConnectChannelRequest{WabaId: r.WabaID, PhoneId: r.PhoneID, Code: r.Code, Coexistence: r.Coexistence}
+}
 
 // received is one request a test server saw.
 type received struct {
@@ -52,13 +65,13 @@ type apiServer struct {
 }
 
 // newAPIServer serves handler at connect's route.
-func newAPIServer(t testing.TB, handler http.HandlerFunc) *apiServer {
+func newAPIServer(t *testing.T, handler http.HandlerFunc) *apiServer {
 	t.Helper()
 	return newRouteServer(t, connectRoute, handler)
 }
 
 // newRouteServer serves handler at route, e.g. createRoute.
-func newRouteServer(t testing.TB, route string, handler http.HandlerFunc) *apiServer {
+func newRouteServer(t *testing.T, route string, handler http.HandlerFunc) *apiServer {
 	t.Helper()
 	s := &apiServer{}
 	mux := http.NewServeMux()
@@ -86,7 +99,7 @@ func (s *apiServer) requests() []received {
 }
 
 // newClient returns a Client for s, through s's own *http.Client.
-func newClient(t testing.TB, s *apiServer, opts ...client.Option) *client.Client {
+func newClient(t *testing.T, s *apiServer, opts ...client.Option) *client.Client {
 	t.Helper()
 	all := append([]client.Option{client.WithBaseURL(s.URL + basePath), client.WithHTTPClient(s.Client())}, opts...)
 	c, err := client.New(testKey, all...)
@@ -111,6 +124,16 @@ func replyError(status int, message string) http.HandlerFunc {
 }
 
 var replySuccess = reply(http.StatusOK, `{"success":true}`)
+
+// offlineClient returns a Client that fails the test if it ever reaches the network.
+func offlineClient(t *testing.T) *client.Client {
+	t.Helper()
+	c, err := client.New(testKey, client.WithHTTPClient(&http.Client{Transport: failingTransport{t}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 // failingTransport fails the test if the Client ever reaches the network.
 type failingTransport struct{ t *testing.T }

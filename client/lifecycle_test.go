@@ -308,11 +308,7 @@ func TestLifecycleRejectsBadInputWithoutNetwork(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := client.New(testKey, client.WithHTTPClient(&http.Client{Transport: failingTransport{t}}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = tc.call(context.Background(), c)
+			err := tc.call(context.Background(), offlineClient(t))
 			var opErr *client.OperationError
 			if !errors.As(err, &opErr) || !errors.Is(err, client.ErrInvalidInput) {
 				t.Fatalf("error %v, want an *OperationError matching ErrInvalidInput", err)

@@ -77,21 +77,16 @@ const (
 	retryUnsent
 )
 
-// attemptTrace records, through net/http/httptrace, whether a connection was obtained or any
-// part of a request was written to one: from then on, the server may have acted on it.
-type attemptTrace struct {
-	hooks httptrace.ClientTrace
-	wrote atomic.Bool // set from the transport's goroutines; read after Do returns
-}
-
-// newAttemptTrace returns a fresh trace for one attempt. A trace is never reused: a hook may
-// still run after Do has returned.
-func newAttemptTrace() *attemptTrace {
-	t := new(attemptTrace)
-	t.hooks.GotConn = func(httptrace.GotConnInfo) { t.wrote.Store(true) }
-	t.hooks.WroteHeaders = func() { t.wrote.Store(true) }
-	t.hooks.WroteRequest = func(httptrace.WroteRequestInfo) { t.wrote.Store(true) }
-	return t
+// traceWrites returns ctx with net/http/httptrace hooks that set wrote once a connection was
+// obtained or any part of a request was written to one: from then on, the server may have
+// acted on it. Each attempt needs its own: a hook may still run after Do has returned.
+func traceWrites(ctx context.Context) (_ context.Context, wrote *atomic.Bool) {
+	wrote = new(atomic.Bool)
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn:      func(httptrace.GotConnInfo) { wrote.Store(true) },
+		WroteHeaders: func() { wrote.Store(true) },
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+	}), wrote
 }
 
 // unsent reports whether a transport error proves the request never left: the connection

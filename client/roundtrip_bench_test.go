@@ -15,46 +15,53 @@ import (
 	"github.com/hubmessage/hubmessage-go/gen"
 )
 
-// BenchmarkClientRoundTrip compares one successful connect call on loopback made three ways:
-// impl=floor is a hand-written net/http + encoding/json call, the least any client can do;
-// impl=generated is gen.ClientWithResponses; impl=client is client.ConnectChannel. All three
-// send the same request to the same handler through identically configured keep-alive
-// transports, and all three check the answer. Compare with
-//
-//	benchstat -col /impl
-func BenchmarkClientRoundTrip(b *testing.B) {
+// BenchmarkClientRoundTripPaired compares one successful connect call on loopback made three
+// ways: floor is a hand-written net/http + encoding/json call, the least any client can do;
+// generated is gen.ClientWithResponses; client is client.ConnectChannel. All three send the same
+// request to the same handler through identically configured keep-alive transports, and all
+// three check the answer. Every iteration makes the three calls in turn, and the benchmark
+// reports the median time of each as a ratio to floor's: "generated/floor" and
+// "client/floor". Measured in turns, all three see the same load on a shared machine, and the
+// medians ignore the iterations a stall hit.
+func BenchmarkClientRoundTripPaired(b *testing.B) {
 	baseURL := newRoundTripServer(b)
-	impls := []struct {
-		name string
-		call func(b *testing.B, hc *http.Client, baseURL string) func(context.Context) error
-	}{
-		{"floor", floorCall},
-		{"generated", generatedCall},
-		{"client", clientCall},
-	}
-	for _, impl := range impls {
-		b.Run("impl="+impl.name, func(b *testing.B) {
-			call := impl.call(b, newRoundTripHTTPClient(b), baseURL)
-			ctx := context.Background()
-			for range 10 { // open the connection and warm the pools
-				if err := call(ctx); err != nil {
-					b.Fatal(err)
-				}
+	floor := floorCall(b, newRoundTripHTTPClient(b), baseURL)
+	generated := generatedCall(b, newRoundTripHTTPClient(b), baseURL)
+	cl := clientCall(b, newRoundTripHTTPClient(b), baseURL)
+	ctx := context.Background()
+	calls := []func(context.Context) error{floor, generated, cl}
+	for range 10 { // open the connections and warm the pools
+		for _, call := range calls {
+			if err := call(ctx); err != nil {
+				b.Fatal(err)
 			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				if err := call(ctx); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		}
 	}
+	var spent [3][]time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for i, call := range calls {
+			start := time.Now()
+			if err := call(ctx); err != nil {
+				b.Fatal(err)
+			}
+			spent[i] = append(spent[i], time.Since(start))
+		}
+	}
+	median := func(d []time.Duration) float64 {
+		slices.Sort(d)
+		return float64(d[len(d)/2])
+	}
+	floorMedian := median(spent[0])
+	b.ReportMetric(median(spent[1])/floorMedian, "generated/floor")
+	b.ReportMetric(median(spent[2])/floorMedian, "client/floor")
 }
 
-// newRoundTripServer starts the one handler every impl calls and returns its base URL. It reads the body and answers
-// {"success":true}, or a 400 when the method, path or Authorization is wrong, so an impl that
-// builds the wrong request fails instead of looking fast.
+// newRoundTripServer starts the one handler every call goes to and returns its base URL. It
+// reads the body and answers {"success":true}, or a 400 when the method, path or
+// Authorization is wrong, so a call that builds the wrong request fails instead of looking
+// fast.
 func newRoundTripServer(b *testing.B) string {
 	b.Helper()
 	wantPath := basePath + "/v1/channels/" + uuidChannel + "/connect"
@@ -75,7 +82,7 @@ func newRoundTripServer(b *testing.B) string {
 	return srv.URL + basePath
 }
 
-// newRoundTripHTTPClient returns a fresh keep-alive client, configured the same for every impl.
+// newRoundTripHTTPClient returns a fresh keep-alive client, configured the same for every call.
 func newRoundTripHTTPClient(b *testing.B) *http.Client {
 	tr := &http.Transport{
 		MaxIdleConns:        10,
@@ -91,7 +98,7 @@ func floorCall(b *testing.B, hc *http.Client, baseURL string) func(context.Conte
 	url := baseURL + "/v1/channels/" + uuidChannel + "/connect"
 	authorization := "Bearer " + testKey
 	return func(ctx context.Context) error {
-		body, err := json.Marshal(gen.ConnectChannelRequest{WabaId: validRequest.WabaID, PhoneId: validRequest.PhoneID, Code: validRequest.Code, Coexistence: validRequest.Coexistence})
+		body, err := json.Marshal(genRequest(validRequest))
 		if err != nil {
 			return err
 		}
@@ -135,7 +142,7 @@ func generatedCall(b *testing.B, hc *http.Client, baseURL string) func(context.C
 	if err != nil {
 		b.Fatal(err)
 	}
-	body := gen.ConnectChannelRequest{WabaId: validRequest.WabaID, PhoneId: validRequest.PhoneID, Code: validRequest.Code, Coexistence: validRequest.Coexistence}
+	body := genRequest(validRequest)
 	return func(ctx context.Context) error {
 		resp, err := api.ConnectMetaChannelWithResponse(ctx, uuidChannel, body)
 		if err != nil {
@@ -158,45 +165,4 @@ func clientCall(b *testing.B, hc *http.Client, baseURL string) func(context.Cont
 		_, err := c.ConnectChannel(ctx, uuidChannel, validRequest)
 		return err
 	}
-}
-
-// BenchmarkClientRoundTripPaired makes the three calls of BenchmarkClientRoundTrip in turn in
-// every iteration and reports the median time of each as a ratio to impl=floor's:
-// "generated/floor" and "client/floor". BenchmarkClientRoundTrip measures each impl in its own
-// stretch of time, so on a shared machine a change of load between stretches shows up as a
-// difference between impls; here all three see the same load, and the medians ignore the
-// iterations a stall hit.
-func BenchmarkClientRoundTripPaired(b *testing.B) {
-	baseURL := newRoundTripServer(b)
-	floor := floorCall(b, newRoundTripHTTPClient(b), baseURL)
-	generated := generatedCall(b, newRoundTripHTTPClient(b), baseURL)
-	cl := clientCall(b, newRoundTripHTTPClient(b), baseURL)
-	ctx := context.Background()
-	calls := []func(context.Context) error{floor, generated, cl}
-	for range 10 { // open the connections and warm the pools
-		for _, call := range calls {
-			if err := call(ctx); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	var spent [3][]time.Duration
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		for i, call := range calls {
-			start := time.Now()
-			if err := call(ctx); err != nil {
-				b.Fatal(err)
-			}
-			spent[i] = append(spent[i], time.Since(start))
-		}
-	}
-	median := func(d []time.Duration) float64 {
-		slices.Sort(d)
-		return float64(d[len(d)/2])
-	}
-	floorMedian := median(spent[0])
-	b.ReportMetric(median(spent[1])/floorMedian, "generated/floor")
-	b.ReportMetric(median(spent[2])/floorMedian, "client/floor")
 }

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/hubmessage/hubmessage-go/gen"
@@ -59,9 +58,8 @@ func validate(rules *gen.OperationRules, params map[string]string, body any) err
 	case v.Kind() != reflect.Struct:
 		add(&ValidationError{Field: "request body", Problem: fmt.Sprintf("must be one of gen's body types, not %T", body)})
 	default:
-		fields := jsonFields(v.Type())
 		for _, r := range rules.Body.Properties {
-			add(checkProperty(r, v, fields))
+			add(checkProperty(r, v))
 		}
 	}
 	switch len(errs) {
@@ -73,35 +71,22 @@ func validate(rules *gen.OperationRules, params map[string]string, body any) err
 	return errs
 }
 
-// jsonField is where a struct keeps a JSON property.
-type jsonField struct {
-	index     int
-	omitEmpty bool
-}
-
-// fieldsByType caches jsonFields: reflect.Type -> map[string]jsonField.
-var fieldsByType sync.Map
-
-// jsonFields maps each JSON property name of struct type t to its field, reading the json
-// tags as json.Marshal does (gen's body types have neither embedded nor untagged fields).
-func jsonFields(t reflect.Type) map[string]jsonField {
-	if m, ok := fieldsByType.Load(t); ok {
-		return m.(map[string]jsonField)
-	}
-	m := map[string]jsonField{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "-" {
-			continue
+// jsonField returns the field of struct v that json.Marshal writes as property name, and
+// whether it writes it (not when the field is empty and tagged omitempty). It reads the json
+// tags as json.Marshal does; gen's body types have neither embedded nor untagged fields.
+func jsonField(v reflect.Value, name string) (reflect.Value, bool) {
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "" {
+			tag = f.Name
 		}
-		if name == "" {
-			name = f.Name
+		if f.IsExported() && tag == name && tag != "-" {
+			omitEmpty := slices.Contains(strings.Split(opts, ","), "omitempty")
+			return v.Field(i), !(omitEmpty && v.Field(i).IsZero())
 		}
-		m[name] = jsonField{index: i, omitEmpty: slices.Contains(strings.Split(opts, ","), "omitempty")}
 	}
-	fieldsByType.Store(t, m)
-	return m
+	return reflect.Value{}, false
 }
 
 // validParam reports whether params value v of the operation meets its rule.
@@ -141,12 +126,8 @@ func checkParam(r gen.Rule, v string) *ValidationError {
 
 // checkProperty checks the body property r names in struct v, as json.Marshal would write it:
 // absent when its field is missing, or empty and tagged omitempty; null when a nil pointer.
-func checkProperty(r gen.Rule, v reflect.Value, fields map[string]jsonField) *ValidationError {
-	f, ok := fields[r.Name]
-	if ok {
-		v = v.Field(f.index)
-		ok = !(f.omitEmpty && v.IsZero())
-	}
+func checkProperty(r gen.Rule, v reflect.Value) *ValidationError {
+	v, ok := jsonField(v, r.Name)
 	if !ok {
 		if r.Required {
 			return problem(r, "is required")

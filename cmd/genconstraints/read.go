@@ -1,0 +1,425 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"go/token"
+	"maps"
+	"math"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// patternDescription is the vendor extension, on a parameter or a schema, that says in words
+// what the pattern accepts, so an error can read "must be a UUID or 32 hexadecimal digits".
+const patternDescription = "x-pattern-description"
+
+// rule is one input value's rules, as read from the spec.
+type rule struct {
+	name, in, typ      string
+	required, nullable bool
+	minLength          uint64
+	maxLength          int64 // -1: none
+	pattern, patDesc   string
+	patternVar         string // the named variable holding the compiled pattern, or ""
+	enum               []string
+	minimum, maximum   *bound
+}
+
+type bound struct {
+	value     int64
+	exclusive bool
+}
+
+// operation is one operation's input, as Go expressions that may name shared variables.
+type operation struct {
+	id, method, path string
+	params           []string // each a Rule
+	body             string   // a *BodyRules; "" when it takes none
+}
+
+// generator collects the output: operations, and the variables shared by operations that
+// reference the same component ($ref), each emitted once.
+type generator struct {
+	source   string
+	ops      []operation
+	params   map[string]rule   // component parameter name -> its rule
+	schemas  map[string][]rule // component schema name -> its properties' rules
+	varNames map[string]string // Go name -> what it was made for, to catch collisions
+}
+
+// generate returns the gofmt'd source of constraints.gen.go for doc, read from source (a
+// path shown in the header and in errors); doc comes from openapi.Parse, so its references
+// are resolved. The output depends only on doc: operations are sorted by operationId,
+// parameters by location and name, properties by name.
+func generate(doc *openapi3.T, source string) ([]byte, error) {
+	g := &generator{source: source, params: map[string]rule{}, schemas: map[string][]rule{}, varNames: map[string]string{}}
+	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
+		item := doc.Paths.Value(path)
+		ops := item.Operations()
+		for _, method := range slices.Sorted(maps.Keys(ops)) {
+			if err := g.addOperation(path, method, item, ops[method]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(g.ops) == 0 {
+		return nil, fmt.Errorf("%s: no operations", source)
+	}
+	slices.SortFunc(g.ops, func(a, b operation) int { return strings.Compare(a.id, b.id) })
+	return g.emit()
+}
+
+func (g *generator) addOperation(path, method string, item *openapi3.PathItem, op *openapi3.Operation) error {
+	where := fmt.Sprintf("%s: %s %s", g.source, method, path)
+	switch {
+	case op.OperationID == "":
+		return fmt.Errorf("%s: no operationId", where)
+	case slices.ContainsFunc(g.ops, func(prev operation) bool { return prev.id == op.OperationID }):
+		return fmt.Errorf("%s: operationId %q is used twice", where, op.OperationID)
+	}
+	o := operation{id: op.OperationID, method: method, path: path}
+	if err := g.claim(exported(o.id)+"Rules", "operation "+o.id, where); err != nil {
+		return err
+	}
+	where = fmt.Sprintf("%s: operation %s", g.source, o.id)
+	for _, p := range parameters(item.Parameters, op.Parameters) {
+		expr, err := g.parameter(where, p)
+		if err != nil {
+			return err
+		}
+		o.params = append(o.params, expr)
+	}
+	if op.RequestBody != nil {
+		var err error
+		if o.body, err = g.requestBody(where, op.RequestBody.Value); err != nil {
+			return err
+		}
+	}
+	g.ops = append(g.ops, o)
+	return nil
+}
+
+// parameters returns an operation's own parameters and those of its path that it does not
+// redefine (same name and location), path parameters before query ones, each sorted by name.
+func parameters(pathLevel, own openapi3.Parameters) openapi3.Parameters {
+	params := slices.Clone(own)
+	for _, p := range pathLevel {
+		if own.GetByInAndName(p.Value.In, p.Value.Name) == nil {
+			params = append(params, p)
+		}
+	}
+	slices.SortFunc(params, func(a, b *openapi3.ParameterRef) int { // "path" < "query"; others fail in parameter
+		return cmp.Or(strings.Compare(a.Value.In, b.Value.In), strings.Compare(a.Value.Name, b.Value.Name))
+	})
+	return params
+}
+
+// parameter returns the Go expression of p's rule: a shared variable for a component
+// parameter, a literal otherwise.
+func (g *generator) parameter(where string, ref *openapi3.ParameterRef) (string, error) {
+	p := ref.Value
+	component := componentName(ref.Ref, "#/components/parameters/")
+	name := exported(component) + "Rule"
+	where = fmt.Sprintf("%s: %s parameter %s", where, p.In, p.Name)
+	if component != "" {
+		where = fmt.Sprintf("%s: parameter %s (%s)", g.source, p.Name, ref.Ref)
+		if _, done := g.params[component]; done {
+			return name, nil
+		}
+	}
+	switch {
+	case p.In != openapi3.ParameterInPath && p.In != openapi3.ParameterInQuery:
+		return "", fmt.Errorf("%s: only path and query parameters are supported", where)
+	case p.Content != nil:
+		return "", fmt.Errorf("%s: a parameter with content is not supported; give it a schema", where)
+	case p.Schema == nil:
+		return "", fmt.Errorf("%s: no schema", where)
+	}
+	desc, err := extensionString(where, p.Extensions)
+	if err != nil {
+		return "", err
+	}
+	r, err := readRule(where, p.Name, p.In, p.Required, p.Schema.Value, desc)
+	switch {
+	case err != nil:
+		return "", err
+	case r.nullable:
+		return "", fmt.Errorf("%s: a nullable parameter is not supported", where)
+	case component == "":
+		return literal(r), nil
+	}
+	if err := g.claim(name, ref.Ref, where); err != nil {
+		return "", err
+	}
+	if r.pattern != "" {
+		r.patternVar = exported(component) + "Pattern"
+		if err := g.claim(r.patternVar, ref.Ref+" pattern", where); err != nil {
+			return "", err
+		}
+	}
+	g.params[component] = r
+	return name, nil
+}
+
+// requestBody returns the Go expression of a JSON request body's rules; its schema must be an
+// object of supported properties, whose rules are a shared variable for a component schema.
+func (g *generator) requestBody(where string, rb *openapi3.RequestBody) (string, error) {
+	where += ": request body"
+	media := rb.Content.Get("application/json")
+	if len(rb.Content) != 1 || media == nil {
+		return "", fmt.Errorf("%s: want exactly one media type, application/json; have %v", where, slices.Sorted(maps.Keys(rb.Content)))
+	}
+	if media.Schema == nil {
+		return "", fmt.Errorf("%s: no schema", where)
+	}
+	expr := func(properties string) string {
+		return fmt.Sprintf("&BodyRules{Required: %t, Properties: %s}", rb.Required, properties)
+	}
+	component := componentName(media.Schema.Ref, "#/components/schemas/")
+	name := exported(component) + "Rules"
+	if component != "" {
+		where = fmt.Sprintf("%s: schema %s", g.source, component)
+		if _, done := g.schemas[component]; done {
+			return expr(name), nil
+		}
+	}
+	props, err := objectRules(where, media.Schema.Value)
+	switch {
+	case err != nil:
+		return "", err
+	case component == "":
+		return expr(rulesLiteral(props)), nil
+	}
+	if err := g.claim(name, media.Schema.Ref, where); err != nil {
+		return "", err
+	}
+	g.schemas[component] = props
+	return expr(name), nil
+}
+
+// claim reserves a Go variable name, failing when two things of the spec would share it.
+func (g *generator) claim(name, what, where string) error {
+	if !token.IsIdentifier(name) || !token.IsExported(name) {
+		return fmt.Errorf("%s: %s does not make a Go name (%q)", where, what, name)
+	}
+	if prev, ok := g.varNames[name]; ok {
+		return fmt.Errorf("%s: %s and %s would both be named %s", where, prev, what, name)
+	}
+	g.varNames[name] = what
+	return nil
+}
+
+// componentName is the name of the component ref points to below prefix, or "".
+func componentName(ref, prefix string) string {
+	if name, ok := strings.CutPrefix(ref, prefix); ok {
+		return name
+	}
+	return ""
+}
+
+// exported is name with its first letter upper-cased, as oapi-codegen names operations.
+func exported(name string) string {
+	r, n := utf8.DecodeRuneInString(name)
+	return string(unicode.ToUpper(r)) + name[n:]
+}
+
+// objectRules reads the properties of an object schema, sorted by name.
+func objectRules(where string, s *openapi3.Schema) ([]rule, error) {
+	if s.Type != nil && !s.Type.Is(openapi3.TypeObject) {
+		return nil, fmt.Errorf("%s: want an object, have type %v", where, s.Type.Slice())
+	}
+	rest := *s
+	rest.Type, rest.Properties, rest.Required = nil, nil, nil
+	if ap := s.AdditionalProperties; ap.Schema == nil {
+		rest.AdditionalProperties = openapi3.AdditionalProperties{} // true or false: a generated struct sends only its own properties
+	}
+	if err := onlyAnnotations(where, rest); err != nil {
+		return nil, err
+	}
+	if len(s.Properties) == 0 {
+		return nil, fmt.Errorf("%s: an object without properties is not supported", where)
+	}
+	for _, name := range s.Required {
+		if s.Properties[name] == nil {
+			return nil, fmt.Errorf("%s: required property %q is not defined", where, name)
+		}
+	}
+	var rules []rule
+	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
+		r, err := readRule(where+": property "+name, name, "body", slices.Contains(s.Required, name), s.Properties[name].Value, "")
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, r)
+	}
+	return rules, nil
+}
+
+// readRule reads the rules of one primitive schema. desc is the parameter's own
+// x-pattern-description, if any.
+func readRule(where, name, in string, required bool, s *openapi3.Schema, desc string) (rule, error) {
+	types := s.Type.Slice()
+	if len(types) != 1 {
+		return rule{}, fmt.Errorf("%s: want exactly one type, have %v", where, types)
+	}
+	r := rule{name: name, in: in, typ: types[0], required: required, nullable: s.Nullable, minLength: s.MinLength, maxLength: -1, pattern: s.Pattern}
+	if err := onlyPrimitive(where, r.typ, s); err != nil {
+		return rule{}, err
+	}
+	if err := r.readString(where, s, desc); err != nil {
+		return rule{}, err
+	}
+	var err error
+	if r.minimum, err = readBound(where, "minimum", r.typ, s.Min, s.ExclusiveMin); err != nil {
+		return rule{}, err
+	}
+	if r.maximum, err = readBound(where, "maximum", r.typ, s.Max, s.ExclusiveMax); err != nil {
+		return rule{}, err
+	}
+	if r.enum, err = readEnum(where, r.typ, s.Enum); err != nil {
+		return rule{}, err
+	}
+	return r, nil
+}
+
+// goTypeFormats are, by type, the formats that only say which Go type holds a value.
+var goTypeFormats = map[string][]string{
+	openapi3.TypeInteger: {"int32", "int64"},
+	openapi3.TypeNumber:  {"float", "double"},
+}
+
+// onlyPrimitive fails unless s is of a type a rule can hold, with no format but one of
+// goTypeFormats, and sets no keyword besides a rule's and annotations.
+func onlyPrimitive(where, typ string, s *openapi3.Schema) error {
+	switch typ {
+	case openapi3.TypeString, openapi3.TypeInteger, openapi3.TypeNumber, openapi3.TypeBoolean:
+	default:
+		return fmt.Errorf("%s: type %s is not supported (only string, integer, number and boolean)", where, typ)
+	}
+	switch {
+	case s.Format == "" || slices.Contains(goTypeFormats[typ], s.Format):
+	case typ == openapi3.TypeString:
+		return fmt.Errorf("%s: format %q is not supported (use a pattern)", where, s.Format)
+	default:
+		return fmt.Errorf("%s: format %q is not supported on %s", where, s.Format, typ)
+	}
+	rest := *s
+	rest.Type, rest.Format, rest.Nullable, rest.Enum = nil, "", false, nil
+	rest.MinLength, rest.MaxLength, rest.Pattern = 0, nil, ""
+	rest.Min, rest.Max, rest.ExclusiveMin, rest.ExclusiveMax = nil, nil, openapi3.ExclusiveBound{}, openapi3.ExclusiveBound{}
+	return onlyAnnotations(where, rest)
+}
+
+// readString reads the keywords of strings only: minLength, maxLength, and pattern with its
+// x-pattern-description, given on the schema or as desc on the parameter.
+func (r *rule) readString(where string, s *openapi3.Schema, desc string) error {
+	if r.typ != openapi3.TypeString && (s.MinLength != 0 || s.MaxLength != nil || s.Pattern != "") {
+		return fmt.Errorf("%s: minLength, maxLength and pattern apply to strings, not to %s", where, r.typ)
+	}
+	if s.MinLength > math.MaxInt32 || s.MaxLength != nil && *s.MaxLength > math.MaxInt32 {
+		return fmt.Errorf("%s: minLength or maxLength is too large", where)
+	}
+	if s.MaxLength != nil {
+		r.maxLength = int64(*s.MaxLength)
+	}
+	schemaDesc, err := extensionString(where, s.Extensions)
+	switch {
+	case err != nil:
+		return err
+	case desc != "" && schemaDesc != "" && desc != schemaDesc:
+		return fmt.Errorf("%s: the parameter and its schema give different %s", where, patternDescription)
+	case desc == "":
+		desc = schemaDesc
+	}
+	if desc != "" && r.pattern == "" {
+		return fmt.Errorf("%s: %s without a pattern", where, patternDescription)
+	}
+	r.patDesc = desc
+	if _, err := regexp.Compile(r.pattern); err != nil {
+		return fmt.Errorf("%s: pattern is not valid Go regexp syntax: %w", where, err)
+	}
+	return nil
+}
+
+func readBound(where, keyword, typ string, v *float64, exclusive openapi3.ExclusiveBound) (*bound, error) {
+	if exclusive.Value != nil {
+		return nil, fmt.Errorf("%s: exclusive%s as a number (OpenAPI 3.1) is not supported", where, exported(keyword))
+	}
+	if v == nil {
+		if exclusive.IsTrue() {
+			return nil, fmt.Errorf("%s: exclusive%s without %s", where, exported(keyword), keyword)
+		}
+		return nil, nil
+	}
+	if typ != openapi3.TypeInteger {
+		return nil, fmt.Errorf("%s: %s is supported on integers only, not on %s", where, keyword, typ)
+	}
+	if !exactInt(*v) {
+		return nil, fmt.Errorf("%s: %s %v is not an integer the rules can hold", where, keyword, *v)
+	}
+	return &bound{value: int64(*v), exclusive: exclusive.IsTrue()}, nil
+}
+
+// readEnum reads the values of a string enum, or of an integer enum in decimal.
+func readEnum(where, typ string, values []any) ([]string, error) {
+	var enum []string
+	for _, v := range values {
+		switch v := v.(type) {
+		case string:
+			if typ == openapi3.TypeString {
+				enum = append(enum, v)
+				continue
+			}
+		case float64:
+			if typ == openapi3.TypeInteger && exactInt(v) {
+				enum = append(enum, strconv.FormatInt(int64(v), 10))
+				continue
+			}
+		}
+		return nil, fmt.Errorf("%s: enum value %v: only string enums of strings and integer enums of integers are supported", where, v)
+	}
+	return enum, nil
+}
+
+// exactInt reports whether v is an integer that a float64 holds exactly.
+func exactInt(v float64) bool { return v == math.Trunc(v) && math.Abs(v) < 1<<53 }
+
+// onlyAnnotations fails, naming the keyword, when s sets anything besides annotations
+// (descriptions, examples, ...) and extensions: a keyword the rules cannot express.
+func onlyAnnotations(where string, s openapi3.Schema) error {
+	s.Extensions, s.Origin = nil, nil
+	s.Title, s.Description, s.Default, s.Example, s.Examples, s.ExternalDocs = "", "", nil, nil, nil, nil
+	s.Deprecated, s.ReadOnly, s.WriteOnly, s.XML, s.Comment = false, false, false, nil, ""
+	v := reflect.ValueOf(s)
+	for i := range v.NumField() {
+		if !v.Field(i).IsZero() {
+			keyword, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+			if keyword == "" || keyword == "-" {
+				keyword = v.Type().Field(i).Name
+			}
+			return fmt.Errorf("%s: keyword %q is not supported by the generated input rules", where, keyword)
+		}
+	}
+	return nil
+}
+
+// extensionString returns the x-pattern-description in ext, or "".
+func extensionString(where string, ext map[string]any) (string, error) {
+	v, ok := ext[patternDescription]
+	if !ok {
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok || strings.TrimSpace(s) == "" || strings.ContainsFunc(s, unicode.IsControl) {
+		return "", fmt.Errorf("%s: %s must be a non-empty single-line string", where, patternDescription)
+	}
+	return s, nil
+}
