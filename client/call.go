@@ -51,8 +51,9 @@ func documented[T any](v *T) (*T, error) {
 	return v, nil
 }
 
-// channelParam is the parameter whose value OperationError.ChannelID repeats.
-const channelParam = "channelId"
+// channelParam is the parameter whose value OperationError.ChannelID repeats, as the spec
+// names it.
+var channelParam = gen.ChannelIdRule.Name
 
 // jsonContentType is the media type of every request body the API takes.
 const jsonContentType = "application/json"
