@@ -77,9 +77,7 @@ type channelCmd struct {
 }
 
 func newChannelCmd(name, help string, env Env) *channelCmd {
-	c := &channelCmd{name: name, help: help, env: env, fs: flag.NewFlagSet("hubmessage channel "+name, flag.ContinueOnError)}
-	c.fs.SetOutput(io.Discard)
-	c.fs.Usage = func() {}
+	c := &channelCmd{name: name, help: help, env: env, fs: newFlagSet("hubmessage channel " + name)}
 	c.fs.StringVar(&c.keyFile, "secret-key-file", "", "")
 	c.fs.StringVar(&c.baseURL, "base-url", "", "")
 	c.fs.BoolVar(&c.insecure, "insecure-http", false, "")
@@ -88,30 +86,31 @@ func newChannelCmd(name, help string, env Env) *channelCmd {
 }
 
 // prefix starts every line the command prints about itself.
-func (c *channelCmd) prefix() string { return "hubmessage channel " + c.name }
+func (c *channelCmd) prefix() string { return c.fs.Name() }
 
 // parse parses args. When it returns false, the command is over with the exit code it
-// returns: --help was printed, or the flags were wrong (one line and where to get help).
-// Positional arguments are left in c.fs.Args().
+// returns: --help was printed, or the flags were wrong (one line and where to get help;
+// always text: the flags are not all known, so neither is --json). Positional arguments are
+// left in c.fs.Args().
 func (c *channelCmd) parse(args []string) (int, bool) {
-	err := c.fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(c.env.Stdout, c.help+"\nFlags of every channel command:\n"+commonChannelFlags+exitStatusHelp)
-		return exitOK, false
-	case err != nil:
-		msg := err.Error()
-		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-			msg = "unknown flag --" + name
-			if name == "secret-key" {
-				msg = errSecretKeyFlag.Error()
-			}
-		} else if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
-			msg = "--" + name + " needs a value"
+	if err := parseArgs(c.fs, args); err != nil {
+		return flagsFailed(c.env, c.prefix(), c.help+"\nFlags of every channel command:\n"+commonChannelFlags+exitStatusHelp, err), false
+	}
+	return 0, true
+}
+
+// parseFlags is parse for a command that takes flags only, of which required must be set.
+func (c *channelCmd) parseFlags(args []string, required ...string) (int, bool) {
+	if code, ok := c.parse(args); !ok {
+		return code, false
+	}
+	if c.fs.NArg() > 0 {
+		return c.usageErr("unexpected argument %q", c.fs.Arg(0)), false
+	}
+	for _, name := range required {
+		if c.fs.Lookup(name).Value.String() == "" {
+			return c.usageErr("--%s is required", name), false
 		}
-		// The flags are not all known, so neither is --json: a flag error is always text.
-		fmt.Fprintf(c.env.Stderr, "%s: %s\n%s\n", c.prefix(), msg, c.helpHint())
-		return exitUsage, false
 	}
 	return 0, true
 }

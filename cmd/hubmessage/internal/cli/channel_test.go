@@ -387,6 +387,10 @@ func TestChannelCommandsConfiguration(t *testing.T) {
 			wantStderr: []string{"hubmessage channel disconnect: " + errSecretKeyFlag.Error(), "Run 'hubmessage channel disconnect --help' for usage."},
 		},
 		{
+			name: "key as the value of another flag", args: []string{"channel", "disconnect", "--channel", "--secret-key=" + testKey}, wantCode: exitUsage,
+			wantStderr: []string{"hubmessage channel disconnect: " + errSecretKeyFlag.Error(), "Run 'hubmessage channel disconnect --help' for usage."},
+		},
+		{
 			name: "base URL host:port without a scheme", args: append(disconnect, "--base-url", "127.0.0.1:8080"), noBaseURL: true, env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitUsage,
 			wantStderr: []string{"hubmessage channel disconnect: --base-url: no scheme; add http:// or https://, as in http://localhost:8080"},
 		},

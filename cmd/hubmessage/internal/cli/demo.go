@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -58,19 +57,9 @@ const (
 )
 
 func runDemo(ctx context.Context, args []string, env Env) int {
-	fs := flag.NewFlagSet("hubmessage demo", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(env.Stdout, demoUsage)
-			return exitOK
-		}
-		fmt.Fprintf(env.Stderr, "hubmessage demo: %v\nRun 'hubmessage demo --help' for usage.\n", err)
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "hubmessage demo: unexpected argument %q\nRun 'hubmessage demo --help' for usage.\n", fs.Arg(0))
-		return exitUsage
+	fs := newFlagSet("hubmessage demo")
+	if err := parseFlags(fs, args); err != nil {
+		return flagsFailed(env, fs.Name(), demoUsage, err)
 	}
 	return demo(ctx, env)
 }

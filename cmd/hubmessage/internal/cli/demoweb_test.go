@@ -79,7 +79,7 @@ func TestDemoWebUsage(t *testing.T) {
 		{[]string{"--addr", "example.com:80"}, "the host must be loopback"},
 		{[]string{"--addr", "8090"}, `--addr "8090": want HOST:PORT`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
-		{[]string{"--port", "1"}, "flag provided but not defined: -port"},
+		{[]string{"--port", "1"}, "unknown flag --port"},
 	} {
 		code, _, stderr := run(t, append([]string{"demo-web"}, tc.args...)...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "hubmessage demo-web --help") {

@@ -149,26 +149,12 @@ type mockFlags struct {
 	logOff        bool
 }
 
-// errSecretKeyFlag is the answer to the --secret-key flag, which no longer exists: a key on
-// the command line is visible to every user of the machine (ps, /proc).
-var errSecretKeyFlag = errors.New("--secret-key is not accepted: a key on the command line shows in ps; set " +
-	secretkey.EnvVar + " or pass --secret-key-file PATH")
-
 // parseMockFlags parses args; the Secret Key comes from --secret-key-file, else
 // $HUBMESSAGE_SECRET_KEY. Errors name the flag (or the variable) and never contain the key.
 func parseMockFlags(args []string, env Env) (mockFlags, error) {
-	for _, arg := range args {
-		if arg == "--" {
-			break
-		}
-		if name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "="); strings.HasPrefix(arg, "-") && name == "secret-key" {
-			return mockFlags{}, errSecretKeyFlag // checked before parsing: flag's errors would repeat the value
-		}
-	}
 	f := mockFlags{subscriptions: map[string]mockserver.SubscriptionStatus{}}
 	var keyFile, logLevel string
-	fs := flag.NewFlagSet("hubmessage mock", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("hubmessage mock")
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "")
 	fs.StringVar(&keyFile, "secret-key-file", "", "")
 	fs.Int64Var(&f.maxBody, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "")
@@ -198,11 +184,8 @@ func parseMockFlags(args []string, env Env) (mockFlags, error) {
 		f.subscriptions[id] = st
 		return nil
 	})
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return mockFlags{}, err
-	}
-	if fs.NArg() > 0 {
-		return mockFlags{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if err := f.check(fs); err != nil {
 		return mockFlags{}, err
@@ -306,13 +289,8 @@ func (f mockFlags) options(logger *slog.Logger) []mockserver.Option {
 
 func runMock(ctx context.Context, args []string, env Env) int {
 	f, err := parseMockFlags(args, env)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(env.Stdout, mockHelp())
-		return exitOK
-	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "hubmessage mock: %v\nRun 'hubmessage mock --help' for usage.\n", err)
-		return exitUsage
+		return flagsFailed(env, "hubmessage mock", mockHelp(), err)
 	}
 	logger := f.logger(env.Stderr)
 	s, err := mockserver.New(f.options(logger)...)

@@ -112,7 +112,7 @@ func TestMockBadInput(t *testing.T) {
 		{"bad channel type", []string{"--channel", "00000000-0000-4000-8000-000000000000:SMS"}, exitUsage, `type "SMS" is not one of META_WHATSAPP, META_INSTAGRAM, META_MESSENGER, BOT_TELEGRAM`},
 		{"duplicate of a seeded channel", []string{"--channel", strings.ToLower(mockserver.ChannelHex)}, exitUsage, "--channel 019e4c54b1b375a28970b605ca9b03c3: already exists"},
 		{"channel given twice", []string{"--channel", "00000000-0000-4000-8000-000000000000", "--channel", "00000000-0000-4000-8000-000000000000:BOT_TELEGRAM"}, exitUsage, "already exists"},
-		{"unknown flag", []string{"--port", "1"}, exitUsage, "flag provided but not defined: -port"},
+		{"unknown flag", []string{"--port", "1"}, exitUsage, "unknown flag --port"},
 		{"argument", []string{"serve"}, exitUsage, `unexpected argument "serve"`},
 		{"secret key flag", []string{"--secret-key", key}, exitUsage, "--secret-key is not accepted: a key on the command line shows in ps; set HUBMESSAGE_SECRET_KEY or pass --secret-key-file PATH"},
 		{"secret key flag with =", []string{"--addr", "127.0.0.1:0", "--secret-key=" + key}, exitUsage, "--secret-key is not accepted"},
