@@ -7,11 +7,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/hubmessage/hubmessage-go/client"
@@ -31,9 +29,6 @@ var channelCommands = []command{
 // envBaseURL is the environment variable the channel commands read the base URL from (the
 // Secret Key's is secretkey.EnvVar).
 const envBaseURL = "HUBMESSAGE_BASE_URL"
-
-// maxKeyFileSize bounds --secret-key-file.
-const maxKeyFileSize = 4 << 10
 
 // commonChannelFlags is the help text of the flags every channel command has.
 const commonChannelFlags = `  --json                   print one JSON object on stdout: the result, or {"error": {...}}
@@ -127,11 +122,14 @@ func (c *channelCmd) usageErr(format string, args ...any) int {
 // client returns the Client the flags and the environment configure. On failure the command
 // is over: it returns false and the exit code, the problem being reported in flag names.
 func (c *channelCmd) client() (*client.Client, int, bool) {
-	key, err := c.secretKey()
+	key, source, err := readSecretKey(c.keyFile, c.env)
+	if err == nil && key == "" {
+		err = fmt.Errorf("no Secret Key: set %s or pass --secret-key-file", secretkey.EnvVar)
+	}
 	if err != nil {
 		return nil, c.report(outcome{reason: err.Error(), usage: true}), false
 	}
-	c.key = key
+	c.key, c.keySource = key, source
 	baseURL, baseSource := c.baseURL, "--base-url"
 	if baseURL == "" {
 		baseURL, baseSource = c.env.Getenv(envBaseURL), "$"+envBaseURL
@@ -155,52 +153,6 @@ func (c *channelCmd) client() (*client.Client, int, bool) {
 		return nil, c.report(outcome{reason: err.Error(), usage: true}), false
 	}
 	return cl, 0, true
-}
-
-// secretKey reads the key from --secret-key-file when given, else from the environment, and
-// checks its form. The error names where the key came from, never the key.
-func (c *channelCmd) secretKey() (string, error) {
-	c.keySource = "$" + secretkey.EnvVar
-	if c.keyFile != "" {
-		c.keySource = "--secret-key-file " + c.keyFile
-	}
-	key, err := secretKey(c.keyFile, c.env)
-	if err != nil {
-		return "", err
-	}
-	if err := secretkey.Check(key); err != nil {
-		return "", fmt.Errorf("%s: %w", c.keySource, err)
-	}
-	return key, nil
-}
-
-// secretKey reads the key from path when given, else from the environment. Surrounding
-// whitespace (a file's trailing newline) is dropped; the key itself is never printed.
-func secretKey(path string, env Env) (string, error) {
-	if path == "" {
-		key := strings.TrimSpace(env.Getenv(secretkey.EnvVar))
-		if key == "" {
-			return "", fmt.Errorf("no Secret Key: set %s or pass --secret-key-file", secretkey.EnvVar)
-		}
-		return key, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("--secret-key-file: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("--secret-key-file: %w", err)
-	case len(b) > maxKeyFileSize:
-		return "", fmt.Errorf("--secret-key-file %s: larger than %d bytes; it should hold the key alone", path, maxKeyFileSize)
-	}
-	key := strings.TrimSpace(string(b))
-	if key == "" {
-		return "", fmt.Errorf("--secret-key-file %s: empty", path)
-	}
-	return key, nil
 }
 
 // done prints a success: "channel ID <verb>", or {"channelId": ID, "<verb>": true}.

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
@@ -155,4 +156,47 @@ func flagsFailed(env Env, prog, help string, err error) int {
 		return exitOK
 	}
 	return usageError(env.Stderr, prog, err)
+}
+
+// maxKeyFileSize bounds --secret-key-file.
+const maxKeyFileSize = 4 << 10
+
+// readSecretKey returns the Secret Key, checked for form, from the file path when given,
+// else from $HUBMESSAGE_SECRET_KEY ("" when unset), and where it came from, for messages.
+// Surrounding whitespace (a file's trailing newline) is dropped. An error names where the
+// key came from, never the key.
+func readSecretKey(path string, env Env) (key, source string, err error) {
+	if path == "" {
+		key, source = strings.TrimSpace(env.Getenv(secretkey.EnvVar)), "$"+secretkey.EnvVar
+	} else {
+		key, err = readKeyFile(path)
+		source = "--secret-key-file " + path
+	}
+	if err == nil && key != "" {
+		if err = secretkey.Check(key); err != nil {
+			err = fmt.Errorf("%s: %w", source, err)
+		}
+	}
+	return key, source, err
+}
+
+// readKeyFile reads --secret-key-file: a small file that holds a key.
+func readKeyFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("--secret-key-file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("--secret-key-file: %w", err)
+	case len(b) > maxKeyFileSize:
+		return "", fmt.Errorf("--secret-key-file %s: larger than %d bytes; it should hold the key alone", path, maxKeyFileSize)
+	}
+	key := strings.TrimSpace(string(b))
+	if key == "" {
+		return "", fmt.Errorf("--secret-key-file %s: empty", path)
+	}
+	return key, nil
 }

@@ -201,20 +201,9 @@ func parseMockFlags(args []string, env Env) (mockFlags, error) {
 		}
 		return f, nil // $HUBMESSAGE_SECRET_KEY is one key among any
 	}
-	source := "--secret-key-file"
-	if keyFile != "" {
-		key, err := secretKey(keyFile, env)
-		if err != nil {
-			return mockFlags{}, err
-		}
-		f.secretKey = key
-	} else if env.Getenv != nil {
-		f.secretKey, source = strings.TrimSpace(env.Getenv(secretkey.EnvVar)), "$"+secretkey.EnvVar
-	}
-	if f.secretKey != "" {
-		if err := secretkey.Check(f.secretKey); err != nil {
-			return mockFlags{}, fmt.Errorf("%s: %w", source, err)
-		}
+	var err error
+	if f.secretKey, _, err = readSecretKey(keyFile, env); err != nil {
+		return mockFlags{}, err
 	}
 	return f, nil
 }

@@ -117,7 +117,7 @@ func TestMockBadInput(t *testing.T) {
 		{"secret key flag", []string{"--secret-key", key}, exitUsage, "--secret-key is not accepted: a key on the command line shows in ps; set HUBMESSAGE_SECRET_KEY or pass --secret-key-file PATH"},
 		{"secret key flag with =", []string{"--addr", "127.0.0.1:0", "--secret-key=" + key}, exitUsage, "--secret-key is not accepted"},
 		{"secret key flag, one dash", []string{"-secret-key", key}, exitUsage, "--secret-key is not accepted"},
-		{"bad key in the file", []string{"--secret-key-file", keyFile}, exitUsage, "--secret-key-file: must not contain whitespace (byte 2)"},
+		{"bad key in the file", []string{"--secret-key-file", keyFile}, exitUsage, "--secret-key-file " + keyFile + ": must not contain whitespace (byte 2)"},
 		{"no key file", []string{"--secret-key-file", filepath.Join(dir, "missing")}, exitUsage, "--secret-key-file: open "},
 		{"key file and sandbox", []string{"--sandbox", "--secret-key-file", keyFile}, exitUsage, "--secret-key-file and --sandbox"},
 		{"bad body limit", []string{"--max-body-bytes", "0"}, exitUsage, "--max-body-bytes 0: must be positive"},
@@ -468,7 +468,7 @@ func FuzzParseMockFlags(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, channel string) {
-		got, err := parseMockFlags([]string{"--channel", channel}, Env{})
+		got, err := parseMockFlags([]string{"--channel", channel}, Env{Getenv: func(string) string { return "" }})
 		if err != nil {
 			return
 		}
