@@ -220,11 +220,7 @@ func (c *channelCmd) report(o outcome) int {
 }
 
 func (c *channelCmd) writeJSON(v any, code int) int {
-	b, err := json.Marshal(v)
-	if err != nil { // not with these types
-		fmt.Fprintf(c.env.Stderr, "%s: %v\n", c.prefix(), err)
-		return exitFail
-	}
+	b, _ := json.Marshal(v) // cannot fail: strings, ints and bools
 	fmt.Fprintln(c.env.Stdout, string(b))
 	return code
 }
@@ -273,8 +269,8 @@ func (c *channelCmd) explain(err error) outcome {
 	case errors.Is(err, context.Canceled):
 		o.reason, o.detail, o.advice = "interrupted"+after, "", ""
 	}
-	if c.name == "create" && sent {
-		o.advice = strings.TrimSpace(o.advice + " The request may have reached the API and created the channel: check before creating another.")
+	if sent {
+		o.advice = c.maybeCreated(o.advice)
 	}
 	return o
 }
@@ -320,10 +316,11 @@ func (c *channelCmd) rule(apiErr *client.APIError, channelID string) (reason, ad
 	return "the API answered " + http.StatusText(apiErr.StatusCode), ""
 }
 
-// maybeCreated adds, for create, that a server failure may come after the channel was made.
+// maybeCreated adds, for create, that a request that reached the API may have created the
+// channel, whatever the answer.
 func (c *channelCmd) maybeCreated(advice string) string {
 	if c.name != "create" {
 		return advice
 	}
-	return advice + " The API may have created the channel anyway: check before creating another."
+	return strings.TrimSpace(advice + " The API may have created the channel anyway: check before creating another.")
 }

@@ -141,21 +141,15 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return err
 }
 
-// usageError ends the command prog on err, a usage error: one line and where to find help
-// on w. It returns exitUsage.
-func usageError(w io.Writer, prog string, err error) int {
-	fmt.Fprintf(w, "%s: %v\nRun '%s --help' for usage.\n", prog, err, prog)
-	return exitUsage
-}
-
 // flagsFailed ends the command prog whose flags failed with err: help on stdout (exit 0) for
-// --help, else the usage error.
+// --help, else the usage error, one line and where to find help (exit 2).
 func flagsFailed(env Env, prog, help string, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(env.Stdout, help)
 		return exitOK
 	}
-	return usageError(env.Stderr, prog, err)
+	fmt.Fprintf(env.Stderr, "%s: %v\nRun '%s --help' for usage.\n", prog, err, prog)
+	return exitUsage
 }
 
 // maxKeyFileSize bounds --secret-key-file.
