@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/wiretap"
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 	"github.com/hubmessage/hubmessage-go/mockserver"
@@ -106,8 +107,9 @@ func demo(ctx context.Context, env Env, opts ...mockserver.Option) int {
 func walkDemo(ctx context.Context, w io.Writer, baseURL, secretKey string) (int, error) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	defer transport.CloseIdleConnections()
-	wire := &wireRecorder{base: transport}
-	c, err := client.New(secretKey, client.WithBaseURL(baseURL), client.WithHTTPClient(&http.Client{Transport: wire}))
+	wire := &wireLog{}
+	c, err := client.New(secretKey, client.WithBaseURL(baseURL),
+		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: transport, Record: wire.record}}))
 	if err != nil {
 		return 0, fmt.Errorf("client.New: %w", err)
 	}
@@ -271,7 +273,7 @@ type demoRejection struct {
 // demoWalk prints the steps and counts them.
 type demoWalk struct {
 	w         io.Writer
-	wire      *wireRecorder
+	wire      *wireLog
 	n         int             // steps started
 	shown     map[string]bool // ops whose exchange was shown in full
 	explained bool            // whether an error was shown through errors.As
@@ -336,18 +338,18 @@ func (d *demoWalk) checkRejection(err error, r demoRejection) error {
 
 // checkSent holds the recorded requests to the step's: one, to its route, authenticated,
 // with its body.
-func checkSent(s demoStep, exchanges []exchange) error {
+func checkSent(s demoStep, exchanges []wiretap.Exchange) error {
 	if len(exchanges) != 1 {
 		return fmt.Errorf("want 1 request, have %d", len(exchanges))
 	}
-	req := exchanges[0].req
+	req := exchanges[0].Request
 	if req.Method != s.method || req.URL.Path != s.path {
 		return fmt.Errorf("want %s %s, have %s %s", s.method, s.path, req.Method, req.URL.Path)
 	}
 	if auth := req.Header.Get("Authorization"); !strings.HasPrefix(auth, "Bearer ") || len(auth) == len("Bearer ") {
 		return errors.New(`the request has no "Authorization: Bearer ..." header`)
 	}
-	_, err := s.body(exchanges[0].reqBody)
+	_, err := s.body(exchanges[0].RequestBody)
 	return err
 }
 
@@ -377,25 +379,25 @@ func jsonBody[T comparable](want T, what string) func([]byte) (string, error) {
 
 // printExchange prints a request and its response as curl -v would, the credential redacted.
 // The headers are shown for the first call of the step's operation only: they do not change.
-func (d *demoWalk) printExchange(s demoStep, ex exchange) {
+func (d *demoWalk) printExchange(s demoStep, ex wiretap.Exchange) {
 	headers := !d.shown[s.op]
-	fmt.Fprintf(d.w, "  > %s %s\n", ex.req.Method, ex.req.URL.Path)
+	fmt.Fprintf(d.w, "  > %s %s\n", ex.Request.Method, ex.Request.URL.Path)
 	if headers {
-		fmt.Fprintf(d.w, "  > Authorization: %s\n", secretkey.RedactAuthorization(ex.req.Header.Get("Authorization")))
-		d.printHeader(">", ex.req.Header)
+		fmt.Fprintf(d.w, "  > Authorization: %s\n", secretkey.RedactAuthorization(ex.Request.Header.Get("Authorization")))
+		d.printHeader(">", ex.Request.Header)
 	}
-	if body, _ := s.body(ex.reqBody); body != "" {
+	if body, _ := s.body(ex.RequestBody); body != "" {
 		fmt.Fprintf(d.w, "  > %s\n", body)
 	}
-	if ex.err != nil {
-		fmt.Fprintf(d.w, "  < (no response: %v)\n", ex.err)
+	if ex.Err != nil {
+		fmt.Fprintf(d.w, "  < (no response: %v)\n", ex.Err)
 		return
 	}
-	fmt.Fprintf(d.w, "  < %d %s\n", ex.resp.StatusCode, http.StatusText(ex.resp.StatusCode))
+	fmt.Fprintf(d.w, "  < %d %s\n", ex.Response.StatusCode, http.StatusText(ex.Response.StatusCode))
 	if headers {
-		d.printHeader("<", ex.resp.Header)
+		d.printHeader("<", ex.Response.Header)
 	}
-	if body := printable.String(string(bytes.TrimSpace(ex.respBody))); body != "" {
+	if body := printable.String(string(bytes.TrimSpace(ex.ResponseBody))); body != "" {
 		fmt.Fprintf(d.w, "  < %s\n", body)
 	}
 }
@@ -407,57 +409,23 @@ func (d *demoWalk) printHeader(mark string, h http.Header) {
 	}
 }
 
-// exchange is one request and its response, as they crossed the wire.
-type exchange struct {
-	req      *http.Request
-	reqBody  []byte
-	resp     *http.Response // nil when err is not
-	respBody []byte
-	err      error
-}
-
-// wireRecorder is an http.RoundTripper that records what the client sends and receives.
-type wireRecorder struct {
-	base      http.RoundTripper
+// wireLog collects the exchanges of the demo's client.
+type wireLog struct {
 	mu        sync.Mutex
-	exchanges []exchange
+	exchanges []wiretap.Exchange
 }
 
-func (r *wireRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	var ex exchange
-	if req.Body != nil {
-		body, err := io.ReadAll(req.Body)
-		req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		ex.reqBody = body
-		req = req.Clone(req.Context()) // a RoundTripper must not modify the caller's request
-		req.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	ex.req = req
-	resp, err := r.base.RoundTrip(req)
-	if err == nil {
-		ex.respBody, err = io.ReadAll(io.LimitReader(resp.Body, client.MaxBodySize))
-		resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(ex.respBody))
-		ex.resp = resp
-	}
-	ex.err = err
-	r.mu.Lock()
-	r.exchanges = append(r.exchanges, ex)
-	r.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
+func (l *wireLog) record(ex wiretap.Exchange) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.exchanges = append(l.exchanges, ex)
 }
 
 // take returns the exchanges recorded since the last call.
-func (r *wireRecorder) take() []exchange {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	exs := r.exchanges
-	r.exchanges = nil
+func (l *wireLog) take() []wiretap.Exchange {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	exs := l.exchanges
+	l.exchanges = nil
 	return exs
 }

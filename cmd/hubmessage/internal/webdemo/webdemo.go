@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/wiretap"
 	"github.com/hubmessage/hubmessage-go/connecthandler"
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
 	"github.com/hubmessage/hubmessage-go/mockserver"
@@ -66,7 +67,7 @@ func New(cfg Config) (*Demo, error) {
 	// The backend's client records its calls for the page's third hop (see trace.go).
 	apiURL := strings.TrimSuffix(cfg.BaseURL, "/") + APIPath
 	d.client, err = client.New(mock.SecretKey(), client.WithBaseURL(apiURL),
-		client.WithHTTPClient(&http.Client{Transport: &tracingTransport{base: http.DefaultTransport}}))
+		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: http.DefaultTransport, Record: traceCall}}))
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}
