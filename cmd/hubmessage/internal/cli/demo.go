@@ -47,16 +47,6 @@ step), 2 on bad usage. 'make demo' runs it.
 // demoPayload is the spec's example request, as the browser SDK hands it to a backend.
 const demoPayload = `{"wabaId":"428083093730937","phoneId":"123456789012345","code":"ABC123DEF456","coexistence":false}`
 
-// demoFreshCode is the code of the call after delete, unused so far: its 404 is about the
-// channel alone.
-const demoFreshCode = "XYZ789GHI012"
-
-// The channel the demo creates, and why it deletes it.
-const (
-	demoChannelName  = "Sales"
-	demoDeleteReason = "Customer closed the company"
-)
-
 func runDemo(ctx context.Context, args []string, env Env) int {
 	fs := newFlagSet("hubmessage demo")
 	if err := parseFlags(fs, args); err != nil {
@@ -107,9 +97,9 @@ func demo(ctx context.Context, env Env, opts ...mockserver.Option) int {
 func walkDemo(ctx context.Context, w io.Writer, baseURL, secretKey string) (int, error) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	defer transport.CloseIdleConnections()
-	wire := &wireLog{}
+	d := &demoWalk{w: w, shown: map[string]bool{}}
 	c, err := client.New(secretKey, client.WithBaseURL(baseURL),
-		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: transport, Record: wire.record}}))
+		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: transport, Record: d.record}}))
 	if err != nil {
 		return 0, fmt.Errorf("client.New: %w", err)
 	}
@@ -117,7 +107,6 @@ func walkDemo(ctx context.Context, w io.Writer, baseURL, secretKey string) (int,
 	if err := json.Unmarshal([]byte(demoPayload), &req); err != nil {
 		return 0, fmt.Errorf("decoding the browser SDK's payload: %w", err)
 	}
-	d := &demoWalk{w: w, wire: wire, shown: map[string]bool{}}
 	k := &demoCalls{ctx: ctx, c: c}
 	if err := d.step(k.createStep(baseURL)); err != nil {
 		return d.n, err
@@ -132,7 +121,7 @@ func walkDemo(ctx context.Context, w io.Writer, baseURL, secretKey string) (int,
 
 // createStep is the first step: it creates the channel the others use.
 func (k *demoCalls) createStep(baseURL string) demoStep {
-	req := client.CreateChannelRequest{Name: demoChannelName, Type: client.ChannelTypeMetaWhatsApp}
+	req := client.CreateChannelRequest{Name: "Sales", Type: client.ChannelTypeMetaWhatsApp}
 	return demoStep{
 		name:  "create",
 		title: "Create a WhatsApp channel (the account needs the ENTERPRISE role):",
@@ -148,8 +137,9 @@ func (k *demoCalls) createStep(baseURL string) demoStep {
 
 // lifecycleSteps are the steps on the created channel, req being the browser SDK's payload.
 func (k *demoCalls) lifecycleSteps(req client.ConnectRequest) []demoStep {
+	const reason = "Customer closed the company"
 	fresh := req
-	fresh.Code = demoFreshCode
+	fresh.Code = "XYZ789GHI012" // unused so far: the 404 is about the channel alone
 	return []demoStep{{
 		name:     "connect",
 		title:    "Connect it with the payload the browser SDK (@hubmessage/connect) hands your backend:\n  " + demoPayload,
@@ -177,13 +167,13 @@ func (k *demoCalls) lifecycleSteps(req client.ConnectRequest) []demoStep {
 	}, {
 		name:     "delete",
 		title:    "Delete it, now that it is disconnected; the reason is optional.",
-		code:     []string{fmt.Sprintf("_, err = c.DeleteChannel(ctx, id, &client.DeleteOptions{Reason: %q})", demoDeleteReason)},
-		demoCall: k.delete(demoDeleteReason),
+		code:     []string{fmt.Sprintf("_, err = c.DeleteChannel(ctx, id, &client.DeleteOptions{Reason: %q})", reason)},
+		demoCall: k.delete(reason),
 		want:     "204",
 	}, {
 		name:     "a call after delete",
 		title:    "Gone for good: every call on its id now answers 404 (here connect, with a fresh code).",
-		code:     []string{fmt.Sprintf("req.Code = %q", demoFreshCode), "_, err = c.ConnectChannel(ctx, id, req)"},
+		code:     []string{fmt.Sprintf("req.Code = %q", fresh.Code), "_, err = c.ConnectChannel(ctx, id, req)"},
 		demoCall: k.connect(fresh),
 		reject:   &demoRejection{http.StatusNotFound, "Channel not found", "ErrChannelNotFound", client.ErrChannelNotFound},
 	}}
@@ -273,10 +263,11 @@ type demoRejection struct {
 // demoWalk prints the steps and counts them.
 type demoWalk struct {
 	w         io.Writer
-	wire      *wireLog
-	n         int             // steps started
-	shown     map[string]bool // ops whose exchange was shown in full
-	explained bool            // whether an error was shown through errors.As
+	mu        sync.Mutex
+	exchanges []wiretap.Exchange // the client's, since the step began
+	n         int                // steps started
+	shown     map[string]bool    // ops whose exchange was shown in full
+	explained bool               // whether an error was shown through errors.As
 }
 
 // step runs s and prints it: the Go lines, the exchange, then the result or the error checks.
@@ -288,7 +279,10 @@ func (d *demoWalk) step(s demoStep) error {
 		fmt.Fprintln(d.w, "  "+line)
 	}
 	result, err := s.call()
-	exchanges := d.wire.take()
+	d.mu.Lock()
+	exchanges := d.exchanges
+	d.exchanges = nil
+	d.mu.Unlock()
 	for _, ex := range exchanges {
 		d.printExchange(s, ex)
 	}
@@ -409,23 +403,9 @@ func (d *demoWalk) printHeader(mark string, h http.Header) {
 	}
 }
 
-// wireLog collects the exchanges of the demo's client.
-type wireLog struct {
-	mu        sync.Mutex
-	exchanges []wiretap.Exchange
-}
-
-func (l *wireLog) record(ex wiretap.Exchange) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.exchanges = append(l.exchanges, ex)
-}
-
-// take returns the exchanges recorded since the last call.
-func (l *wireLog) take() []wiretap.Exchange {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	exs := l.exchanges
-	l.exchanges = nil
-	return exs
+// record is the client's wiretap.
+func (d *demoWalk) record(ex wiretap.Exchange) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.exchanges = append(d.exchanges, ex)
 }
