@@ -132,12 +132,9 @@ func (c *channelCmd) client() (*client.Client, int, bool) {
 	c.key, c.keySource = key, source
 	baseURL, baseSource := c.baseURL, "--base-url"
 	if baseURL == "" {
-		baseURL, baseSource = c.env.Getenv(envBaseURL), "$"+envBaseURL
+		baseURL, baseSource = cmp.Or(c.env.Getenv(envBaseURL), client.DefaultBaseURL), "$"+envBaseURL
 	}
-	var opts []client.Option
-	if baseURL != "" {
-		opts = append(opts, client.WithBaseURL(baseURL))
-	}
+	opts := []client.Option{client.WithBaseURL(baseURL)}
 	if c.insecure {
 		opts = append(opts, client.WithInsecureHTTP())
 	}

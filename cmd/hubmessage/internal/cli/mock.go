@@ -270,16 +270,13 @@ func (f mockFlags) options(logger *slog.Logger) []mockserver.Option {
 	for id, st := range f.subscriptions {
 		opts = append(opts, mockserver.WithSubscription(id, st))
 	}
-	if f.noEnterprise {
-		opts = append(opts, mockserver.WithEnterpriseRole(false))
-	}
 	if f.strictCodes {
 		opts = append(opts, mockserver.WithStrictCodes())
 	}
 	if f.sandbox {
 		opts = append(opts, mockserver.WithSandbox(f.sandboxCfg))
 	}
-	return append(opts, mockserver.WithMaxBodyBytes(f.maxBody), mockserver.WithLogger(logger))
+	return append(opts, mockserver.WithEnterpriseRole(!f.noEnterprise), mockserver.WithMaxBodyBytes(f.maxBody), mockserver.WithLogger(logger))
 }
 
 func runMock(ctx context.Context, args []string, env Env) int {
