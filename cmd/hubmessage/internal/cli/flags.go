@@ -30,13 +30,17 @@ var errSecretKeyFlag = errors.New("--secret-key is not accepted: a key on the co
 // parseArgs parses args with fs and words a flag error in the command line's terms
 // ("unknown flag --port", "--channel needs a value"). --secret-key is refused before
 // parsing, wherever it stands, so that its value cannot become another flag's and show in a
-// message. Positional arguments are left in fs.Args().
+// message; a command that reads a key says where from. Positional arguments are left in
+// fs.Args().
 func parseArgs(fs *flag.FlagSet, args []string) error {
 	for _, arg := range args {
 		if arg == "--" {
 			break
 		}
 		if name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "="); strings.HasPrefix(arg, "-") && name == "secret-key" {
+			if fs.Lookup("secret-key-file") == nil {
+				return errors.New("unknown flag --secret-key")
+			}
 			return errSecretKeyFlag
 		}
 	}
