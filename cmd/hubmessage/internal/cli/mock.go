@@ -223,7 +223,7 @@ func (f *mockFlags) check(fs *flag.FlagSet) error {
 		return fmt.Errorf("--sandbox-max-keys %d: must be positive", f.sandboxCfg.MaxKeys)
 	case f.sandboxCfg.IdleTimeout <= 0:
 		return fmt.Errorf("--sandbox-idle %v: must be positive", f.sandboxCfg.IdleTimeout)
-	case f.logLevel != "off" && f.level.UnmarshalText([]byte(f.logLevel)) != nil:
+	case f.logLevel != "off" && f.level.UnmarshalText([]byte(f.logLevel)) != nil: // sets f.level
 		return fmt.Errorf("--log-level %q: want debug, info, warn, error or off", f.logLevel)
 	case f.sandbox && f.keyFile != "":
 		return errors.New("--secret-key-file and --sandbox: a sandbox accepts any well-formed Secret Key; drop one of them")
