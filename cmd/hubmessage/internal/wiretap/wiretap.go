@@ -31,7 +31,7 @@ type Transport struct {
 // RoundTrip sends req through t.Base and records the exchange.
 func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var ex Exchange
-	if req.Body != nil {
+	if req.Body != nil && req.Body != http.NoBody {
 		body, err := io.ReadAll(req.Body)
 		req.Body.Close()
 		if err != nil {
