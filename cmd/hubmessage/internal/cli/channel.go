@@ -7,11 +7,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/hubmessage/hubmessage-go/client"
@@ -31,9 +29,6 @@ var channelCommands = []command{
 // envBaseURL is the environment variable the channel commands read the base URL from (the
 // Secret Key's is secretkey.EnvVar).
 const envBaseURL = "HUBMESSAGE_BASE_URL"
-
-// maxKeyFileSize bounds --secret-key-file.
-const maxKeyFileSize = 4 << 10
 
 // commonChannelFlags is the help text of the flags every channel command has.
 const commonChannelFlags = `  --json                   print one JSON object on stdout: the result, or {"error": {...}}
@@ -77,9 +72,7 @@ type channelCmd struct {
 }
 
 func newChannelCmd(name, help string, env Env) *channelCmd {
-	c := &channelCmd{name: name, help: help, env: env, fs: flag.NewFlagSet("hubmessage channel "+name, flag.ContinueOnError)}
-	c.fs.SetOutput(io.Discard)
-	c.fs.Usage = func() {}
+	c := &channelCmd{name: name, help: help, env: env, fs: newFlagSet("hubmessage channel " + name)}
 	c.fs.StringVar(&c.keyFile, "secret-key-file", "", "")
 	c.fs.StringVar(&c.baseURL, "base-url", "", "")
 	c.fs.BoolVar(&c.insecure, "insecure-http", false, "")
@@ -88,30 +81,31 @@ func newChannelCmd(name, help string, env Env) *channelCmd {
 }
 
 // prefix starts every line the command prints about itself.
-func (c *channelCmd) prefix() string { return "hubmessage channel " + c.name }
+func (c *channelCmd) prefix() string { return c.fs.Name() }
 
 // parse parses args. When it returns false, the command is over with the exit code it
-// returns: --help was printed, or the flags were wrong (one line and where to get help).
-// Positional arguments are left in c.fs.Args().
+// returns: --help was printed, or the flags were wrong (one line and where to get help;
+// always text: the flags are not all known, so neither is --json). Positional arguments are
+// left in c.fs.Args().
 func (c *channelCmd) parse(args []string) (int, bool) {
-	err := c.fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(c.env.Stdout, c.help+"\nFlags of every channel command:\n"+commonChannelFlags+exitStatusHelp)
-		return exitOK, false
-	case err != nil:
-		msg := err.Error()
-		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-			msg = "unknown flag --" + name
-			if name == "secret-key" {
-				msg = errSecretKeyFlag.Error()
-			}
-		} else if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
-			msg = "--" + name + " needs a value"
+	if err := parseArgs(c.fs, args); err != nil {
+		return flagsFailed(c.env, c.prefix(), c.help+"\nFlags of every channel command:\n"+commonChannelFlags+exitStatusHelp, err), false
+	}
+	return 0, true
+}
+
+// parseFlags is parse for a command that takes flags only, of which required must be set.
+func (c *channelCmd) parseFlags(args []string, required ...string) (int, bool) {
+	if code, ok := c.parse(args); !ok {
+		return code, false
+	}
+	if c.fs.NArg() > 0 {
+		return c.usageErr("unexpected argument %q", c.fs.Arg(0)), false
+	}
+	for _, name := range required {
+		if c.fs.Lookup(name).Value.String() == "" {
+			return c.usageErr("--%s is required", name), false
 		}
-		// The flags are not all known, so neither is --json: a flag error is always text.
-		fmt.Fprintf(c.env.Stderr, "%s: %s\n%s\n", c.prefix(), msg, c.helpHint())
-		return exitUsage, false
 	}
 	return 0, true
 }
@@ -128,19 +122,19 @@ func (c *channelCmd) usageErr(format string, args ...any) int {
 // client returns the Client the flags and the environment configure. On failure the command
 // is over: it returns false and the exit code, the problem being reported in flag names.
 func (c *channelCmd) client() (*client.Client, int, bool) {
-	key, err := c.secretKey()
+	key, source, err := readSecretKey(c.keyFile, c.env)
+	if err == nil && key == "" {
+		err = fmt.Errorf("no Secret Key: set %s or pass --secret-key-file", secretkey.EnvVar)
+	}
 	if err != nil {
 		return nil, c.report(outcome{reason: err.Error(), usage: true}), false
 	}
-	c.key = key
+	c.key, c.keySource = key, source
 	baseURL, baseSource := c.baseURL, "--base-url"
 	if baseURL == "" {
-		baseURL, baseSource = c.env.Getenv(envBaseURL), "$"+envBaseURL
+		baseURL, baseSource = cmp.Or(c.env.Getenv(envBaseURL), client.DefaultBaseURL), "$"+envBaseURL
 	}
-	var opts []client.Option
-	if baseURL != "" {
-		opts = append(opts, client.WithBaseURL(baseURL))
-	}
+	opts := []client.Option{client.WithBaseURL(baseURL)}
 	if c.insecure {
 		opts = append(opts, client.WithInsecureHTTP())
 	}
@@ -156,52 +150,6 @@ func (c *channelCmd) client() (*client.Client, int, bool) {
 		return nil, c.report(outcome{reason: err.Error(), usage: true}), false
 	}
 	return cl, 0, true
-}
-
-// secretKey reads the key from --secret-key-file when given, else from the environment, and
-// checks its form. The error names where the key came from, never the key.
-func (c *channelCmd) secretKey() (string, error) {
-	c.keySource = "$" + secretkey.EnvVar
-	if c.keyFile != "" {
-		c.keySource = "--secret-key-file " + c.keyFile
-	}
-	key, err := secretKey(c.keyFile, c.env)
-	if err != nil {
-		return "", err
-	}
-	if err := secretkey.Check(key); err != nil {
-		return "", fmt.Errorf("%s: %w", c.keySource, err)
-	}
-	return key, nil
-}
-
-// secretKey reads the key from path when given, else from the environment. Surrounding
-// whitespace (a file's trailing newline) is dropped; the key itself is never printed.
-func secretKey(path string, env Env) (string, error) {
-	if path == "" {
-		key := strings.TrimSpace(env.Getenv(secretkey.EnvVar))
-		if key == "" {
-			return "", fmt.Errorf("no Secret Key: set %s or pass --secret-key-file", secretkey.EnvVar)
-		}
-		return key, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("--secret-key-file: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("--secret-key-file: %w", err)
-	case len(b) > maxKeyFileSize:
-		return "", fmt.Errorf("--secret-key-file %s: larger than %d bytes; it should hold the key alone", path, maxKeyFileSize)
-	}
-	key := strings.TrimSpace(string(b))
-	if key == "" {
-		return "", fmt.Errorf("--secret-key-file %s: empty", path)
-	}
-	return key, nil
 }
 
 // done prints a success: "channel ID <verb>", or {"channelId": ID, "<verb>": true}.
@@ -269,11 +217,7 @@ func (c *channelCmd) report(o outcome) int {
 }
 
 func (c *channelCmd) writeJSON(v any, code int) int {
-	b, err := json.Marshal(v)
-	if err != nil { // not with these types
-		fmt.Fprintf(c.env.Stderr, "%s: %v\n", c.prefix(), err)
-		return exitFail
-	}
+	b, _ := json.Marshal(v) // cannot fail: strings, ints and bools
 	fmt.Fprintln(c.env.Stdout, string(b))
 	return code
 }
@@ -322,8 +266,8 @@ func (c *channelCmd) explain(err error) outcome {
 	case errors.Is(err, context.Canceled):
 		o.reason, o.detail, o.advice = "interrupted"+after, "", ""
 	}
-	if c.name == "create" && sent {
-		o.advice = strings.TrimSpace(o.advice + " The request may have reached the API and created the channel: check before creating another.")
+	if sent {
+		o.advice = c.maybeCreated(o.advice)
 	}
 	return o
 }
@@ -369,10 +313,11 @@ func (c *channelCmd) rule(apiErr *client.APIError, channelID string) (reason, ad
 	return "the API answered " + http.StatusText(apiErr.StatusCode), ""
 }
 
-// maybeCreated adds, for create, that a server failure may come after the channel was made.
+// maybeCreated adds, for create, that a request that reached the API may have created the
+// channel, whatever the answer.
 func (c *channelCmd) maybeCreated(advice string) string {
 	if c.name != "create" {
 		return advice
 	}
-	return advice + " The API may have created the channel anyway: check before creating another."
+	return strings.TrimSpace(advice + " The API may have created the channel anyway: check before creating another.")
 }

@@ -22,15 +22,10 @@ func runChannelCreate(ctx context.Context, args []string, env Env) int {
 	cmd := newChannelCmd("create", channelCreateHelp, env)
 	name := cmd.fs.String("name", "", "")
 	typ := cmd.fs.String("type", "", "")
-	if code, ok := cmd.parse(args); !ok {
+	if code, ok := cmd.parseFlags(args, "name"); !ok {
 		return code
 	}
-	switch {
-	case cmd.fs.NArg() > 0:
-		return cmd.usageErr("unexpected argument %q", cmd.fs.Arg(0))
-	case *name == "":
-		return cmd.usageErr("--name is required")
-	case *typ == "":
+	if *typ == "" {
 		return cmd.usageErr("--type is required: META_WHATSAPP, META_INSTAGRAM, META_MESSENGER or BOT_TELEGRAM")
 	}
 	c, code, ok := cmd.client()

@@ -20,14 +20,8 @@ func runChannelDelete(ctx context.Context, args []string, env Env) int {
 	cmd := newChannelCmd("delete", channelDeleteHelp, env)
 	channelID := cmd.fs.String("channel", "", "")
 	reason := cmd.fs.String("reason", "", "")
-	if code, ok := cmd.parse(args); !ok {
+	if code, ok := cmd.parseFlags(args, "channel"); !ok {
 		return code
-	}
-	switch {
-	case cmd.fs.NArg() > 0:
-		return cmd.usageErr("unexpected argument %q", cmd.fs.Arg(0))
-	case *channelID == "":
-		return cmd.usageErr("--channel is required")
 	}
 	c, code, ok := cmd.client()
 	if !ok {

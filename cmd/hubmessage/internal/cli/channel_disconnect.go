@@ -13,14 +13,8 @@ deleted. Succeeds also when the channel was not connected.
 func runChannelDisconnect(ctx context.Context, args []string, env Env) int {
 	cmd := newChannelCmd("disconnect", channelDisconnectHelp, env)
 	channelID := cmd.fs.String("channel", "", "")
-	if code, ok := cmd.parse(args); !ok {
+	if code, ok := cmd.parseFlags(args, "channel"); !ok {
 		return code
-	}
-	switch {
-	case cmd.fs.NArg() > 0:
-		return cmd.usageErr("unexpected argument %q", cmd.fs.Arg(0))
-	case *channelID == "":
-		return cmd.usageErr("--channel is required")
 	}
 	c, code, ok := cmd.client()
 	if !ok {

@@ -387,6 +387,10 @@ func TestChannelCommandsConfiguration(t *testing.T) {
 			wantStderr: []string{"hubmessage channel disconnect: " + errSecretKeyFlag.Error(), "Run 'hubmessage channel disconnect --help' for usage."},
 		},
 		{
+			name: "key as the value of another flag", args: []string{"channel", "disconnect", "--channel", "--secret-key=" + testKey}, wantCode: exitUsage,
+			wantStderr: []string{"hubmessage channel disconnect: " + errSecretKeyFlag.Error(), "Run 'hubmessage channel disconnect --help' for usage."},
+		},
+		{
 			name: "base URL host:port without a scheme", args: append(disconnect, "--base-url", "127.0.0.1:8080"), noBaseURL: true, env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitUsage,
 			wantStderr: []string{"hubmessage channel disconnect: --base-url: no scheme; add http:// or https://, as in http://localhost:8080"},
 		},
@@ -551,3 +555,24 @@ func TestChannelLifecycleAgainstTheReferenceServer(t *testing.T) {
 // mockserverID reports whether id is in the form the reference server issues: 32
 // upper-case hexadecimal digits.
 func mockserverID(id string) bool { return regexp.MustCompile(`^[0-9A-F]{32}$`).MatchString(id) }
+
+// A create whose request may have reached the API, answered or not, says the channel may
+// exist: the same advice as for a 5xx.
+func TestChannelCreateMayHaveCreated(t *testing.T) {
+	t.Parallel()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack() // the request arrived; no answer comes
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(api.Close)
+	code, _, stderr := runCLI(t, map[string]string{secretkey.EnvVar: testKey}, "",
+		"channel", "create", "--base-url", api.URL, "--name", "Sales", "--type", "META_WHATSAPP")
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if code != exitFail || len(lines) != 2 || !strings.HasPrefix(lines[0], "hubmessage channel create: no answer from the API (") ||
+		lines[1] != "Try again later. The API may have created the channel anyway: check before creating another." {
+		t.Errorf("exit %d, stderr %q; want exit 1, no answer, and that the channel may exist", code, stderr)
+	}
+	checkOutput(t, stderr)
+}

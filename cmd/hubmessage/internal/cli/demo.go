@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/wiretap"
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 	"github.com/hubmessage/hubmessage-go/mockserver"
@@ -47,30 +47,10 @@ step), 2 on bad usage. 'make demo' runs it.
 // demoPayload is the spec's example request, as the browser SDK hands it to a backend.
 const demoPayload = `{"wabaId":"428083093730937","phoneId":"123456789012345","code":"ABC123DEF456","coexistence":false}`
 
-// demoFreshCode is the code of the call after delete, unused so far: its 404 is about the
-// channel alone.
-const demoFreshCode = "XYZ789GHI012"
-
-// The channel the demo creates, and why it deletes it.
-const (
-	demoChannelName  = "Sales"
-	demoDeleteReason = "Customer closed the company"
-)
-
 func runDemo(ctx context.Context, args []string, env Env) int {
-	fs := flag.NewFlagSet("hubmessage demo", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(env.Stdout, demoUsage)
-			return exitOK
-		}
-		fmt.Fprintf(env.Stderr, "hubmessage demo: %v\nRun 'hubmessage demo --help' for usage.\n", err)
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "hubmessage demo: unexpected argument %q\nRun 'hubmessage demo --help' for usage.\n", fs.Arg(0))
-		return exitUsage
+	fs := newFlagSet("hubmessage demo")
+	if err := parseFlags(fs, args); err != nil {
+		return flagsFailed(env, fs.Name(), demoUsage, err)
 	}
 	return demo(ctx, env)
 }
@@ -117,8 +97,9 @@ func demo(ctx context.Context, env Env, opts ...mockserver.Option) int {
 func walkDemo(ctx context.Context, w io.Writer, baseURL, secretKey string) (int, error) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	defer transport.CloseIdleConnections()
-	wire := &wireRecorder{base: transport}
-	c, err := client.New(secretKey, client.WithBaseURL(baseURL), client.WithHTTPClient(&http.Client{Transport: wire}))
+	d := &demoWalk{w: w, shown: map[string]bool{}}
+	c, err := client.New(secretKey, client.WithBaseURL(baseURL),
+		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: transport, Record: d.record}}))
 	if err != nil {
 		return 0, fmt.Errorf("client.New: %w", err)
 	}
@@ -126,95 +107,11 @@ func walkDemo(ctx context.Context, w io.Writer, baseURL, secretKey string) (int,
 	if err := json.Unmarshal([]byte(demoPayload), &req); err != nil {
 		return 0, fmt.Errorf("decoding the browser SDK's payload: %w", err)
 	}
-	d := &demoWalk{w: w, wire: wire, shown: map[string]bool{}}
-
-	create := client.CreateChannelRequest{Name: demoChannelName, Type: client.ChannelTypeMetaWhatsApp}
-	var id string
-	if err := d.step(demoStep{
-		name:  "create",
-		title: "Create a WhatsApp channel (the account needs the ENTERPRISE role):",
-		code: []string{
-			fmt.Sprintf("c, err := client.New(secretKey, client.WithBaseURL(%q))", baseURL),
-			fmt.Sprintf("res, err := c.CreateChannel(ctx, client.CreateChannelRequest{Name: %q, Type: client.ChannelTypeMetaWhatsApp})", create.Name),
-			"id := res.ChannelID",
-		},
-		op: "CreateChannel", method: http.MethodPost, path: "/v1/channels", body: jsonBody(create, "channel to create"),
-		want: `201 {"id":...}`,
-		call: func() (string, error) {
-			res, err := c.CreateChannel(ctx, create)
-			if err != nil {
-				return "", err
-			}
-			id = res.ChannelID
-			return "id = " + id + ", err = nil", nil
-		},
-	}); err != nil {
+	k := &demoCalls{ctx: ctx, c: c}
+	if err := d.step(k.createStep(baseURL)); err != nil {
 		return d.n, err
 	}
-
-	channel := "/v1/channels/" + id
-	connect := func(req client.ConnectRequest) func() (string, error) {
-		return func() (string, error) {
-			_, err := c.ConnectChannel(ctx, id, req)
-			return "err = nil: the channel is connected", err
-		}
-	}
-	fresh := req
-	fresh.Code = demoFreshCode
-	deleteBody := demoDeleteBody{CancelReason: demoDeleteReason}
-	steps := []demoStep{{
-		name:  "connect",
-		title: "Connect it with the payload the browser SDK (@hubmessage/connect) hands your backend:\n  " + demoPayload,
-		code:  []string{"var req client.ConnectRequest", "err = json.Unmarshal(payload, &req)", "_, err = c.ConnectChannel(ctx, id, req)"},
-		op:    "ConnectChannel", method: http.MethodPost, path: channel + "/connect", body: jsonBody(req, "browser SDK's payload"),
-		want: `200 {"success":true}`,
-		call: connect(req),
-	}, {
-		name:  "the code's reuse",
-		title: "The same code again is refused: a code is single-use (and lives ~30 s).",
-		code:  []string{"_, err = c.ConnectChannel(ctx, id, req)"},
-		op:    "ConnectChannel", method: http.MethodPost, path: channel + "/connect", body: jsonBody(req, "browser SDK's payload"),
-		reject: &demoRejection{http.StatusUnprocessableEntity, "CODE_ALREADY_USED", "ErrCodeAlreadyUsed", client.ErrCodeAlreadyUsed},
-		call:   connect(req),
-	}, {
-		name:  "delete while connected",
-		title: "Delete is refused while the channel is connected: disconnect it first.",
-		code:  []string{"_, err = c.DeleteChannel(ctx, id, nil)"},
-		op:    "DeleteChannel", method: http.MethodDelete, path: channel,
-		reject: &demoRejection{http.StatusUnprocessableEntity, "INSTANCE_STILL_CONNECTED", "ErrChannelConnected", client.ErrChannelConnected},
-		call: func() (string, error) {
-			_, err := c.DeleteChannel(ctx, id, nil)
-			return "", err
-		},
-	}, {
-		name:  "disconnect",
-		title: "Disconnect it; the API answers the JSON boolean true.",
-		code:  []string{"_, err = c.DisconnectChannel(ctx, id)"},
-		op:    "DisconnectChannel", method: http.MethodPut, path: channel + "/disconnect",
-		want: "200 true",
-		call: func() (string, error) {
-			_, err := c.DisconnectChannel(ctx, id)
-			return "err = nil: the channel is not connected now", err
-		},
-	}, {
-		name:  "delete",
-		title: "Delete it, now that it is disconnected; the reason is optional.",
-		code:  []string{fmt.Sprintf("_, err = c.DeleteChannel(ctx, id, &client.DeleteOptions{Reason: %q})", demoDeleteReason)},
-		op:    "DeleteChannel", method: http.MethodDelete, path: channel, body: jsonBody(deleteBody, "delete request"),
-		want: "204",
-		call: func() (string, error) {
-			_, err := c.DeleteChannel(ctx, id, &client.DeleteOptions{Reason: demoDeleteReason})
-			return "err = nil: the channel is deleted", err
-		},
-	}, {
-		name:  "a call after delete",
-		title: "Gone for good: every call on its id now answers 404 (here connect, with a fresh code).",
-		code:  []string{fmt.Sprintf("req.Code = %q", demoFreshCode), "_, err = c.ConnectChannel(ctx, id, req)"},
-		op:    "ConnectChannel", method: http.MethodPost, path: channel + "/connect", body: jsonBody(fresh, "browser SDK's payload"),
-		reject: &demoRejection{http.StatusNotFound, "Channel not found", "ErrChannelNotFound", client.ErrChannelNotFound},
-		call:   connect(fresh),
-	}}
-	for _, s := range steps {
+	for _, s := range k.lifecycleSteps(req) { // on the channel created
 		if err := d.step(s); err != nil {
 			return d.n, err
 		}
@@ -222,22 +119,136 @@ func walkDemo(ctx context.Context, w io.Writer, baseURL, secretKey string) (int,
 	return d.n, nil
 }
 
-// demoStep is one call of the walkthrough and what the API must answer to it.
+// createStep is the first step: it creates the channel the others use.
+func (k *demoCalls) createStep(baseURL string) demoStep {
+	req := client.CreateChannelRequest{Name: "Sales", Type: client.ChannelTypeMetaWhatsApp}
+	return demoStep{
+		name:  "create",
+		title: "Create a WhatsApp channel (the account needs the ENTERPRISE role):",
+		code: []string{
+			fmt.Sprintf("c, err := client.New(secretKey, client.WithBaseURL(%q))", baseURL),
+			fmt.Sprintf("res, err := c.CreateChannel(ctx, client.CreateChannelRequest{Name: %q, Type: client.ChannelTypeMetaWhatsApp})", req.Name),
+			"id := res.ChannelID",
+		},
+		demoCall: k.create(req),
+		want:     `201 {"id":...}`,
+	}
+}
+
+// lifecycleSteps are the steps on the created channel, req being the browser SDK's payload.
+func (k *demoCalls) lifecycleSteps(req client.ConnectRequest) []demoStep {
+	const reason = "Customer closed the company"
+	fresh := req
+	fresh.Code = "XYZ789GHI012" // unused so far: the 404 is about the channel alone
+	return []demoStep{{
+		name:     "connect",
+		title:    "Connect it with the payload the browser SDK (@hubmessage/connect) hands your backend:\n  " + demoPayload,
+		code:     []string{"var req client.ConnectRequest", "err = json.Unmarshal(payload, &req)", "_, err = c.ConnectChannel(ctx, id, req)"},
+		demoCall: k.connect(req),
+		want:     `200 {"success":true}`,
+	}, {
+		name:     "the code's reuse",
+		title:    "The same code again is refused: a code is single-use (and lives ~30 s).",
+		code:     []string{"_, err = c.ConnectChannel(ctx, id, req)"},
+		demoCall: k.connect(req),
+		reject:   &demoRejection{http.StatusUnprocessableEntity, "CODE_ALREADY_USED", "ErrCodeAlreadyUsed", client.ErrCodeAlreadyUsed},
+	}, {
+		name:     "delete while connected",
+		title:    "Delete is refused while the channel is connected: disconnect it first.",
+		code:     []string{"_, err = c.DeleteChannel(ctx, id, nil)"},
+		demoCall: k.delete(""),
+		reject:   &demoRejection{http.StatusUnprocessableEntity, "INSTANCE_STILL_CONNECTED", "ErrChannelConnected", client.ErrChannelConnected},
+	}, {
+		name:     "disconnect",
+		title:    "Disconnect it; the API answers the JSON boolean true.",
+		code:     []string{"_, err = c.DisconnectChannel(ctx, id)"},
+		demoCall: k.disconnect(),
+		want:     "200 true",
+	}, {
+		name:     "delete",
+		title:    "Delete it, now that it is disconnected; the reason is optional.",
+		code:     []string{fmt.Sprintf("_, err = c.DeleteChannel(ctx, id, &client.DeleteOptions{Reason: %q})", reason)},
+		demoCall: k.delete(reason),
+		want:     "204",
+	}, {
+		name:     "a call after delete",
+		title:    "Gone for good: every call on its id now answers 404 (here connect, with a fresh code).",
+		code:     []string{fmt.Sprintf("req.Code = %q", fresh.Code), "_, err = c.ConnectChannel(ctx, id, req)"},
+		demoCall: k.connect(fresh),
+		reject:   &demoRejection{http.StatusNotFound, "Channel not found", "ErrChannelNotFound", client.ErrChannelNotFound},
+	}}
+}
+
+// demoStep is one step of the walkthrough: a call, and what the API must answer to it.
 type demoStep struct {
 	name  string   // names the step in a failure: "step 4 (delete while connected)"
 	title string   // introduces the step
 	code  []string // the Go lines of the call, as a caller writes them
-	// op is the client method: its first exchange is shown with the headers, later ones without.
-	op string
-	// method, path and body are the one request the call must send; body checks its body
-	// and returns it for printing, nil when none may be sent.
-	method, path string
-	body         func([]byte) (string, error)
-	// call makes the call; on success it returns the result as the caller sees it.
-	call func() (string, error)
+	demoCall
 	// reject is the documented refusal the call must get; nil when it must succeed with want.
 	reject *demoRejection
 	want   string
+}
+
+// demoCall is a client call and the one request it must send.
+type demoCall struct {
+	op           string // the client method: its first exchange is shown with the headers
+	method, path string
+	// body checks the request body and returns it for printing.
+	body func([]byte) (string, error)
+	// call makes the call; on success it returns the result as the caller sees it.
+	call func() (string, error)
+}
+
+// demoCalls makes the demo's calls, on the channel its create call created.
+type demoCalls struct {
+	ctx context.Context
+	c   *client.Client
+	id  string
+}
+
+func (k *demoCalls) create(req client.CreateChannelRequest) demoCall {
+	return demoCall{op: "CreateChannel", method: http.MethodPost, path: "/v1/channels", body: jsonBody(req, "channel to create"),
+		call: func() (string, error) {
+			res, err := k.c.CreateChannel(k.ctx, req)
+			if err != nil {
+				return "", err
+			}
+			k.id = res.ChannelID
+			return "id = " + k.id + ", err = nil", nil
+		}}
+}
+
+func (k *demoCalls) connect(req client.ConnectRequest) demoCall {
+	return demoCall{op: "ConnectChannel", method: http.MethodPost, path: "/v1/channels/" + k.id + "/connect", body: jsonBody(req, "browser SDK's payload"),
+		call: func() (string, error) {
+			_, err := k.c.ConnectChannel(k.ctx, k.id, req)
+			return "err = nil: the channel is connected", err
+		}}
+}
+
+func (k *demoCalls) disconnect() demoCall {
+	return demoCall{op: "DisconnectChannel", method: http.MethodPut, path: "/v1/channels/" + k.id + "/disconnect", body: noBody,
+		call: func() (string, error) {
+			_, err := k.c.DisconnectChannel(k.ctx, k.id)
+			return "err = nil: the channel is not connected now", err
+		}}
+}
+
+// delete deletes the channel giving reason, or no reason (nil options, no body) when "".
+func (k *demoCalls) delete(reason string) demoCall {
+	opts, body := (*client.DeleteOptions)(nil), noBody
+	if reason != "" {
+		opts = &client.DeleteOptions{Reason: reason}
+		body = jsonBody(struct {
+			CancelReason string `json:"cancelReason"`
+		}{reason}, "delete request")
+	}
+	return demoCall{op: "DeleteChannel", method: http.MethodDelete, path: "/v1/channels/" + k.id, body: body,
+		call: func() (string, error) {
+			_, err := k.c.DeleteChannel(k.ctx, k.id, opts)
+			return "err = nil: the channel is deleted", err
+		}}
 }
 
 // demoRejection is a documented refusal: an *client.APIError with status and message that
@@ -249,47 +260,45 @@ type demoRejection struct {
 	sentinel     error
 }
 
-// demoDeleteBody is DeleteChannel's request body when it has a reason.
-type demoDeleteBody struct {
-	CancelReason string `json:"cancelReason"`
-}
-
 // demoWalk prints the steps and counts them.
 type demoWalk struct {
 	w         io.Writer
-	wire      *wireRecorder
-	n         int             // steps started
-	shown     map[string]bool // ops whose exchange was shown in full
-	explained bool            // whether an error was shown through errors.As
+	mu        sync.Mutex
+	exchanges []wiretap.Exchange // the client's, since the step began
+	n         int                // steps started
+	shown     map[string]bool    // ops whose exchange was shown in full
+	explained bool               // whether an error was shown through errors.As
 }
 
 // step runs s and prints it: the Go lines, the exchange, then the result or the error checks.
 // It returns an error naming s unless s behaved as documented.
 func (d *demoWalk) step(s demoStep) error {
 	d.n++
-	fail := func(err error) error { return fmt.Errorf("step %d (%s): %w", d.n, s.name, err) }
 	fmt.Fprintf(d.w, "\nStep %d. %s\n", d.n, s.title)
 	for _, line := range s.code {
 		fmt.Fprintln(d.w, "  "+line)
 	}
 	result, err := s.call()
-	exchanges := d.wire.take()
+	d.mu.Lock()
+	exchanges := d.exchanges
+	d.exchanges = nil
+	d.mu.Unlock()
 	for _, ex := range exchanges {
 		d.printExchange(s, ex)
 	}
 	d.shown[s.op] = true
-	if sentErr := checkSent(s, exchanges); sentErr != nil {
-		return fail(errors.Join(sentErr, err))
-	}
-	if s.reject == nil {
-		if err != nil {
-			return fail(fmt.Errorf("want %s, have: %w", s.want, err))
-		}
+	switch sentErr := checkSent(s, exchanges); {
+	case sentErr != nil:
+		err = errors.Join(sentErr, err)
+	case s.reject != nil:
+		err = d.checkRejection(err, *s.reject)
+	case err != nil:
+		err = fmt.Errorf("want %s, have: %w", s.want, err)
+	default:
 		fmt.Fprintln(d.w, "  "+result)
-		return nil
 	}
-	if err := d.checkRejection(err, *s.reject); err != nil {
-		return fail(err)
+	if err != nil {
+		return fmt.Errorf("step %d (%s): %w", d.n, s.name, err)
 	}
 	return nil
 }
@@ -323,30 +332,27 @@ func (d *demoWalk) checkRejection(err error, r demoRejection) error {
 
 // checkSent holds the recorded requests to the step's: one, to its route, authenticated,
 // with its body.
-func checkSent(s demoStep, exchanges []exchange) error {
+func checkSent(s demoStep, exchanges []wiretap.Exchange) error {
 	if len(exchanges) != 1 {
 		return fmt.Errorf("want 1 request, have %d", len(exchanges))
 	}
-	ex := exchanges[0]
-	if ex.method != s.method || ex.path != s.path {
-		return fmt.Errorf("want %s %s, have %s %s", s.method, s.path, ex.method, ex.path)
+	req := exchanges[0].Request
+	if req.Method != s.method || req.URL.Path != s.path {
+		return fmt.Errorf("want %s %s, have %s %s", s.method, s.path, req.Method, req.URL.Path)
 	}
-	if !strings.HasPrefix(ex.authorization, "Bearer ") || len(ex.authorization) == len("Bearer ") {
+	if auth := req.Header.Get("Authorization"); !strings.HasPrefix(auth, "Bearer ") || len(auth) == len("Bearer ") {
 		return errors.New(`the request has no "Authorization: Bearer ..." header`)
 	}
-	_, err := s.sentBody(ex.reqBody)
+	_, err := s.body(exchanges[0].RequestBody)
 	return err
 }
 
-// sentBody checks a request body against the step's and returns it for printing.
-func (s demoStep) sentBody(b []byte) (string, error) {
-	if s.body == nil {
-		if len(b) > 0 {
-			return fmt.Sprintf("(%d bytes)", len(b)), fmt.Errorf("want no request body, have %d bytes", len(b))
-		}
-		return "", nil
+// noBody checks that no request body was sent.
+func noBody(b []byte) (string, error) {
+	if len(b) > 0 {
+		return fmt.Sprintf("(%d bytes)", len(b)), fmt.Errorf("want no request body, have %d bytes", len(b))
 	}
-	return s.body(b)
+	return "", nil
 }
 
 // jsonBody returns a check that a request body is want, as JSON with no other field. It
@@ -367,90 +373,39 @@ func jsonBody[T comparable](want T, what string) func([]byte) (string, error) {
 
 // printExchange prints a request and its response as curl -v would, the credential redacted.
 // The headers are shown for the first call of the step's operation only: they do not change.
-func (d *demoWalk) printExchange(s demoStep, ex exchange) {
+func (d *demoWalk) printExchange(s demoStep, ex wiretap.Exchange) {
 	headers := !d.shown[s.op]
-	fmt.Fprintf(d.w, "  > %s %s\n", ex.method, ex.path)
+	fmt.Fprintf(d.w, "  > %s %s\n", ex.Request.Method, ex.Request.URL.Path)
 	if headers {
-		fmt.Fprintf(d.w, "  > Authorization: %s\n", secretkey.RedactAuthorization(ex.authorization))
-		if ex.contentType != "" {
-			fmt.Fprintf(d.w, "  > Content-Type: %s\n", ex.contentType)
-		}
+		fmt.Fprintf(d.w, "  > Authorization: %s\n", secretkey.RedactAuthorization(ex.Request.Header.Get("Authorization")))
+		d.printHeader(">", ex.Request.Header)
 	}
-	if body, _ := s.sentBody(ex.reqBody); body != "" {
+	if body, _ := s.body(ex.RequestBody); body != "" {
 		fmt.Fprintf(d.w, "  > %s\n", body)
 	}
-	if ex.err != nil {
-		fmt.Fprintf(d.w, "  < (no response: %v)\n", ex.err)
+	if ex.Err != nil {
+		fmt.Fprintf(d.w, "  < (no response: %v)\n", ex.Err)
 		return
 	}
-	fmt.Fprintf(d.w, "  < %d %s\n", ex.status, http.StatusText(ex.status))
-	if headers && ex.respContentType != "" {
-		fmt.Fprintf(d.w, "  < Content-Type: %s\n", ex.respContentType)
+	fmt.Fprintf(d.w, "  < %d %s\n", ex.Response.StatusCode, http.StatusText(ex.Response.StatusCode))
+	if headers {
+		d.printHeader("<", ex.Response.Header)
 	}
-	if body := printable.String(string(bytes.TrimSpace(ex.respBody))); body != "" {
+	if body := printable.String(string(bytes.TrimSpace(ex.ResponseBody))); body != "" {
 		fmt.Fprintf(d.w, "  < %s\n", body)
 	}
 }
 
-// exchange is one request and its response, as they crossed the wire.
-type exchange struct {
-	method, path, authorization, contentType string
-	reqBody                                  []byte
-	status                                   int
-	respContentType                          string
-	respBody                                 []byte
-	err                                      error
+// printHeader prints h's Content-Type, if any, after the direction mark (> sent, < received).
+func (d *demoWalk) printHeader(mark string, h http.Header) {
+	if ct := h.Get("Content-Type"); ct != "" {
+		fmt.Fprintf(d.w, "  %s Content-Type: %s\n", mark, ct)
+	}
 }
 
-// wireRecorder is an http.RoundTripper that records what the client sends and receives.
-type wireRecorder struct {
-	base      http.RoundTripper
-	mu        sync.Mutex
-	exchanges []exchange
-}
-
-func (r *wireRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	ex := exchange{
-		method:        req.Method,
-		path:          req.URL.Path,
-		authorization: req.Header.Get("Authorization"),
-		contentType:   req.Header.Get("Content-Type"),
-	}
-	if req.Body != nil {
-		body, err := io.ReadAll(io.LimitReader(req.Body, maxPayloadSize))
-		req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		ex.reqBody = body
-		req = req.Clone(req.Context()) // a RoundTripper must not modify the caller's request
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		req.ContentLength = int64(len(body))
-	}
-	resp, err := r.base.RoundTrip(req)
-	if err == nil {
-		var body []byte
-		body, err = io.ReadAll(io.LimitReader(resp.Body, client.MaxBodySize))
-		resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		ex.status, ex.respContentType, ex.respBody = resp.StatusCode, resp.Header.Get("Content-Type"), body
-	}
-	ex.err = err
-	r.mu.Lock()
-	r.exchanges = append(r.exchanges, ex)
-	r.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
-}
-
-// take returns the exchanges recorded since the last call.
-func (r *wireRecorder) take() []exchange {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	exs := r.exchanges
-	r.exchanges = nil
-	return exs
+// record is the client's wiretap.
+func (d *demoWalk) record(ex wiretap.Exchange) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.exchanges = append(d.exchanges, ex)
 }

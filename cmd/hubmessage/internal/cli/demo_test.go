@@ -152,7 +152,7 @@ func TestDemoUsage(t *testing.T) {
 	}{
 		{"help", []string{"--help"}, exitOK, "Usage: hubmessage demo", ""},
 		{"short help", []string{"-h"}, exitOK, "CODE_ALREADY_USED", ""},
-		{"unknown flag", []string{"--addr", ":0"}, exitUsage, "", "flag provided but not defined: -addr"},
+		{"unknown flag", []string{"--addr", ":0"}, exitUsage, "", "unknown flag --addr"},
 		{"argument", []string{"now"}, exitUsage, "", `unexpected argument "now"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

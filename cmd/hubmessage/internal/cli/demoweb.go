@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,23 +35,14 @@ or SIGTERM, with exit status 0. 'make demo-web' runs it.
 `
 
 func runDemoWeb(ctx context.Context, args []string, env Env) int {
-	fs := flag.NewFlagSet("hubmessage demo-web", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("hubmessage demo-web")
 	addr := fs.String("addr", "127.0.0.1:8090", "")
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(env.Stdout, demoWebUsage)
-		return exitOK
-	}
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
+	err := parseFlags(fs, args)
 	if err == nil {
 		err = checkLoopback(*addr)
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "hubmessage demo-web: %v\nRun 'hubmessage demo-web --help' for usage.\n", err)
-		return exitUsage
+		return flagsFailed(env, fs.Name(), demoWebUsage, err)
 	}
 
 	ln, err := net.Listen("tcp", *addr)

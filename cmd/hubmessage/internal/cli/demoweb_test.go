@@ -79,11 +79,15 @@ func TestDemoWebUsage(t *testing.T) {
 		{[]string{"--addr", "example.com:80"}, "the host must be loopback"},
 		{[]string{"--addr", "8090"}, `--addr "8090": want HOST:PORT`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
-		{[]string{"--port", "1"}, "flag provided but not defined: -port"},
+		{[]string{"--port", "1"}, "unknown flag --port"},
+		{[]string{"--addr", "--secret-key=sk_live_never_shown"}, "unknown flag --secret-key"}, // not --addr's value
 	} {
 		code, _, stderr := run(t, append([]string{"demo-web"}, tc.args...)...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "hubmessage demo-web --help") {
 			t.Errorf("%q: exit %d stderr %q, want exit %d and %q", tc.args, code, stderr, exitUsage, tc.want)
+		}
+		if strings.Contains(stderr, "sk_live") {
+			t.Errorf("%q: stderr %q repeats a key", tc.args, stderr)
 		}
 	}
 }

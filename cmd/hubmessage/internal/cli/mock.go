@@ -137,6 +137,7 @@ func joinStatuses(sts []mockserver.SubscriptionStatus) string {
 // mockFlags is what `hubmessage mock` was asked to do.
 type mockFlags struct {
 	addr          string
+	keyFile       string
 	secretKey     string // from --secret-key-file or the environment; "" means generate one
 	channels      []mockserver.Channel
 	subscriptions map[string]mockserver.SubscriptionStatus // by channel id as given
@@ -145,34 +146,35 @@ type mockFlags struct {
 	sandbox       bool
 	sandboxCfg    mockserver.SandboxConfig
 	maxBody       int64
-	logLevel      slog.Level
-	logOff        bool
+	logLevel      string // as given; "off" or one of slog's, in level
+	level         slog.Level
 }
-
-// errSecretKeyFlag is the answer to the --secret-key flag, which no longer exists: a key on
-// the command line is visible to every user of the machine (ps, /proc).
-var errSecretKeyFlag = errors.New("--secret-key is not accepted: a key on the command line shows in ps; set " +
-	secretkey.EnvVar + " or pass --secret-key-file PATH")
 
 // parseMockFlags parses args; the Secret Key comes from --secret-key-file, else
 // $HUBMESSAGE_SECRET_KEY. Errors name the flag (or the variable) and never contain the key.
 func parseMockFlags(args []string, env Env) (mockFlags, error) {
-	for _, arg := range args {
-		if arg == "--" {
-			break
-		}
-		if name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "="); strings.HasPrefix(arg, "-") && name == "secret-key" {
-			return mockFlags{}, errSecretKeyFlag // checked before parsing: flag's errors would repeat the value
-		}
-	}
 	f := mockFlags{subscriptions: map[string]mockserver.SubscriptionStatus{}}
-	var keyFile, logLevel string
-	fs := flag.NewFlagSet("hubmessage mock", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := f.flagSet()
+	err := parseFlags(fs, args)
+	if err == nil {
+		err = f.check(fs)
+	}
+	if err == nil && !f.sandbox { // a sandbox takes $HUBMESSAGE_SECRET_KEY as one key among any
+		f.secretKey, _, err = readSecretKey(f.keyFile, env)
+	}
+	if err != nil {
+		return mockFlags{}, err
+	}
+	return f, nil
+}
+
+// flagSet returns mock's flags, which set f.
+func (f *mockFlags) flagSet() *flag.FlagSet {
+	fs := newFlagSet("hubmessage mock")
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "")
-	fs.StringVar(&keyFile, "secret-key-file", "", "")
+	fs.StringVar(&f.keyFile, "secret-key-file", "", "")
 	fs.Int64Var(&f.maxBody, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "")
-	fs.StringVar(&logLevel, "log-level", "info", "")
+	fs.StringVar(&f.logLevel, "log-level", "info", "")
 	fs.BoolVar(&f.noEnterprise, "no-enterprise", false, "")
 	fs.BoolVar(&f.strictCodes, "strict-codes", false, "")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "")
@@ -180,68 +182,58 @@ func parseMockFlags(args []string, env Env) (mockFlags, error) {
 	fs.DurationVar(&f.sandboxCfg.IdleTimeout, "sandbox-idle", mockserver.DefaultSandboxIdleTimeout, "")
 	fs.Func("channel", "", func(s string) error {
 		ch, err := mockserver.ParseChannel(s)
-		if err != nil {
-			return err
+		if err == nil {
+			f.channels = append(f.channels, ch)
 		}
-		f.channels = append(f.channels, ch)
-		return nil
+		return err
 	})
 	fs.Func("subscription", "", func(s string) error {
 		id, status, ok := strings.Cut(s, ":")
-		if !ok {
-			return errors.New("want ID:STATUS")
-		}
 		st := mockserver.SubscriptionStatus(strings.ToUpper(status))
-		if !slices.Contains(mockserver.SubscriptionStatuses(), st) {
+		switch {
+		case !ok:
+			return errors.New("want ID:STATUS")
+		case !slices.Contains(mockserver.SubscriptionStatuses(), st):
 			return fmt.Errorf("status %q is not one of %s", status, joinStatuses(mockserver.SubscriptionStatuses()))
 		}
 		f.subscriptions[id] = st
 		return nil
 	})
-	if err := fs.Parse(args); err != nil {
-		return mockFlags{}, err
-	}
-	if fs.NArg() > 0 {
-		return mockFlags{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if err := f.check(fs); err != nil {
-		return mockFlags{}, err
-	}
-	if logLevel == "off" {
-		f.logOff = true
-	} else if err := f.logLevel.UnmarshalText([]byte(logLevel)); err != nil {
-		return mockFlags{}, fmt.Errorf("--log-level %q: want debug, info, warn, error or off", logLevel)
-	}
-	if f.sandbox {
-		if keyFile != "" {
-			return mockFlags{}, errors.New("--secret-key-file and --sandbox: a sandbox accepts any well-formed Secret Key; drop one of them")
-		}
-		return f, nil // $HUBMESSAGE_SECRET_KEY is one key among any
-	}
-	source := "--secret-key-file"
-	if keyFile != "" {
-		key, err := secretKey(keyFile, env)
-		if err != nil {
-			return mockFlags{}, err
-		}
-		f.secretKey = key
-	} else if env.Getenv != nil {
-		f.secretKey, source = strings.TrimSpace(env.Getenv(secretkey.EnvVar)), "$"+secretkey.EnvVar
-	}
-	if f.secretKey != "" {
-		if err := secretkey.Check(f.secretKey); err != nil {
-			return mockFlags{}, fmt.Errorf("%s: %w", source, err)
-		}
-	}
-	return f, nil
+	return fs
 }
 
 // check holds the flags to what the server accepts, so that an error names the flag rather
 // than a Go option.
 func (f *mockFlags) check(fs *flag.FlagSet) error {
-	if f.maxBody <= 0 {
-		return fmt.Errorf("--max-body-bytes %d: must be positive", f.maxBody)
+	if err := f.checkChannels(); err != nil {
+		return err
 	}
+	var sandboxOnly []string
+	fs.Visit(func(fl *flag.Flag) {
+		if strings.HasPrefix(fl.Name, "sandbox-") {
+			sandboxOnly = append(sandboxOnly, "--"+fl.Name)
+		}
+	})
+	switch {
+	case f.maxBody <= 0:
+		return fmt.Errorf("--max-body-bytes %d: must be positive", f.maxBody)
+	case len(sandboxOnly) > 0 && !f.sandbox:
+		return fmt.Errorf("%s: only with --sandbox", strings.Join(sandboxOnly, ", "))
+	case f.sandboxCfg.MaxKeys <= 0:
+		return fmt.Errorf("--sandbox-max-keys %d: must be positive", f.sandboxCfg.MaxKeys)
+	case f.sandboxCfg.IdleTimeout <= 0:
+		return fmt.Errorf("--sandbox-idle %v: must be positive", f.sandboxCfg.IdleTimeout)
+	case f.logLevel != "off" && f.level.UnmarshalText([]byte(f.logLevel)) != nil: // sets f.level
+		return fmt.Errorf("--log-level %q: want debug, info, warn, error or off", f.logLevel)
+	case f.sandbox && f.keyFile != "":
+		return errors.New("--secret-key-file and --sandbox: a sandbox accepts any well-formed Secret Key; drop one of them")
+	}
+	return nil
+}
+
+// checkChannels refuses a --channel that exists already (seeded, or given twice) and a
+// --subscription of a channel that does not.
+func (f *mockFlags) checkChannels() error {
 	ids := map[string]bool{}
 	for _, id := range []string{mockserver.ChannelUUID, mockserver.ChannelHex, mockserver.ChannelInstagram} {
 		ids[strings.ToLower(id)] = true
@@ -257,28 +249,14 @@ func (f *mockFlags) check(fs *flag.FlagSet) error {
 			return fmt.Errorf("--subscription %s: no such channel; seed it, or add it with --channel", id)
 		}
 	}
-	var sandboxOnly []string
-	fs.Visit(func(fl *flag.Flag) {
-		if strings.HasPrefix(fl.Name, "sandbox-") {
-			sandboxOnly = append(sandboxOnly, "--"+fl.Name)
-		}
-	})
-	switch {
-	case len(sandboxOnly) > 0 && !f.sandbox:
-		return fmt.Errorf("%s: only with --sandbox", strings.Join(sandboxOnly, ", "))
-	case f.sandboxCfg.MaxKeys <= 0:
-		return fmt.Errorf("--sandbox-max-keys %d: must be positive", f.sandboxCfg.MaxKeys)
-	case f.sandboxCfg.IdleTimeout <= 0:
-		return fmt.Errorf("--sandbox-idle %v: must be positive", f.sandboxCfg.IdleTimeout)
-	}
 	return nil
 }
 
 func (f mockFlags) logger(stderr io.Writer) *slog.Logger {
-	if f.logOff {
+	if f.logLevel == "off" {
 		return slog.New(slog.DiscardHandler)
 	}
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: f.logLevel}))
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: f.level}))
 }
 
 func (f mockFlags) options(logger *slog.Logger) []mockserver.Option {
@@ -292,27 +270,19 @@ func (f mockFlags) options(logger *slog.Logger) []mockserver.Option {
 	for id, st := range f.subscriptions {
 		opts = append(opts, mockserver.WithSubscription(id, st))
 	}
-	if f.noEnterprise {
-		opts = append(opts, mockserver.WithEnterpriseRole(false))
-	}
 	if f.strictCodes {
 		opts = append(opts, mockserver.WithStrictCodes())
 	}
 	if f.sandbox {
 		opts = append(opts, mockserver.WithSandbox(f.sandboxCfg))
 	}
-	return append(opts, mockserver.WithMaxBodyBytes(f.maxBody), mockserver.WithLogger(logger))
+	return append(opts, mockserver.WithEnterpriseRole(!f.noEnterprise), mockserver.WithMaxBodyBytes(f.maxBody), mockserver.WithLogger(logger))
 }
 
 func runMock(ctx context.Context, args []string, env Env) int {
 	f, err := parseMockFlags(args, env)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(env.Stdout, mockHelp())
-		return exitOK
-	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "hubmessage mock: %v\nRun 'hubmessage mock --help' for usage.\n", err)
-		return exitUsage
+		return flagsFailed(env, "hubmessage mock", mockHelp(), err)
 	}
 	logger := f.logger(env.Stderr)
 	s, err := mockserver.New(f.options(logger)...)
@@ -325,31 +295,7 @@ func runMock(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "hubmessage mock: --addr %s: %v\n", f.addr, err)
 		return exitFail
 	}
-	switch {
-	case f.sandbox:
-		fmt.Fprintf(env.Stdout, "sandbox: any well-formed Secret Key, each with its own state; up to %d keys, a key's state dropped after %v idle\n",
-			f.sandboxCfg.MaxKeys, f.sandboxCfg.IdleTimeout)
-	case f.secretKey == "":
-		fmt.Fprintf(env.Stdout, "Secret Key (generated; set %s or --secret-key-file to choose one): %s\n", secretkey.EnvVar, s.SecretKey())
-	}
-	if f.noEnterprise {
-		fmt.Fprintln(env.Stdout, "account without the ENTERPRISE role: create and delete answer 422")
-	}
-	fmt.Fprintln(env.Stdout, "channels:")
-	for _, ch := range s.Channels() {
-		note := ""
-		if ch.Subscription != "" {
-			note = "  subscription " + string(ch.Subscription)
-		}
-		fmt.Fprintf(env.Stdout, "  %-36s  %s%s\n", ch.ID, ch.Type, note)
-	}
-	if f.strictCodes {
-		fmt.Fprintln(env.Stdout, "strict codes: connect accepts only codes from POST /_mock/codes (and the magic ones); others answer 422 CODE_EXPIRED")
-	}
-	fmt.Fprintln(env.Stdout, "test-only endpoints (not part of the API; authorised as the API is; see --help):")
-	for _, e := range mockTestEndpoints {
-		fmt.Fprintf(env.Stdout, "  POST %-17s %s\n", e.path, e.what)
-	}
+	printMockStart(env.Stdout, f, s)
 	fmt.Fprintf(env.Stdout, "listening on http://%s\n", ln.Addr())
 	logger.LogAttrs(ctx, slog.LevelInfo, "started; a line per request needs --log-level debug; Ctrl-C stops")
 	if err := s.Serve(ctx, ln); err != nil {
@@ -358,4 +304,34 @@ func runMock(ctx context.Context, args []string, env Env) int {
 	}
 	fmt.Fprintln(env.Stdout, "stopped")
 	return exitOK
+}
+
+// printMockStart says how the server runs: its key (unless given), its settings, its
+// channels and its test-only endpoints.
+func printMockStart(w io.Writer, f mockFlags, s *mockserver.Server) {
+	switch {
+	case f.sandbox:
+		fmt.Fprintf(w, "sandbox: any well-formed Secret Key, each with its own state; up to %d keys, a key's state dropped after %v idle\n",
+			f.sandboxCfg.MaxKeys, f.sandboxCfg.IdleTimeout)
+	case f.secretKey == "":
+		fmt.Fprintf(w, "Secret Key (generated; set %s or --secret-key-file to choose one): %s\n", secretkey.EnvVar, s.SecretKey())
+	}
+	if f.noEnterprise {
+		fmt.Fprintln(w, "account without the ENTERPRISE role: create and delete answer 422")
+	}
+	fmt.Fprintln(w, "channels:")
+	for _, ch := range s.Channels() {
+		note := ""
+		if ch.Subscription != "" {
+			note = "  subscription " + string(ch.Subscription)
+		}
+		fmt.Fprintf(w, "  %-36s  %s%s\n", ch.ID, ch.Type, note)
+	}
+	if f.strictCodes {
+		fmt.Fprintln(w, "strict codes: connect accepts only codes from POST /_mock/codes (and the magic ones); others answer 422 CODE_EXPIRED")
+	}
+	fmt.Fprintln(w, "test-only endpoints (not part of the API; authorised as the API is; see --help):")
+	for _, e := range mockTestEndpoints {
+		fmt.Fprintf(w, "  POST %-17s %s\n", e.path, e.what)
+	}
 }

@@ -3,10 +3,10 @@ package webdemo
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 
+	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/wiretap"
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
@@ -35,39 +35,22 @@ func (d *Demo) traced(h http.Handler) http.Handler {
 	})
 }
 
-// tracingTransport records each call made with a context that traced marked.
-type tracingTransport struct {
-	base http.RoundTripper
-}
-
-// maxTracedBody is how much of an error answer is read for its message.
-const maxTracedBody = 4 << 10
-
-func (t *tracingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := t.base.RoundTrip(req)
-	s, _ := req.Context().Value(sessionKey{}).(*session)
+// traceCall records a call of the backend's client in the session of the request that made
+// it, if traced marked one.
+func traceCall(ex wiretap.Exchange) {
+	s, _ := ex.Request.Context().Value(sessionKey{}).(*session)
 	if s == nil {
-		return res, err
+		return
 	}
-	call := apiCall{Method: req.Method, Path: strings.TrimPrefix(req.URL.Path, APIPath)}
-	if err != nil {
+	call := apiCall{Method: ex.Request.Method, Path: strings.TrimPrefix(ex.Request.URL.Path, APIPath)}
+	if ex.Err != nil {
 		call.Error = "the request failed"
-		s.record(call)
-		return res, err
+	} else {
+		call.Status = ex.Response.StatusCode
 	}
-	call.Status = res.StatusCode
-	if res.StatusCode >= 300 {
-		// Read the start of the body for its message, then hand the whole body on.
-		head, _ := io.ReadAll(io.LimitReader(res.Body, maxTracedBody))
-		var e errorbody.Body
-		if json.Unmarshal(head, &e) == nil {
-			call.Message = printable.String(e.Message)
-		}
-		res.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(strings.NewReader(string(head)), res.Body), res.Body}
+	var e errorbody.Body
+	if call.Status >= 300 && json.Unmarshal(ex.ResponseBody, &e) == nil {
+		call.Message = printable.String(e.Message)
 	}
 	s.record(call)
-	return res, err
 }

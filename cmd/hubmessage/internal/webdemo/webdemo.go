@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/wiretap"
 	"github.com/hubmessage/hubmessage-go/connecthandler"
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
 	"github.com/hubmessage/hubmessage-go/mockserver"
@@ -66,7 +67,7 @@ func New(cfg Config) (*Demo, error) {
 	// The backend's client records its calls for the page's third hop (see trace.go).
 	apiURL := strings.TrimSuffix(cfg.BaseURL, "/") + APIPath
 	d.client, err = client.New(mock.SecretKey(), client.WithBaseURL(apiURL),
-		client.WithHTTPClient(&http.Client{Transport: &tracingTransport{base: http.DefaultTransport}}))
+		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: http.DefaultTransport, Record: traceCall}}))
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}
@@ -79,19 +80,18 @@ func New(cfg Config) (*Demo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}
+	d.routes(connect)
+	return d, nil
+}
 
-	static, err := fs.Sub(staticFiles, "static")
-	if err != nil {
-		return nil, fmt.Errorf("webdemo: %w", err)
+// routes mounts the page, the backend (connect, the demo's own routes) and the API.
+func (d *Demo) routes(connect http.Handler) {
+	static, _ := fs.Sub(staticFiles, "static") // cannot fail: a valid name
+	files := pageHeaders(http.FileServerFS(static))
+	for _, route := range []string{"/{$}", "/app.js", "/sdk-standin.js", "/page.css"} { // / is index.html
+		d.mux.Handle("GET "+route, files)
 	}
-	files := http.FileServerFS(static)
-	d.mux.Handle("GET /{$}", pageHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFileFS(w, r, static, "page.html")
-	})))
-	for _, name := range []string{"/app.js", "/sdk-standin.js", "/page.css"} {
-		d.mux.Handle("GET "+name, pageHeaders(files))
-	}
-	d.mux.Handle(APIPath+"/", http.StripPrefix(APIPath, mock))
+	d.mux.Handle(APIPath+"/", http.StripPrefix(APIPath, d.mock))
 
 	d.mux.Handle("POST /backend/session", sameOrigin(http.HandlerFunc(d.startSession)))
 	d.mux.Handle("/backend/connect", d.traced(connect)) // connecthandler answers other methods 405 itself
@@ -100,7 +100,6 @@ func New(cfg Config) (*Demo, error) {
 	d.mux.Handle("POST /backend/demo/fail-next-connect", sameOrigin(d.withSession(d.failNextConnect)))
 	d.mux.Handle("POST /backend/demo/disconnect", sameOrigin(d.withSession(d.disconnect)))
 	d.mux.Handle("GET /backend/demo/trace", d.withSession(d.lastTrace))
-	return d, nil
 }
 
 // ServeHTTP answers r.
@@ -169,7 +168,7 @@ func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	res, err := d.client.CreateChannel(ctx, client.CreateChannelRequest{Name: "Web demo", Type: client.ChannelTypeMetaWhatsApp})
 	if err != nil {
-		d.logger.LogAttrs(ctx, slog.LevelError, "creating the session's channel", slog.String("error", err.Error()))
+		d.logger.ErrorContext(ctx, "creating the session's channel", "error", err)
 		errorbody.Write(w, http.StatusBadGateway, "the API did not create a channel")
 		return
 	}
@@ -197,7 +196,7 @@ func (d *Demo) expire(w http.ResponseWriter, _ *http.Request, _ *session) {
 
 func (d *Demo) failNextConnect(w http.ResponseWriter, r *http.Request, s *session) {
 	if err := d.mock.QueueResponses("connectMetaChannel", s.channelID, http.StatusBadGateway); err != nil {
-		d.logger.LogAttrs(r.Context(), slog.LevelError, "queueing the session's failure", slog.String("error", err.Error()))
+		d.logger.ErrorContext(r.Context(), "queueing the session's failure", "error", err)
 		errorbody.Write(w, http.StatusInternalServerError, "the reference server did not queue the failure")
 		return
 	}
@@ -206,7 +205,7 @@ func (d *Demo) failNextConnect(w http.ResponseWriter, r *http.Request, s *sessio
 
 func (d *Demo) disconnect(w http.ResponseWriter, r *http.Request, s *session) {
 	if _, err := d.client.DisconnectChannel(r.Context(), s.channelID); err != nil {
-		d.logger.LogAttrs(r.Context(), slog.LevelError, "disconnecting the session's channel", slog.String("error", err.Error()))
+		d.logger.ErrorContext(r.Context(), "disconnecting the session's channel", "error", err)
 		errorbody.Write(w, http.StatusBadGateway, "the API did not disconnect the channel")
 		return
 	}
@@ -219,11 +218,7 @@ func (d *Demo) lastTrace(w http.ResponseWriter, _ *http.Request, s *session) {
 
 // writeJSON answers status with v as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		errorbody.Write(w, http.StatusInternalServerError, "internal error")
-		return
-	}
+	b, _ := json.Marshal(v) // cannot fail: strings, bools, times and apiCalls
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

@@ -1,0 +1,59 @@
+// Package wiretap records what an HTTP client sends and gets, for the hubmessage command's
+// demos, which show a person the calls their code makes: `hubmessage demo` prints each
+// exchange, the web demo shows the backend's calls to the API on its page.
+package wiretap
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+
+	"github.com/hubmessage/hubmessage-go/client"
+)
+
+// Exchange is one request and its answer, as they crossed the wire.
+type Exchange struct {
+	Request      *http.Request
+	RequestBody  []byte
+	Response     *http.Response // nil when Err is set
+	ResponseBody []byte         // at most client.MaxBodySize+1 bytes: as much as the client reads
+	Err          error
+}
+
+// Transport is an http.RoundTripper that sends through Base and hands each exchange to
+// Record, which must be safe for concurrent use. The caller's request is not modified; the
+// response comes with its body read into memory.
+type Transport struct {
+	Base   http.RoundTripper
+	Record func(Exchange)
+}
+
+// RoundTrip sends req through t.Base and records the exchange.
+func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var ex Exchange
+	if req.Body != nil && req.Body != http.NoBody {
+		body, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		ex.RequestBody = body
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	ex.Request = req
+	resp, err := t.Base.RoundTrip(req)
+	if err == nil {
+		ex.ResponseBody, err = io.ReadAll(io.LimitReader(resp.Body, client.MaxBodySize+1))
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(ex.ResponseBody))
+	}
+	if ex.Err = err; err == nil {
+		ex.Response = resp
+	}
+	t.Record(ex)
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
