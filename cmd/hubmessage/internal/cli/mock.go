@@ -101,13 +101,6 @@ members shown; answers in JSON, errors in the shape above:
 Stops gracefully on SIGINT (Ctrl-C) or SIGTERM, with exit status 0.
 `
 
-// mockTestEndpoints are the server's test-only endpoints, listed at start.
-var mockTestEndpoints = []struct{ path, what string }{
-	{"/_mock/codes", fmt.Sprintf("issue a code that connects once within %v", mockserver.CodeLifetime)},
-	{"/_mock/clock", `move the clock: {"advance":"31s"}`},
-	{"/_mock/scenarios", `queue answers: {"operationId":"...","statuses":[502,502]}`},
-}
-
 // mockHelp is mockUsage with the spec's operations, one "METHOD PATH  operationId" line
 // each, sorted by path.
 func mockHelp() string {
@@ -331,7 +324,7 @@ func printMockStart(w io.Writer, f mockFlags, s *mockserver.Server) {
 		fmt.Fprintln(w, "strict codes: connect accepts only codes from POST /_mock/codes (and the magic ones); others answer 422 CODE_EXPIRED")
 	}
 	fmt.Fprintln(w, "test-only endpoints (not part of the API; authorised as the API is; see --help):")
-	for _, e := range mockTestEndpoints {
-		fmt.Fprintf(w, "  POST %-17s %s\n", e.path, e.what)
+	for _, e := range mockserver.TestEndpoints() {
+		fmt.Fprintf(w, "  %s %-17s %s\n", e.Method, e.Path, e.Summary)
 	}
 }
