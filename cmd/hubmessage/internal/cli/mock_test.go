@@ -52,9 +52,9 @@ func TestMockHelp(t *testing.T) {
 			t.Errorf("help does not mention %q", w)
 		}
 	}
-	for _, e := range mockTestEndpoints {
-		if !strings.Contains(stdout, "POST "+e.path) {
-			t.Errorf("help does not document POST %s", e.path)
+	for _, e := range mockserver.TestEndpoints() {
+		if !strings.Contains(stdout, e.Method+" "+e.Path) {
+			t.Errorf("help does not document %s %s", e.Method, e.Path)
 		}
 	}
 	for _, st := range mockserver.SubscriptionStatuses() {
@@ -487,12 +487,12 @@ func TestMockTestEndpoints(t *testing.T) {
 	t.Parallel()
 	const key = "sk_cli_test_endpoints"
 	url, header, stop := startMock(t, map[string]string{secretkey.EnvVar: key}, "--strict-codes")
-	for _, e := range mockTestEndpoints {
-		if !slices.ContainsFunc(header, func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), "POST "+e.path+" ") }) {
-			t.Errorf("start-up output does not list POST %s: %q", e.path, header)
+	for _, e := range mockserver.TestEndpoints() {
+		if !slices.ContainsFunc(header, func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), e.Method+" "+e.Path+" ") }) {
+			t.Errorf("start-up output does not list %s %s: %q", e.Method, e.Path, header)
 		}
-		if status, _, body := call(t, url, key, http.MethodPost, e.path, `{}`); status == http.StatusNotFound {
-			t.Errorf("POST %s: %d %s, an endpoint the server does not have", e.path, status, body)
+		if status, _, body := call(t, url, key, e.Method, e.Path, `{}`); status == http.StatusNotFound {
+			t.Errorf("%s %s: %d %s, an endpoint the server does not have", e.Method, e.Path, status, body)
 		}
 	}
 	if !slices.ContainsFunc(header, func(l string) bool { return strings.HasPrefix(l, "strict codes: ") }) {
