@@ -104,13 +104,6 @@ func ProbeMockCodes(ctx context.Context, client *http.Client, baseURL, secretKey
 	}, nil
 }
 
-// opRef is one operation of the spec.
-type opRef struct {
-	id, method, path string
-	op               *openapi3.Operation
-	item             *openapi3.PathItem
-}
-
 // source is an operation whose 2xx response links to operations with values from its body.
 type source struct {
 	opRef
@@ -127,19 +120,11 @@ type target struct {
 // linkSources reads the spec's links: every operation whose 2xx response has a link with a
 // `$response.body#/…` parameter, and the operations those links name.
 func linkSources(doc *openapi3.T) []source {
+	all := slices.Concat(operationsOf(doc)...)
 	byID := map[string]opRef{}
-	var all []opRef
-	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
-		item := doc.Paths.Value(path)
-		ops := item.Operations()
-		for _, m := range slices.Sorted(maps.Keys(ops)) {
-			ref := opRef{id: ops[m].OperationID, method: m, path: path, op: ops[m], item: item}
-			if ref.id == "" {
-				ref.id = m + " " + path
-			} else {
-				byID[ref.id] = ref
-			}
-			all = append(all, ref)
+	for _, ref := range all {
+		if ref.op.OperationID != "" {
+			byID[ref.id] = ref
 		}
 	}
 	var out []source
@@ -261,7 +246,7 @@ func (s *stateful) gen(op opRef, extra map[string]string) (*opGen, error) {
 		vals = map[string]string{}
 	}
 	maps.Copy(vals, extra)
-	return newOpGen(s.r.v.Spec(), op.path, op.method, op.op, op.item, vals, map[string]bool{})
+	return newOpGen(s.r.v.Spec(), op, vals, map[string]bool{})
 }
 
 // takesCode reports whether op has a parameter or top-level body property the CodeSource fills.
