@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -30,78 +29,17 @@ const (
 	CheckCleanup                    = "cleanup"                      // what the stateful run created was deleted again
 )
 
-// CodeSource returns a single-use value (the `code` an Embedded Signup hands the browser) for
-// one request. Stateful verification calls it once for every request whose operation has a
-// path or query parameter or top-level body property named "code"; without a CodeSource such
-// requests carry the spec's example value.
-//
-// For a live API use [FixedCode] with a code obtained for this run (a code connects once: a
-// fresh one each run is the caller's job); for the reference server, [ProbeMockCodes].
+// CodeSource returns a single-use value (such as an OAuth authorization code) for one
+// request. Stateful verification calls it once for every request whose operation has a path
+// or query parameter or top-level body property named [VerifyOptions.CodeName]; without a
+// CodeSource such requests carry the spec's example value. For a live API use [FixedCode]
+// with a value obtained for this run (a fresh one each run is the caller's job); a test
+// server that issues values can have a CodeSource that asks it for each.
 type CodeSource func(ctx context.Context) (string, error)
-
-// codeName is the value name a CodeSource fills.
-const codeName = "code"
 
 // FixedCode is a CodeSource that returns code every time.
 func FixedCode(code string) CodeSource {
 	return func(context.Context) (string, error) { return code, nil }
-}
-
-// ProbeMockCodes asks the server at baseURL for a code at POST /_mock/codes, the reference
-// server's test endpoint. When it answers 201 {"code": …} the result issues a fresh code per
-// call (the first call returns the probe's code); when it answers 404 or 405 the server has no
-// such endpoint and the result is nil, with no error. Anything else is an error. The result is
-// safe for concurrent use.
-func ProbeMockCodes(ctx context.Context, client *http.Client, baseURL, secretKey string) (CodeSource, error) {
-	base, err := ParseBaseURL(baseURL)
-	if err != nil {
-		return nil, err
-	}
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
-	issue := func(ctx context.Context) (string, int, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base.String()+"/_mock/codes", strings.NewReader("{}"))
-		if err != nil {
-			return "", 0, err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+secretKey)
-		resp, err := client.Do(req)
-		if err != nil {
-			return "", 0, errors.New("POST /_mock/codes: " + secretkey.Redact(err.Error(), secretKey))
-		}
-		defer resp.Body.Close()
-		var body struct {
-			Code string `json:"code"`
-		}
-		if resp.StatusCode != http.StatusCreated {
-			return "", resp.StatusCode, fmt.Errorf("POST /_mock/codes: status %d", resp.StatusCode)
-		}
-		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&body); err != nil || body.Code == "" {
-			return "", resp.StatusCode, errors.New("POST /_mock/codes: 201 without a code")
-		}
-		return body.Code, resp.StatusCode, nil
-	}
-	first, status, err := issue(ctx)
-	if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var mu sync.Mutex
-	return func(ctx context.Context) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if first != "" {
-			c := first
-			first = ""
-			return c, nil
-		}
-		c, _, err := issue(ctx)
-		return c, err
-	}, nil
 }
 
 // source is an operation whose 2xx response links to operations with values from its body.
@@ -197,10 +135,11 @@ func documents(op *openapi3.Operation, status string) bool {
 
 // stateful runs the link chains. It is used by one goroutine.
 type stateful struct {
-	r      *runner
-	rec    *bodyRecorder
-	values map[string]string
-	codes  CodeSource
+	r        *runner
+	rec      *bodyRecorder
+	values   map[string]string
+	codes    CodeSource
+	codeName string // the value codes fills
 }
 
 // runStateful follows the links of v's spec against the server r talks to: for each operation
@@ -209,7 +148,7 @@ type stateful struct {
 // operation with them (non-DELETE first, an operation after the ones that link to it, DELETE
 // last), checks the lifecycle rules, then that every linked operation answers 404 once the
 // DELETE succeeded, and deletes what it created when a step failed.
-func runStateful(ctx context.Context, r *runner, values map[string]string, codes CodeSource) []Result {
+func runStateful(ctx context.Context, r *runner, opts VerifyOptions) []Result {
 	rec := &bodyRecorder{next: http.DefaultTransport}
 	client := *r.client
 	if client.Transport != nil {
@@ -219,7 +158,7 @@ func runStateful(ctx context.Context, r *runner, values map[string]string, codes
 	rr := *r
 	rr.client = &client
 	rr.secrets = slices.Clip(r.secrets) // the codes this run sends join them, not r's
-	s := &stateful{r: &rr, rec: rec, values: values, codes: codes}
+	s := &stateful{r: &rr, rec: rec, values: opts.Cases.Values, codes: opts.CodeSource, codeName: opts.codeName()}
 	var out []Result
 	for _, src := range linkSources(r.v.Spec()) {
 		g, err := s.gen(src.opRef, nil)
@@ -250,11 +189,11 @@ func (s *stateful) gen(op opRef, extra map[string]string) (*opGen, error) {
 }
 
 // takesCode reports whether op has a parameter or top-level body property the CodeSource fills.
-func takesCode(g *opGen) bool {
-	if g.schema != nil && g.schema.Properties[codeName] != nil {
+func (s *stateful) takesCode(g *opGen) bool {
+	if g.schema != nil && g.schema.Properties[s.codeName] != nil {
 		return true
 	}
-	return slices.ContainsFunc(g.params, func(p *openapi3.Parameter) bool { return p.Name == codeName })
+	return slices.ContainsFunc(g.params, func(p *openapi3.Parameter) bool { return p.Name == s.codeName })
 }
 
 // step is one linked operation's request within a chain.
@@ -272,7 +211,7 @@ func (s *stateful) request(ctx context.Context, t target, vals map[string]string
 		return step{}, err
 	}
 	st := step{t: t}
-	if s.codes != nil && takesCode(g) {
+	if s.codes != nil && s.takesCode(g) {
 		st.code = reuse
 		if st.code == "" {
 			if st.code, err = s.codes(ctx); err != nil {
@@ -280,7 +219,7 @@ func (s *stateful) request(ctx context.Context, t target, vals map[string]string
 			}
 		}
 		s.r.secrets = append(s.r.secrets, st.code) // redacted from every Result from now on
-		if g, err = s.gen(t.opRef, withValues(vals, map[string]string{codeName: st.code})); err != nil {
+		if g, err = s.gen(t.opRef, withValues(vals, map[string]string{s.codeName: st.code})); err != nil {
 			return step{}, err
 		}
 	}
@@ -568,5 +507,5 @@ func statefulResults(ctx context.Context, r *runner, opts VerifyOptions) []Resul
 		}
 		return out
 	}
-	return runStateful(ctx, r, opts.Cases.Values, opts.CodeSource)
+	return runStateful(ctx, r, opts)
 }

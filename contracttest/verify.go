@@ -2,6 +2,7 @@ package contracttest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,10 +47,18 @@ type VerifyOptions struct {
 	// when a check failed; a [CheckCleanup] failure names what it could not. It CHANGES
 	// STATE and needs SecretKey (its cases are skipped without it).
 	Stateful bool
-	// CodeSource supplies each single-use `code` a stateful request needs; nil means the
+	// CodeSource supplies each single-use value a stateful request needs; nil means the
 	// spec's example.
 	CodeSource CodeSource
+	// CodeName is the name of the single-use value (such as an OAuth authorization code): the
+	// path or query parameter or top-level body property CodeSource fills. "" means "code".
+	// A Cases.Values entry of that name is as secret as the Secret Key: it never appears in a
+	// Report or in the formatted options.
+	CodeName string
 }
+
+// codeName is the name of the single-use value.
+func (o VerifyOptions) codeName() string { return cmp.Or(o.CodeName, "code") }
 
 // ErrNoSecretKey is returned by [Verify] given no Secret Key and not NoAuth: almost every
 // case needs the key, and a run that skips them would pass while checking nothing.
@@ -226,9 +235,9 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
-	// A --param code is a single-use code: as secret as the key in a report.
+	// A given single-use value is as secret as the key in a report.
 	r := &runner{v: v, client: client, base: base, key: opts.SecretKey, coverage: opts.Coverage,
-		secrets: []string{opts.SecretKey, opts.Cases.Values[codeName]}}
+		secrets: []string{opts.SecretKey, opts.Cases.Values[opts.codeName()]}}
 	report := &Report{BaseURL: base.String()}
 	var deleted []string // paths a positive DELETE removed
 	for _, c := range cases {
@@ -465,16 +474,16 @@ func quote(body []byte) string {
 	return strconv.Quote(string(body))
 }
 
-// Format prints the options with the Secret Key and a single-use code value redacted,
-// whatever the verb.
+// Format prints the options with the Secret Key and the Cases.Values entry named CodeName
+// redacted, whatever the verb.
 func (o VerifyOptions) Format(f fmt.State, verb rune) {
 	type plain VerifyOptions // no methods, so no recursion
 	if o.SecretKey != "" {
 		o.SecretKey = secretkey.Redacted
 	}
-	if _, ok := o.Cases.Values[codeName]; ok {
+	if _, ok := o.Cases.Values[o.codeName()]; ok {
 		o.Cases.Values = maps.Clone(o.Cases.Values) // the caller's map stays as it is
-		o.Cases.Values[codeName] = secretkey.Redacted
+		o.Cases.Values[o.codeName()] = secretkey.Redacted
 	}
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }

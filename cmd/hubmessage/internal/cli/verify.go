@@ -18,6 +18,7 @@ import (
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
+	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
 const verifyUsage = `Usage: hubmessage verify --base-url URL [flags]
@@ -258,7 +259,7 @@ func statefulCodes(ctx context.Context, c verifyConfig, opts *contracttest.Verif
 	case c.code != "":
 		opts.CodeSource = contracttest.FixedCode(c.code)
 	default:
-		codes, err := contracttest.ProbeMockCodes(ctx, opts.HTTPClient, c.baseURL, opts.SecretKey)
+		codes, err := mockserver.ProbeCodes(ctx, opts.HTTPClient, c.baseURL, opts.SecretKey)
 		if codes != nil {
 			opts.CodeSource = codes
 			return ""
