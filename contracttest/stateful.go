@@ -10,11 +10,11 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-openapi/jsonpointer"
 
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
@@ -67,47 +67,57 @@ func linkSources(doc *openapi3.T) []source {
 	}
 	var out []source
 	for _, ref := range all {
-		if ref.op.Responses == nil {
-			continue
-		}
-		for _, status := range slices.Sorted(maps.Keys(ref.op.Responses.Map())) {
-			resp := ref.op.Responses.Value(status)
-			if !strings.HasPrefix(status, "2") || resp == nil || resp.Value == nil {
-				continue
-			}
-			src := source{opRef: ref, status: status}
-			seen := map[string]bool{}
-			for _, name := range slices.Sorted(maps.Keys(resp.Value.Links)) {
-				l := resp.Value.Links[name]
-				if l == nil || l.Value == nil || seen[l.Value.OperationID] {
-					continue
-				}
-				to, ok := byID[l.Value.OperationID]
-				if !ok {
-					continue
-				}
-				exprs := map[string]string{}
-				fromBody := false
-				for p, v := range l.Value.Parameters {
-					s, _ := v.(string)
-					if _, bare, ok := strings.Cut(p, "."); ok && (strings.HasPrefix(p, "path.") || strings.HasPrefix(p, "query.")) {
-						p = bare
-					}
-					exprs[p] = s
-					fromBody = fromBody || strings.HasPrefix(s, "$response.body#")
-				}
-				if fromBody {
-					seen[to.id] = true
-					src.targets = append(src.targets, target{to, exprs})
-				}
-			}
-			if len(src.targets) > 0 {
-				out = append(out, src)
-				break // one linking status per operation
-			}
+		if src, ok := linkSource(ref, byID); ok {
+			out = append(out, src)
 		}
 	}
 	return out
+}
+
+// linkSource is ref as a source: its first 2xx status whose links give an operation values
+// from the response body, with those operations.
+func linkSource(ref opRef, byID map[string]opRef) (source, bool) {
+	if ref.op.Responses == nil {
+		return source{}, false
+	}
+	for _, status := range slices.Sorted(maps.Keys(ref.op.Responses.Map())) {
+		resp := ref.op.Responses.Value(status)
+		if !strings.HasPrefix(status, "2") || resp == nil || resp.Value == nil {
+			continue
+		}
+		src := source{opRef: ref, status: status}
+		for _, name := range slices.Sorted(maps.Keys(resp.Value.Links)) {
+			l := resp.Value.Links[name]
+			if l == nil || l.Value == nil {
+				continue
+			}
+			to, ok := byID[l.Value.OperationID]
+			exprs, fromBody := linkParams(l.Value)
+			if ok && fromBody && !slices.ContainsFunc(src.targets, func(t target) bool { return t.id == to.id }) {
+				src.targets = append(src.targets, target{to, exprs})
+			}
+		}
+		if len(src.targets) > 0 {
+			return src, true // one linking status per operation
+		}
+	}
+	return source{}, false
+}
+
+// linkParams are a link's parameter expressions by bare name ("path.ref" is "ref"), and
+// whether one takes a value from the response body.
+func linkParams(l *openapi3.Link) (map[string]string, bool) {
+	exprs := map[string]string{}
+	fromBody := false
+	for p, v := range l.Parameters {
+		s, _ := v.(string)
+		if _, bare, ok := strings.Cut(p, "."); ok && (strings.HasPrefix(p, "path.") || strings.HasPrefix(p, "query.")) {
+			p = bare
+		}
+		exprs[p] = s
+		fromBody = fromBody || strings.HasPrefix(s, "$response.body#")
+	}
+	return exprs, fromBody
 }
 
 // linksTo reports whether op's 2xx responses link to the operation with id.
@@ -128,9 +138,43 @@ func linksTo(op *openapi3.Operation, id string) bool {
 	return false
 }
 
+// links reports whether from's 2xx responses link to another operation, to.
+func links(from, to target) bool { return from.id != to.id && linksTo(from.op, to.id) }
+
 // documents reports whether op documents status.
 func documents(op *openapi3.Operation, status string) bool {
 	return op.Responses != nil && op.Responses.Value(status) != nil
+}
+
+// resolve evaluates a link's runtime expression against the response body. Only
+// `$response.body#/pointer` is supported; a constant (no leading $) is itself.
+func resolve(expr string, body []byte) (string, error) {
+	if !strings.HasPrefix(expr, "$") {
+		return expr, nil
+	}
+	ptr, ok := strings.CutPrefix(expr, "$response.body#")
+	if !ok {
+		return "", errors.New("only $response.body#/… expressions are supported")
+	}
+	var doc any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return "", errors.New("response body is not JSON")
+	}
+	p, err := jsonpointer.New(ptr)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a JSON pointer", ptr)
+	}
+	v, _, err := p.Get(doc)
+	if err != nil {
+		return "", fmt.Errorf("response body has no %s", ptr)
+	}
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case float64, bool:
+		return fmt.Sprint(x), nil
+	}
+	return "", fmt.Errorf("response body's %s is not a string, number or boolean", ptr)
 }
 
 // stateful runs the link chains. It is used by one goroutine.
@@ -142,13 +186,41 @@ type stateful struct {
 	codeName string // the value codes fills
 }
 
-// runStateful follows the links of v's spec against the server r talks to: for each operation
-// whose 2xx response links with `$response.body#/…` parameters, and each of its valid request
-// bodies, it runs the operation, takes the linked values from the body, calls each linked
-// operation with them (non-DELETE first, an operation after the ones that link to it, DELETE
-// last), checks the lifecycle rules, then that every linked operation answers 404 once the
-// DELETE succeeded, and deletes what it created when a step failed.
+// runStateful is Verify's stateful part: it follows the links of v's spec against the server
+// r talks to. For each operation whose 2xx response links with `$response.body#/…`
+// parameters, and each of its valid request bodies, it runs the operation, takes the linked
+// values from the body, calls each linked operation with them (non-DELETE first, an operation
+// after the ones that link to it, DELETE last), checks the lifecycle rules, then that every
+// linked operation answers 404 once the DELETE succeeded, and deletes what it created when a
+// step failed. Without a Secret Key each source is skipped.
 func runStateful(ctx context.Context, r *runner, opts VerifyOptions) []Result {
+	var out []Result
+	s := newStateful(r, opts)
+	for _, src := range linkSources(r.v.Spec()) {
+		res := resultOf(CheckEnsureResourceAvailability+"/"+src.id, CheckEnsureResourceAvailability, src.opRef)
+		g, err := s.gen(src.opRef)
+		switch {
+		case opts.SecretKey == "":
+			res.Skipped = "needs the Secret Key ($" + secretkey.EnvVar + ")"
+		case err != nil:
+			res.Failures = []Failure{{CheckEnsureResourceAvailability, err.Error()}}
+		default:
+			for _, c := range g.positive() {
+				detail := strings.TrimPrefix(c.Name, CheckPositiveDataAcceptance+"/"+g.id+"/")
+				out = append(out, s.chain(ctx, src, c, detail)...)
+				if ctx.Err() != nil {
+					return out
+				}
+			}
+			continue
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// newStateful is a stateful run on a copy of r whose client records each response body.
+func newStateful(r *runner, opts VerifyOptions) *stateful {
 	rec := &bodyRecorder{next: http.DefaultTransport}
 	client := *r.client
 	if client.Transport != nil {
@@ -158,33 +230,21 @@ func runStateful(ctx context.Context, r *runner, opts VerifyOptions) []Result {
 	rr := *r
 	rr.client = &client
 	rr.secrets = slices.Clip(r.secrets) // the codes this run sends join them, not r's
-	s := &stateful{r: &rr, rec: rec, values: opts.Cases.Values, codes: opts.CodeSource, codeName: opts.codeName()}
-	var out []Result
-	for _, src := range linkSources(r.v.Spec()) {
-		g, err := s.gen(src.opRef, nil)
-		if err != nil {
-			out = append(out, Result{Case: CheckEnsureResourceAvailability + "/" + src.id, Check: CheckEnsureResourceAvailability,
-				Operation: src.op.OperationID, Method: src.method, Path: src.path, Failures: []Failure{{CheckEnsureResourceAvailability, err.Error()}}})
-			continue
-		}
-		for _, c := range g.positive() {
-			detail := strings.TrimPrefix(c.Name, CheckPositiveDataAcceptance+"/"+g.id+"/")
-			out = append(out, s.chain(ctx, src, c, detail)...)
-			if ctx.Err() != nil {
-				return out
-			}
-		}
-	}
-	return out
+	return &stateful{r: &rr, rec: rec, values: opts.Cases.Values, codes: opts.CodeSource, codeName: opts.codeName()}
 }
 
-// gen is the case generator of op with the run's values and extra ones.
-func (s *stateful) gen(op opRef, extra map[string]string) (*opGen, error) {
-	vals := maps.Clone(s.values)
-	if vals == nil {
-		vals = map[string]string{}
+// resultOf is the Result of a case named name, under check, for the operation o.
+func resultOf(name, check string, o opRef) Result {
+	return Result{Case: name, Check: check, Operation: o.op.OperationID, Method: o.method, Path: o.path}
+}
+
+// gen is the case generator of op with the run's values and those of extra added.
+func (s *stateful) gen(op opRef, extra ...map[string]string) (*opGen, error) {
+	vals := map[string]string{}
+	maps.Copy(vals, s.values)
+	for _, m := range extra {
+		maps.Copy(vals, m)
 	}
-	maps.Copy(vals, extra)
 	return newOpGen(s.r.v.Spec(), op, vals, map[string]bool{})
 }
 
@@ -219,7 +279,7 @@ func (s *stateful) request(ctx context.Context, t target, vals map[string]string
 			}
 		}
 		s.r.secrets = append(s.r.secrets, st.code) // redacted from every Result from now on
-		if g, err = s.gen(t.opRef, withValues(vals, map[string]string{s.codeName: st.code})); err != nil {
+		if g, err = s.gen(t.opRef, vals, map[string]string{s.codeName: st.code}); err != nil {
 			return step{}, err
 		}
 	}
@@ -229,13 +289,6 @@ func (s *stateful) request(ctx context.Context, t target, vals map[string]string
 	}
 	st.c = cases[0]
 	return st, nil
-}
-
-// withValues returns a with b's values added.
-func withValues(a, b map[string]string) map[string]string {
-	m := maps.Clone(a)
-	maps.Copy(m, b)
-	return m
 }
 
 // anyStatus lets run's own status check pass, for checks that judge the status themselves.
@@ -262,221 +315,230 @@ func (s *stateful) exec(ctx context.Context, c Case, name, check string, want []
 
 func ok2xx(status int) bool { return status/100 == 2 }
 
+// chainRun is one source request and what its links lead to.
+type chainRun struct {
+	*stateful
+	src     source
+	name    string                       // "<source id>/<detail>", the chain's part of its case names
+	vals    map[string]map[string]string // the values the links give, by target
+	ids     []string                     // "channelId=…", for the report
+	others  []target                     // the linked operations but DELETE, each after those that link to it
+	deletes []target
+	open    map[string]step // operations that answered 2xx and whose linked follow-ups have not run since
+	deleted bool
+	out     []Result
+}
+
 // chain runs one source request and everything its links lead to.
 func (s *stateful) chain(ctx context.Context, src source, c Case, detail string) []Result {
-	chainName := src.id + "/" + detail
-	var out []Result
-	res, body := s.exec(ctx, c, CheckEnsureResourceAvailability+"/"+chainName, CheckEnsureResourceAvailability, []string{src.status})
+	ch := &chainRun{stateful: s, src: src, name: src.id + "/" + detail, open: map[string]step{}}
+	res, body := s.exec(ctx, c, CheckEnsureResourceAvailability+"/"+ch.name, CheckEnsureResourceAvailability, []string{src.status})
 	if !statusMatches(res.Status, []string{src.status}) {
-		return append(out, res)
+		return []Result{res}
 	}
-	// The values the links give, by target.
-	vals := map[string]map[string]string{}
-	var ids []string // "channelId=…", for the report
-	unresolved := false
-	for _, t := range src.targets {
-		vals[t.id] = map[string]string{}
+	resolved := ch.resolveLinks(&res, body)
+	ch.out = append(ch.out, res)
+	if !resolved { // a response that breaks its schema may still give the values: go on then
+		return append(ch.out, ch.leftBehind("the response did not give every linked value"))
+	}
+	ch.order()
+	ch.lifecycle(ctx)
+	ch.closeOpen(ctx) // so that the DELETE can succeed
+	ch.deleteIt(ctx)
+	if len(ch.deletes) == 0 {
+		return append(ch.out, ch.leftBehind("the spec links to no DELETE"))
+	}
+	ch.useAfterFree(ctx)
+	if !ch.deleted {
+		ch.cleanup(ctx)
+	}
+	return ch.out
+}
+
+// resolveLinks takes the values the links give each target from the source's response body;
+// one it cannot take is a failure of res. It reports whether it took them all.
+func (ch *chainRun) resolveLinks(res *Result, body []byte) bool {
+	ch.vals = map[string]map[string]string{}
+	resolved := true
+	for _, t := range ch.src.targets {
+		ch.vals[t.id] = map[string]string{}
 		for _, name := range slices.Sorted(maps.Keys(t.exprs)) {
-			expr := t.exprs[name]
-			v, err := resolve(expr, body)
+			v, err := resolve(t.exprs[name], body)
 			if err != nil {
-				unresolved = true
-				res.Failures = append(res.Failures, Failure{CheckEnsureResourceAvailability, fmt.Sprintf("link to %s: %s: %v", t.id, expr, err)})
+				resolved = false
+				res.Failures = append(res.Failures, Failure{CheckEnsureResourceAvailability, fmt.Sprintf("link to %s: %s: %v", t.id, t.exprs[name], err)})
 				continue
 			}
-			vals[t.id][name] = v
-			if id := name + "=" + v; !slices.Contains(ids, id) {
-				ids = append(ids, id)
+			ch.vals[t.id][name] = v
+			if id := name + "=" + v; !slices.Contains(ch.ids, id) {
+				ch.ids = append(ch.ids, id)
 			}
 		}
 	}
-	out = append(out, res)
-	if unresolved { // a response that breaks its schema may still give the values: go on then
-		return append(out, leftBehind(src, chainName, ids, "the response did not give every linked value"))
-	}
+	return resolved
+}
 
-	var others, deletes []target
-	for _, t := range src.targets {
+// order puts the DELETEs apart and each other operation after those that link to it
+// (connect before disconnect).
+func (ch *chainRun) order() {
+	for _, t := range ch.src.targets {
 		if t.method == http.MethodDelete {
-			deletes = append(deletes, t)
+			ch.deletes = append(ch.deletes, t)
 		} else {
-			others = append(others, t)
+			ch.others = append(ch.others, t)
 		}
 	}
-	// An operation after those that link to it (connect before disconnect).
-	rank := func(t target) int {
-		if slices.ContainsFunc(others, func(o target) bool { return o.id != t.id && linksTo(o.op, t.id) }) {
+	linked := func(t target) int {
+		if slices.ContainsFunc(ch.others, func(o target) bool { return links(o, t) }) {
 			return 1
 		}
 		return 0
 	}
-	slices.SortStableFunc(others, func(a, b target) int { return rank(a) - rank(b) })
+	slices.SortStableFunc(ch.others, func(a, b target) int { return linked(a) - linked(b) })
+}
 
-	name := func(check string, t target, extra string) string {
-		n := check + "/" + t.id + "/" + chainName
-		if extra != "" {
-			n += "/" + extra
-		}
-		return n
+// caseName is "<check>/<target>/<chain>[/<detail>]".
+func (ch *chainRun) caseName(check string, t target, detail string) string {
+	n := check + "/" + t.id + "/" + ch.name
+	if detail != "" {
+		n += "/" + detail
 	}
-	run := func(check string, t target, extra, reuse string, want []string) (Result, step, bool) {
-		st, err := s.request(ctx, t, vals[t.id], reuse)
-		if err != nil {
-			r := Result{Case: name(check, t, extra), Check: check, Operation: t.op.OperationID, Method: t.method, Path: t.path,
-				Failures: []Failure{{check, s.r.redact(err.Error())}}}
-			out = append(out, r)
-			return r, st, false
-		}
-		r, _ := s.exec(ctx, st.c, name(check, t, extra), check, want)
-		out = append(out, r)
-		return r, st, true
-	}
+	return n
+}
 
-	open := map[string]step{} // operations that answered 2xx and whose linked follow-ups have not run since
-	deleted, triedDeleteWhileLinked := false, false
-	for _, t := range others {
-		r, st, sent := run(CheckEnsureResourceAvailability, t, "", "", nil)
+// run sends t's request (reuse as its single-use value, if not empty) under check and adds
+// its Result; sent is false when no request could be built.
+func (ch *chainRun) run(ctx context.Context, check string, t target, detail, reuse string, want []string) (r Result, st step, sent bool) {
+	st, err := ch.request(ctx, t, ch.vals[t.id], reuse)
+	if err != nil {
+		r = resultOf(ch.caseName(check, t, detail), check, t.opRef)
+		r.Failures = []Failure{{check, ch.r.redact(err.Error())}}
+	} else {
+		r, _ = ch.exec(ctx, st.c, ch.caseName(check, t, detail), check, want)
+	}
+	ch.out = append(ch.out, r)
+	return r, st, err == nil
+}
+
+// lifecycle runs the linked operations but DELETE in order, each checked for
+// ensure_resource_availability, with single_use_value_reuse when one closes what another
+// opened and delete_while_linked once while one is open; it stops when a DELETE succeeded.
+func (ch *chainRun) lifecycle(ctx context.Context) {
+	triedDelete := false
+	for _, t := range ch.others {
+		r, st, sent := ch.run(ctx, CheckEnsureResourceAvailability, t, "", "", nil)
 		if !sent || !ok2xx(r.Status) {
 			continue
 		}
-		// t closes what an earlier operation opened (disconnect after connect); then a used
-		// single-use value must be refused when sent again.
-		for _, id := range slices.Sorted(maps.Keys(open)) {
-			x := open[id]
-			if !linksTo(x.t.op, t.id) {
-				continue
-			}
-			delete(open, id)
-			if x.code == "" {
-				continue
-			}
-			want := []string{"4XX"}
-			if documents(x.t.op, "422") {
-				want = []string{"422"}
-			}
-			if rr, again, sent := run(CheckSingleUseValueReuse, x.t, "", x.code, want); sent && ok2xx(rr.Status) {
-				open[id] = again // it connected again: the follow-ups must run before the DELETE
-			}
+		ch.closeBy(ctx, t)
+		if slices.ContainsFunc(ch.others, func(o target) bool { return links(t, o) }) {
+			ch.open[t.id] = st
+			triedDelete = triedDelete || ch.deleteWhileLinked(ctx, t)
 		}
-		if slices.ContainsFunc(others, func(o target) bool { return o.id != t.id && linksTo(t.op, o.id) }) {
-			open[t.id] = st
-			// While t's follow-ups are pending, the DELETE must be refused.
-			for _, d := range deletes {
-				if triedDeleteWhileLinked || !documents(d.op, "422") {
-					continue
-				}
-				triedDeleteWhileLinked = true
-				if dr, _, sent := run(CheckDeleteWhileLinked, d, "after/"+t.id, "", []string{"422"}); sent && ok2xx(dr.Status) {
-					deleted = true
-				}
-			}
-		}
-		if deleted {
-			break
+		if ch.deleted {
+			return
 		}
 	}
-	// Undo what is still open, so that the DELETE can succeed.
-	s.closeOpen(ctx, open, others, vals)
-	for _, d := range deletes {
-		if deleted {
-			break
-		}
-		r, _, sent := run(CheckEnsureResourceAvailability, d, "", "", nil)
-		deleted = sent && ok2xx(r.Status)
-	}
-	if len(deletes) == 0 {
-		return append(out, leftBehind(src, chainName, ids, "the spec links to no DELETE"))
-	}
-	all := append(slices.Clone(others), deletes...)
-	for _, t := range all {
-		if !deleted {
-			out = append(out, Result{Case: name(CheckUseAfterFree, t, ""), Check: CheckUseAfterFree, Operation: t.op.OperationID,
-				Method: t.method, Path: t.path, Skipped: "the linked DELETE did not succeed"})
+}
+
+// closeBy marks what t closes (disconnect after connect) as closed; then the single-use value
+// the opening request used must be refused when sent again.
+func (ch *chainRun) closeBy(ctx context.Context, t target) {
+	for _, id := range slices.Sorted(maps.Keys(ch.open)) {
+		x := ch.open[id]
+		if !linksTo(x.t.op, t.id) {
 			continue
 		}
-		run(CheckUseAfterFree, t, "", "", []string{"404"})
-	}
-	if !deleted {
-		// One more try after everything else, then say what is left.
-		s.closeOpen(ctx, open, others, vals)
-		for _, d := range deletes {
-			if st, err := s.request(ctx, d, vals[d.id], ""); err == nil {
-				if r, _ := s.exec(context.WithoutCancel(ctx), st.c, name(CheckCleanup, d, ""), CheckCleanup, nil); ok2xx(r.Status) {
-					deleted = true
-				}
-			}
+		delete(ch.open, id)
+		if x.code == "" {
+			continue
 		}
-		if !deleted {
-			out = append(out, leftBehind(src, chainName, ids, "the linked DELETE did not succeed"))
+		want := []string{"4XX"}
+		if documents(x.t.op, "422") {
+			want = []string{"422"}
+		}
+		if r, again, sent := ch.run(ctx, CheckSingleUseValueReuse, x.t, "", x.code, want); sent && ok2xx(r.Status) {
+			ch.open[id] = again // it opened again: the follow-ups must run before the DELETE
 		}
 	}
-	return out
+}
+
+// deleteWhileLinked sends the first DELETE that documents 422 while t's follow-ups are
+// pending: it must be refused. It reports whether there was one.
+func (ch *chainRun) deleteWhileLinked(ctx context.Context, t target) bool {
+	i := slices.IndexFunc(ch.deletes, func(d target) bool { return documents(d.op, "422") })
+	if i < 0 {
+		return false
+	}
+	if r, _, sent := ch.run(ctx, CheckDeleteWhileLinked, ch.deletes[i], "after/"+t.id, "", []string{"422"}); sent && ok2xx(r.Status) {
+		ch.deleted = true
+	}
+	return true
 }
 
 // closeOpen runs the follow-ups of every open operation, quietly: this is cleanup.
-func (s *stateful) closeOpen(ctx context.Context, open map[string]step, others []target, vals map[string]map[string]string) {
-	for _, id := range slices.Sorted(maps.Keys(open)) {
-		x := open[id]
-		for _, t := range others {
+func (ch *chainRun) closeOpen(ctx context.Context) {
+	for _, id := range slices.Sorted(maps.Keys(ch.open)) {
+		x := ch.open[id]
+		for _, t := range ch.others {
 			if t.id == id || !linksTo(x.t.op, t.id) {
 				continue
 			}
-			if st, err := s.request(ctx, t, vals[t.id], ""); err == nil {
-				s.exec(context.WithoutCancel(ctx), st.c, "", CheckCleanup, nil)
+			if st, err := ch.request(ctx, t, ch.vals[t.id], ""); err == nil {
+				ch.exec(context.WithoutCancel(ctx), st.c, "", CheckCleanup, nil)
 			}
 		}
-		delete(open, id)
+		delete(ch.open, id)
 	}
 }
 
-// leftBehind is the failed cleanup Result naming what the run created and could not delete.
-func leftBehind(src source, chain string, ids []string, why string) Result {
-	return Result{Case: CheckCleanup + "/" + chain, Check: CheckCleanup, Operation: src.op.OperationID, Method: src.method, Path: src.path,
-		Failures: []Failure{{CheckCleanup, fmt.Sprintf("left behind on the server (%s): %s %s with %s; delete it by hand",
-			why, src.method, src.path, strings.Join(ids, ", "))}}}
+// deleteIt runs the linked DELETEs until one succeeds, unless one already did.
+func (ch *chainRun) deleteIt(ctx context.Context) {
+	for _, d := range ch.deletes {
+		if ch.deleted {
+			return
+		}
+		r, _, sent := ch.run(ctx, CheckEnsureResourceAvailability, d, "", "", nil)
+		ch.deleted = sent && ok2xx(r.Status)
+	}
 }
 
-// resolve evaluates a link's runtime expression against the response body. Only
-// `$response.body#/pointer` is supported; a constant (no leading $) is itself.
-func resolve(expr string, body []byte) (string, error) {
-	if !strings.HasPrefix(expr, "$") {
-		return expr, nil
+// useAfterFree checks that every linked operation answers 404 once the DELETE succeeded, or
+// skips each when it did not.
+func (ch *chainRun) useAfterFree(ctx context.Context) {
+	for _, t := range slices.Concat(ch.others, ch.deletes) {
+		if ch.deleted {
+			ch.run(ctx, CheckUseAfterFree, t, "", "", []string{"404"})
+			continue
+		}
+		r := resultOf(ch.caseName(CheckUseAfterFree, t, ""), CheckUseAfterFree, t.opRef)
+		r.Skipped = "the linked DELETE did not succeed"
+		ch.out = append(ch.out, r)
 	}
-	ptr, ok := strings.CutPrefix(expr, "$response.body#")
-	if !ok {
-		return "", errors.New("only $response.body#/… expressions are supported")
-	}
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		return "", errors.New("response body is not JSON")
-	}
-	if ptr != "" {
-		for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-			switch x := v.(type) {
-			case map[string]any:
-				var ok bool
-				if v, ok = x[tok]; !ok {
-					return "", fmt.Errorf("response body has no %s", ptr)
-				}
-			case []any:
-				i, err := strconv.Atoi(tok)
-				if err != nil || i < 0 || i >= len(x) {
-					return "", fmt.Errorf("response body has no %s", ptr)
-				}
-				v = x[i]
-			default:
-				return "", fmt.Errorf("response body has no %s", ptr)
+}
+
+// cleanup tries once more, after everything else, to delete what the chain created, and says
+// what is left when it cannot.
+func (ch *chainRun) cleanup(ctx context.Context) {
+	ch.closeOpen(ctx)
+	for _, d := range ch.deletes {
+		if st, err := ch.request(ctx, d, ch.vals[d.id], ""); err == nil {
+			if r, _ := ch.exec(context.WithoutCancel(ctx), st.c, ch.caseName(CheckCleanup, d, ""), CheckCleanup, nil); ok2xx(r.Status) {
+				ch.deleted = true
 			}
 		}
 	}
-	switch x := v.(type) {
-	case string:
-		return x, nil
-	case float64, bool:
-		return fmt.Sprint(x), nil
+	if !ch.deleted {
+		ch.out = append(ch.out, ch.leftBehind("the linked DELETE did not succeed"))
 	}
-	return "", fmt.Errorf("response body's %s is not a string, number or boolean", ptr)
+}
+
+// leftBehind is the failed cleanup Result naming what the chain created and could not delete.
+func (ch *chainRun) leftBehind(why string) Result {
+	r := resultOf(CheckCleanup+"/"+ch.name, CheckCleanup, ch.src.opRef)
+	r.Failures = []Failure{{CheckCleanup, fmt.Sprintf("left behind on the server (%s): %s %s with %s; delete it by hand",
+		why, ch.src.method, ch.src.path, strings.Join(ch.ids, ", "))}}
+	return r
 }
 
 // bodyRecorder keeps a copy of the last response body its client read.
@@ -495,17 +557,4 @@ func (b *bodyRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		io.Closer
 	}{io.TeeReader(resp.Body, &b.body), resp.Body}
 	return resp, nil
-}
-
-// statefulResults is Verify's stateful part: skipped without a Secret Key.
-func statefulResults(ctx context.Context, r *runner, opts VerifyOptions) []Result {
-	if opts.SecretKey == "" {
-		var out []Result
-		for _, src := range linkSources(r.v.Spec()) {
-			out = append(out, Result{Case: CheckEnsureResourceAvailability + "/" + src.id, Check: CheckEnsureResourceAvailability,
-				Operation: src.op.OperationID, Method: src.method, Path: src.path, Skipped: "needs the Secret Key ($" + secretkey.EnvVar + ")"})
-		}
-		return out
-	}
-	return runStateful(ctx, r, opts)
 }

@@ -268,7 +268,7 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 		}
 	}
 	if opts.Stateful && ctx.Err() == nil {
-		report.Results = append(report.Results, statefulResults(ctx, r, opts)...)
+		report.Results = append(report.Results, runStateful(ctx, r, opts)...)
 	}
 	return report, nil
 }
