@@ -1,17 +1,14 @@
 package contracttest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-openapi/jsonpointer"
@@ -180,7 +177,6 @@ func resolve(expr string, body []byte) (string, error) {
 // stateful runs the link chains. It is used by one goroutine.
 type stateful struct {
 	r        *runner
-	rec      *bodyRecorder
 	values   map[string]string
 	codes    CodeSource
 	codeName string // the value codes fills
@@ -219,18 +215,12 @@ func runStateful(ctx context.Context, r *runner, opts VerifyOptions) []Result {
 	return out
 }
 
-// newStateful is a stateful run on a copy of r whose client records each response body.
+// newStateful is a stateful run on a copy of r, so that the codes it sends join r's secrets
+// for it alone.
 func newStateful(r *runner, opts VerifyOptions) *stateful {
-	rec := &bodyRecorder{next: http.DefaultTransport}
-	client := *r.client
-	if client.Transport != nil {
-		rec.next = client.Transport
-	}
-	client.Transport = rec
 	rr := *r
-	rr.client = &client
-	rr.secrets = slices.Clip(r.secrets) // the codes this run sends join them, not r's
-	return &stateful{r: &rr, rec: rec, values: opts.Cases.Values, codes: opts.CodeSource, codeName: opts.codeName()}
+	rr.secrets = slices.Clip(r.secrets)
+	return &stateful{r: &rr, values: opts.Cases.Values, codes: opts.CodeSource, codeName: opts.codeName()}
 }
 
 // resultOf is the Result of a case named name, under check, for the operation o.
@@ -301,16 +291,11 @@ func (s *stateful) exec(ctx context.Context, c Case, name, check string, want []
 	if want == nil {
 		c.Want = anyStatus
 	}
-	res := Result{Case: name, Check: check, Operation: c.Operation, Method: c.Method, Path: s.r.redact(c.Path)}
-	start := time.Now()
-	s.rec.body.Reset()
-	res.Status, res.Failures = s.r.run(ctx, c)
-	res.Duration = time.Since(start)
-	res.Request = s.r.sent(c) // the writers build a failure's curl line from it
+	res, body := s.r.runCase(ctx, c)
 	if want == nil && res.Status == http.StatusNotFound {
 		res.Failures = append([]Failure{{check, "404: the resource the linked operation created is not found"}}, res.Failures...)
 	}
-	return res, bytes.Clone(s.rec.body.Bytes())
+	return res, body
 }
 
 func ok2xx(status int) bool { return status/100 == 2 }
@@ -539,22 +524,4 @@ func (ch *chainRun) leftBehind(why string) Result {
 	r.Failures = []Failure{{CheckCleanup, fmt.Sprintf("left behind on the server (%s): %s %s with %s; delete it by hand",
 		why, ch.src.method, ch.src.path, strings.Join(ch.ids, ", "))}}
 	return r
-}
-
-// bodyRecorder keeps a copy of the last response body its client read.
-type bodyRecorder struct {
-	next http.RoundTripper
-	body bytes.Buffer
-}
-
-func (b *bodyRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := b.next.RoundTrip(req)
-	if err != nil {
-		return resp, err
-	}
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.TeeReader(resp.Body, &b.body), resp.Body}
-	return resp, nil
 }
