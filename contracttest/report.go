@@ -173,7 +173,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		case res.Skipped != "":
 			fmt.Fprintf(&b, "SKIP %s (%s)\n", res.Case, res.Skipped)
 		case res.failed():
-			fmt.Fprintf(&b, "FAIL %s\n", res.failureText(r.BaseURL, "       "))
+			fmt.Fprintf(&b, "FAIL %s\n", res.failureText("       "))
 		default:
 			fmt.Fprintf(&b, "PASS %s: %s %s -> %d\n", res.Case, res.Method, res.Path, res.Status)
 		}
@@ -197,27 +197,22 @@ func (r *Report) Summary() string {
 
 // failureText is a failed case's exchange, then each failed check and the curl command that
 // reproduces it on lines of their own, indented.
-func (res Result) failureText(baseURL, indent string) string {
+func (res Result) failureText(indent string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s %s -> %d", res.Case, res.Method, res.Path, res.Status)
 	for _, f := range res.Failures {
 		fmt.Fprintf(&b, "\n%s%s: %s", indent, f.Check, f.Message)
 	}
-	if curl := res.reproduce(baseURL); curl != "" {
-		fmt.Fprintf(&b, "\n%sreproduce: %s", indent, curl)
-	}
+	b.WriteString(res.curlLine("\n" + indent))
 	return b.String()
 }
 
-// reproduce is the curl command of a failed case: its Curl, else one built from its Request.
-func (res Result) reproduce(baseURL string) string {
-	if !res.failed() {
+// curlLine is "reproduce: <Curl>" after prefix, or "" without a Curl.
+func (res Result) curlLine(prefix string) string {
+	if res.Curl == "" {
 		return ""
 	}
-	if res.Curl == "" && res.Request != nil {
-		return res.Request.Curl(baseURL)
-	}
-	return res.Curl
+	return prefix + "reproduce: " + res.Curl
 }
 
 // WriteJSON writes the report as indented JSON: {"baseUrl", "passed", "failed", "skipped",
@@ -227,10 +222,6 @@ func (res Result) reproduce(baseURL string) string {
 func (r *Report) WriteJSON(w io.Writer) error {
 	passed, failed, skipped := r.Counts()
 	reached, data := r.Validated()
-	results := slices.Clone(r.Results)
-	for i := range results {
-		results[i].Curl = results[i].reproduce(r.BaseURL)
-	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
@@ -242,7 +233,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Validated  int      `json:"validated"`
 		DataCases  int      `json:"dataCases"`
 		Results    []Result `json:"results"`
-	}{r.BaseURL, passed, failed, skipped, r.SetupError(), reached, data, results})
+	}{r.BaseURL, passed, failed, skipped, r.SetupError(), reached, data, r.Results})
 }
 
 // JUnit XML, as CI systems (GitHub Actions reporters, GitLab, Jenkins) read it.
@@ -292,37 +283,6 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
-// add appends tc to the suite and counts it.
-func (s *junitSuite) add(tc junitCase) {
-	s.Cases = append(s.Cases, tc)
-	s.Tests++
-	s.Time += tc.Time
-	switch {
-	case tc.Skipped != nil:
-		s.Skipped++
-	case len(tc.Failures) > 0:
-		s.Failures++
-	}
-}
-
-// junitCaseOf is res as a testcase of suite.
-func junitCaseOf(res Result, suite, baseURL string) junitCase {
-	tc := junitCase{Name: res.Case, ClassName: "hubmessage.verify." + suite, Time: seconds(res.Duration.Seconds())}
-	if res.Skipped != "" {
-		tc.Skipped = &junitSkipped{Message: res.Skipped}
-		return tc
-	}
-	curl := res.reproduce(baseURL)
-	if curl != "" {
-		curl = "\nreproduce: " + curl
-	}
-	for _, f := range res.Failures {
-		tc.Failures = append(tc.Failures, junitFailed{Message: f.Check + ": " + f.Message, Type: f.Check,
-			Text: fmt.Sprintf("%s %s -> %d\n%s: %s%s", res.Method, res.Path, res.Status, f.Check, f.Message, curl)})
-	}
-	return tc
-}
-
 // WriteJUnit writes the report as JUnit XML: one testsuite per check a case states
 // (ignored_auth, negative_data_rejection, ...), one testcase per case, named after it (so
 // unique), and a failure element per failed check, its type the check's name, its text the
@@ -340,13 +300,28 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			index[suite] = len(suites.Suites)
 			suites.Suites = append(suites.Suites, junitSuite{Name: suite})
 		}
-		suites.Suites[index[suite]].add(junitCaseOf(res, suite, r.BaseURL))
+		s := &suites.Suites[index[suite]]
+		tc := junitCase{Name: res.Case, ClassName: "hubmessage.verify." + suite, Time: seconds(res.Duration.Seconds())}
+		switch {
+		case res.Skipped != "":
+			tc.Skipped = &junitSkipped{Message: res.Skipped}
+			s.Skipped++
+		case res.failed():
+			s.Failures++
+			for _, f := range res.Failures {
+				tc.Failures = append(tc.Failures, junitFailed{Message: f.Check + ": " + f.Message, Type: f.Check,
+					Text: fmt.Sprintf("%s %s -> %d\n%s: %s", res.Method, res.Path, res.Status, f.Check, f.Message) + res.curlLine("\n")})
+			}
+		}
+		s.Tests++
+		s.Time += tc.Time
+		s.Cases = append(s.Cases, tc)
 	}
 	if e := r.SetupError(); e != "" {
-		setup := junitSuite{Name: "setup"}
-		setup.add(junitCase{Name: "setup", ClassName: "hubmessage.verify.setup",
-			Failures: []junitFailed{{Message: e, Type: "setup", Text: e + "\n" + r.Summary()}}})
-		suites.Suites = append(suites.Suites, setup)
+		suites.Suites = append(suites.Suites, junitSuite{Name: "setup", junitCounts: junitCounts{Tests: 1, Failures: 1}, Cases: []junitCase{{
+			Name: "setup", ClassName: "hubmessage.verify.setup",
+			Failures: []junitFailed{{Message: e, Type: "setup", Text: e + "\n" + r.Summary()}},
+		}}})
 	}
 	for _, s := range suites.Suites {
 		suites.Tests += s.Tests
@@ -373,7 +348,7 @@ func (r *Report) Require(tb TB) {
 	tb.Helper()
 	for _, res := range r.Results {
 		if res.failed() {
-			tb.Errorf("%s", res.failureText(r.BaseURL, "  "))
+			tb.Errorf("%s", res.failureText("  "))
 		}
 	}
 	if e := r.SetupError(); e != "" {

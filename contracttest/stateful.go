@@ -182,13 +182,9 @@ type stateful struct {
 	codeName string // the value codes fills
 }
 
-// runStateful is Verify's stateful part: it follows the links of v's spec against the server
-// r talks to. For each operation whose 2xx response links with `$response.body#/…`
-// parameters, and each of its valid request bodies, it runs the operation, takes the linked
-// values from the body, calls each linked operation with them (non-DELETE first, an operation
-// after the ones that link to it, DELETE last), checks the lifecycle rules, then that every
-// linked operation answers 404 once the DELETE succeeded, and deletes what it created when a
-// step failed. Without a Secret Key each source is skipped.
+// runStateful is Verify's stateful part ([VerifyOptions.Stateful]): one chain per valid
+// request of each operation whose 2xx response links with `$response.body#/…` parameters.
+// Without a Secret Key each such operation is skipped.
 func runStateful(ctx context.Context, r *runner, opts VerifyOptions) []Result {
 	var out []Result
 	s := newStateful(r, opts)
@@ -329,7 +325,13 @@ func (s *stateful) chain(ctx context.Context, src source, c Case, detail string)
 	ch.order()
 	ch.lifecycle(ctx)
 	ch.closeOpen(ctx) // so that the DELETE can succeed
-	ch.deleteIt(ctx)
+	for _, d := range ch.deletes {
+		if ch.deleted {
+			break
+		}
+		r, _, sent := ch.run(ctx, CheckEnsureResourceAvailability, d, "", "", nil)
+		ch.deleted = sent && ok2xx(r.Status)
+	}
 	if len(ch.deletes) == 0 {
 		return append(ch.out, ch.leftBehind("the spec links to no DELETE"))
 	}
@@ -407,7 +409,8 @@ func (ch *chainRun) run(ctx context.Context, check string, t target, detail, reu
 
 // lifecycle runs the linked operations but DELETE in order, each checked for
 // ensure_resource_availability, with single_use_value_reuse when one closes what another
-// opened and delete_while_linked once while one is open; it stops when a DELETE succeeded.
+// opened and, once, delete_while_linked while one is open; it stops when that DELETE
+// succeeded.
 func (ch *chainRun) lifecycle(ctx context.Context) {
 	triedDelete := false
 	for _, t := range ch.others {
@@ -416,12 +419,17 @@ func (ch *chainRun) lifecycle(ctx context.Context) {
 			continue
 		}
 		ch.closeBy(ctx, t)
-		if slices.ContainsFunc(ch.others, func(o target) bool { return links(t, o) }) {
-			ch.open[t.id] = st
-			triedDelete = triedDelete || ch.deleteWhileLinked(ctx, t)
+		if !slices.ContainsFunc(ch.others, func(o target) bool { return links(t, o) }) {
+			continue
 		}
-		if ch.deleted {
-			return
+		ch.open[t.id] = st
+		// While t's follow-ups are pending, the first DELETE that documents 422 must be refused.
+		if i := slices.IndexFunc(ch.deletes, func(d target) bool { return documents(d.op, "422") }); i >= 0 && !triedDelete {
+			triedDelete = true
+			if r, _, sent := ch.run(ctx, CheckDeleteWhileLinked, ch.deletes[i], "after/"+t.id, "", []string{"422"}); sent && ok2xx(r.Status) {
+				ch.deleted = true
+				return
+			}
 		}
 	}
 }
@@ -448,19 +456,6 @@ func (ch *chainRun) closeBy(ctx context.Context, t target) {
 	}
 }
 
-// deleteWhileLinked sends the first DELETE that documents 422 while t's follow-ups are
-// pending: it must be refused. It reports whether there was one.
-func (ch *chainRun) deleteWhileLinked(ctx context.Context, t target) bool {
-	i := slices.IndexFunc(ch.deletes, func(d target) bool { return documents(d.op, "422") })
-	if i < 0 {
-		return false
-	}
-	if r, _, sent := ch.run(ctx, CheckDeleteWhileLinked, ch.deletes[i], "after/"+t.id, "", []string{"422"}); sent && ok2xx(r.Status) {
-		ch.deleted = true
-	}
-	return true
-}
-
 // closeOpen runs the follow-ups of every open operation, quietly: this is cleanup.
 func (ch *chainRun) closeOpen(ctx context.Context) {
 	for _, id := range slices.Sorted(maps.Keys(ch.open)) {
@@ -469,22 +464,9 @@ func (ch *chainRun) closeOpen(ctx context.Context) {
 			if t.id == id || !linksTo(x.t.op, t.id) {
 				continue
 			}
-			if st, err := ch.request(ctx, t, ch.vals[t.id], ""); err == nil {
-				ch.exec(context.WithoutCancel(ctx), st.c, "", CheckCleanup, nil)
-			}
+			ch.quietly(ctx, t, "")
 		}
 		delete(ch.open, id)
-	}
-}
-
-// deleteIt runs the linked DELETEs until one succeeds, unless one already did.
-func (ch *chainRun) deleteIt(ctx context.Context) {
-	for _, d := range ch.deletes {
-		if ch.deleted {
-			return
-		}
-		r, _, sent := ch.run(ctx, CheckEnsureResourceAvailability, d, "", "", nil)
-		ch.deleted = sent && ok2xx(r.Status)
 	}
 }
 
@@ -507,15 +489,22 @@ func (ch *chainRun) useAfterFree(ctx context.Context) {
 func (ch *chainRun) cleanup(ctx context.Context) {
 	ch.closeOpen(ctx)
 	for _, d := range ch.deletes {
-		if st, err := ch.request(ctx, d, ch.vals[d.id], ""); err == nil {
-			if r, _ := ch.exec(context.WithoutCancel(ctx), st.c, ch.caseName(CheckCleanup, d, ""), CheckCleanup, nil); ok2xx(r.Status) {
-				ch.deleted = true
-			}
-		}
+		ch.deleted = ch.quietly(ctx, d, ch.caseName(CheckCleanup, d, "")) || ch.deleted
 	}
 	if !ch.deleted {
 		ch.out = append(ch.out, ch.leftBehind("the linked DELETE did not succeed"))
 	}
+}
+
+// quietly sends t's request for cleanup, even once ctx is done, and adds no Result; it
+// reports whether the answer was 2xx.
+func (ch *chainRun) quietly(ctx context.Context, t target, name string) bool {
+	st, err := ch.request(ctx, t, ch.vals[t.id], "")
+	if err != nil {
+		return false
+	}
+	r, _ := ch.exec(context.WithoutCancel(ctx), st.c, name, CheckCleanup, nil)
+	return ok2xx(r.Status)
 }
 
 // leftBehind is the failed cleanup Result naming what the chain created and could not delete.

@@ -27,7 +27,7 @@ type VerifyOptions struct {
 	// SecretKey, if set, is not sent. Such a run checks no data validation.
 	NoAuth bool
 	// Positive also runs the positive_data_acceptance cases, which may change state on the
-	// server (create, connect or delete a channel, use up a single-use code).
+	// server (create or delete a resource, use up a single-use value).
 	Positive bool
 	// Cases supplies the spec and the values requests are built from (parameters, body
 	// properties).
@@ -95,27 +95,14 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	// A given single-use value is as secret as the key in a report.
 	r := &runner{v: v, client: client, base: base, key: opts.SecretKey, coverage: opts.Coverage,
 		secrets: []string{opts.SecretKey, opts.Cases.Values[opts.codeName()]}}
-	report := &Report{BaseURL: base.String(), Results: r.runCases(ctx, cases, opts.Positive)}
-	if opts.Stateful && ctx.Err() == nil {
-		report.Results = append(report.Results, runStateful(ctx, r, opts)...)
-	}
-	for i := range report.Results {
-		report.Results[i].Curl = report.Results[i].reproduce(report.BaseURL)
-	}
-	return report, nil
-}
-
-// runCases runs the cases in order but skips those that change state unless positive and
-// those that send the Secret Key when there is none.
-func (r *runner) runCases(ctx context.Context, cases []Case, positive bool) []Result {
-	var out []Result
+	report := &Report{BaseURL: base.String()}
 	var deleted []string // paths a positive DELETE removed
 	for _, c := range cases {
 		res := r.resultOf(c)
 		switch {
-		case c.ChangesState && !positive:
+		case c.ChangesState && !opts.Positive:
 			res.Skipped = "changes state; run with --positive to include it"
-		case c.UseSecretKey && r.key == "":
+		case c.UseSecretKey && opts.SecretKey == "":
 			res.Skipped = "sends the Secret Key; --no-auth runs only the cases that send none"
 		default:
 			if c.ChangesState && under(c.Path, deleted) {
@@ -126,12 +113,20 @@ func (r *runner) runCases(ctx context.Context, cases []Case, positive bool) []Re
 				deleted = append(deleted, pathOnly(c.Path))
 			}
 		}
-		out = append(out, res)
+		report.Results = append(report.Results, res)
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	return out
+	if opts.Stateful && ctx.Err() == nil {
+		report.Results = append(report.Results, runStateful(ctx, r, opts)...)
+	}
+	for i, res := range report.Results { // the one place a failure's curl line is written
+		if res.failed() && res.Request != nil {
+			report.Results[i].Curl = res.Request.Curl(report.BaseURL)
+		}
+	}
+	return report, nil
 }
 
 // under reports whether target's path is one of paths or below one of them.
@@ -231,8 +226,45 @@ func (r *runner) run(ctx context.Context, c Case, q SentRequest) (int, []byte, [
 	if err != nil {
 		return resp.StatusCode, nil, []Failure{{"request", r.redact("read response body: " + err.Error())}}
 	}
-	fails := r.expectation(c, resp, body)
-	return resp.StatusCode, body, append(fails, r.conformance(ctx, c, resp, body, complete)...)
+	shown := quote([]byte(r.redact(string(body)))) // redacted before it is cut short
+	var fails []Failure
+	fail := func(check, format string, args ...any) {
+		fails = append(fails, Failure{check, r.redact(fmt.Sprintf(format, args...))})
+	}
+	if !statusMatches(resp.StatusCode, c.Want) {
+		fail(c.Check, "status %d, want %s; body: %s", resp.StatusCode, strings.Join(c.Want, " or "), shown)
+	}
+	if c.Check == CheckUnsupportedMethod && resp.StatusCode == http.StatusMethodNotAllowed {
+		allow := resp.Header.Values("Allow")
+		got := strings.Split(strings.Join(allow, ","), ",")
+		for i := range got {
+			got[i] = strings.ToUpper(strings.TrimSpace(got[i]))
+		}
+		for _, m := range c.WantAllow {
+			if !slices.Contains(got, m) {
+				fail(c.Check, "405 without %s in its Allow header (Allow: %q)", m, strings.Join(allow, ", "))
+			}
+		}
+	}
+	if resp.StatusCode >= 500 {
+		fail(CheckNotAServerError, "status %d; body: %s", resp.StatusCode, shown)
+	}
+	route, probe := r.routeFor(c)
+	if route == nil {
+		return resp.StatusCode, body, fails
+	}
+	if probe.Method == c.Method {
+		r.coverage.record(route.OperationID(), resp.StatusCode)
+	}
+	if !complete {
+		fail(CheckResponseSchemaConformance, "not validated: body longer than %d bytes", DefaultMaxBody)
+		return resp.StatusCode, body, fails
+	}
+	err = r.v.ValidateResponseFor(route, probe.WithContext(ctx), resp.StatusCode, resp.Header, body)
+	for _, viol := range asViolations(err, Response, route.OperationID()) {
+		fail(checkFor(viol), "%s: %s", viol.Location, viol.Reason)
+	}
+	return resp.StatusCode, body, fails
 }
 
 // send sends q to the server, with the Secret Key when q uses it.
@@ -246,57 +278,6 @@ func (r *runner) send(ctx context.Context, q SentRequest) (*http.Response, error
 		req.Header.Set("Authorization", "Bearer "+r.key)
 	}
 	return r.client.Do(req)
-}
-
-// failure is a Failure of check, its message redacted.
-func (r *runner) failure(check, format string, args ...any) Failure {
-	return Failure{check, r.redact(fmt.Sprintf(format, args...))}
-}
-
-// expectation checks the status c wants, the Allow header an unsupported_method case wants
-// and not_a_server_error.
-func (r *runner) expectation(c Case, resp *http.Response, body []byte) []Failure {
-	var fails []Failure
-	shown := quote([]byte(r.redact(string(body)))) // redacted before it is cut short
-	if !statusMatches(resp.StatusCode, c.Want) {
-		fails = append(fails, r.failure(c.Check, "status %d, want %s; body: %s", resp.StatusCode, strings.Join(c.Want, " or "), shown))
-	}
-	if c.Check == CheckUnsupportedMethod && resp.StatusCode == http.StatusMethodNotAllowed {
-		allow := resp.Header.Values("Allow")
-		got := strings.Split(strings.Join(allow, ","), ",")
-		for i := range got {
-			got[i] = strings.ToUpper(strings.TrimSpace(got[i]))
-		}
-		for _, m := range c.WantAllow {
-			if !slices.Contains(got, m) {
-				fails = append(fails, r.failure(c.Check, "405 without %s in its Allow header (Allow: %q)", m, strings.Join(allow, ", ")))
-			}
-		}
-	}
-	if resp.StatusCode >= 500 {
-		fails = append(fails, r.failure(CheckNotAServerError, "status %d; body: %s", resp.StatusCode, shown))
-	}
-	return fails
-}
-
-// conformance records the exchange's coverage and checks the response against the spec.
-func (r *runner) conformance(ctx context.Context, c Case, resp *http.Response, body []byte, complete bool) []Failure {
-	route, probe := r.routeFor(c)
-	if route == nil {
-		return nil
-	}
-	if probe.Method == c.Method {
-		r.coverage.record(route.OperationID(), resp.StatusCode)
-	}
-	if !complete {
-		return []Failure{r.failure(CheckResponseSchemaConformance, "not validated: body longer than %d bytes", DefaultMaxBody)}
-	}
-	var fails []Failure
-	err := r.v.ValidateResponseFor(route, probe.WithContext(ctx), resp.StatusCode, resp.Header, body)
-	for _, viol := range asViolations(err, Response, route.OperationID()) {
-		fails = append(fails, r.failure(checkFor(viol), "%s: %s", viol.Location, viol.Reason))
-	}
-	return fails
 }
 
 // routeFor is the documented operation a case's response is checked against, and a request
