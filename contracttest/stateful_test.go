@@ -16,7 +16,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
-	"github.com/hubmessage/hubmessage-go/mockserver"
 	"github.com/hubmessage/hubmessage-go/mockserver/mocktest"
 )
 
@@ -307,10 +306,7 @@ func TestStatefulNeverPrintsTheCode(t *testing.T) {
 func TestStatefulJUnitAgainstTheReferenceServer(t *testing.T) {
 	t.Parallel()
 	ts := mocktest.Start(t)
-	codes, err := mockserver.ProbeCodes(context.Background(), nil, ts.URL, ts.SecretKey)
-	if err != nil || codes == nil {
-		t.Fatalf("ProbeCodes: %v, %v; want a code source", codes != nil, err)
-	}
+	codes := func(context.Context) (string, error) { c, _ := ts.Server.IssueCode(); return c, nil }
 	report, err := contracttest.Verify(context.Background(), ts.URL, contracttest.VerifyOptions{SecretKey: ts.SecretKey, Stateful: true, CodeSource: codes})
 	if err != nil {
 		t.Fatal(err)

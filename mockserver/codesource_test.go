@@ -7,11 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/mockserver"
 	"github.com/hubmessage/hubmessage-go/mockserver/mocktest"
 )
 
-// Against the reference server ProbeCodes gives a fresh code per call, each one it issued.
+// Against the reference server ProbeCodes gives a fresh code per call, and a stateful run
+// with them passes.
 func TestProbeCodes(t *testing.T) {
 	t.Parallel()
 	ts := mocktest.Start(t)
@@ -27,6 +29,12 @@ func TestProbeCodes(t *testing.T) {
 		}
 		seen[c] = true
 	}
+	report, err := contracttest.Verify(context.Background(), ts.URL, contracttest.VerifyOptions{
+		SecretKey: ts.SecretKey, Stateful: true, CodeSource: codes, HTTPClient: testClient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report.Require(t)
 }
 
 func TestProbeCodesWithoutTheEndpoint(t *testing.T) {
