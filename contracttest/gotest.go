@@ -74,6 +74,7 @@ const goTestTemplate = `// Code written by hubmessage verify --emit-go-test: the
 package %s
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -95,16 +96,11 @@ func TestVerifyRegressions(t *testing.T) {
 %s	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := mocktest.Start(t)
-			req, err := http.NewRequest(tc.method, ts.URL+tc.path, strings.NewReader(tc.body))
+			req, err := http.NewRequest(tc.method, ts.URL+tc.path, strings.NewReader(tc.body)) // "": no body
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tc.body == "" {
-				req.Body = http.NoBody
-			}
-			for k, vs := range tc.header {
-				req.Header[k] = slices.Clone(vs)
-			}
+			maps.Copy(req.Header, tc.header)
 			if tc.secretKey {
 				req.Header.Set("Authorization", "Bearer "+ts.SecretKey)
 			}
