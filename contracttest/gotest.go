@@ -6,6 +6,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
 
 // WriteGoTest writes a Go test file of package pkg that replays every failed case of the report
@@ -42,7 +44,7 @@ func goTestRow(res Result, baseURL string) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "{ // %s\n", commentSafe(fmt.Sprintf("%s %s -> %d at %s; failed %s",
+	fmt.Fprintf(&b, "{ // %s\n", printable.String(fmt.Sprintf("%s %s -> %d at %s; failed %s",
 		q.Method, q.Path, res.Status, baseURL, strings.Join(checks, ", "))))
 	fmt.Fprintf(&b, "name: %q, method: %q, path: %q,\n", res.Case, q.Method, q.Path)
 	if len(q.Header) > 0 {
@@ -56,16 +58,6 @@ func goTestRow(res Result, baseURL string) string {
 	}
 	fmt.Fprintf(&b, "want: %#v,\n},\n", q.Want)
 	return b.String()
-}
-
-// commentSafe keeps s on one line comment, printable.
-func commentSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f || r == 0x2028 || r == 0x2029 {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "?"))
 }
 
 const goTestTemplate = `// Code written by hubmessage verify --emit-go-test: the exchanges a server failed, replayed
