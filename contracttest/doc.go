@@ -83,13 +83,10 @@
 //
 // [Cases] generates requests for every operation of the spec, named
 // "<check>/<operationId>/<detail>" after Schemathesis's checks and unique across the spec:
-// positive_data_acceptance (each documented request example, else a body built from the
-// schema, or no body where none is required; parameters from their examples or schemas;
-// changes state), ignored_auth (no token, a wrong token, malformed Authorization headers; want
-// 401), negative_data_rejection (derived from the schemas: each required property missing, each
-// property of the wrong type or null, each pattern, length, range or enum violation, malformed
-// JSON, an empty body, a wrong Content-Type, a path or query parameter breaking its schema; want
-// 4XX), unsupported_method (want 405 with Allow) and unknown_path (want 404), the last two only
+// positive_data_acceptance (valid requests from the examples or schemas; they change state),
+// ignored_auth (want 401), negative_data_rejection (each rule of the parameter and body
+// schemas broken in turn, malformed JSON, a wrong Content-Type; want 4XX),
+// unsupported_method (want 405 with Allow) and unknown_path (want 404), the last two only
 // where the spec's router finds no operation. [CaseOptions] Values set any parameter or body
 // property by name.
 //
@@ -97,11 +94,12 @@
 //
 // [Verify] runs those cases against a live server at a base URL and checks every response with
 // status_code_conformance, content_type_conformance, response_schema_conformance and
-// not_a_server_error as well as the case's own expectation. It is safe by default: the
-// positive cases, which can change state (connect a channel, use up a single-use code), run only with
-// VerifyOptions.Positive. The [Report] is written as text, JSON or JUnit XML, or fails a test
-// with [Report.Require]. The Secret Key is never written to a report: a server echoing it back
-// is shown as [REDACTED].
+// not_a_server_error as well as the case's own expectation. It is safe by default: the cases
+// that can change state run only with VerifyOptions.Positive, and the stateful checks that
+// follow the spec's links (create, use, delete; [CodeSource] for single-use values) only
+// with VerifyOptions.Stateful. The [Report] is written as text, JSON or JUnit XML, or fails a
+// test with [Report.Require]. Neither the Secret Key nor a single-use value is ever written
+// to a report: a server echoing one back is shown as [REDACTED].
 //
 // A verdict a CI can trust: Verify needs the Secret Key ([ErrNoSecretKey]) unless
 // VerifyOptions.NoAuth asks for the cases that send none; a case that sent the key and got 401
@@ -109,10 +107,6 @@
 // whatever its counts; [Report.Validated] counts the data cases that reached the server's own
 // validation ([Result.ReachedValidation]). Every failure is reproducible: its [Result.Curl] is
 // a shell command naming the key "$HUBMESSAGE_SECRET_KEY", and [Report.WriteGoTest] writes a Go
-// test replaying the failed exchanges against the reference server. The command line is
-//
-//	HUBMESSAGE_SECRET_KEY=sk_... hubmessage verify --base-url http://localhost:8080 [--format text|json|junit] [--output FILE] [--positive] [--param NAME=VALUE ...] [--no-auth] [--emit-go-test FILE]
-//
-// with exit status 0 when every case passed, 1 when one failed or the setup was wrong, and 2
-// on a usage error (no Secret Key without --no-auth included).
+// test replaying the failed exchanges against the reference server. The command
+// `hubmessage verify` runs Verify from the command line.
 package contracttest

@@ -11,10 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -414,4 +416,21 @@ func FuzzCurl(f *testing.F) {
 			t.Errorf("(-want +got):\n%s\n%s", diff, line)
 		}
 	})
+}
+
+// The comment above each emitted row stays one printable line whatever the failed exchange
+// holds (a newline, a control character, invalid UTF-8), so the file still compiles.
+func TestWriteGoTestCommentStaysOneLine(t *testing.T) {
+	t.Parallel()
+	res := contracttest.Result{Case: "c", Check: "x", Method: "GET", Path: "/p", Status: 400,
+		Failures: []contracttest.Failure{{Check: "x\n}\x1b[2J\xff", Message: "m"}},
+		Request:  &contracttest.SentRequest{Method: "GET", Path: "/a\nb", Want: []string{"4XX"}}}
+	var src bytes.Buffer
+	if err := (&contracttest.Report{BaseURL: "http://h.test", Results: []contracttest.Result{res}}).WriteGoTest(&src, "x_test"); err != nil {
+		t.Fatal(err)
+	}
+	line := regexp.MustCompile(`(?m)^\s*\{ // (.*)$`).FindStringSubmatch(src.String())
+	if line == nil || !strings.Contains(line[1], "GET /a") || !strings.Contains(line[1], "failed x") || strings.Contains(line[1], "\x1b") || !utf8.ValidString(line[1]) {
+		t.Errorf("row comment %q; want the exchange on one printable line:\n%s", line, src.String())
+	}
 }

@@ -1,21 +1,17 @@
 package contracttest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-openapi/jsonpointer"
 
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
@@ -30,85 +26,17 @@ const (
 	CheckCleanup                    = "cleanup"                      // what the stateful run created was deleted again
 )
 
-// CodeSource returns a single-use value (the `code` an Embedded Signup hands the browser) for
-// one request. Stateful verification calls it once for every request whose operation has a
-// path or query parameter or top-level body property named "code"; without a CodeSource such
-// requests carry the spec's example value.
-//
-// For a live API use [FixedCode] with a code obtained for this run (a code connects once: a
-// fresh one each run is the caller's job); for the reference server, [ProbeMockCodes].
+// CodeSource returns a single-use value (such as an OAuth authorization code) for one
+// request. Stateful verification calls it once for every request whose operation has a path
+// or query parameter or top-level body property named [VerifyOptions.CodeName]; without a
+// CodeSource such requests carry the spec's example value. For a live API use [FixedCode]
+// with a value obtained for this run (a fresh one each run is the caller's job); a test
+// server that issues values can have a CodeSource that asks it for each.
 type CodeSource func(ctx context.Context) (string, error)
-
-// codeName is the value name a CodeSource fills.
-const codeName = "code"
 
 // FixedCode is a CodeSource that returns code every time.
 func FixedCode(code string) CodeSource {
 	return func(context.Context) (string, error) { return code, nil }
-}
-
-// ProbeMockCodes asks the server at baseURL for a code at POST /_mock/codes, the reference
-// server's test endpoint. When it answers 201 {"code": …} the result issues a fresh code per
-// call (the first call returns the probe's code); when it answers 404 or 405 the server has no
-// such endpoint and the result is nil, with no error. Anything else is an error. The result is
-// safe for concurrent use.
-func ProbeMockCodes(ctx context.Context, client *http.Client, baseURL, secretKey string) (CodeSource, error) {
-	base, err := ParseBaseURL(baseURL)
-	if err != nil {
-		return nil, err
-	}
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
-	issue := func(ctx context.Context) (string, int, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base.String()+"/_mock/codes", strings.NewReader("{}"))
-		if err != nil {
-			return "", 0, err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+secretKey)
-		resp, err := client.Do(req)
-		if err != nil {
-			return "", 0, errors.New("POST /_mock/codes: " + secretkey.Redact(err.Error(), secretKey))
-		}
-		defer resp.Body.Close()
-		var body struct {
-			Code string `json:"code"`
-		}
-		if resp.StatusCode != http.StatusCreated {
-			return "", resp.StatusCode, fmt.Errorf("POST /_mock/codes: status %d", resp.StatusCode)
-		}
-		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&body); err != nil || body.Code == "" {
-			return "", resp.StatusCode, errors.New("POST /_mock/codes: 201 without a code")
-		}
-		return body.Code, resp.StatusCode, nil
-	}
-	first, status, err := issue(ctx)
-	if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var mu sync.Mutex
-	return func(ctx context.Context) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if first != "" {
-			c := first
-			first = ""
-			return c, nil
-		}
-		c, _, err := issue(ctx)
-		return c, err
-	}, nil
-}
-
-// opRef is one operation of the spec.
-type opRef struct {
-	id, method, path string
-	op               *openapi3.Operation
-	item             *openapi3.PathItem
 }
 
 // source is an operation whose 2xx response links to operations with values from its body.
@@ -127,64 +55,66 @@ type target struct {
 // linkSources reads the spec's links: every operation whose 2xx response has a link with a
 // `$response.body#/…` parameter, and the operations those links name.
 func linkSources(doc *openapi3.T) []source {
+	all := slices.Concat(operationsOf(doc)...)
 	byID := map[string]opRef{}
-	var all []opRef
-	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
-		item := doc.Paths.Value(path)
-		ops := item.Operations()
-		for _, m := range slices.Sorted(maps.Keys(ops)) {
-			ref := opRef{id: ops[m].OperationID, method: m, path: path, op: ops[m], item: item}
-			if ref.id == "" {
-				ref.id = m + " " + path
-			} else {
-				byID[ref.id] = ref
-			}
-			all = append(all, ref)
+	for _, ref := range all {
+		if ref.op.OperationID != "" {
+			byID[ref.id] = ref
 		}
 	}
 	var out []source
 	for _, ref := range all {
-		if ref.op.Responses == nil {
-			continue
-		}
-		for _, status := range slices.Sorted(maps.Keys(ref.op.Responses.Map())) {
-			resp := ref.op.Responses.Value(status)
-			if !strings.HasPrefix(status, "2") || resp == nil || resp.Value == nil {
-				continue
-			}
-			src := source{opRef: ref, status: status}
-			seen := map[string]bool{}
-			for _, name := range slices.Sorted(maps.Keys(resp.Value.Links)) {
-				l := resp.Value.Links[name]
-				if l == nil || l.Value == nil || seen[l.Value.OperationID] {
-					continue
-				}
-				to, ok := byID[l.Value.OperationID]
-				if !ok {
-					continue
-				}
-				exprs := map[string]string{}
-				fromBody := false
-				for p, v := range l.Value.Parameters {
-					s, _ := v.(string)
-					if _, bare, ok := strings.Cut(p, "."); ok && (strings.HasPrefix(p, "path.") || strings.HasPrefix(p, "query.")) {
-						p = bare
-					}
-					exprs[p] = s
-					fromBody = fromBody || strings.HasPrefix(s, "$response.body#")
-				}
-				if fromBody {
-					seen[to.id] = true
-					src.targets = append(src.targets, target{to, exprs})
-				}
-			}
-			if len(src.targets) > 0 {
-				out = append(out, src)
-				break // one linking status per operation
-			}
+		if src, ok := linkSource(ref, byID); ok {
+			out = append(out, src)
 		}
 	}
 	return out
+}
+
+// linkSource is ref as a source: its first 2xx status whose links give an operation values
+// from the response body, with those operations.
+func linkSource(ref opRef, byID map[string]opRef) (source, bool) {
+	if ref.op.Responses == nil {
+		return source{}, false
+	}
+	for _, status := range slices.Sorted(maps.Keys(ref.op.Responses.Map())) {
+		resp := ref.op.Responses.Value(status)
+		if !strings.HasPrefix(status, "2") || resp == nil || resp.Value == nil {
+			continue
+		}
+		src := source{opRef: ref, status: status}
+		for _, name := range slices.Sorted(maps.Keys(resp.Value.Links)) {
+			l := resp.Value.Links[name]
+			if l == nil || l.Value == nil {
+				continue
+			}
+			to, ok := byID[l.Value.OperationID]
+			exprs, fromBody := linkParams(l.Value)
+			if ok && fromBody && !slices.ContainsFunc(src.targets, func(t target) bool { return t.id == to.id }) {
+				src.targets = append(src.targets, target{to, exprs})
+			}
+		}
+		if len(src.targets) > 0 {
+			return src, true // one linking status per operation
+		}
+	}
+	return source{}, false
+}
+
+// linkParams are a link's parameter expressions by bare name ("path.ref" is "ref"), and
+// whether one takes a value from the response body.
+func linkParams(l *openapi3.Link) (map[string]string, bool) {
+	exprs := map[string]string{}
+	fromBody := false
+	for p, v := range l.Parameters {
+		s, _ := v.(string)
+		if _, bare, ok := strings.Cut(p, "."); ok && (strings.HasPrefix(p, "path.") || strings.HasPrefix(p, "query.")) {
+			p = bare
+		}
+		exprs[p] = s
+		fromBody = fromBody || strings.HasPrefix(s, "$response.body#")
+	}
+	return exprs, fromBody
 }
 
 // linksTo reports whether op's 2xx responses link to the operation with id.
@@ -205,71 +135,111 @@ func linksTo(op *openapi3.Operation, id string) bool {
 	return false
 }
 
+// links reports whether from's 2xx responses link to another operation, to.
+func links(from, to target) bool { return from.id != to.id && linksTo(from.op, to.id) }
+
 // documents reports whether op documents status.
 func documents(op *openapi3.Operation, status string) bool {
 	return op.Responses != nil && op.Responses.Value(status) != nil
 }
 
-// stateful runs the link chains. It is used by one goroutine.
-type stateful struct {
-	r      *runner
-	rec    *bodyRecorder
-	values map[string]string
-	codes  CodeSource
+// resolve evaluates a link's runtime expression against the response body. Only
+// `$response.body#/pointer` is supported; a constant (no leading $) is itself.
+func resolve(expr string, body []byte) (string, error) {
+	if !strings.HasPrefix(expr, "$") {
+		return expr, nil
+	}
+	ptr, ok := strings.CutPrefix(expr, "$response.body#")
+	if !ok {
+		return "", errors.New("only $response.body#/… expressions are supported")
+	}
+	var doc any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return "", errors.New("response body is not JSON")
+	}
+	p, err := jsonpointer.New(ptr)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a JSON pointer", ptr)
+	}
+	v, _, err := p.Get(doc)
+	if err != nil {
+		return "", fmt.Errorf("response body has no %s", ptr)
+	}
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case float64, bool:
+		return fmt.Sprint(x), nil
+	}
+	return "", fmt.Errorf("response body's %s is not a string, number or boolean", ptr)
 }
 
-// runStateful follows the links of v's spec against the server r talks to: for each operation
-// whose 2xx response links with `$response.body#/…` parameters, and each of its valid request
-// bodies, it runs the operation, takes the linked values from the body, calls each linked
-// operation with them (non-DELETE first, an operation after the ones that link to it, DELETE
-// last), checks the lifecycle rules, then that every linked operation answers 404 once the
-// DELETE succeeded, and deletes what it created when a step failed.
-func runStateful(ctx context.Context, r *runner, values map[string]string, codes CodeSource) []Result {
-	rec := &bodyRecorder{next: http.DefaultTransport}
-	client := *r.client
-	if client.Transport != nil {
-		rec.next = client.Transport
-	}
-	client.Transport = rec
-	rr := *r
-	rr.client = &client
-	rr.secrets = slices.Clip(r.secrets) // the codes this run sends join them, not r's
-	s := &stateful{r: &rr, rec: rec, values: values, codes: codes}
+// stateful runs the link chains. It is used by one goroutine.
+type stateful struct {
+	r        *runner
+	values   map[string]string
+	codes    CodeSource
+	codeName string // the value codes fills
+}
+
+// runStateful is Verify's stateful part ([VerifyOptions.Stateful]): one chain per valid
+// request of each operation whose 2xx response links with `$response.body#/…` parameters.
+// Without a Secret Key each such operation is skipped.
+func runStateful(ctx context.Context, r *runner, opts VerifyOptions) []Result {
 	var out []Result
+	s := newStateful(r, opts)
 	for _, src := range linkSources(r.v.Spec()) {
-		g, err := s.gen(src.opRef, nil)
-		if err != nil {
-			out = append(out, Result{Case: CheckEnsureResourceAvailability + "/" + src.id, Check: CheckEnsureResourceAvailability,
-				Operation: src.op.OperationID, Method: src.method, Path: src.path, Failures: []Failure{{CheckEnsureResourceAvailability, err.Error()}}})
+		res := resultOf(CheckEnsureResourceAvailability+"/"+src.id, CheckEnsureResourceAvailability, src.opRef)
+		g, err := s.gen(src.opRef)
+		switch {
+		case opts.SecretKey == "":
+			res.Skipped = "needs the Secret Key ($" + secretkey.EnvVar + ")"
+		case err != nil:
+			res.Failures = []Failure{{CheckEnsureResourceAvailability, err.Error()}}
+		default:
+			for _, c := range g.positive() {
+				detail := strings.TrimPrefix(c.Name, CheckPositiveDataAcceptance+"/"+g.id+"/")
+				out = append(out, s.chain(ctx, src, c, detail)...)
+				if ctx.Err() != nil {
+					return out
+				}
+			}
 			continue
 		}
-		for _, c := range g.positive() {
-			detail := strings.TrimPrefix(c.Name, CheckPositiveDataAcceptance+"/"+g.id+"/")
-			out = append(out, s.chain(ctx, src, c, detail)...)
-			if ctx.Err() != nil {
-				return out
-			}
-		}
+		out = append(out, res)
 	}
 	return out
 }
 
-// gen is the case generator of op with the run's values and extra ones.
-func (s *stateful) gen(op opRef, extra map[string]string) (*opGen, error) {
-	vals := maps.Clone(s.values)
-	if vals == nil {
-		vals = map[string]string{}
+// newStateful is a stateful run on a copy of r, so that the codes it sends join r's secrets
+// for it alone.
+func newStateful(r *runner, opts VerifyOptions) *stateful {
+	rr := *r
+	rr.secrets = slices.Clip(r.secrets)
+	return &stateful{r: &rr, values: opts.Cases.Values, codes: opts.CodeSource, codeName: opts.codeName()}
+}
+
+// resultOf is the Result of a case named name, under check, for the operation o.
+func resultOf(name, check string, o opRef) Result {
+	return Result{Case: name, Check: check, Operation: o.op.OperationID, Method: o.method, Path: o.path}
+}
+
+// gen is the case generator of op with the run's values and those of extra added.
+func (s *stateful) gen(op opRef, extra ...map[string]string) (*opGen, error) {
+	vals := map[string]string{}
+	maps.Copy(vals, s.values)
+	for _, m := range extra {
+		maps.Copy(vals, m)
 	}
-	maps.Copy(vals, extra)
-	return newOpGen(s.r.v.Spec(), op.path, op.method, op.op, op.item, vals, map[string]bool{})
+	return newOpGen(s.r.v.Spec(), op, vals, map[string]bool{})
 }
 
 // takesCode reports whether op has a parameter or top-level body property the CodeSource fills.
-func takesCode(g *opGen) bool {
-	if g.schema != nil && g.schema.Properties[codeName] != nil {
+func (s *stateful) takesCode(g *opGen) bool {
+	if g.schema != nil && g.schema.Properties[s.codeName] != nil {
 		return true
 	}
-	return slices.ContainsFunc(g.params, func(p *openapi3.Parameter) bool { return p.Name == codeName })
+	return slices.ContainsFunc(g.params, func(p *openapi3.Parameter) bool { return p.Name == s.codeName })
 }
 
 // step is one linked operation's request within a chain.
@@ -287,7 +257,7 @@ func (s *stateful) request(ctx context.Context, t target, vals map[string]string
 		return step{}, err
 	}
 	st := step{t: t}
-	if s.codes != nil && takesCode(g) {
+	if s.codes != nil && s.takesCode(g) {
 		st.code = reuse
 		if st.code == "" {
 			if st.code, err = s.codes(ctx); err != nil {
@@ -295,7 +265,7 @@ func (s *stateful) request(ctx context.Context, t target, vals map[string]string
 			}
 		}
 		s.r.secrets = append(s.r.secrets, st.code) // redacted from every Result from now on
-		if g, err = s.gen(t.opRef, withValues(vals, map[string]string{codeName: st.code})); err != nil {
+		if g, err = s.gen(t.opRef, vals, map[string]string{s.codeName: st.code}); err != nil {
 			return step{}, err
 		}
 	}
@@ -305,13 +275,6 @@ func (s *stateful) request(ctx context.Context, t target, vals map[string]string
 	}
 	st.c = cases[0]
 	return st, nil
-}
-
-// withValues returns a with b's values added.
-func withValues(a, b map[string]string) map[string]string {
-	m := maps.Clone(a)
-	maps.Copy(m, b)
-	return m
 }
 
 // anyStatus lets run's own status check pass, for checks that judge the status themselves.
@@ -324,264 +287,230 @@ func (s *stateful) exec(ctx context.Context, c Case, name, check string, want []
 	if want == nil {
 		c.Want = anyStatus
 	}
-	res := Result{Case: name, Check: check, Operation: c.Operation, Method: c.Method, Path: s.r.redact(c.Path)}
-	start := time.Now()
-	s.rec.body.Reset()
-	res.Status, res.Failures = s.r.run(ctx, c)
-	res.Duration = time.Since(start)
-	res.Request = s.r.sent(c) // the writers build a failure's curl line from it
+	res, body := s.r.runCase(ctx, c)
 	if want == nil && res.Status == http.StatusNotFound {
 		res.Failures = append([]Failure{{check, "404: the resource the linked operation created is not found"}}, res.Failures...)
 	}
-	return res, bytes.Clone(s.rec.body.Bytes())
+	return res, body
 }
 
 func ok2xx(status int) bool { return status/100 == 2 }
 
+// chainRun is one source request and what its links lead to.
+type chainRun struct {
+	*stateful
+	src     source
+	name    string                       // "<source id>/<detail>", the chain's part of its case names
+	vals    map[string]map[string]string // the values the links give, by target
+	ids     []string                     // "channelId=…", for the report
+	others  []target                     // the linked operations but DELETE, each after those that link to it
+	deletes []target
+	open    map[string]step // operations that answered 2xx and whose linked follow-ups have not run since
+	deleted bool
+	out     []Result
+}
+
 // chain runs one source request and everything its links lead to.
 func (s *stateful) chain(ctx context.Context, src source, c Case, detail string) []Result {
-	chainName := src.id + "/" + detail
-	var out []Result
-	res, body := s.exec(ctx, c, CheckEnsureResourceAvailability+"/"+chainName, CheckEnsureResourceAvailability, []string{src.status})
+	ch := &chainRun{stateful: s, src: src, name: src.id + "/" + detail, open: map[string]step{}}
+	res, body := s.exec(ctx, c, CheckEnsureResourceAvailability+"/"+ch.name, CheckEnsureResourceAvailability, []string{src.status})
 	if !statusMatches(res.Status, []string{src.status}) {
-		return append(out, res)
+		return []Result{res}
 	}
-	// The values the links give, by target.
-	vals := map[string]map[string]string{}
-	var ids []string // "channelId=…", for the report
-	unresolved := false
-	for _, t := range src.targets {
-		vals[t.id] = map[string]string{}
+	resolved := ch.resolveLinks(&res, body)
+	ch.out = append(ch.out, res)
+	if !resolved { // a response that breaks its schema may still give the values: go on then
+		return append(ch.out, ch.leftBehind("the response did not give every linked value"))
+	}
+	ch.order()
+	ch.lifecycle(ctx)
+	ch.closeOpen(ctx) // so that the DELETE can succeed
+	for _, d := range ch.deletes {
+		if ch.deleted {
+			break
+		}
+		r, _, sent := ch.run(ctx, CheckEnsureResourceAvailability, d, "", "", nil)
+		ch.deleted = sent && ok2xx(r.Status)
+	}
+	if len(ch.deletes) == 0 {
+		return append(ch.out, ch.leftBehind("the spec links to no DELETE"))
+	}
+	ch.useAfterFree(ctx)
+	if !ch.deleted {
+		ch.cleanup(ctx)
+	}
+	return ch.out
+}
+
+// resolveLinks takes the values the links give each target from the source's response body;
+// one it cannot take is a failure of res. It reports whether it took them all.
+func (ch *chainRun) resolveLinks(res *Result, body []byte) bool {
+	ch.vals = map[string]map[string]string{}
+	resolved := true
+	for _, t := range ch.src.targets {
+		ch.vals[t.id] = map[string]string{}
 		for _, name := range slices.Sorted(maps.Keys(t.exprs)) {
-			expr := t.exprs[name]
-			v, err := resolve(expr, body)
+			v, err := resolve(t.exprs[name], body)
 			if err != nil {
-				unresolved = true
-				res.Failures = append(res.Failures, Failure{CheckEnsureResourceAvailability, fmt.Sprintf("link to %s: %s: %v", t.id, expr, err)})
+				resolved = false
+				res.Failures = append(res.Failures, Failure{CheckEnsureResourceAvailability, fmt.Sprintf("link to %s: %s: %v", t.id, t.exprs[name], err)})
 				continue
 			}
-			vals[t.id][name] = v
-			if id := name + "=" + v; !slices.Contains(ids, id) {
-				ids = append(ids, id)
+			ch.vals[t.id][name] = v
+			if id := name + "=" + v; !slices.Contains(ch.ids, id) {
+				ch.ids = append(ch.ids, id)
 			}
 		}
 	}
-	out = append(out, res)
-	if unresolved { // a response that breaks its schema may still give the values: go on then
-		return append(out, leftBehind(src, chainName, ids, "the response did not give every linked value"))
-	}
+	return resolved
+}
 
-	var others, deletes []target
-	for _, t := range src.targets {
+// order puts the DELETEs apart and each other operation after those that link to it
+// (connect before disconnect).
+func (ch *chainRun) order() {
+	for _, t := range ch.src.targets {
 		if t.method == http.MethodDelete {
-			deletes = append(deletes, t)
+			ch.deletes = append(ch.deletes, t)
 		} else {
-			others = append(others, t)
+			ch.others = append(ch.others, t)
 		}
 	}
-	// An operation after those that link to it (connect before disconnect).
-	rank := func(t target) int {
-		if slices.ContainsFunc(others, func(o target) bool { return o.id != t.id && linksTo(o.op, t.id) }) {
+	linked := func(t target) int {
+		if slices.ContainsFunc(ch.others, func(o target) bool { return links(o, t) }) {
 			return 1
 		}
 		return 0
 	}
-	slices.SortStableFunc(others, func(a, b target) int { return rank(a) - rank(b) })
+	slices.SortStableFunc(ch.others, func(a, b target) int { return linked(a) - linked(b) })
+}
 
-	name := func(check string, t target, extra string) string {
-		n := check + "/" + t.id + "/" + chainName
-		if extra != "" {
-			n += "/" + extra
-		}
-		return n
+// caseName is "<check>/<target>/<chain>[/<detail>]".
+func (ch *chainRun) caseName(check string, t target, detail string) string {
+	n := check + "/" + t.id + "/" + ch.name
+	if detail != "" {
+		n += "/" + detail
 	}
-	run := func(check string, t target, extra, reuse string, want []string) (Result, step, bool) {
-		st, err := s.request(ctx, t, vals[t.id], reuse)
-		if err != nil {
-			r := Result{Case: name(check, t, extra), Check: check, Operation: t.op.OperationID, Method: t.method, Path: t.path,
-				Failures: []Failure{{check, s.r.redact(err.Error())}}}
-			out = append(out, r)
-			return r, st, false
-		}
-		r, _ := s.exec(ctx, st.c, name(check, t, extra), check, want)
-		out = append(out, r)
-		return r, st, true
-	}
+	return n
+}
 
-	open := map[string]step{} // operations that answered 2xx and whose linked follow-ups have not run since
-	deleted, triedDeleteWhileLinked := false, false
-	for _, t := range others {
-		r, st, sent := run(CheckEnsureResourceAvailability, t, "", "", nil)
+// run sends t's request (reuse as its single-use value, if not empty) under check and adds
+// its Result; sent is false when no request could be built.
+func (ch *chainRun) run(ctx context.Context, check string, t target, detail, reuse string, want []string) (r Result, st step, sent bool) {
+	st, err := ch.request(ctx, t, ch.vals[t.id], reuse)
+	if err != nil {
+		r = resultOf(ch.caseName(check, t, detail), check, t.opRef)
+		r.Failures = []Failure{{check, ch.r.redact(err.Error())}}
+	} else {
+		r, _ = ch.exec(ctx, st.c, ch.caseName(check, t, detail), check, want)
+	}
+	ch.out = append(ch.out, r)
+	return r, st, err == nil
+}
+
+// lifecycle runs the linked operations but DELETE in order, each checked for
+// ensure_resource_availability, with single_use_value_reuse when one closes what another
+// opened and, once, delete_while_linked while one is open; it stops when that DELETE
+// succeeded.
+func (ch *chainRun) lifecycle(ctx context.Context) {
+	triedDelete := false
+	for _, t := range ch.others {
+		r, st, sent := ch.run(ctx, CheckEnsureResourceAvailability, t, "", "", nil)
 		if !sent || !ok2xx(r.Status) {
 			continue
 		}
-		// t closes what an earlier operation opened (disconnect after connect); then a used
-		// single-use value must be refused when sent again.
-		for _, id := range slices.Sorted(maps.Keys(open)) {
-			x := open[id]
-			if !linksTo(x.t.op, t.id) {
-				continue
-			}
-			delete(open, id)
-			if x.code == "" {
-				continue
-			}
-			want := []string{"4XX"}
-			if documents(x.t.op, "422") {
-				want = []string{"422"}
-			}
-			if rr, again, sent := run(CheckSingleUseValueReuse, x.t, "", x.code, want); sent && ok2xx(rr.Status) {
-				open[id] = again // it connected again: the follow-ups must run before the DELETE
-			}
-		}
-		if slices.ContainsFunc(others, func(o target) bool { return o.id != t.id && linksTo(t.op, o.id) }) {
-			open[t.id] = st
-			// While t's follow-ups are pending, the DELETE must be refused.
-			for _, d := range deletes {
-				if triedDeleteWhileLinked || !documents(d.op, "422") {
-					continue
-				}
-				triedDeleteWhileLinked = true
-				if dr, _, sent := run(CheckDeleteWhileLinked, d, "after/"+t.id, "", []string{"422"}); sent && ok2xx(dr.Status) {
-					deleted = true
-				}
-			}
-		}
-		if deleted {
-			break
-		}
-	}
-	// Undo what is still open, so that the DELETE can succeed.
-	s.closeOpen(ctx, open, others, vals)
-	for _, d := range deletes {
-		if deleted {
-			break
-		}
-		r, _, sent := run(CheckEnsureResourceAvailability, d, "", "", nil)
-		deleted = sent && ok2xx(r.Status)
-	}
-	if len(deletes) == 0 {
-		return append(out, leftBehind(src, chainName, ids, "the spec links to no DELETE"))
-	}
-	all := append(slices.Clone(others), deletes...)
-	for _, t := range all {
-		if !deleted {
-			out = append(out, Result{Case: name(CheckUseAfterFree, t, ""), Check: CheckUseAfterFree, Operation: t.op.OperationID,
-				Method: t.method, Path: t.path, Skipped: "the linked DELETE did not succeed"})
+		ch.closeBy(ctx, t)
+		if !slices.ContainsFunc(ch.others, func(o target) bool { return links(t, o) }) {
 			continue
 		}
-		run(CheckUseAfterFree, t, "", "", []string{"404"})
-	}
-	if !deleted {
-		// One more try after everything else, then say what is left.
-		s.closeOpen(ctx, open, others, vals)
-		for _, d := range deletes {
-			if st, err := s.request(ctx, d, vals[d.id], ""); err == nil {
-				if r, _ := s.exec(context.WithoutCancel(ctx), st.c, name(CheckCleanup, d, ""), CheckCleanup, nil); ok2xx(r.Status) {
-					deleted = true
-				}
+		ch.open[t.id] = st
+		// While t's follow-ups are pending, the first DELETE that documents 422 must be refused.
+		if i := slices.IndexFunc(ch.deletes, func(d target) bool { return documents(d.op, "422") }); i >= 0 && !triedDelete {
+			triedDelete = true
+			if r, _, sent := ch.run(ctx, CheckDeleteWhileLinked, ch.deletes[i], "after/"+t.id, "", []string{"422"}); sent && ok2xx(r.Status) {
+				ch.deleted = true
+				return
 			}
 		}
-		if !deleted {
-			out = append(out, leftBehind(src, chainName, ids, "the linked DELETE did not succeed"))
+	}
+}
+
+// closeBy marks what t closes (disconnect after connect) as closed; then the single-use value
+// the opening request used must be refused when sent again.
+func (ch *chainRun) closeBy(ctx context.Context, t target) {
+	for _, id := range slices.Sorted(maps.Keys(ch.open)) {
+		x := ch.open[id]
+		if !linksTo(x.t.op, t.id) {
+			continue
+		}
+		delete(ch.open, id)
+		if x.code == "" {
+			continue
+		}
+		want := []string{"4XX"}
+		if documents(x.t.op, "422") {
+			want = []string{"422"}
+		}
+		if r, again, sent := ch.run(ctx, CheckSingleUseValueReuse, x.t, "", x.code, want); sent && ok2xx(r.Status) {
+			ch.open[id] = again // it opened again: the follow-ups must run before the DELETE
 		}
 	}
-	return out
 }
 
 // closeOpen runs the follow-ups of every open operation, quietly: this is cleanup.
-func (s *stateful) closeOpen(ctx context.Context, open map[string]step, others []target, vals map[string]map[string]string) {
-	for _, id := range slices.Sorted(maps.Keys(open)) {
-		x := open[id]
-		for _, t := range others {
+func (ch *chainRun) closeOpen(ctx context.Context) {
+	for _, id := range slices.Sorted(maps.Keys(ch.open)) {
+		x := ch.open[id]
+		for _, t := range ch.others {
 			if t.id == id || !linksTo(x.t.op, t.id) {
 				continue
 			}
-			if st, err := s.request(ctx, t, vals[t.id], ""); err == nil {
-				s.exec(context.WithoutCancel(ctx), st.c, "", CheckCleanup, nil)
-			}
+			ch.quietly(ctx, t, "")
 		}
-		delete(open, id)
+		delete(ch.open, id)
 	}
 }
 
-// leftBehind is the failed cleanup Result naming what the run created and could not delete.
-func leftBehind(src source, chain string, ids []string, why string) Result {
-	return Result{Case: CheckCleanup + "/" + chain, Check: CheckCleanup, Operation: src.op.OperationID, Method: src.method, Path: src.path,
-		Failures: []Failure{{CheckCleanup, fmt.Sprintf("left behind on the server (%s): %s %s with %s; delete it by hand",
-			why, src.method, src.path, strings.Join(ids, ", "))}}}
-}
-
-// resolve evaluates a link's runtime expression against the response body. Only
-// `$response.body#/pointer` is supported; a constant (no leading $) is itself.
-func resolve(expr string, body []byte) (string, error) {
-	if !strings.HasPrefix(expr, "$") {
-		return expr, nil
-	}
-	ptr, ok := strings.CutPrefix(expr, "$response.body#")
-	if !ok {
-		return "", errors.New("only $response.body#/… expressions are supported")
-	}
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		return "", errors.New("response body is not JSON")
-	}
-	if ptr != "" {
-		for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-			switch x := v.(type) {
-			case map[string]any:
-				var ok bool
-				if v, ok = x[tok]; !ok {
-					return "", fmt.Errorf("response body has no %s", ptr)
-				}
-			case []any:
-				i, err := strconv.Atoi(tok)
-				if err != nil || i < 0 || i >= len(x) {
-					return "", fmt.Errorf("response body has no %s", ptr)
-				}
-				v = x[i]
-			default:
-				return "", fmt.Errorf("response body has no %s", ptr)
-			}
+// useAfterFree checks that every linked operation answers 404 once the DELETE succeeded, or
+// skips each when it did not.
+func (ch *chainRun) useAfterFree(ctx context.Context) {
+	for _, t := range slices.Concat(ch.others, ch.deletes) {
+		if ch.deleted {
+			ch.run(ctx, CheckUseAfterFree, t, "", "", []string{"404"})
+			continue
 		}
+		r := resultOf(ch.caseName(CheckUseAfterFree, t, ""), CheckUseAfterFree, t.opRef)
+		r.Skipped = "the linked DELETE did not succeed"
+		ch.out = append(ch.out, r)
 	}
-	switch x := v.(type) {
-	case string:
-		return x, nil
-	case float64, bool:
-		return fmt.Sprint(x), nil
-	}
-	return "", fmt.Errorf("response body's %s is not a string, number or boolean", ptr)
 }
 
-// bodyRecorder keeps a copy of the last response body its client read.
-type bodyRecorder struct {
-	next http.RoundTripper
-	body bytes.Buffer
+// cleanup tries once more, after everything else, to delete what the chain created, and says
+// what is left when it cannot.
+func (ch *chainRun) cleanup(ctx context.Context) {
+	ch.closeOpen(ctx)
+	for _, d := range ch.deletes {
+		ch.deleted = ch.quietly(ctx, d, ch.caseName(CheckCleanup, d, "")) || ch.deleted
+	}
+	if !ch.deleted {
+		ch.out = append(ch.out, ch.leftBehind("the linked DELETE did not succeed"))
+	}
 }
 
-func (b *bodyRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := b.next.RoundTrip(req)
+// quietly sends t's request for cleanup, even once ctx is done, and adds no Result; it
+// reports whether the answer was 2xx.
+func (ch *chainRun) quietly(ctx context.Context, t target, name string) bool {
+	st, err := ch.request(ctx, t, ch.vals[t.id], "")
 	if err != nil {
-		return resp, err
+		return false
 	}
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.TeeReader(resp.Body, &b.body), resp.Body}
-	return resp, nil
+	r, _ := ch.exec(context.WithoutCancel(ctx), st.c, name, CheckCleanup, nil)
+	return ok2xx(r.Status)
 }
 
-// statefulResults is Verify's stateful part: skipped without a Secret Key.
-func statefulResults(ctx context.Context, r *runner, opts VerifyOptions) []Result {
-	if opts.SecretKey == "" {
-		var out []Result
-		for _, src := range linkSources(r.v.Spec()) {
-			out = append(out, Result{Case: CheckEnsureResourceAvailability + "/" + src.id, Check: CheckEnsureResourceAvailability,
-				Operation: src.op.OperationID, Method: src.method, Path: src.path, Skipped: "needs the Secret Key ($" + secretkey.EnvVar + ")"})
-		}
-		return out
-	}
-	return runStateful(ctx, r, opts.Cases.Values, opts.CodeSource)
+// leftBehind is the failed cleanup Result naming what the chain created and could not delete.
+func (ch *chainRun) leftBehind(why string) Result {
+	r := resultOf(CheckCleanup+"/"+ch.name, CheckCleanup, ch.src.opRef)
+	r.Failures = []Failure{{CheckCleanup, fmt.Sprintf("left behind on the server (%s): %s %s with %s; delete it by hand",
+		why, ch.src.method, ch.src.path, strings.Join(ch.ids, ", "))}}
+	return r
 }

@@ -18,6 +18,7 @@ func TestResolve(t *testing.T) {
 		{"$response.body#/a~1b/x~0y/2", "", "response body has no /a~1b/x~0y/2"},
 		{"$response.body#/o", "", "response body's /o is not a string, number or boolean"},
 		{"$request.path.id", "", "only $response.body#/… expressions are supported"},
+		{"$response.body#id", "", `"id" is not a JSON pointer`},
 	} {
 		got, err := resolve(tc.expr, body)
 		if got != tc.want || (err == nil) != (tc.err == "") || err != nil && err.Error() != tc.err {

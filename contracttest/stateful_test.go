@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -81,14 +82,14 @@ type books struct {
 	mu        sync.Mutex
 	next      int
 	lent      map[string]bool // by ref; absent: no such book
-	codes     map[string]bool // used lend codes
+	tickets   map[string]bool // used lend tickets
 	resurrect bool            // DELETE answers 204 but keeps the book
 	refuse    bool            // DELETE always answers 422
 	whileLent bool            // DELETE deletes a lent book too
 	noRef     bool            // POST answers {"ref": …} instead of {"bookRef": …}
 }
 
-func newBooks() *books { return &books{lent: map[string]bool{}, codes: map[string]bool{}} }
+func newBooks() *books { return &books{lent: map[string]bool{}, tickets: map[string]bool{}} }
 
 func (b *books) handler() http.Handler {
 	mux := http.NewServeMux()
@@ -140,16 +141,16 @@ func (b *books) handler() http.Handler {
 		if !ok {
 			return
 		}
-		var body struct{ Code string }
-		if json.NewDecoder(r.Body).Decode(&body) != nil || body.Code == "" {
+		var body struct{ Ticket string }
+		if json.NewDecoder(r.Body).Decode(&body) != nil || body.Ticket == "" {
 			write(w, http.StatusBadRequest, `{"error":"bad body"}`)
 			return
 		}
-		if b.codes[body.Code] || b.lent[ref] {
-			write(w, http.StatusUnprocessableEntity, `{"error":"code `+body.Code+` used or book lent"}`)
+		if b.tickets[body.Ticket] || b.lent[ref] {
+			write(w, http.StatusUnprocessableEntity, `{"error":"ticket `+body.Ticket+` used or book lent"}`)
 			return
 		}
-		b.codes[body.Code], b.lent[ref] = true, true
+		b.tickets[body.Ticket], b.lent[ref] = true, true
 		write(w, http.StatusOK, `{"lent":true}`)
 	})
 	mux.HandleFunc("POST /shelf/books/{ref}/return", func(w http.ResponseWriter, r *http.Request) {
@@ -169,12 +170,17 @@ func (b *books) handler() http.Handler {
 	})
 }
 
-// booksRun runs only the stateful part against the books fixture.
+// booksRun runs only the stateful part against the books fixture, codes filling its tickets.
 func booksRun(t *testing.T, b *books, codes contracttest.CodeSource) []contracttest.Result {
 	t.Helper()
-	report, err := contracttest.Verify(context.Background(), serve(t, b.handler()), contracttest.VerifyOptions{
-		SecretKey: "hm_books_key", Stateful: true, CodeSource: codes, Cases: contracttest.CaseOptions{Spec: fixture(t, "stateful-books.yaml")},
-	})
+	return booksVerify(t, b, contracttest.VerifyOptions{CodeSource: codes, CodeName: "ticket"})
+}
+
+// booksVerify is booksRun with other options; it sets the key, Stateful and the spec.
+func booksVerify(t *testing.T, b *books, opts contracttest.VerifyOptions) []contracttest.Result {
+	t.Helper()
+	opts.SecretKey, opts.Stateful, opts.Cases.Spec = "hm_books_key", true, fixture(t, "stateful-books.yaml")
+	report, err := contracttest.Verify(context.Background(), serve(t, b.handler()), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,11 +284,11 @@ func TestStatefulSaysWhatItLeftBehind(t *testing.T) {
 	}
 }
 
-// A failure quoting a response that echoes the code shows it redacted.
+// A failure quoting a response that echoes the single-use value shows it redacted.
 func TestStatefulNeverPrintsTheCode(t *testing.T) {
 	t.Parallel()
 	b := newBooks()
-	b.resurrect = true // use_after_free on lend gets 422 quoting the code
+	b.resurrect = true // use_after_free on lend gets 422 quoting the ticket
 	const code = "ticket-SECRET-4242"
 	results := booksRun(t, b, contracttest.FixedCode(code))
 	var buf bytes.Buffer
@@ -290,7 +296,7 @@ func TestStatefulNeverPrintsTheCode(t *testing.T) {
 	if err := report.WriteJSON(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(buf.String(), code) || !strings.Contains(buf.String(), "code [REDACTED] used") {
+	if strings.Contains(buf.String(), code) || !strings.Contains(buf.String(), "ticket [REDACTED] used") {
 		t.Errorf("report shows the code, or not the redacted echo:\n%s", buf.String())
 	}
 }
@@ -300,10 +306,7 @@ func TestStatefulNeverPrintsTheCode(t *testing.T) {
 func TestStatefulJUnitAgainstTheReferenceServer(t *testing.T) {
 	t.Parallel()
 	ts := mocktest.Start(t)
-	codes, err := contracttest.ProbeMockCodes(context.Background(), nil, ts.URL, ts.SecretKey)
-	if err != nil || codes == nil {
-		t.Fatalf("ProbeMockCodes: %v, %v; want a code source", codes != nil, err)
-	}
+	codes := func(context.Context) (string, error) { c, _ := ts.Server.IssueCode(); return c, nil }
 	report, err := contracttest.Verify(context.Background(), ts.URL, contracttest.VerifyOptions{SecretKey: ts.SecretKey, Stateful: true, CodeSource: codes})
 	if err != nil {
 		t.Fatal(err)
@@ -364,16 +367,30 @@ func TestStatefulUseAfterFreeAgainstABrokenReferenceServer(t *testing.T) {
 	}
 }
 
-func TestProbeMockCodesWithoutTheEndpoint(t *testing.T) {
+// The single-use value is the one VerifyOptions.CodeName names. Without the name the
+// CodeSource is never asked (the spec's example ticket is sent, so no reuse check runs); a
+// Values entry of that name never shows, in a Result or in the formatted options.
+func TestStatefulCodeName(t *testing.T) {
 	t.Parallel()
-	url := serve(t, http.NotFoundHandler())
-	codes, err := contracttest.ProbeMockCodes(context.Background(), nil, url, "hm_key")
-	if codes != nil || err != nil {
-		t.Errorf("ProbeMockCodes = %v, %v; want nil, nil on 404", codes != nil, err)
+	for _, name := range []string{"", "ticket"} {
+		calls := 0
+		codes := func(context.Context) (string, error) { calls++; return fmt.Sprintf("fresh-%d", calls), nil }
+		results := booksVerify(t, newBooks(), contracttest.VerifyOptions{CodeSource: codes, CodeName: name})
+		reused := slices.ContainsFunc(results, func(r contracttest.Result) bool { return r.Check == contracttest.CheckSingleUseValueReuse })
+		if want := name == "ticket"; (calls > 0) != want || reused != want {
+			t.Errorf("CodeName %q: %d CodeSource calls, reuse checked %v; want both %v", name, calls, reused, want)
+		}
 	}
-	url = serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusUnauthorized) }))
-	if _, err := contracttest.ProbeMockCodes(context.Background(), nil, url, "hm_key"); err == nil || !strings.Contains(err.Error(), "401") {
-		t.Errorf("ProbeMockCodes on 401: %v; want an error naming the status", err)
+	const ticket = "ticket-SECRET-77"
+	b := newBooks()
+	b.resurrect = true // use_after_free on lend gets 422 quoting the ticket
+	opts := contracttest.VerifyOptions{CodeName: "ticket", Cases: contracttest.CaseOptions{Values: map[string]string{"ticket": ticket}}}
+	var buf bytes.Buffer
+	if err := (&contracttest.Report{Results: booksVerify(t, b, opts)}).WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String() + fmt.Sprintf("%+v", opts); strings.Contains(out, ticket) || !strings.Contains(out, "ticket [REDACTED] used") {
+		t.Errorf("the ticket shows, or not the redacted echo:\n%s", out)
 	}
 }
 

@@ -1,11 +1,10 @@
 package contracttest
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -28,7 +27,7 @@ type VerifyOptions struct {
 	// SecretKey, if set, is not sent. Such a run checks no data validation.
 	NoAuth bool
 	// Positive also runs the positive_data_acceptance cases, which may change state on the
-	// server (create, connect or delete a channel, use up a single-use code).
+	// server (create or delete a resource, use up a single-use value).
 	Positive bool
 	// Cases supplies the spec and the values requests are built from (parameters, body
 	// properties).
@@ -46,155 +45,22 @@ type VerifyOptions struct {
 	// when a check failed; a [CheckCleanup] failure names what it could not. It CHANGES
 	// STATE and needs SecretKey (its cases are skipped without it).
 	Stateful bool
-	// CodeSource supplies each single-use `code` a stateful request needs; nil means the
+	// CodeSource supplies each single-use value a stateful request needs; nil means the
 	// spec's example.
 	CodeSource CodeSource
+	// CodeName is the name of the single-use value (such as an OAuth authorization code): the
+	// path or query parameter or top-level body property CodeSource fills. "" means "code".
+	// A Cases.Values entry of that name is as secret as the Secret Key: it never appears in a
+	// Report or in the formatted options.
+	CodeName string
 }
+
+// codeName is the name of the single-use value.
+func (o VerifyOptions) codeName() string { return cmp.Or(o.CodeName, "code") }
 
 // ErrNoSecretKey is returned by [Verify] given no Secret Key and not NoAuth: almost every
 // case needs the key, and a run that skips them would pass while checking nothing.
 var ErrNoSecretKey = errors.New("contracttest: no Secret Key: every case but ignored_auth sends one (set VerifyOptions.NoAuth to run those alone)")
-
-// Report is the outcome of [Verify], one Result per case in the order they ran.
-type Report struct {
-	BaseURL string   `json:"baseUrl"`
-	Results []Result `json:"results"`
-}
-
-// Result is one case's outcome. It passed when it has no Failures and was not skipped.
-type Result struct {
-	Case      string        `json:"case"`
-	Check     string        `json:"check"`               // the check the case states, e.g. "ignored_auth"
-	Operation string        `json:"operation,omitempty"` // the operationId the case targets; "" for unknown_path
-	Method    string        `json:"method"`
-	Path      string        `json:"path"`
-	Status    int           `json:"status,omitempty"`
-	Failures  []Failure     `json:"failures,omitempty"`
-	Skipped   string        `json:"skipped,omitempty"` // why the case did not run
-	Duration  time.Duration `json:"durationNs"`
-	// Request is what the case sent (nil if it did not run), enough to replay it.
-	Request *SentRequest `json:"request,omitempty"`
-	// Curl is a shell command that sends Request again, for a failed case; see [SentRequest.Curl].
-	Curl string `json:"curl,omitempty"`
-}
-
-// SentRequest is what a case sent, without the Secret Key: enough to replay it ([SentRequest.Curl],
-// [Report.WriteGoTest]).
-type SentRequest struct {
-	Method string      `json:"method"`
-	Path   string      `json:"path"`             // path and query, escaped, relative to the base URL
-	Header http.Header `json:"header,omitempty"` // every header sent but the Secret Key's Authorization
-	Body   string      `json:"body,omitempty"`
-	// UseSecretKey: the request carried "Authorization: Bearer <Secret Key>".
-	UseSecretKey bool `json:"useSecretKey,omitempty"`
-	// Want lists the statuses the case accepts: "401", "4XX".
-	Want []string `json:"want,omitempty"`
-}
-
-// Failure is one check a case's response failed.
-type Failure struct {
-	Check   string `json:"check"`
-	Message string `json:"message"`
-}
-
-// Counts returns how many cases passed, failed and were skipped.
-func (r *Report) Counts() (passed, failed, skipped int) {
-	for _, res := range r.Results {
-		switch {
-		case res.Skipped != "":
-			skipped++
-		case len(res.Failures) > 0:
-			failed++
-		default:
-			passed++
-		}
-	}
-	return passed, failed, skipped
-}
-
-// Passed reports whether no case failed and the run had no [Report.SetupError].
-func (r *Report) Passed() bool {
-	_, failed, _ := r.Counts()
-	return failed == 0 && r.SetupError() == ""
-}
-
-// SetupError says why the run's verdict cannot be trusted whatever its counts, or "" when it
-// can: a case that sent the Secret Key got 401 or 403 (not a status it wanted), so the key is
-// wrong and such cases were stopped before any validation; or no case ran at all.
-func (r *Report) SetupError() string {
-	var ran, keyed, rejected, keyedData, rejectedData int
-	example := ""
-	for _, res := range r.Results {
-		if res.Skipped != "" {
-			continue
-		}
-		ran++
-		if res.Request == nil || !res.Request.UseSecretKey {
-			continue
-		}
-		data := res.Check == CheckNegativeDataRejection || res.Check == CheckPositiveDataAcceptance
-		keyed++
-		if data {
-			keyedData++
-		}
-		if (res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden) &&
-			!slices.Contains(res.Request.Want, strconv.Itoa(res.Status)) {
-			rejected++
-			if data {
-				rejectedData++
-			}
-			if example == "" {
-				example = res.Case
-			}
-		}
-	}
-	switch {
-	case ran == 0:
-		return "no case ran: every case was skipped, so nothing was checked"
-	case rejected > 0 && rejectedData == keyedData:
-		return fmt.Sprintf("the Secret Key was rejected: %d cases that send it got 401 or 403 (e.g. %s); no data case reached validation", rejected, example)
-	case rejected > 0:
-		return fmt.Sprintf("the Secret Key was rejected on %d of %d cases that send it (401 or 403, e.g. %s); those cases reached no validation", rejected, keyed, example)
-	}
-	return ""
-}
-
-// ReachedValidation reports whether the case's answer shows that the server's own data
-// validation ran: a negative_data_rejection case answered 4XX other than 401, 403, 404 and 405
-// (which authentication, routing or a missing resource give before any validation), or a
-// positive_data_acceptance case answered 2XX or 422 (a business rule).
-func (res Result) ReachedValidation() bool {
-	if res.Skipped != "" {
-		return false
-	}
-	switch res.Check {
-	case CheckNegativeDataRejection:
-		switch res.Status {
-		case 401, 403, 404, 405:
-			return false
-		}
-		return res.Status/100 == 4
-	case CheckPositiveDataAcceptance:
-		return res.Status/100 == 2 || res.Status == http.StatusUnprocessableEntity
-	}
-	return false
-}
-
-// Validated returns how many cases reached the server's validation
-// ([Result.ReachedValidation]) of the data cases (negative_data_rejection and
-// positive_data_acceptance) that ran.
-func (r *Report) Validated() (reached, dataCases int) {
-	for _, res := range r.Results {
-		if res.Skipped != "" || res.Check != CheckNegativeDataRejection && res.Check != CheckPositiveDataAcceptance {
-			continue
-		}
-		dataCases++
-		if res.ReachedValidation() {
-			reached++
-		}
-	}
-	return reached, dataCases
-}
 
 // Verify runs the spec's [Cases] against the server at baseURL (which may include a base path)
 // and checks every response: the case's expectation, then status_code_conformance,
@@ -226,13 +92,13 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
-	// A --param code is a single-use code: as secret as the key in a report.
+	// A given single-use value is as secret as the key in a report.
 	r := &runner{v: v, client: client, base: base, key: opts.SecretKey, coverage: opts.Coverage,
-		secrets: []string{opts.SecretKey, opts.Cases.Values[codeName]}}
+		secrets: []string{opts.SecretKey, opts.Cases.Values[opts.codeName()]}}
 	report := &Report{BaseURL: base.String()}
 	var deleted []string // paths a positive DELETE removed
 	for _, c := range cases {
-		res := Result{Case: c.Name, Check: c.Check, Operation: c.Operation, Method: c.Method, Path: r.redact(c.Path)}
+		res := r.resultOf(c)
 		switch {
 		case c.ChangesState && !opts.Positive:
 			res.Skipped = "changes state; run with --positive to include it"
@@ -242,14 +108,8 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 			if c.ChangesState && under(c.Path, deleted) {
 				c.Want = append(slices.Clip(c.Want), "404")
 			}
-			start := time.Now()
-			res.Status, res.Failures = r.run(ctx, c)
-			res.Duration = time.Since(start)
-			res.Request = r.sent(c)
-			if len(res.Failures) > 0 {
-				res.Curl = r.redact(res.Request.Curl(report.BaseURL))
-			}
-			if c.ChangesState && c.Method == http.MethodDelete && res.Status/100 == 2 {
+			res, _ = r.runCase(ctx, c)
+			if c.ChangesState && c.Method == http.MethodDelete && ok2xx(res.Status) {
 				deleted = append(deleted, pathOnly(c.Path))
 			}
 		}
@@ -259,31 +119,14 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 		}
 	}
 	if opts.Stateful && ctx.Err() == nil {
-		report.Results = append(report.Results, statefulResults(ctx, r, opts)...)
+		report.Results = append(report.Results, runStateful(ctx, r, opts)...)
+	}
+	for i, res := range report.Results { // the one place a failure's curl line is written
+		if res.failed() && res.Request != nil {
+			report.Results[i].Curl = res.Request.Curl(report.BaseURL)
+		}
 	}
 	return report, nil
-}
-
-// sent is the request c sends, without the Secret Key or a single-use code (redacted even
-// from a --param value that happens to hold one).
-func (r *runner) sent(c Case) *SentRequest {
-	q := &SentRequest{Method: c.Method, Path: r.redact(c.Path), Body: r.redact(string(c.Body)),
-		UseSecretKey: c.UseSecretKey, Want: slices.Clone(c.Want)}
-	for k, vs := range c.Header {
-		for _, v := range vs {
-			if q.Header == nil {
-				q.Header = http.Header{}
-			}
-			q.Header[k] = append(q.Header[k], r.redact(v))
-		}
-	}
-	if !c.UseSecretKey && c.Authorization != "" {
-		if q.Header == nil {
-			q.Header = http.Header{}
-		}
-		q.Header.Set("Authorization", r.redact(c.Authorization))
-	}
-	return q
 }
 
 // under reports whether target's path is one of paths or below one of them.
@@ -326,30 +169,70 @@ type runner struct {
 	secrets  []string // the Secret Key and the single-use codes sent: never in a Result
 }
 
+// resultOf is the Result of c before it runs.
+func (r *runner) resultOf(c Case) Result {
+	return Result{Case: c.Name, Check: c.Check, Operation: c.Operation, Method: c.Method, Path: r.redact(c.Path)}
+}
+
+// runCase runs c and returns its Result and the response body.
+func (r *runner) runCase(ctx context.Context, c Case) (Result, []byte) {
+	res := r.resultOf(c)
+	q := sentOf(c)
+	start := time.Now()
+	var body []byte
+	res.Status, body, res.Failures = r.run(ctx, c, q)
+	res.Duration = time.Since(start)
+	res.Request = r.redacted(q)
+	return res, body
+}
+
+// sentOf is what c sends, but the Secret Key.
+func sentOf(c Case) SentRequest {
+	q := SentRequest{Method: c.Method, Path: c.Path, Header: http.Header{}, Body: string(c.Body),
+		UseSecretKey: c.UseSecretKey, Want: slices.Clone(c.Want)}
+	maps.Copy(q.Header, c.Header.Clone())
+	if !c.UseSecretKey && c.Authorization != "" {
+		q.Header.Set("Authorization", c.Authorization)
+	}
+	if len(q.Header) == 0 {
+		q.Header = nil // as JSON reads it back
+	}
+	return q
+}
+
+// redacted is q without the Secret Key or a single-use code, even in a --param value that
+// happens to hold one.
+func (r *runner) redacted(q SentRequest) *SentRequest {
+	q.Path, q.Body, q.Header = r.redact(q.Path), r.redact(q.Body), q.Header.Clone()
+	for _, vs := range q.Header {
+		for i, v := range vs {
+			vs[i] = r.redact(v)
+		}
+	}
+	return &q
+}
+
 // maxReportedBody is how much of a response body a failure message quotes.
 const maxReportedBody = 200
 
-func (r *runner) run(ctx context.Context, c Case) (int, []Failure) {
-	req, err := r.request(ctx, c)
+// run sends q, c's request, and checks the response: c's expectation, then its conformance.
+func (r *runner) run(ctx context.Context, c Case, q SentRequest) (int, []byte, []Failure) {
+	resp, err := r.send(ctx, q)
 	if err != nil {
-		return 0, []Failure{{"request", r.redact(err.Error())}}
-	}
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return 0, []Failure{{"request", r.redact(err.Error())}}
+		return 0, nil, []Failure{{"request", r.redact(err.Error())}}
 	}
 	body, complete, err := bufferBody(resp.Body, DefaultMaxBody)
 	resp.Body.Close()
 	if err != nil {
-		return resp.StatusCode, []Failure{{"request", r.redact("read response body: " + err.Error())}}
+		return resp.StatusCode, nil, []Failure{{"request", r.redact("read response body: " + err.Error())}}
 	}
-	shown := []byte(r.redact(string(body)))
+	shown := quote([]byte(r.redact(string(body)))) // redacted before it is cut short
 	var fails []Failure
 	fail := func(check, format string, args ...any) {
 		fails = append(fails, Failure{check, r.redact(fmt.Sprintf(format, args...))})
 	}
 	if !statusMatches(resp.StatusCode, c.Want) {
-		fail(c.Check, "status %d, want %s; body: %s", resp.StatusCode, strings.Join(c.Want, " or "), quote(shown))
+		fail(c.Check, "status %d, want %s; body: %s", resp.StatusCode, strings.Join(c.Want, " or "), shown)
 	}
 	if c.Check == CheckUnsupportedMethod && resp.StatusCode == http.StatusMethodNotAllowed {
 		allow := resp.Header.Values("Allow")
@@ -364,24 +247,37 @@ func (r *runner) run(ctx context.Context, c Case) (int, []Failure) {
 		}
 	}
 	if resp.StatusCode >= 500 {
-		fail(CheckNotAServerError, "status %d; body: %s", resp.StatusCode, quote(shown))
+		fail(CheckNotAServerError, "status %d; body: %s", resp.StatusCode, shown)
 	}
 	route, probe := r.routeFor(c)
 	if route == nil {
-		return resp.StatusCode, fails
+		return resp.StatusCode, body, fails
 	}
 	if probe.Method == c.Method {
 		r.coverage.record(route.OperationID(), resp.StatusCode)
 	}
 	if !complete {
 		fail(CheckResponseSchemaConformance, "not validated: body longer than %d bytes", DefaultMaxBody)
-		return resp.StatusCode, fails
+		return resp.StatusCode, body, fails
 	}
 	err = r.v.ValidateResponseFor(route, probe.WithContext(ctx), resp.StatusCode, resp.Header, body)
 	for _, viol := range asViolations(err, Response, route.OperationID()) {
 		fail(checkFor(viol), "%s: %s", viol.Location, viol.Reason)
 	}
-	return resp.StatusCode, fails
+	return resp.StatusCode, body, fails
+}
+
+// send sends q to the server, with the Secret Key when q uses it.
+func (r *runner) send(ctx context.Context, q SentRequest) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, q.Method, r.base.String()+q.Path, strings.NewReader(q.Body))
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(req.Header, q.Header)
+	if q.UseSecretKey {
+		req.Header.Set("Authorization", "Bearer "+r.key)
+	}
+	return r.client.Do(req)
 }
 
 // routeFor is the documented operation a case's response is checked against, and a request
@@ -401,28 +297,6 @@ func (r *runner) routeFor(c Case) (*Route, *http.Request) {
 		}
 	}
 	return nil, nil
-}
-
-func (r *runner) request(ctx context.Context, c Case) (*http.Request, error) {
-	target := r.base.String() + c.Path
-	var body io.Reader = http.NoBody
-	if c.Body != nil {
-		body = bytes.NewReader(c.Body)
-	}
-	req, err := http.NewRequestWithContext(ctx, c.Method, target, body)
-	if err != nil {
-		return nil, err
-	}
-	for k, vs := range c.Header {
-		req.Header[k] = slices.Clone(vs)
-	}
-	switch {
-	case c.UseSecretKey:
-		req.Header.Set("Authorization", "Bearer "+r.key)
-	case c.Authorization != "":
-		req.Header.Set("Authorization", c.Authorization)
-	}
-	return req, nil
 }
 
 // redact removes the Secret Key and every single-use code sent from text that may hold them
@@ -450,12 +324,7 @@ func checkFor(v Violation) string {
 // statusMatches reports whether status is one of want: "404", or a range such as "4XX".
 func statusMatches(status int, want []string) bool {
 	s := strconv.Itoa(status)
-	for _, w := range want {
-		if w == s || len(w) == 3 && strings.EqualFold(w[1:], "XX") && w[0] == s[0] {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(want, func(w string) bool { return w == s || strings.EqualFold(w, s[:1]+"XX") })
 }
 
 func quote(body []byte) string {
@@ -465,16 +334,16 @@ func quote(body []byte) string {
 	return strconv.Quote(string(body))
 }
 
-// Format prints the options with the Secret Key and a single-use code value redacted,
-// whatever the verb.
+// Format prints the options with the Secret Key and the Cases.Values entry named CodeName
+// redacted, whatever the verb.
 func (o VerifyOptions) Format(f fmt.State, verb rune) {
 	type plain VerifyOptions // no methods, so no recursion
 	if o.SecretKey != "" {
 		o.SecretKey = secretkey.Redacted
 	}
-	if _, ok := o.Cases.Values[codeName]; ok {
+	if _, ok := o.Cases.Values[o.codeName()]; ok {
 		o.Cases.Values = maps.Clone(o.Cases.Values) // the caller's map stays as it is
-		o.Cases.Values[codeName] = secretkey.Redacted
+		o.Cases.Values[o.codeName()] = secretkey.Redacted
 	}
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }

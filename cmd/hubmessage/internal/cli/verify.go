@@ -18,6 +18,7 @@ import (
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
+	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
 const verifyUsage = `Usage: hubmessage verify --base-url URL [flags]
@@ -152,66 +153,97 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 
 // runVerify is `hubmessage verify`.
 func runVerify(ctx context.Context, args []string, env Env) int {
-	usageErr := func(format string, args ...any) int {
-		fmt.Fprintf(env.Stderr, "hubmessage verify: "+format+"\nRun 'hubmessage verify --help' for usage.\n", args...)
-		return exitUsage
-	}
 	c, err := parseVerifyFlags(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(env.Stdout, verifyUsage)
 		return exitOK
 	}
 	if err != nil {
-		return usageErr("%v", err)
+		return verifyUsageErr(env, "%v", err)
 	}
-	inputs := contracttest.CaseOptions{Values: c.values}
-	if _, err := contracttest.Cases(inputs); err != nil { // before --output is created
-		var bad *contracttest.ValueError
-		if errors.As(err, &bad) {
-			return usageErr("--param %s: %s", bad.Name, bad.Reason)
-		}
-		fmt.Fprintln(env.Stderr, "hubmessage verify:", strings.TrimPrefix(err.Error(), "contracttest: "))
-		return exitFail
-	}
-	key := env.Getenv(secretkey.EnvVar)
-	switch {
-	case c.noAuth:
-		key = "" // not sent
-	case key == "":
-		return usageErr("no Secret Key: set $%s to it (export %s=...), or give --no-auth to run only the cases that send none", secretkey.EnvVar, secretkey.EnvVar)
-	default:
-		if err := secretkey.Check(key); err != nil {
-			return usageErr("$%s: %v", secretkey.EnvVar, err)
-		}
-	}
-	testPkg := ""
-	if c.emitTest != "" {
-		if testPkg, err = testPackageFor(c.emitTest); err != nil {
-			return usageErr("--emit-go-test: %v", err)
-		}
+	key, testPkg, code := prepareVerify(c, env)
+	if code != exitOK {
+		return code
 	}
 	out, file := env.Stdout, (*os.File)(nil)
 	if c.output != "" && c.output != "-" {
 		f, err := os.Create(c.output) // before the run, so a bad path fails fast
 		if err != nil {
-			return usageErr("--output: %v", err)
+			return verifyUsageErr(env, "--output: %v", err)
 		}
 		defer f.Close()
 		out, file = f, f
 	}
-	opts := contracttest.VerifyOptions{
-		SecretKey: key, NoAuth: c.noAuth, Positive: c.positive, Cases: inputs, HTTPClient: &http.Client{Timeout: c.timeout},
-		Stateful: c.stateful,
-	}
-	if note := statefulCodes(ctx, c, &opts); note != "" {
-		fmt.Fprintln(env.Stderr, "hubmessage verify:", secretkey.Redact(note, key))
-	}
-	report, err := contracttest.Verify(ctx, c.baseURL, opts)
+	report, err := verifyServer(ctx, c, key, env)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "hubmessage verify:", secretkey.Redact(strings.TrimPrefix(err.Error(), "contracttest: "), key))
 		return exitFail
 	}
-	switch c.format {
+	if err := writeReport(report, c.format, out, file); err != nil {
+		fmt.Fprintln(env.Stderr, "hubmessage verify: write report:", err)
+		return exitFail
+	}
+	if file != nil {
+		fmt.Fprintf(env.Stderr, "hubmessage verify: %s; report in %s\n", report.Summary(), c.output)
+	}
+	return verifyVerdict(report, c.emitTest, testPkg, env)
+}
+
+// verifyUsageErr prints a usage error: one line, then where to read more.
+func verifyUsageErr(env Env, format string, args ...any) int {
+	fmt.Fprintf(env.Stderr, "hubmessage verify: "+format+"\nRun 'hubmessage verify --help' for usage.\n", args...)
+	return exitUsage
+}
+
+// prepareVerify checks, before any file is created, the --param values and the Secret Key
+// (returned; "" with --no-auth), and finds the package of the --emit-go-test file. A code
+// other than exitOK says it printed why the run cannot start.
+func prepareVerify(c verifyConfig, env Env) (key, testPkg string, code int) {
+	if _, err := contracttest.Cases(contracttest.CaseOptions{Values: c.values}); err != nil {
+		var bad *contracttest.ValueError
+		if errors.As(err, &bad) {
+			return "", "", verifyUsageErr(env, "--param %s: %s", bad.Name, bad.Reason)
+		}
+		fmt.Fprintln(env.Stderr, "hubmessage verify:", strings.TrimPrefix(err.Error(), "contracttest: "))
+		return "", "", exitFail
+	}
+	key = env.Getenv(secretkey.EnvVar)
+	switch {
+	case c.noAuth:
+		key = "" // not sent
+	case key == "":
+		return "", "", verifyUsageErr(env, "no Secret Key: set $%s to it (export %s=...), or give --no-auth to run only the cases that send none", secretkey.EnvVar, secretkey.EnvVar)
+	default:
+		if err := secretkey.Check(key); err != nil {
+			return "", "", verifyUsageErr(env, "$%s: %v", secretkey.EnvVar, err)
+		}
+	}
+	if c.emitTest != "" {
+		var err error
+		if testPkg, err = testPackageFor(c.emitTest); err != nil {
+			return "", "", verifyUsageErr(env, "--emit-go-test: %v", err)
+		}
+	}
+	return key, testPkg, exitOK
+}
+
+// verifyServer runs the cases against the server, saying on stderr where a stateful run's
+// codes do not come from.
+func verifyServer(ctx context.Context, c verifyConfig, key string, env Env) (*contracttest.Report, error) {
+	opts := contracttest.VerifyOptions{
+		SecretKey: key, NoAuth: c.noAuth, Positive: c.positive, Cases: contracttest.CaseOptions{Values: c.values},
+		HTTPClient: &http.Client{Timeout: c.timeout}, Stateful: c.stateful,
+	}
+	if note := statefulCodes(ctx, c, &opts); note != "" {
+		fmt.Fprintln(env.Stderr, "hubmessage verify:", secretkey.Redact(note, key))
+	}
+	return contracttest.Verify(ctx, c.baseURL, opts)
+}
+
+// writeReport writes the report in format to out, then closes file when it is out.
+func writeReport(report *contracttest.Report, format string, out io.Writer, file *os.File) error {
+	var err error
+	switch format {
 	case "json":
 		err = report.WriteJSON(out)
 	case "junit":
@@ -222,16 +254,12 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 	if file != nil && err == nil {
 		err = file.Close()
 	}
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "hubmessage verify: write report:", err)
-		return exitFail
-	}
-	if file != nil {
-		passed, failed, skipped := report.Counts()
-		reached, data := report.Validated()
-		fmt.Fprintf(env.Stderr, "hubmessage verify: %d passed, %d failed, %d skipped; %d of %d data cases reached the server's validation; report in %s\n",
-			passed, failed, skipped, reached, data, c.output)
-	}
+	return err
+}
+
+// verifyVerdict says why the report cannot be trusted, if so, writes the --emit-go-test
+// file and returns the exit code.
+func verifyVerdict(report *contracttest.Report, emitTest, testPkg string, env Env) int {
 	if e := report.SetupError(); e != "" {
 		hint := ""
 		if strings.Contains(e, "Secret Key") {
@@ -239,8 +267,8 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 		}
 		fmt.Fprintf(env.Stderr, "hubmessage verify: %s%s\n", e, hint)
 	}
-	if c.emitTest != "" {
-		if code := emitGoTest(report, c.emitTest, testPkg, env); code != exitOK {
+	if emitTest != "" {
+		if code := emitGoTest(report, emitTest, testPkg, env); code != exitOK {
 			return code
 		}
 	}
@@ -258,7 +286,7 @@ func statefulCodes(ctx context.Context, c verifyConfig, opts *contracttest.Verif
 	case c.code != "":
 		opts.CodeSource = contracttest.FixedCode(c.code)
 	default:
-		codes, err := contracttest.ProbeMockCodes(ctx, opts.HTTPClient, c.baseURL, opts.SecretKey)
+		codes, err := mockserver.ProbeCodes(ctx, opts.HTTPClient, c.baseURL, opts.SecretKey)
 		if codes != nil {
 			opts.CodeSource = codes
 			return ""
