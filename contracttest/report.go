@@ -36,7 +36,7 @@ type Result struct {
 }
 
 // SentRequest is what a case sent, without the Secret Key: enough to replay it ([SentRequest.Curl],
-// [Report.WriteGoTest]).
+// mockserver.WriteRegressionTest).
 type SentRequest struct {
 	Method string      `json:"method"`
 	Path   string      `json:"path"`             // path and query, escaped, relative to the base URL

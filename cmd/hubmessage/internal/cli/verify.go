@@ -308,7 +308,7 @@ func emitGoTest(report *contracttest.Report, path, pkg string, env Env) int {
 		return exitOK
 	}
 	var b bytes.Buffer
-	if err := report.WriteGoTest(&b, pkg); err != nil {
+	if err := mockserver.WriteRegressionTest(&b, report, pkg); err != nil {
 		fmt.Fprintln(env.Stderr, "hubmessage verify: --emit-go-test:", err)
 		return exitFail
 	}

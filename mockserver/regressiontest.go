@@ -1,4 +1,4 @@
-package contracttest
+package mockserver
 
 import (
 	"fmt"
@@ -7,35 +7,37 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
 
-// WriteGoTest writes a Go test file of package pkg that replays every failed case of the report
-// (those with a Request) against the reference server, so a team can pin a provider's bug as a
-// regression test: one subtest per case, on a fresh [mocktest.Start] server, sends the same
-// method, path, headers and body (the Secret Key is the mock's own, ts.SecretKey) and wants a
-// status the case wanted (what the spec documents). The file is gofmt'd; it imports only the
-// standard library and this module's mockserver/mocktest. The mock starts in its initial
-// state: a case built from --param values it does not know may need its Go API (IssueCode, …).
+// WriteRegressionTest writes a Go test file of package pkg that replays every failed case of a
+// [contracttest.Verify] report (those with a Request) against the reference server, so a team
+// can pin a provider's bug as a regression test: one subtest per case, on a fresh
+// [mocktest.Start] server, sends the same method, path, headers and body (the Secret Key is
+// the mock's own, ts.SecretKey) and wants a status the case wanted (what the spec documents).
+// The file is gofmt'd; it imports only the standard library and mocktest. The mock starts in
+// its initial state: a case built from values it does not know may need its Go API
+// (IssueCode, …).
 //
 // [mocktest.Start]: https://pkg.go.dev/github.com/hubmessage/hubmessage-go/mockserver/mocktest#Start
-func (r *Report) WriteGoTest(w io.Writer, pkg string) error {
+func WriteRegressionTest(w io.Writer, r *contracttest.Report, pkg string) error {
 	var rows strings.Builder
 	for _, res := range r.Results {
-		if res.Request != nil && res.failed() {
+		if res.Request != nil && res.Skipped == "" && len(res.Failures) > 0 {
 			rows.WriteString(goTestRow(res, r.BaseURL))
 		}
 	}
 	out, err := format.Source(fmt.Appendf(nil, goTestTemplate, pkg, rows.String()))
 	if err != nil {
-		return fmt.Errorf("contracttest: go test source: %w", err)
+		return fmt.Errorf("mockserver: go test source: %w", err)
 	}
 	_, err = w.Write(out)
 	return err
 }
 
 // goTestRow is the emitted test's table row of a failed case.
-func goTestRow(res Result, baseURL string) string {
+func goTestRow(res contracttest.Result, baseURL string) string {
 	q := res.Request
 	var checks []string
 	for _, f := range res.Failures {
