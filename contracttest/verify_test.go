@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
 // serve mounts h under a non-empty base path, so URL joining is exercised too.
@@ -68,59 +69,23 @@ func exampleAPI(t *testing.T, doc *openapi3.T, status int) http.Handler {
 	return v.Middleware(answerExamples(t, doc, status), contracttest.WithTB(noopTB{}))
 }
 
-// answerExamples answers every request routed to an operation with the documented example of
-// its response for status: the lowest documented 2XX when status is 0, the default response
-// when the operation does not document status. It checks nothing else (a server that accepts
-// anything); an unknown path gets 404, an undocumented method 405 with Allow.
+// answerExamples is the reference server's stand-in for any spec (mockserver.Examples): every
+// request routed to an operation gets its documented example for status (the lowest 2XX when
+// status is 0), and nothing is checked (a server that accepts anything); an unknown path gets
+// 404, an undocumented method 405 with Allow.
 func answerExamples(t *testing.T, doc *openapi3.T, status int) http.Handler {
 	t.Helper()
-	v := mustValidator(t, doc)
-	ops := map[string]*openapi3.Operation{}
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			ops[op.OperationID] = op
-		}
+	ex, err := mockserver.NewExamples(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status == 0 {
+		return ex
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		route, err := v.FindRoute(r)
-		if err != nil {
-			code := http.StatusNotFound
-			if allowed := v.AllowedMethods(r); len(allowed) > 0 {
-				w.Header().Set("Allow", strings.Join(allowed, ", "))
-				code = http.StatusMethodNotAllowed
-			}
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(code)
-			json.NewEncoder(w).Encode(map[string]any{"error": code, "message": http.StatusText(code)})
-			return
-		}
-		code, resp := documentedResponse(ops[route.OperationID()], status)
-		media := resp.Content.Get("application/json")
-		if media == nil {
-			w.WriteHeader(code)
-			return
-		}
-		example := media.Example
-		for _, name := range slices.Sorted(maps.Keys(media.Examples)) {
-			if example == nil {
-				example = media.Examples[name].Value.Value
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		json.NewEncoder(w).Encode(example)
+		r.Header.Set("Prefer", "code="+strconv.Itoa(status))
+		ex.ServeHTTP(w, r)
 	})
-}
-
-// documentedResponse is op's response for status (its lowest 2XX for 0), else its default.
-func documentedResponse(op *openapi3.Operation, status int) (int, *openapi3.Response) {
-	if status == 0 {
-		status = successStatus(op)
-	}
-	if ref := op.Responses.Status(status); ref != nil {
-		return status, ref.Value
-	}
-	return status, op.Responses.Default().Value
 }
 
 func successStatus(op *openapi3.Operation) int {

@@ -20,11 +20,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
+	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
 const verifyKey = "sk_test_cli_verify"
@@ -38,20 +38,18 @@ func runWithEnv(t *testing.T, env map[string]string, args ...string) (code int, 
 }
 
 // apiServer is a conformant server for the embedded spec, whatever its operations: the kit's
-// enforcing middleware in front of a handler that answers every valid request with its
-// operation's documented success example. It records "METHOD path?query body" of each request
-// that reached the handler.
+// enforcing middleware in front of the reference server's example answers (mockserver.Examples:
+// each operation's documented success example). It records "METHOD path?query body" of each
+// request that reached the handler.
 func apiServer(t *testing.T) (string, func() []string) {
 	t.Helper()
 	v, err := contracttest.New(contracttest.WithSecretKey(verifyKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops := map[string]*openapi3.Operation{}
-	for _, item := range v.Spec().Paths.Map() {
-		for _, op := range item.Operations() {
-			ops[op.OperationID] = op
-		}
+	examples, err := mockserver.NewExamples(v.Spec())
+	if err != nil {
+		t.Fatal(err)
 	}
 	var mu sync.Mutex
 	var seen []string
@@ -60,42 +58,11 @@ func apiServer(t *testing.T) (string, func() []string) {
 		mu.Lock()
 		seen = append(seen, r.Method+" "+r.URL.RequestURI()+" "+string(body))
 		mu.Unlock()
-		route, err := v.FindRoute(r)
-		if err != nil {
-			t.Errorf("the middleware let through %s %s: %v", r.Method, r.URL, err)
-			return
-		}
-		writeSuccessExample(w, ops[route.OperationID()])
+		examples.ServeHTTP(w, r)
 	}), contracttest.OnViolation(func(contracttest.Violations) {}))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL, func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(seen) }
-}
-
-// writeSuccessExample answers with op's lowest documented 2XX and its JSON example, if any.
-func writeSuccessExample(w http.ResponseWriter, op *openapi3.Operation) {
-	for code := 200; code < 300; code++ {
-		ref := op.Responses.Status(code)
-		if ref == nil {
-			continue
-		}
-		media := ref.Value.Content.Get("application/json")
-		if media == nil {
-			w.WriteHeader(code)
-			return
-		}
-		example := media.Example
-		for _, name := range slices.Sorted(maps.Keys(media.Examples)) {
-			if example == nil {
-				example = media.Examples[name].Value.Value
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		json.NewEncoder(w).Encode(example)
-		return
-	}
-	w.WriteHeader(http.StatusInternalServerError)
 }
 
 // A usage error is one line naming the flag, then where to read more; never the whole usage.
