@@ -10,15 +10,6 @@ import (
 	"github.com/hubmessage/hubmessage-go/contracttest"
 )
 
-// handlerTransport serves requests in-process, so benchmarks measure the checks, not TCP.
-type handlerTransport struct{ h http.Handler }
-
-func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, r)
-	return rec.Result(), nil
-}
-
 // BenchmarkMiddleware is one connect round trip over loopback to a minimal handler, without
 // (the baseline) and with the validating middleware in front of it, on one keep-alive client.
 func BenchmarkMiddleware(b *testing.B) {

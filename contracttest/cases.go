@@ -79,14 +79,10 @@ type ValueError struct {
 func (e *ValueError) Error() string { return "contracttest: value for " + e.Name + ": " + e.Reason }
 
 // Cases generates the contract cases for every operation in the spec: positive_data_acceptance
-// (one per documented request example, one built from the schema when there is none, or one
-// without a body when the operation takes none; changes state), ignored_auth,
-// negative_data_rejection (derived from the schemas: each required property missing, each
-// property of the wrong type or null, each pattern, length, range and enum violation, malformed
-// JSON, an empty body, a wrong Content-Type, each path or query parameter breaking its schema),
-// unsupported_method and unknown_path; the last two only where the spec's router agrees that
-// the method or path is not documented. The order is stable: cases that cannot change state
-// first.
+// (each documented request example, else a body built from the schema; changes state),
+// ignored_auth, negative_data_rejection (each rule of the parameter and body schemas broken in
+// turn, malformed JSON, an empty body, a wrong Content-Type), and unsupported_method and
+// unknown_path where the router agrees. Cases that cannot change state come first.
 func Cases(opts CaseOptions) ([]Case, error) {
 	v, err := validatorFor(opts.Spec)
 	if err != nil {

@@ -1,10 +1,8 @@
 package contracttest_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"regexp"
@@ -111,31 +109,6 @@ func checkBody(body map[string]any) string {
 	return ""
 }
 
-// crashesOnMissingField breaks negative_data_rejection: a missing wabaId makes it fail with
-// 500, a numeric one is accepted with 200.
-func crashesOnMissingField() http.Handler {
-	ok := conformantAPI()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body map[string]any
-		if r.Body != nil && r.Header.Get("Authorization") == "Bearer "+secretKey {
-			raw, _ := io.ReadAll(r.Body)
-			json.Unmarshal(raw, &body)
-			r.Body = io.NopCloser(bytes.NewReader(raw))
-			if body != nil {
-				if _, present := body["wabaId"]; !present {
-					writeErr(w, 500, "nil pointer dereference")
-					return
-				}
-				if _, isNumber := body["wabaId"].(float64); isNumber {
-					writeJSON(w, 200, map[string]any{"success": true})
-					return
-				}
-			}
-		}
-		ok.ServeHTTP(w, r)
-	})
-}
-
 // omitsSuccess answers a successful connect with {} instead of {"success":true}.
 func omitsSuccess() http.Handler {
 	return rewrite(func(status int, body string) (int, string, string) {
@@ -153,14 +126,6 @@ func plainTextErrors() http.Handler {
 			return 401, "text/plain; charset=utf-8", "Unauthorized\n"
 		}
 		return status, "application/json", body
-	})
-}
-
-// echoesAuthorization puts the Authorization header it got into a 500 error message, as a
-// careless server might; reports must not repeat the Secret Key.
-func echoesAuthorization() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeErr(w, 500, "bad auth header: "+r.Header.Get("Authorization"))
 	})
 }
 

@@ -23,24 +23,20 @@ func Middleware(v *Validator, opts ...CheckOption) (func(http.Handler) http.Hand
 	return func(next http.Handler) http.Handler { return v.Middleware(next, opts...) }, nil
 }
 
-// Middleware wraps next, a server of this API, with contract checks: requests in, responses
-// out. Violations go to [WithTB] and [OnViolation].
+// Middleware wraps next with contract checks: requests in, responses out. Violations go to
+// [WithTB] and [OnViolation].
 //
 // In [Enforce] mode (the default) an invalid request never reaches next: it gets the error
-// body the spec documents for the status (see [WithRejectFunc]; for this API's spec
-// {"error":<status>,"message":"..."}) with 404 for an unknown path, 405 and an Allow
-// header for an undocumented method, 401 for a missing or wrong bearer token (checked before
+// body the spec documents for the status ([WithRejectFunc]): 404 for an unknown path, 405 with
+// Allow for an undocumented method, 401 for a missing or wrong bearer token (checked before
 // the body, so nothing about the body leaks to unauthenticated callers), 413 for a body over
-// the max body size, 408 for a body not received within the body timeout ([WithBodyTimeout])
-// and 400 for anything else (parameters, content type, body), the message listing every
-// problem. [WithRejectFunc] changes how rejections are written. A response that
-// breaks the contract is replaced by a 500 error body, so a client under test sees the server
-// failed rather than a subtly wrong answer; the violations are reported either way.
+// the limit, 408 for a body too slow ([WithBodyTimeout]), 400 for anything else, naming every
+// problem. A response that breaks the contract is replaced by a 500, so a client under test
+// sees the server failed rather than a subtly wrong answer. A request passed on carries its
+// route ([RouteOf]) and the body value validated. In [ReportOnly] mode everything passes.
 //
-// In [ReportOnly] mode requests and responses pass unchanged and violations are only reported.
-//
-// The response is buffered up to the max body size so it can be validated before it is
-// sent; Flush calls are absorbed. A longer response is streamed on unvalidated, and reported.
+// The response is buffered up to the limit to be validated before it is sent (Flush calls are
+// absorbed); a longer one is streamed on unvalidated, and reported.
 func (v *Validator) Middleware(next http.Handler, opts ...CheckOption) http.Handler {
 	c, _ := newCheckConfig(append([]CheckOption{WithValidator(v)}, opts...))
 	return &middleware{next: next, cfg: c}

@@ -3,7 +3,6 @@ package contracttest
 import (
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -16,8 +15,7 @@ type TB interface {
 }
 
 // DefaultMaxBody is how many bytes of a body [Transport] and [Middleware] buffer to validate
-// (1 MiB). A longer response is passed on whole but not validated, and that is reported; a
-// longer request is rejected by an enforcing middleware with 413.
+// (1 MiB): a longer response passes unvalidated, reported; a longer request gets 413.
 const DefaultMaxBody = 1 << 20
 
 // DefaultBodyTimeout is how long a [Middleware] waits for a request's whole body (10 s)
@@ -28,12 +26,8 @@ const DefaultBodyTimeout = 10 * time.Second
 type Mode int
 
 const (
-	// Enforce rejects invalid requests with the spec's error body (400, 401, 404, 405 with
-	// Allow, 408, 413) before the handler sees them, and replaces an invalid response with a 500
-	// error body. Violations are reported too. It is the default.
-	Enforce Mode = iota
-	// ReportOnly passes every request and response through unchanged and only reports.
-	ReportOnly
+	Enforce    Mode = iota // reject invalid requests, replace an invalid response by a 500; the default
+	ReportOnly             // pass everything through unchanged; only report
 )
 
 // RejectFunc writes the response to a request the middleware rejects. status is the one the
@@ -53,7 +47,6 @@ type checkConfig struct {
 	bodyTimeout time.Duration
 	mode        Mode
 	reject      RejectFunc
-	shapes      sync.Map // shapeKey -> *errorTemplate, for the default reject
 }
 
 // WithValidator checks against v instead of a validator for the embedded spec that accepts any
@@ -73,23 +66,19 @@ func WithCoverage(cov *Coverage) CheckOption { return func(c *checkConfig) { c.c
 // WithMaxBody sets how many body bytes are buffered for validation ([DefaultMaxBody] if n <= 0).
 func WithMaxBody(n int64) CheckOption { return func(c *checkConfig) { c.maxBody = n } }
 
-// WithBodyTimeout sets how long a [Middleware] waits for a request's whole body
-// ([DefaultBodyTimeout] if d <= 0). An enforcing middleware answers a body not received in
-// time with 408 in the spec's error shape. It works where the server lets a handler set read
-// deadlines (net/http's does, see http.ResponseController); Transport ignores it.
+// WithBodyTimeout sets how long a [Middleware] waits for a request's whole body before it
+// answers 408 ([DefaultBodyTimeout] if d <= 0), where the server lets a handler set read
+// deadlines (net/http's does, see http.ResponseController).
 func WithBodyTimeout(d time.Duration) CheckOption { return func(c *checkConfig) { c.bodyTimeout = d } }
 
 // WithMode sets what a [Middleware] does on a violation: [Enforce] (default) or [ReportOnly].
 // Transport ignores it: it always sends the request and returns the response.
 func WithMode(m Mode) CheckOption { return func(c *checkConfig) { c.mode = m } }
 
-// WithRejectFunc replaces how an enforcing [Middleware] writes a rejection. The default writes
-// the error body the spec documents for the status, with its JSON media type (for example an
-// RFC 7807 application/problem+json with type, title, status and detail), filling the
-// properties it recognises by name: the status into an integer error, status or code, the
-// message into a string message, detail or error. When the spec documents no JSON error body
-// for the status, or one the default cannot fill validly, it writes
-// {"error":<status>,"message":"..."} as application/json; use this hook for any other shape.
+// WithRejectFunc replaces how an enforcing [Middleware] writes a rejection. The default fills
+// the JSON error body the spec documents for the status by its properties' names (this API's
+// {"error","message"}, RFC 7807's type, title, status and detail, and the like), else writes
+// {"error":<status>,"message":"..."}; use this hook for any other shape.
 func WithRejectFunc(f RejectFunc) CheckOption { return func(c *checkConfig) { c.reject = f } }
 
 func newCheckConfig(opts []CheckOption) (*checkConfig, error) {

@@ -56,59 +56,12 @@ func rejectMessage(r *http.Request, w http.ResponseWriter, status int, vs Violat
 }
 
 // writeSpecError is the default [RejectFunc]: the error body the spec documents for the
-// status, filled by [errorTemplate], else the plain {"error":<status>,"message":"..."} body
-// of errorbody.Write.
+// status (specErrorBody), else the plain {"error":<status>,"message":"..."} of errorbody.Write.
 func (c *checkConfig) writeSpecError(w http.ResponseWriter, r *http.Request, status int, vs Violations) {
-	var op *openapi3.Operation // nil: no operation matched, as for 404 and 405
+	var ops []*openapi3.Operation // the route's, else (404, 405) the first that documents the status
 	if route := RouteOf(r); route != nil {
-		op = route.op.route.Operation
-	}
-	key := shapeKey{op, status}
-	t, ok := c.shapes.Load(key)
-	if !ok {
-		t, _ = c.shapes.LoadOrStore(key, newErrorTemplate(c.validator.Spec(), op, status))
-	}
-	tmpl := t.(*errorTemplate)
-	msg := rejectMessage(r, w, status, vs)
-	if body, ok := tmpl.fill(status, msg); ok {
-		h := w.Header()
-		h.Set("Content-Type", tmpl.media)
-		h.Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(status)
-		_, _ = w.Write(body)
-		return
-	}
-	errorbody.Write(w, status, msg)
-}
-
-type shapeKey struct {
-	op     *openapi3.Operation
-	status int
-}
-
-// errorTemplate is how to fill the error body a spec documents for one status: the response
-// of the request's operation for that status (exact, then its range such as 4XX, then
-// default) or, for a request no operation matches, of the first operation that documents one.
-// Each property of the body's schema gets a role from its name and type: an integer named
-// error, status, code or statusCode carries the status; a string named message, detail,
-// error_description, description or error the message; title the status text; type
-// "about:blank" (RFC 7807). A required property of another name gets a value built from its
-// schema. The filled body must pass the schema, or the plain {"error","message"} body is sent.
-type errorTemplate struct {
-	media  string // the documented JSON media type; "" when there is none
-	schema *openapi3.Schema
-	roles  map[string]string // property -> "status", "message", "title", "type"
-	consts map[string]any    // other required properties
-}
-
-func newErrorTemplate(doc *openapi3.T, op *openapi3.Operation, status int) *errorTemplate {
-	t := &errorTemplate{roles: map[string]string{}, consts: map[string]any{}}
-	if doc == nil || doc.Paths == nil {
-		return t
-	}
-	ops := []*openapi3.Operation{op}
-	if op == nil {
-		ops = nil
+		ops = append(ops, route.op.route.Operation)
+	} else if doc := c.validator.Spec(); doc.Paths != nil {
 		for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
 			item := doc.Paths.Value(path)
 			for _, m := range slices.Sorted(maps.Keys(item.Operations())) {
@@ -116,49 +69,63 @@ func newErrorTemplate(doc *openapi3.T, op *openapi3.Operation, status int) *erro
 			}
 		}
 	}
-	resp := documentedResponse(ops, status)
-	if resp == nil {
-		return t
+	msg := rejectMessage(r, w, status, vs)
+	if media, body, ok := specErrorBody(documentedResponse(ops, status), status, msg); ok {
+		w.Header().Set("Content-Type", media)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+		return
 	}
-	for _, mt := range slices.Sorted(maps.Keys(resp.Content)) {
-		if strings.Contains(mt, "json") && resp.Content[mt] != nil && resp.Content[mt].Schema != nil {
-			t.media, t.schema = mt, resp.Content[mt].Schema.Value
-			break
+	errorbody.Write(w, status, msg)
+}
+
+// specErrorBody fills resp's JSON error body by its properties' names and types: an integer
+// named error, status, code or statusCode carries the status; a string named message, detail,
+// error_description, description or error the message; title the status text; type
+// "about:blank" (RFC 7807). A required property of another name gets a value built from its
+// schema. The body must pass the schema and say the message somewhere, else ok is false.
+func specErrorBody(resp *openapi3.Response, status int, msg string) (media string, body []byte, ok bool) {
+	var schema *openapi3.Schema
+	if resp != nil {
+		for _, mt := range slices.Sorted(maps.Keys(resp.Content)) {
+			if strings.Contains(mt, "json") && resp.Content[mt] != nil && resp.Content[mt].Schema != nil {
+				media, schema = mt, resp.Content[mt].Schema.Value
+				break
+			}
 		}
 	}
-	if t.schema == nil {
-		t.media = ""
-		return t
+	if schema == nil {
+		return "", nil, false
 	}
-	s := flatten(t.schema)
+	obj, said := map[string]any{}, false
+	s := flatten(schema)
 	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
 		prop := schemaOf(s.Properties[name])
 		if prop == nil {
 			continue
 		}
-		lower := strings.ToLower(name)
-		switch {
+		switch lower := strings.ToLower(name); {
 		case prop.Type.Is("integer") && slices.Contains([]string{"error", "status", "code", "statuscode", "status_code"}, lower):
-			t.roles[name] = "status"
+			obj[name] = status
 		case prop.Type.Is("string") && slices.Contains([]string{"message", "detail", "error_description", "description", "error"}, lower):
-			t.roles[name] = "message"
+			obj[name], said = msg, true
 		case prop.Type.Is("string") && lower == "title":
-			t.roles[name] = "title"
+			obj[name] = http.StatusText(status)
 		case prop.Type.Is("string") && lower == "type":
-			t.roles[name] = "type"
+			obj[name] = "about:blank"
 		case slices.Contains(s.Required, name):
-			v, ok := sample(prop)
-			if !ok {
-				t.media = "" // a required property this cannot fill
-				return t
+			if obj[name], ok = sample(prop); !ok {
+				return "", nil, false // a required property this cannot fill
 			}
-			t.consts[name] = v
 		}
 	}
-	if !slices.ContainsFunc(slices.Collect(maps.Values(t.roles)), func(r string) bool { return r == "message" }) {
-		t.media = "" // nowhere to say what was wrong
+	data, err := json.Marshal(obj)
+	var decoded any // the schema sees the body as a client would
+	if !said || err != nil || json.Unmarshal(data, &decoded) != nil || schema.VisitJSON(decoded) != nil {
+		return "", nil, false
 	}
-	return t
+	return media, append(data, '\n'), true
 }
 
 // documentedResponse is the first of ops' responses for status, as the spec resolves it (see
@@ -181,33 +148,4 @@ func documentedResponse(ops []*openapi3.Operation, status int) *openapi3.Respons
 // spec resolves them: the status, its range (4XX), default.
 func responseKeys(status int) []string {
 	return []string{strconv.Itoa(status), strconv.Itoa(status/100) + "XX", "default"}
-}
-
-// fill is the body for status and msg, encoded, if the spec's schema accepts it.
-func (t *errorTemplate) fill(status int, msg string) ([]byte, bool) {
-	if t.media == "" {
-		return nil, false
-	}
-	body := maps.Clone(t.consts)
-	for name, role := range t.roles {
-		switch role {
-		case "status":
-			body[name] = status
-		case "message":
-			body[name] = msg
-		case "title":
-			body[name] = http.StatusText(status)
-		case "type":
-			body[name] = "about:blank"
-		}
-	}
-	data, err := json.Marshal(body)
-	if err != nil {
-		return nil, false
-	}
-	var decoded any // the schema sees the body as a client would
-	if json.Unmarshal(data, &decoded) != nil || t.schema.VisitJSON(decoded) != nil {
-		return nil, false
-	}
-	return append(data, '\n'), true
 }

@@ -16,12 +16,9 @@ import (
 )
 
 // The router is the one place a request meets an operation, for every check: Go's
-// net/http.ServeMux, with one pattern per operation ("POST /v1/channels/{channelId}/connect").
-// Its precedence is OpenAPI's: of two templates that match, the one with a literal where the
-// other has a parameter wins (/items/latest before /items/{id}). It matches the escaped path
-// segment by segment, unescaping each on its own, so an encoded slash (%2F) stays inside its
-// segment. A path ServeMux would redirect (not clean) matches nothing, and HEAD is not routed
-// to GET unless the spec documents HEAD.
+// net/http.ServeMux, one pattern per operation ("POST /v1/channels/{channelId}/connect"), whose
+// precedence and matching the package documentation describes. A path ServeMux would redirect
+// (not clean) matches nothing, and HEAD is not routed to GET unless the spec documents HEAD.
 
 type router struct {
 	mux     *http.ServeMux

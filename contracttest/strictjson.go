@@ -19,16 +19,11 @@ import (
 var errAmbiguousJSON = errors.New("ambiguous JSON")
 
 // checkJSONBody reports what kin-openapi, having accepted a JSON request body, reads
-// differently from what encoding/json hands a Go handler:
-//
-//   - a duplicate key in an object (parsers disagree on which one counts), invalid UTF-8 or
-//     half a UTF-16 surrogate pair in a \u escape (both fold to U+FFFD, so different inputs
-//     read as the same value), data after the JSON value (json.Decoder ignores it):
-//     internal/strictjson's Check;
-//   - a key equal to a declared property's name in all but case ("CODE" for "code"):
-//     encoding/json assigns it to the property, kin-openapi sees an unknown property and
-//     validates the exact one, so a rule checked on "code" could be bypassed. It is found in
-//     the value kin-openapi decoded (validated, a ValidatedValue).
+// differently from what encoding/json hands a Go handler: what internal/strictjson's Check
+// refuses (a duplicate key, invalid UTF-8 or half a surrogate pair, both folded to U+FFFD,
+// data after the value), and a key equal to a declared property's name in all but case
+// ("CODE" for "code"), which encoding/json assigns to the property while kin-openapi checks the
+// exact one: found in the value kin-openapi validated (a ValidatedValue).
 func checkJSONBody(route *Route, h http.Header, body []byte, validated io.ReadCloser) Violations {
 	rb := route.op.route.Operation.RequestBody
 	if rb == nil || rb.Value == nil || len(body) == 0 || !isJSON(h) {

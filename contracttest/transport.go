@@ -9,14 +9,10 @@ import (
 )
 
 // Transport returns an http.RoundTripper that checks every exchange going through base
-// (http.DefaultTransport if nil) against the spec: the request before it is sent, the
-// response after it arrives. Violations fail tb (tb.Errorf) when tb is not nil, and go to the
-// [OnViolation] callback when one is given; one of the two is required.
-//
-// The request is not modified: a copy with the same body bytes is sent. The response body is
-// read into memory up to the max body size ([DefaultMaxBody] unless [WithMaxBody]) and the
-// caller gets an equivalent, unread body; a longer body is handed on unvalidated (buffered
-// part first, then the rest as it streams) and that is reported as a violation.
+// (http.DefaultTransport if nil): the request before it is sent (a copy with the same body
+// bytes), the response after it arrives. Violations fail tb when it is not nil and go to
+// [OnViolation] when given; one of the two is required. The response body is buffered up to
+// [WithMaxBody]'s limit and handed on unread; a longer one streams on unvalidated, reported.
 func Transport(tb TB, base http.RoundTripper, opts ...CheckOption) http.RoundTripper {
 	if tb != nil {
 		tb.Helper()

@@ -36,14 +36,12 @@ type VerifyOptions struct {
 	HTTPClient *http.Client
 	// Coverage, if set, records the (operationId, status) of every documented exchange.
 	Coverage *Coverage
-	// Stateful also follows the spec's links after the cases: for every operation whose 2xx
-	// response links to others with `$response.body#/…` parameters, and each of its valid
-	// bodies, it runs it, calls each linked operation with the values from its response
-	// (non-DELETE first, an operation after those whose responses link to it, DELETE last)
-	// and checks [CheckEnsureResourceAvailability], [CheckDeleteWhileLinked],
-	// [CheckSingleUseValueReuse] and [CheckUseAfterFree]. It deletes what it created, even
-	// when a check failed; a [CheckCleanup] failure names what it could not. It CHANGES
-	// STATE and needs SecretKey (its cases are skipped without it).
+	// Stateful also follows the spec's links after the cases: it runs each operation whose 2xx
+	// response links to others with `$response.body#/…` parameters, calls the linked ones with
+	// the values from its response (DELETE last), checks [CheckEnsureResourceAvailability],
+	// [CheckDeleteWhileLinked], [CheckSingleUseValueReuse] and [CheckUseAfterFree], and deletes
+	// what it created ([CheckCleanup] names what it could not). It CHANGES STATE and needs
+	// SecretKey.
 	Stateful bool
 	// CodeSource supplies each single-use value a stateful request needs; nil means the
 	// spec's example.
