@@ -200,8 +200,7 @@ type namedBody struct {
 	value      any
 }
 
-// newOpGen reads ref's parameters, security and JSON request body, with values applied; it
-// marks each name in values the operation has as used.
+// newOpGen reads ref's parameters, security and JSON body, with values applied (marked used).
 func newOpGen(doc *openapi3.T, ref opRef, values map[string]string, used map[string]bool) (*opGen, error) {
 	g := &opGen{opRef: ref, values: map[*openapi3.Parameter]string{}, complete: true, secured: secured(doc, ref.op)}
 	if err := g.readParams(values, used); err != nil {
@@ -218,8 +217,7 @@ func newOpGen(doc *openapi3.T, ref opRef, values map[string]string, used map[str
 	return g, nil
 }
 
-// secured reports whether op needs a token: it has a security requirement and none of its
-// alternatives is the empty requirement {}, which makes auth optional.
+// secured reports whether op needs a token: a security requirement, none of them {} (optional).
 func secured(doc *openapi3.T, op *openapi3.Operation) bool {
 	security := doc.Security
 	if op.Security != nil {
@@ -302,8 +300,7 @@ func (g *opGen) readBody(media *openapi3.MediaType, values map[string]string, us
 	return nil
 }
 
-// target is the operation's path and query with valid values, except that p (if not nil)
-// carries value.
+// target is the operation's path and query with valid values, but p (if not nil) carrying value.
 func (g *opGen) target(p *openapi3.Parameter, value string) string {
 	path, query := g.path, url.Values{}
 	for _, param := range g.params {

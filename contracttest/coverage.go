@@ -1,6 +1,7 @@
 package contracttest
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -29,15 +30,9 @@ func NewCoverage(v *Validator) (*Coverage, error) {
 	c := &Coverage{docs: map[string][]string{}, seen: map[string]bool{}}
 	for _, item := range v.doc.Paths.Map() {
 		for _, op := range item.Operations() {
-			if op.Responses == nil {
-				continue
+			if op.Responses != nil {
+				c.docs[op.OperationID] = slices.Sorted(maps.Keys(op.Responses.Map()))
 			}
-			keys := make([]string, 0, op.Responses.Len())
-			for key := range op.Responses.Map() {
-				keys = append(keys, key)
-			}
-			slices.Sort(keys)
-			c.docs[op.OperationID] = keys
 		}
 	}
 	return c, nil
@@ -50,13 +45,11 @@ func (c *Coverage) record(op string, status int) {
 	if c == nil {
 		return
 	}
-	key, ok := c.keyFor(op, status)
-	if !ok {
-		return
+	if key, ok := c.keyFor(op, status); ok {
+		c.mu.Lock()
+		c.seen[op+" "+key] = true
+		c.mu.Unlock()
 	}
-	c.mu.Lock()
-	c.seen[op+" "+key] = true
-	c.mu.Unlock()
 }
 
 // keyFor is the documented response key that status falls under, as the spec resolves it.

@@ -1,10 +1,10 @@
 package contracttest
 
 import (
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -49,9 +49,8 @@ func (q *SentRequest) Curl(baseURL string) string {
 	return prefix + strings.Join(args, " ")
 }
 
-// shellArg quotes s for a POSIX shell: single quotes, each ' closed, escaped and reopened. Text that is not
-// printable becomes "$(printf '…')" with octal escapes (it is never a body, so the trailing
-// newlines command substitution drops do not occur: header values and URLs have none).
+// shellArg single-quotes s for a POSIX shell; text that is not printable becomes "$(printf
+// '…')" with octal escapes (never a body, so no trailing newline is lost to the substitution).
 func shellArg(s string) string {
 	if !printableText(s) {
 		return `"$(printf ` + shellArg(printfEscape(s)) + `)"`
@@ -61,15 +60,7 @@ func shellArg(s string) string {
 
 // printableText reports whether s is valid UTF-8 with only printable characters and spaces.
 func printableText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if r != ' ' && !unicode.IsPrint(r) {
-			return false
-		}
-	}
-	return true
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r != ' ' && !unicode.IsPrint(r) })
 }
 
 // printfEscape makes s a printf format that prints s: printable ASCII as it is (% and \
@@ -85,8 +76,7 @@ func printfEscape(s string) string {
 		case c >= 0x20 && c < 0x7f:
 			b.WriteByte(c)
 		default:
-			o := strconv.FormatUint(uint64(c), 8)
-			b.WriteString(`\` + strings.Repeat("0", 3-len(o)) + o)
+			fmt.Fprintf(&b, "\\%03o", c)
 		}
 	}
 	return b.String()

@@ -102,9 +102,8 @@ var (
 	errBodyTimeout = errors.New("request body not received in time")
 )
 
-// checkRequest validates r, reading its body once (up to the limit, within the body timeout)
-// and leaving r.Body for the handler: the body kin-openapi validated (with its decoded value)
-// or, when it is invalid, an unread copy. route is nil when r matches no operation.
+// checkRequest validates r, reading its body once (within the limit and the timeout), and
+// leaves r.Body the body validated (with its value) or, if invalid, an unread copy.
 func (m *middleware) checkRequest(w http.ResponseWriter, r *http.Request) (*Route, error) {
 	route, err := m.cfg.validator.FindRoute(r)
 	if err != nil {
@@ -124,7 +123,7 @@ func (m *middleware) checkRequest(w http.ResponseWriter, r *http.Request) (*Rout
 		data, complete, err := bufferBody(r.Body, m.cfg.maxBody)
 		if !complete {
 			// Put back what was read, so a ReportOnly handler still sees the whole body.
-			r.Body = readCloser{io.MultiReader(bytes.NewReader(data), errReaderOrEOF(err), r.Body), r.Body}
+			r.Body = readCloser{io.MultiReader(bytes.NewReader(data), r.Body), r.Body}
 			return route, m.tooLarge(op)
 		}
 		r.Body.Close()
@@ -152,13 +151,6 @@ func (m *middleware) checkRequest(w http.ResponseWriter, r *http.Request) (*Rout
 func (m *middleware) tooLarge(op string) Violations {
 	return Violations{{Side: Request, Operation: op, Location: "body",
 		Reason: fmt.Sprintf("longer than the %d-byte limit", m.cfg.maxBody), Err: errTooLarge}}
-}
-
-func errReaderOrEOF(err error) io.Reader {
-	if err == nil {
-		return strings.NewReader("")
-	}
-	return errReader{err}
 }
 
 // recorder buffers a handler's response until it is validated, or until it grows past limit,

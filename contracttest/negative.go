@@ -117,8 +117,7 @@ func bodyViolations(schema *openapi3.Schema, value map[string]any, prefix string
 	return out
 }
 
-// paramViolations are the values of a parameter that break its schema, as they are sent; URL-path
-// safe. Arrays and objects need a serialisation style and get none.
+// paramViolations are URL-safe values that break a parameter's schema (scalars only).
 func paramViolations(s *openapi3.Schema) []badValue {
 	if s == nil {
 		return nil
@@ -138,8 +137,7 @@ func paramViolations(s *openapi3.Schema) []badValue {
 	return out
 }
 
-// valueViolations are the values of s's own type that break one of its other rules: a
-// pattern or length, a fraction for an integer, a bound, the enum.
+// valueViolations are values of s's own type that break another of its rules.
 func valueViolations(s *openapi3.Schema) []badValue {
 	var out []badValue
 	if s.Type.Is("string") {
@@ -151,8 +149,7 @@ func valueViolations(s *openapi3.Schema) []badValue {
 	return slices.Concat(out, rangeViolations(s), enumViolations(s))
 }
 
-// rangeViolations are the numbers just outside s's minimum and maximum, exclusive bounds
-// included: "below_minimum", "above_maximum".
+// rangeViolations are the numbers just outside s's minimum and maximum (exclusive or not).
 func rangeViolations(s *openapi3.Schema) []badValue {
 	if !s.Type.Is("integer") && !s.Type.Is("number") {
 		return nil
@@ -192,8 +189,7 @@ func upperBound(s *openapi3.Schema) (*float64, bool) {
 	return s.Max, s.Max != nil && s.ExclusiveMax.IsTrue()
 }
 
-// enumViolations is a value outside s's enum that breaks no other rule of s where one is found:
-// "not_in_enum".
+// enumViolations is a value outside s's enum, breaking no other rule of s where one is found.
 func enumViolations(s *openapi3.Schema) []badValue {
 	if len(s.Enum) == 0 {
 		return nil
@@ -281,8 +277,7 @@ func wrongType(s *openapi3.Schema) (any, bool) {
 // patternMisses are tried in order for a string that fails a pattern; URL-path safe.
 var patternMisses = []string{"not-a-valid-value", "x", "0", "-1", "zz_zz", "~"}
 
-// stringViolations returns strings that break s's pattern, minLength and maxLength, each
-// breaking only that rule where possible.
+// stringViolations break s's pattern, minLength and maxLength, each that rule alone if possible.
 func stringViolations(s *openapi3.Schema) []badValue {
 	var re *regexp.Regexp
 	if s.Pattern != "" {

@@ -35,8 +35,7 @@ func (g *opGen) probes(v *Validator) []Case {
 	return append(g.unsupportedMethods(v), g.unknownPath(v)...)
 }
 
-// unsupportedMethods are requests to the operation's path with each common method the path
-// does not document and the router does not route elsewhere.
+// unsupportedMethods are requests with each common method the path documents nowhere.
 func (g *opGen) unsupportedMethods(v *Validator) []Case {
 	documented := slices.Sorted(maps.Keys(g.item.Operations()))
 	var out []Case
@@ -58,9 +57,8 @@ func (g *opGen) unsupportedMethods(v *Validator) []Case {
 	return out
 }
 
-// unknownPath is a request to an undocumented path next to the operation's: below it, else
-// beside it, else under an unknown first segment, whichever the router finds nothing at. A
-// suffix alone is not enough: "/v1/channels" + "/x" is "/v1/channels/{channelId}".
+// unknownPath is a request to an undocumented path below, beside or under the operation's, as
+// the router agrees: a suffix alone is not enough ("/v1/channels" + "/x" is a channel).
 func (g *opGen) unknownPath(v *Validator) []Case {
 	path := pathOnly(g.target(nil, ""))
 	parent := path[:strings.LastIndex(path, "/")]

@@ -80,11 +80,9 @@ func (c *checkConfig) writeSpecError(w http.ResponseWriter, r *http.Request, sta
 	errorbody.Write(w, status, msg)
 }
 
-// specErrorBody fills resp's JSON error body by its properties' names and types: an integer
-// named error, status, code or statusCode carries the status; a string named message, detail,
-// error_description, description or error the message; title the status text; type
-// "about:blank" (RFC 7807). A required property of another name gets a value built from its
-// schema. The body must pass the schema and say the message somewhere, else ok is false.
+// specErrorBody fills resp's JSON error body by its properties' names and types (an integer
+// error, status or code; a string message, detail or error; RFC 7807's title and type; any
+// other required one from its schema). It must pass the schema and hold the message.
 func specErrorBody(resp *openapi3.Response, status int, msg string) (media string, body []byte, ok bool) {
 	var schema *openapi3.Schema
 	if resp != nil {
@@ -128,8 +126,7 @@ func specErrorBody(resp *openapi3.Response, status int, msg string) (media strin
 	return media, append(data, '\n'), true
 }
 
-// documentedResponse is the first of ops' responses for status, as the spec resolves it (see
-// responseKeys).
+// documentedResponse is the first of ops' responses for status (see responseKeys).
 func documentedResponse(ops []*openapi3.Operation, status int) *openapi3.Response {
 	for _, key := range responseKeys(status) {
 		for _, op := range ops {

@@ -31,8 +31,7 @@ type operation struct {
 	params []wildcard
 }
 
-// wildcard is a path parameter: its name in the spec and in the ServeMux pattern, which
-// must be a Go identifier.
+// wildcard is a path parameter's name in the spec and in the pattern (a Go identifier).
 type wildcard struct{ name, mux string }
 
 func newRouter(doc *openapi3.T) (rt *router, err error) {
@@ -95,8 +94,7 @@ func muxPattern(path string) (string, []wildcard, error) {
 
 func (o *operation) ServeHTTP(w http.ResponseWriter, _ *http.Request) { w.(*match).op = o }
 
-// match is what a lookup hands ServeMux to write to: the matched operation's handler names
-// itself; ServeMux's own answers (404, 405, a redirect) are dropped.
+// match is what ServeMux writes to in a lookup: the matched operation names itself there.
 type match struct {
 	op     *operation
 	header http.Header
@@ -111,8 +109,7 @@ func (m *match) Header() http.Header {
 func (m *match) Write(p []byte) (int, error) { return len(p), nil }
 func (m *match) WriteHeader(int)             {}
 
-// lookup routes a copy of r as if its method were method: the operation, and the copy, on
-// which ServeMux has set the path values (PathValue), or nil.
+// lookup routes a copy of r under method: the operation, and the copy with its path values.
 func (rt *router) lookup(r *http.Request, method string) (*operation, *http.Request) {
 	probe := *r
 	probe.Method = method

@@ -119,10 +119,7 @@ func linkParams(l *openapi3.Link) (map[string]string, bool) {
 
 // linksTo reports whether op's 2xx responses link to the operation with id.
 func linksTo(op *openapi3.Operation, id string) bool {
-	if op.Responses == nil {
-		return false
-	}
-	for status, resp := range op.Responses.Map() {
+	for status, resp := range op.Responses.Map() { // Map is empty for nil Responses
 		if !strings.HasPrefix(status, "2") || resp.Value == nil {
 			continue
 		}
@@ -182,9 +179,8 @@ type stateful struct {
 	codeName string // the value codes fills
 }
 
-// runStateful is Verify's stateful part ([VerifyOptions.Stateful]): one chain per valid
-// request of each operation whose 2xx response links with `$response.body#/…` parameters.
-// Without a Secret Key each such operation is skipped.
+// runStateful is Verify's stateful part: a chain per valid request of each linking operation
+// (skipped without a Secret Key).
 func runStateful(ctx context.Context, r *runner, opts VerifyOptions) []Result {
 	var out []Result
 	s := newStateful(r, opts)
@@ -211,8 +207,7 @@ func runStateful(ctx context.Context, r *runner, opts VerifyOptions) []Result {
 	return out
 }
 
-// newStateful is a stateful run on a copy of r, so that the codes it sends join r's secrets
-// for it alone.
+// newStateful runs on a copy of r, so that the codes it sends join that copy's secrets alone.
 func newStateful(r *runner, opts VerifyOptions) *stateful {
 	rr := *r
 	rr.secrets = slices.Clip(r.secrets)
@@ -280,8 +275,7 @@ func (s *stateful) request(ctx context.Context, t target, vals map[string]string
 // anyStatus lets run's own status check pass, for checks that judge the status themselves.
 var anyStatus = []string{"1XX", "2XX", "3XX", "4XX", "5XX"}
 
-// exec runs c under name and check, wanting want (nil: anything but 404), and returns its
-// Result and the response body.
+// exec runs c under name and check, wanting want (nil: anything but 404).
 func (s *stateful) exec(ctx context.Context, c Case, name, check string, want []string) (Result, []byte) {
 	c.Name, c.Check, c.Want = name, check, want
 	if want == nil {
@@ -365,8 +359,7 @@ func (ch *chainRun) resolveLinks(res *Result, body []byte) bool {
 	return resolved
 }
 
-// order puts the DELETEs apart and each other operation after those that link to it
-// (connect before disconnect).
+// order puts the DELETEs apart, each other operation after those linking to it (connect first).
 func (ch *chainRun) order() {
 	for _, t := range ch.src.targets {
 		if t.method == http.MethodDelete {
@@ -407,10 +400,8 @@ func (ch *chainRun) run(ctx context.Context, check string, t target, detail, reu
 	return r, st, err == nil
 }
 
-// lifecycle runs the linked operations but DELETE in order, each checked for
-// ensure_resource_availability, with single_use_value_reuse when one closes what another
-// opened and, once, delete_while_linked while one is open; it stops when that DELETE
-// succeeded.
+// lifecycle runs the linked operations but DELETE in order (ensure_resource_availability),
+// then single_use_value_reuse and, once, delete_while_linked where they apply.
 func (ch *chainRun) lifecycle(ctx context.Context) {
 	triedDelete := false
 	for _, t := range ch.others {
@@ -470,8 +461,7 @@ func (ch *chainRun) closeOpen(ctx context.Context) {
 	}
 }
 
-// useAfterFree checks that every linked operation answers 404 once the DELETE succeeded, or
-// skips each when it did not.
+// useAfterFree checks that every linked operation answers 404 once the DELETE succeeded.
 func (ch *chainRun) useAfterFree(ctx context.Context) {
 	for _, t := range slices.Concat(ch.others, ch.deletes) {
 		if ch.deleted {
@@ -484,8 +474,7 @@ func (ch *chainRun) useAfterFree(ctx context.Context) {
 	}
 }
 
-// cleanup tries once more, after everything else, to delete what the chain created, and says
-// what is left when it cannot.
+// cleanup tries once more to delete what the chain created, and says what is left if it cannot.
 func (ch *chainRun) cleanup(ctx context.Context) {
 	ch.closeOpen(ctx)
 	for _, d := range ch.deletes {
@@ -496,8 +485,7 @@ func (ch *chainRun) cleanup(ctx context.Context) {
 	}
 }
 
-// quietly sends t's request for cleanup, even once ctx is done, and adds no Result; it
-// reports whether the answer was 2xx.
+// quietly sends t's request for cleanup, even once ctx is done, without a Result; true on 2xx.
 func (ch *chainRun) quietly(ctx context.Context, t target, name string) bool {
 	st, err := ch.request(ctx, t, ch.vals[t.id], "")
 	if err != nil {

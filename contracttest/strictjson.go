@@ -65,61 +65,47 @@ func checkJSONBody(route *Route, h http.Header, body []byte, validated io.ReadCl
 	return out
 }
 
-// maxSchemaDepth bounds the walk through allOf, anyOf and oneOf, which a spec could make circular.
-const maxSchemaDepth = 8
-
-// eachSchema calls f with s and each schema s includes through allOf, anyOf and oneOf, until
-// f returns false.
-func eachSchema(s *openapi3.Schema, f func(*openapi3.Schema) bool) {
-	var walk func(s *openapi3.Schema, depth int) bool
-	walk = func(s *openapi3.Schema, depth int) bool {
-		if s == nil || depth > maxSchemaDepth {
-			return true
+// schemasOf is s and what it includes through allOf, anyOf and oneOf (8 deep: they may cycle).
+func schemasOf(s *openapi3.Schema) []*openapi3.Schema {
+	var out []*openapi3.Schema
+	var walk func(s *openapi3.Schema, depth int)
+	walk = func(s *openapi3.Schema, depth int) {
+		if s == nil || depth > 8 {
+			return
 		}
-		if !f(s) {
-			return false
-		}
+		out = append(out, s)
 		for _, refs := range [...]openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
 			for _, ref := range refs {
-				if ref != nil && !walk(ref.Value, depth+1) {
-					return false
-				}
+				walk(schemaOf(ref), depth+1)
 			}
 		}
-		return true
 	}
 	walk(s, 0)
+	return out
 }
 
 // propertySchema is the schema of the property key of an object of schema s, or nil.
 func propertySchema(s *openapi3.Schema, key string) *openapi3.Schema {
-	var prop, extra *openapi3.Schema
-	eachSchema(s, func(s *openapi3.Schema) bool {
-		if p := s.Properties[key]; p != nil {
-			prop = p.Value
-			return false
+	var extra *openapi3.Schema
+	for _, x := range schemasOf(s) {
+		if p := x.Properties[key]; p != nil {
+			return p.Value
 		}
-		if a := s.AdditionalProperties.Schema; a != nil && extra == nil {
+		if a := x.AdditionalProperties.Schema; a != nil && extra == nil {
 			extra = a.Value
 		}
-		return true
-	})
-	if prop != nil {
-		return prop
 	}
 	return extra
 }
 
 // itemsSchema is the schema of the items of an array of schema s, or nil.
 func itemsSchema(s *openapi3.Schema) *openapi3.Schema {
-	var items *openapi3.Schema
-	eachSchema(s, func(s *openapi3.Schema) bool {
-		if s.Items != nil {
-			items = s.Items.Value
+	for _, x := range schemasOf(s) {
+		if x.Items != nil {
+			return x.Items.Value
 		}
-		return items == nil
-	})
-	return items
+	}
+	return nil
 }
 
 // caseVariant returns the declared property name key equals in all but case (as
@@ -127,20 +113,17 @@ func itemsSchema(s *openapi3.Schema) *openapi3.Schema {
 // should the spec declare several.
 func caseVariant(s *openapi3.Schema, key string) (string, bool) {
 	var variants []string
-	exact := false
-	eachSchema(s, func(s *openapi3.Schema) bool {
-		if _, ok := s.Properties[key]; ok {
-			exact = true
-			return false
+	for _, x := range schemasOf(s) {
+		if _, exact := x.Properties[key]; exact {
+			return "", false
 		}
-		for name := range s.Properties {
+		for name := range x.Properties {
 			if strings.EqualFold(name, key) {
 				variants = append(variants, name)
 			}
 		}
-		return true
-	})
-	if exact || len(variants) == 0 {
+	}
+	if len(variants) == 0 {
 		return "", false
 	}
 	return slices.Min(variants), true
@@ -149,8 +132,6 @@ func caseVariant(s *openapi3.Schema, key string) (string, bool) {
 // isJSON reports whether a Content-Type names JSON: application/json or a +json type.
 func isJSON(h http.Header) bool {
 	ct, _, _ := strings.Cut(h.Get("Content-Type"), ";")
-	ct = strings.TrimSpace(ct)
-	const suffix = "+json"
-	return strings.EqualFold(ct, "application/json") ||
-		len(ct) > len(suffix) && strings.EqualFold(ct[len(ct)-len(suffix):], suffix)
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	return ct == "application/json" || strings.HasSuffix(ct, "+json") && ct != "+json"
 }

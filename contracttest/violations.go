@@ -1,6 +1,7 @@
 package contracttest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -130,21 +131,16 @@ func composedLeaves(err error) []leaf {
 
 func leavesOf(se *openapi3.SchemaError, subs openapi3.MultiError) []leaf {
 	expand := func(err error) []leaf {
-		var out []leaf
-		var multi openapi3.MultiError
-		if m, ok := err.(openapi3.MultiError); ok {
-			multi = m
-		} else {
+		multi, ok := err.(openapi3.MultiError)
+		if !ok {
 			multi = openapi3.MultiError{err}
 		}
+		var out []leaf
 		for _, e := range multi {
 			var inner *openapi3.SchemaError
-			if !errors.As(e, &inner) {
-				continue
-			}
-			if ls := composedLeaves(inner); len(ls) > 0 {
+			if ls := composedLeaves(e); len(ls) > 0 {
 				out = append(out, ls...)
-			} else {
+			} else if errors.As(e, &inner) {
 				out = append(out, leaf{err: inner})
 			}
 		}
@@ -258,17 +254,13 @@ func joinReason(reason string, err error) string {
 	return reason + ": " + err.Error()
 }
 
-// pointer is the JSON pointer (RFC 6901) of tokens.
+// pointer is the JSON pointer (RFC 6901) of tokens; "/" for none.
 func pointer(tokens []string) string {
-	if len(tokens) == 0 {
-		return "/"
-	}
 	var b strings.Builder
 	for _, t := range tokens {
-		b.WriteByte('/')
-		b.WriteString(pointerEscaper.Replace(t))
+		b.WriteString("/" + pointerEscaper.Replace(t))
 	}
-	return b.String()
+	return cmp.Or(b.String(), "/")
 }
 
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
