@@ -86,6 +86,7 @@ func TestRouterMethodsAndEncodedSlashes(t *testing.T) {
 		{"GET", "/things", "listThings", []string{"GET", "POST"}},
 		{"POST", "/things", "createThing", []string{"GET", "POST"}},
 		{"DELETE", "/things", routers.ErrMethodNotAllowed.Error(), []string{"GET", "POST"}},
+		{"HEAD", "/things", routers.ErrMethodNotAllowed.Error(), []string{"GET", "POST"}}, // ServeMux would route it to GET
 		{"DELETE", "/things/1", "deleteThing", []string{"DELETE"}},
 		{"GET", "/things/1", routers.ErrMethodNotAllowed.Error(), []string{"DELETE"}},
 		{"POST", "/things/1/archive", "archiveThing", []string{"POST"}},
@@ -251,4 +252,39 @@ func FuzzRouterAgreesWithServeMux(f *testing.F) {
 			t.Errorf("%s %s: router %q, ServeMux %q", method, target, got, want)
 		}
 	})
+}
+
+// A path parameter whose name is no Go identifier (ServeMux's rule for its wildcards) still
+// routes, and reaches kin-openapi and RouteOf under its own name.
+func TestRouterParameterNamesOfAnyForm(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(`openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /things/{thing-id}/parts/{part.no}:
+    get:
+      operationId: getPart
+      parameters:
+        - {name: thing-id, in: path, required: true, schema: {type: string, pattern: '^[a-z]+$'}}
+        - {name: part.no, in: path, required: true, schema: {type: integer}}
+      responses: {'204': {description: ok}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := contracttest.NewForSpec(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	route, err := v.ValidateRequest(httptest.NewRequest("GET", "/things/abc/parts/7", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"thing-id": "abc", "part.no": "7"}, route.PathParams()); diff != "" {
+		t.Errorf("PathParams (-want +got):\n%s", diff)
+	}
+	if _, err := v.ValidateRequest(httptest.NewRequest("GET", "/things/ABC/parts/x", nil)); err == nil ||
+		!strings.Contains(err.Error(), "path parameter thing-id") || !strings.Contains(err.Error(), "path parameter part.no") {
+		t.Errorf("invalid parameters: %v, want violations naming thing-id and part.no", err)
+	}
 }
