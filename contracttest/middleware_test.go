@@ -436,3 +436,37 @@ func TestMiddlewareRejectionKeepsThisAPIsErrorBody(t *testing.T) {
 		}
 	}
 }
+
+// A handler behind the middleware gets the route it found (RouteOf), the path parameters as
+// ServeMux gives them (PathValue), and the body value kin-openapi validated, so it neither
+// routes nor decodes again.
+func TestMiddlewareHandsOnItsRouteAndValue(t *testing.T) {
+	t.Parallel()
+	var op, channel string
+	var value any
+	h := contracttest.MustNew(t).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if route := contracttest.RouteOf(r); route != nil {
+			op = route.OperationID() + " " + route.Method() + " " + route.Path() + " " + route.PathParams()["channelId"]
+		}
+		channel = r.PathValue("channelId")
+		if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
+			value = vb.ValidatedValue()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"success":true}`)
+	}), contracttest.WithTB(t))
+	req := httptest.NewRequest(http.MethodPost, connectPath, strings.NewReader(validBody))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+secretKey)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if want := "connectMetaChannel POST /v1/channels/{channelId}/connect " + knownHex; rec.Code != 200 || op != want || channel != knownHex {
+		t.Errorf("%d: route %q, PathValue %q; want %q and %q", rec.Code, op, channel, want, knownHex)
+	}
+	if obj, _ := value.(map[string]any); obj["wabaId"] != "428083093730937" {
+		t.Errorf("validated value %#v, want the body's", value)
+	}
+	if contracttest.RouteOf(req) != nil {
+		t.Error("RouteOf found a route on a request the middleware did not pass on")
+	}
+}
