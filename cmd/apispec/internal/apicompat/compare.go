@@ -76,7 +76,7 @@ func Compare(base, revision *Spec, p Policy, used []int) ([]Change, error) {
 		}
 		if c.Level == checker.ERR {
 			for i := range p.Acknowledgements {
-				if p.Acknowledgements[i].matches(f) {
+				if a := p.Acknowledgements[i]; f.MatchIgnore(a.path, a.lower, localizer) {
 					c.AcknowledgedBy = &p.Acknowledgements[i]
 					if used != nil {
 						used[i]++
