@@ -30,23 +30,10 @@ func (v *Verdict) Err() error {
 	return errors.New("API compatibility gate failed:\n\n" + strings.Join(v.Problems, "\n\n"))
 }
 
-// Warnings returns the WARN-level changes, one line each, prefixed with the release they are
-// relative to. They do not fail the gate.
-func (v *Verdict) Warnings() []string {
-	var out []string
-	for _, cmp := range v.Comparisons {
-		for _, c := range cmp.Changes {
-			if c.Level == checker.WARN {
-				out = append(out, fmt.Sprintf("since %s: %s", cmp.Release.Version, c))
-			}
-		}
-	}
-	return out
-}
-
-// WriteSummary writes one line per comparison and the WARN-level changes to w.
+// WriteSummary writes one line per comparison, then the WARN-level changes, which do not fail
+// the gate, each with the release it is relative to.
 func (v *Verdict) WriteSummary(w io.Writer) error {
-	var b strings.Builder
+	var b, warnings strings.Builder
 	for _, cmp := range v.Comparisons {
 		counts, acknowledged := map[checker.Level]int{}, 0
 		for _, c := range cmp.Changes {
@@ -54,15 +41,15 @@ func (v *Verdict) WriteSummary(w io.Writer) error {
 			if c.AcknowledgedBy != nil {
 				acknowledged++
 			}
+			if c.Level == checker.WARN {
+				fmt.Fprintf(&warnings, "  since %s: %s\n", cmp.Release.Version, c)
+			}
 		}
 		fmt.Fprintf(&b, "%s (%s) vs released %s (%s): %d change(s): %d error (%d acknowledged), %d warning, %d info\n",
 			v.Working.File, v.Working.Version, cmp.Release.Version, cmp.Release.File, len(cmp.Changes),
 			counts[checker.ERR], acknowledged, counts[checker.WARN], counts[checker.INFO])
 	}
-	for _, line := range v.Warnings() {
-		fmt.Fprintf(&b, "  %s\n", line)
-	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, b.String()+warnings.String())
 	return err
 }
 
@@ -80,40 +67,28 @@ func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
 		v.Problems = append(v.Problems, "no released contract to compare with: cut the first one with `make release`")
 		return v, nil
 	}
-	used := make([]int, len(p.Acknowledgements))
+	used := map[*Acknowledgement]bool{}
 	required, requiredBy := Version{}, ""
 	for _, rel := range released {
-		changes, err := Compare(rel, working, p, used)
+		changes, err := Compare(rel, working, p)
 		if err != nil {
 			return nil, err
 		}
 		v.Comparisons = append(v.Comparisons, Comparison{Release: rel, Changes: changes})
-
 		var breaking, acknowledged, others []Change
 		for _, c := range changes {
 			switch {
 			case c.Breaking():
-				breaking = append(breaking, c) // reported below, with the major it would need
+				breaking = append(breaking, c)
 			case c.AcknowledgedBy != nil:
-				acknowledged = append(acknowledged, c)
+				acknowledged, used[c.AcknowledgedBy] = append(acknowledged, c), true
 			default:
 				others = append(others, c)
 			}
 		}
 		if len(breaking) > 0 {
-			var b strings.Builder
-			fmt.Fprintf(&b, "%d breaking change(s) vs released %s (%s):", len(breaking), rel.Version, rel.File)
-			for _, c := range breaking {
-				fmt.Fprintf(&b, "\n  %s", c)
-			}
-			fmt.Fprintf(&b, "\nClients generated from %s would break. Undo the change or, if the break is deliberate,\n"+
-				"add these lines to %s and bump info.version to %s or higher:", rel.Version, p.ackFile(), rel.Version.NextMajor())
-			for _, c := range breaking {
-				fmt.Fprintf(&b, "\n  %s", c.AcknowledgementLine())
-			}
-			v.Problems = append(v.Problems, b.String())
+			v.Problems = append(v.Problems, breakingProblem(rel, breaking, p.AcknowledgementsFile))
 		}
-
 		need, why := rel.Version, ""
 		switch {
 		case len(acknowledged) > 0:
@@ -125,7 +100,6 @@ func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
 			required, requiredBy = need, why
 		}
 	}
-
 	latest := released[len(released)-1]
 	switch {
 	case working.Version.Compare(latest.Version) < 0:
@@ -135,13 +109,28 @@ func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
 		v.Problems = append(v.Problems, fmt.Sprintf("info.version %s must become %s or higher: %s",
 			working.Version, required, requiredBy))
 	}
-	for i, n := range used {
-		if n == 0 {
-			v.Problems = append(v.Problems, fmt.Sprintf("%s\n  acknowledges no breaking change against any release; remove the line",
-				p.Acknowledgements[i]))
+	for i := range p.Acknowledgements {
+		if a := &p.Acknowledgements[i]; !used[a] {
+			v.Problems = append(v.Problems, fmt.Sprintf("%s\n  acknowledges no breaking change against any release; remove the line", a))
 		}
 	}
 	return v, nil
+}
+
+// breakingProblem lists the unacknowledged breaking changes against rel and says how to
+// acknowledge them in ackFile.
+func breakingProblem(rel *Spec, breaking []Change, ackFile string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d breaking change(s) vs released %s (%s):", len(breaking), rel.Version, rel.File)
+	for _, c := range breaking {
+		fmt.Fprintf(&b, "\n  %s", c)
+	}
+	fmt.Fprintf(&b, "\nClients generated from %s would break. Undo the change or, if the break is deliberate,\n"+
+		"add these lines to %s and bump info.version to %s or higher:", rel.Version, ackFile, rel.Version.NextMajor())
+	for _, c := range breaking {
+		fmt.Fprintf(&b, "\n  %s", c.AcknowledgementLine())
+	}
+	return b.String()
 }
 
 // describe says why a bump is needed: how many changes of what kind, and the first few.
@@ -166,7 +155,7 @@ func WriteChangelog(w io.Writer, released []*Spec, working *Spec, p Policy) erro
 		return errors.New("changelog: no released contract to compare with")
 	}
 	latest := released[len(released)-1]
-	changes, err := Compare(latest, working, p, nil)
+	changes, err := Compare(latest, working, p)
 	if err != nil {
 		return err
 	}
