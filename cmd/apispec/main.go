@@ -32,9 +32,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	task, ok := map[string]func(*apicompat.Project, io.Writer) error{
-		"breaking":  breaking,
-		"changelog": changelog,
-		"release":   release,
+		"breaking":  (*apicompat.Project).Breaking,
+		"changelog": (*apicompat.Project).Changelog,
+		"release": func(p *apicompat.Project, w io.Writer) error {
+			file, err := p.Release()
+			if err == nil {
+				_, err = fmt.Fprintf(w, "released %s as %s\n", p.Working.Version, file)
+			}
+			return err
+		},
 	}[fs.Arg(0)]
 	if !ok {
 		fmt.Fprintf(stderr, "apispec: unknown task %q\n%s\n", fs.Arg(0), usage)
@@ -49,28 +55,4 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-func breaking(p *apicompat.Project, stdout io.Writer) error {
-	verdict, err := p.Gate()
-	if err != nil {
-		return err
-	}
-	if err := verdict.WriteSummary(stdout); err != nil {
-		return err
-	}
-	return verdict.Err()
-}
-
-func changelog(p *apicompat.Project, stdout io.Writer) error {
-	return apicompat.WriteChangelog(stdout, p.Released, p.Working, p.Policy)
-}
-
-func release(p *apicompat.Project, stdout io.Writer) error {
-	file, err := p.Release()
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(stdout, "released %s as %s\n", p.Working.Version, file)
-	return err
 }

@@ -20,6 +20,7 @@ type Spec struct {
 	File    string // where it was read from, as used in messages
 	Version Version
 	Doc     *openapi3.T
+	data    []byte // the file's bytes, which a release copies
 }
 
 // ParseSpec parses and validates an OpenAPI document read from file and its info.version.
@@ -33,7 +34,7 @@ func ParseSpec(file string, data []byte) (*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: info.version: %w", file, err)
 	}
-	return &Spec{File: file, Version: v, Doc: doc}, nil
+	return &Spec{File: file, Version: v, Doc: doc, data: data}, nil
 }
 
 // LoadReleases reads every released snapshot in dir, named <MAJOR.MINOR.PATCH>.yaml, and
@@ -55,11 +56,7 @@ func LoadReleases(dir string) ([]*Spec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: a snapshot is named <MAJOR.MINOR.PATCH>.yaml: %w", file, err)
 		}
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return nil, err
-		}
-		spec, err := ParseSpec(file, data)
+		spec, err := parseFile(file, ParseSpec)
 		if err != nil {
 			return nil, err
 		}
@@ -157,6 +154,16 @@ func ParseAcknowledgements(file string, data []byte) ([]Acknowledgement, error) 
 
 // String returns "file:line: text".
 func (a Acknowledgement) String() string { return fmt.Sprintf("%s:%d: %s", a.File, a.Line, a.Text) }
+
+// parseFile reads file and parses it with parse.
+func parseFile[T any](file string, parse func(file string, data []byte) (T, error)) (T, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return parse(file, data)
+}
 
 // eachLine calls parse with every line of data, numbered from 1 and without its line ending,
 // and prefixes parse's error, or the news that a line is not UTF-8, with file:line.

@@ -148,19 +148,19 @@ func describe(kind string, changes []Change, rel *Spec) string {
 	return b.String()
 }
 
-// WriteChangelog writes the changes from the latest release to working to w, one markdown
-// list item per change: level, check id, operation and oasdiff's sentence.
-func WriteChangelog(w io.Writer, released []*Spec, working *Spec, p Policy) error {
-	if len(released) == 0 {
+// Changelog writes the changes from the latest release to the working spec to w, one
+// markdown list item per change: level, check id, operation and oasdiff's sentence.
+func (p *Project) Changelog(w io.Writer) error {
+	if len(p.Released) == 0 {
 		return errors.New("changelog: no released contract to compare with")
 	}
-	latest := released[len(released)-1]
-	changes, err := Compare(latest, working, p)
+	latest := p.Released[len(p.Released)-1]
+	changes, err := Compare(latest, p.Working, p.Policy)
 	if err != nil {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "## API changes since %s (%s → %s, info.version %s)\n\n", latest.Version, latest.File, working.File, working.Version)
+	fmt.Fprintf(&b, "## API changes since %s (%s → %s, info.version %s)\n\n", latest.Version, latest.File, p.Working.File, p.Working.Version)
 	if len(changes) == 0 {
 		b.WriteString("No API changes.\n")
 	}

@@ -127,8 +127,9 @@ func TestChangelog(t *testing.T) {
 	t.Parallel()
 	released := []*apicompat.Spec{spec(t, "1.0.0.yaml")}
 	var out strings.Builder
-	working := spec(t, "hubmessage.yaml", remove404, add409, version("2.0.0"))
-	if err := apicompat.WriteChangelog(&out, released, working, repoPolicy(t, "# 2.0.0\n"+ack404)); err != nil {
+	p := &apicompat.Project{Released: released, Working: spec(t, "hubmessage.yaml", remove404, add409, version("2.0.0")),
+		Policy: repoPolicy(t, "# 2.0.0\n"+ack404)}
+	if err := p.Changelog(&out); err != nil {
 		t.Fatal(err)
 	}
 	want := "## API changes since 1.0.0 (1.0.0.yaml → hubmessage.yaml, info.version 2.0.0)\n\n" +
@@ -139,7 +140,8 @@ func TestChangelog(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := apicompat.WriteChangelog(&out, released, spec(t, "hubmessage.yaml"), repoPolicy(t, "")); err != nil {
+	p = &apicompat.Project{Released: released, Working: spec(t, "hubmessage.yaml"), Policy: repoPolicy(t, "")}
+	if err := p.Changelog(&out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasSuffix(out.String(), "\n\nNo API changes.\n") {

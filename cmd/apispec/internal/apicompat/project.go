@@ -3,9 +3,11 @@ package apicompat
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Layout names the files the gate reads.
@@ -37,53 +39,48 @@ type Project struct {
 // Load reads and parses every file of the layout. Each error names the file it comes from
 // (and the line, for the policy files). Both policy files must exist.
 func Load(l Layout) (*Project, error) {
-	data, err := os.ReadFile(l.Spec)
-	if err != nil {
+	p := &Project{Layout: l, Policy: Policy{AcknowledgementsFile: l.Acknowledgements}}
+	var err error
+	if p.Working, err = parseFile(l.Spec, ParseSpec); err != nil {
 		return nil, err
 	}
-	working, err := ParseSpec(l.Spec, data)
-	if err != nil {
+	if p.Released, err = LoadReleases(l.Released); err != nil {
 		return nil, err
 	}
-	released, err := LoadReleases(l.Released)
-	if err != nil {
+	if p.Policy.Severity, err = parseFile(l.Severity, ParseSeverity); err != nil {
 		return nil, err
 	}
-	data, err = os.ReadFile(l.Severity)
-	if err != nil {
+	if p.Policy.Acknowledgements, err = parseFile(l.Acknowledgements, ParseAcknowledgements); err != nil {
 		return nil, err
 	}
-	severity, err := ParseSeverity(l.Severity, data)
-	if err != nil {
-		return nil, err
-	}
-	data, err = os.ReadFile(l.Acknowledgements)
-	if err != nil {
-		return nil, err
-	}
-	acks, err := ParseAcknowledgements(l.Acknowledgements, data)
-	if err != nil {
-		return nil, err
-	}
-	return &Project{Layout: l, Working: working, Released: released,
-		Policy: Policy{Severity: severity, Acknowledgements: acks, AcknowledgementsFile: l.Acknowledgements}}, nil
+	return p, nil
 }
 
 // Gate runs [Gate] on the project.
 func (p *Project) Gate() (*Verdict, error) { return Gate(p.Released, p.Working, p.Policy) }
 
-// Release snapshots the working spec as <Released>/<info.version>.yaml, byte for byte, and
-// returns the new file's path. It refuses when the gate fails (once a release exists), when
-// the version is already released or lower than the latest release, and never overwrites a
-// file.
+// Breaking runs the gate, writes its summary to w and returns its verdict's error.
+func (p *Project) Breaking(w io.Writer) error {
+	verdict, err := p.Gate()
+	if err == nil {
+		err = verdict.WriteSummary(w)
+	}
+	if err == nil {
+		err = verdict.Err()
+	}
+	return err
+}
+
+// Release snapshots the working spec as <Released>/<info.version>.yaml, a byte copy of the
+// file as it was loaded and gated, and returns the new file's path. It refuses when the gate
+// fails (once a release exists), when the version is already released or lower than the
+// latest release, and never overwrites a file.
 func (p *Project) Release() (string, error) {
 	v := p.Working.Version
 	if n := len(p.Released); n > 0 {
 		latest := p.Released[n-1]
-		for _, rel := range p.Released {
-			if rel.Version == v {
-				return "", fmt.Errorf("release: info.version %s is already released as %s; bump info.version in %s", v, rel.File, p.Working.File)
-			}
+		if i := slices.IndexFunc(p.Released, func(rel *Spec) bool { return rel.Version == v }); i >= 0 {
+			return "", fmt.Errorf("release: info.version %s is already released as %s; bump info.version in %s", v, p.Released[i].File, p.Working.File)
 		}
 		if v.Compare(latest.Version) < 0 {
 			return "", fmt.Errorf("release: info.version %s is lower than the latest release %s (%s)", v, latest.Version, latest.File)
@@ -96,13 +93,6 @@ func (p *Project) Release() (string, error) {
 			return "", fmt.Errorf("release %s: %w", v, err)
 		}
 	}
-	data, err := os.ReadFile(p.Layout.Spec)
-	if err != nil {
-		return "", err
-	}
-	if now, err := ParseSpec(p.Layout.Spec, data); err != nil || now.Version != v { // changed since Load
-		return "", fmt.Errorf("release: %s changed while releasing; run it again", p.Layout.Spec)
-	}
 	file := filepath.Join(p.Layout.Released, v.String()+".yaml")
 	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
@@ -111,12 +101,8 @@ func (p *Project) Release() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("release: %w", err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(file)
-		return "", fmt.Errorf("release: write %s: %w", file, err)
-	}
-	if err := f.Close(); err != nil {
+	_, err = f.Write(p.Working.data)
+	if err = errors.Join(err, f.Close()); err != nil {
 		os.Remove(file)
 		return "", fmt.Errorf("release: write %s: %w", file, err)
 	}
