@@ -9,17 +9,10 @@ import (
 	"github.com/oasdiff/oasdiff/checker"
 )
 
-// Comparison is the working spec compared with one released contract.
-type Comparison struct {
-	Release *Spec
-	Changes []Change
-}
-
-// Verdict is the gate's result: every comparison, and the problems that fail it.
+// Verdict is the gate's result: a summary, and the problems that fail it.
 type Verdict struct {
-	Working     *Spec
-	Comparisons []Comparison // oldest release first
-	Problems    []string     // empty when the gate passes
+	Summary  string   // one line per release, then the WARN-level changes, which pass
+	Problems []string // empty when the gate passes
 }
 
 // Err returns nil if the gate passes, or an error listing every problem.
@@ -28,29 +21,6 @@ func (v *Verdict) Err() error {
 		return nil
 	}
 	return errors.New("API compatibility gate failed:\n\n" + strings.Join(v.Problems, "\n\n"))
-}
-
-// WriteSummary writes one line per comparison, then the WARN-level changes, which do not fail
-// the gate, each with the release it is relative to.
-func (v *Verdict) WriteSummary(w io.Writer) error {
-	var b, warnings strings.Builder
-	for _, cmp := range v.Comparisons {
-		counts, acknowledged := map[checker.Level]int{}, 0
-		for _, c := range cmp.Changes {
-			counts[c.Level]++
-			if c.AcknowledgedBy != nil {
-				acknowledged++
-			}
-			if c.Level == checker.WARN {
-				fmt.Fprintf(&warnings, "  since %s: %s\n", cmp.Release.Version, c)
-			}
-		}
-		fmt.Fprintf(&b, "%s (%s) vs released %s (%s): %d change(s): %d error (%d acknowledged), %d warning, %d info\n",
-			v.Working.File, v.Working.Version, cmp.Release.Version, cmp.Release.File, len(cmp.Changes),
-			counts[checker.ERR], acknowledged, counts[checker.WARN], counts[checker.INFO])
-	}
-	_, err := io.WriteString(w, b.String()+warnings.String())
-	return err
 }
 
 // Gate compares working with every release (oldest first) and judges the result:
@@ -62,21 +32,23 @@ func (v *Verdict) WriteSummary(w io.Writer) error {
 //   - an acknowledgement that accepts no change fails, so stale ones do not linger;
 //   - no release at all fails: there is nothing to protect.
 func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
-	v := &Verdict{Working: working}
+	v := &Verdict{}
 	if len(released) == 0 {
 		v.Problems = append(v.Problems, "no released contract to compare with: cut the first one with `make release`")
 		return v, nil
 	}
 	used := map[*Acknowledgement]bool{}
 	required, requiredBy := Version{}, ""
+	var warnings strings.Builder
 	for _, rel := range released {
 		changes, err := Compare(rel, working, p)
 		if err != nil {
 			return nil, err
 		}
-		v.Comparisons = append(v.Comparisons, Comparison{Release: rel, Changes: changes})
 		var breaking, acknowledged, others []Change
+		counts := map[checker.Level]int{}
 		for _, c := range changes {
+			counts[c.Level]++
 			switch {
 			case c.Breaking():
 				breaking = append(breaking, c)
@@ -85,7 +57,13 @@ func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
 			default:
 				others = append(others, c)
 			}
+			if c.Level == checker.WARN {
+				fmt.Fprintf(&warnings, "  since %s: %s\n", rel.Version, c)
+			}
 		}
+		v.Summary += fmt.Sprintf("%s (%s) vs released %s (%s): %d change(s): %d error (%d acknowledged), %d warning, %d info\n",
+			working.File, working.Version, rel.Version, rel.File, len(changes),
+			counts[checker.ERR], len(acknowledged), counts[checker.WARN], counts[checker.INFO])
 		if len(breaking) > 0 {
 			v.Problems = append(v.Problems, breakingProblem(rel, breaking, p.AcknowledgementsFile))
 		}
@@ -100,6 +78,7 @@ func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
 			required, requiredBy = need, why
 		}
 	}
+	v.Summary += warnings.String()
 	latest := released[len(released)-1]
 	switch {
 	case working.Version.Compare(latest.Version) < 0:
@@ -117,35 +96,31 @@ func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
 	return v, nil
 }
 
-// breakingProblem lists the unacknowledged breaking changes against rel and says how to
-// acknowledge them in ackFile.
+// breakingProblem lists the unacknowledged breaking changes against rel and the lines of
+// ackFile that would acknowledge them.
 func breakingProblem(rel *Spec, breaking []Change, ackFile string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d breaking change(s) vs released %s (%s):", len(breaking), rel.Version, rel.File)
+	var list, acks []string
 	for _, c := range breaking {
-		fmt.Fprintf(&b, "\n  %s", c)
+		list, acks = append(list, c.String()), append(acks, c.AcknowledgementLine())
 	}
-	fmt.Fprintf(&b, "\nClients generated from %s would break. Undo the change or, if the break is deliberate,\n"+
-		"add these lines to %s and bump info.version to %s or higher:", rel.Version, ackFile, rel.Version.NextMajor())
-	for _, c := range breaking {
-		fmt.Fprintf(&b, "\n  %s", c.AcknowledgementLine())
-	}
-	return b.String()
+	return fmt.Sprintf("%d breaking change(s) vs released %s (%s):\n  %s\n"+
+		"Clients generated from %s would break. Undo the change or, if the break is deliberate,\n"+
+		"add these lines to %s and bump info.version to %s or higher:\n  %s",
+		len(breaking), rel.Version, rel.File, strings.Join(list, "\n  "),
+		rel.Version, ackFile, rel.Version.NextMajor(), strings.Join(acks, "\n  "))
 }
 
 // describe says why a bump is needed: how many changes of what kind, and the first few.
 func describe(kind string, changes []Change, rel *Spec) string {
 	const shown = 3
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s(s) since released %s:", len(changes), kind, rel.Version)
-	for i, c := range changes {
-		if i == shown {
-			fmt.Fprintf(&b, "\n  … and %d more (see `make changelog`)", len(changes)-shown)
-			break
-		}
-		fmt.Fprintf(&b, "\n  %s", c)
+	s := fmt.Sprintf("%d %s(s) since released %s:", len(changes), kind, rel.Version)
+	for _, c := range changes[:min(len(changes), shown)] {
+		s += "\n  " + c.String()
 	}
-	return b.String()
+	if len(changes) > shown {
+		s += fmt.Sprintf("\n  … and %d more (see `make changelog`)", len(changes)-shown)
+	}
+	return s
 }
 
 // Changelog writes the changes from the latest release to the working spec to w, one

@@ -62,13 +62,13 @@ func (p *Project) Gate() (*Verdict, error) { return Gate(p.Released, p.Working, 
 // Breaking runs the gate, writes its summary to w and returns its verdict's error.
 func (p *Project) Breaking(w io.Writer) error {
 	verdict, err := p.Gate()
-	if err == nil {
-		err = verdict.WriteSummary(w)
+	if err != nil {
+		return err
 	}
-	if err == nil {
-		err = verdict.Err()
+	if _, err := io.WriteString(w, verdict.Summary); err != nil {
+		return err
 	}
-	return err
+	return verdict.Err()
 }
 
 // Release snapshots the working spec as <Released>/<info.version>.yaml, a byte copy of the
