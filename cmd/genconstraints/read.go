@@ -28,40 +28,26 @@ type rule struct {
 	minLength          uint64
 	maxLength          int64 // -1: none
 	pattern, patDesc   string
-	patternVar         string // the named variable holding the compiled pattern, or ""
 	enum               []string
-	minimum, maximum   *bound
-}
-
-type bound struct {
-	value     int64
-	exclusive bool
-}
-
-// operation is one operation's input, as Go expressions that may name shared variables.
-type operation struct {
-	id, method, path string
-	params           []string // each a Rule
-	body             string   // a *BodyRules; "" when it takes none
+	minimum, maximum   string // a *Bound, or ""
 }
 
 // generator collects the output: operations, and the variables shared by operations that
-// reference the same component ($ref), each emitted once.
+// reference the same component ($ref), each emitted once; all keyed by what sorts them.
 type generator struct {
-	source   string
-	ops      []operation
-	params   map[string]rule   // component parameter name -> its rule
-	schemas  map[string][]rule // component schema name -> its properties' rules
-	varNames map[string]string // Go name -> what it was made for, to catch collisions
+	Source   string
+	Ops      map[string]operation // by operationId
+	Params   map[string]decl      // by component name
+	Schemas  map[string]decl      // by component name
+	varNames map[string]string    // Go name -> what it was made for, to catch collisions
 }
 
 // generate returns the gofmt'd source of constraints.gen.go for doc, read from source (a
 // path shown in the header and in errors); doc comes from openapi.Parse, so its references
-// are resolved. The output depends only on doc: operations are sorted by operationId,
-// parameters by location and name, properties by name.
+// are resolved. Parameters are sorted by location and name, properties by name.
 func generate(doc *openapi3.T, source string) ([]byte, error) {
-	g := &generator{source: source, params: map[string]rule{}, schemas: map[string][]rule{}, varNames: map[string]string{}}
-	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
+	g := &generator{Source: source, Ops: map[string]operation{}, Params: map[string]decl{}, Schemas: map[string]decl{}, varNames: map[string]string{}}
+	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) { // so the first error is always the same
 		item := doc.Paths.Value(path)
 		ops := item.Operations()
 		for _, method := range slices.Sorted(maps.Keys(ops)) {
@@ -70,40 +56,43 @@ func generate(doc *openapi3.T, source string) ([]byte, error) {
 			}
 		}
 	}
-	if len(g.ops) == 0 {
+	if len(g.Ops) == 0 {
 		return nil, fmt.Errorf("%s: no operations", source)
 	}
-	slices.SortFunc(g.ops, func(a, b operation) int { return strings.Compare(a.id, b.id) })
 	return g.emit()
 }
 
 func (g *generator) addOperation(path, method string, item *openapi3.PathItem, op *openapi3.Operation) error {
-	where := fmt.Sprintf("%s: %s %s", g.source, method, path)
-	switch {
-	case op.OperationID == "":
+	where := fmt.Sprintf("%s: %s %s", g.Source, method, path)
+	o := operation{ID: op.OperationID, Name: exported(op.OperationID), Method: method, Path: path}
+	switch _, dup := g.Ops[o.ID]; {
+	case o.ID == "":
 		return fmt.Errorf("%s: no operationId", where)
-	case slices.ContainsFunc(g.ops, func(prev operation) bool { return prev.id == op.OperationID }):
-		return fmt.Errorf("%s: operationId %q is used twice", where, op.OperationID)
+	case dup:
+		return fmt.Errorf("%s: operationId %q is used twice", where, o.ID)
 	}
-	o := operation{id: op.OperationID, method: method, path: path}
-	if err := g.claim(exported(o.id)+"Rules", "operation "+o.id, where); err != nil {
+	if err := g.claim(o.Name+"Rules", "operation "+o.ID, where); err != nil {
 		return err
 	}
-	where = fmt.Sprintf("%s: operation %s", g.source, o.id)
+	where = fmt.Sprintf("%s: operation %s", g.Source, o.ID)
+	var params []string
 	for _, p := range parameters(item.Parameters, op.Parameters) {
 		expr, err := g.parameter(where, p)
 		if err != nil {
 			return err
 		}
-		o.params = append(o.params, expr)
+		params = append(params, expr)
+	}
+	if len(params) > 0 {
+		o.Params = paramsLiteral(params)
 	}
 	if op.RequestBody != nil {
 		var err error
-		if o.body, err = g.requestBody(where, op.RequestBody.Value); err != nil {
+		if o.Body, err = g.requestBody(where, op.RequestBody.Value); err != nil {
 			return err
 		}
 	}
-	g.ops = append(g.ops, o)
+	g.Ops[o.ID] = o
 	return nil
 }
 
@@ -122,55 +111,39 @@ func parameters(pathLevel, own openapi3.Parameters) openapi3.Parameters {
 	return params
 }
 
-// parameter returns the Go expression of p's rule: a shared variable for a component
-// parameter, a literal otherwise.
+// parameter returns the Go expression of p's rule.
 func (g *generator) parameter(where string, ref *openapi3.ParameterRef) (string, error) {
 	p := ref.Value
-	component := componentName(ref.Ref, "#/components/parameters/")
-	name := exported(component) + "Rule"
+	what := fmt.Sprintf("parameter %s (%s)", p.Name, ref.Ref)
 	where = fmt.Sprintf("%s: %s parameter %s", where, p.In, p.Name)
-	if component != "" {
-		where = fmt.Sprintf("%s: parameter %s (%s)", g.source, p.Name, ref.Ref)
-		if _, done := g.params[component]; done {
-			return name, nil
+	return g.shared(g.Params, ref.Ref, "#/components/parameters/", "Rule", what, where, func(stem, where string) (decl, error) {
+		switch {
+		case p.In != openapi3.ParameterInPath && p.In != openapi3.ParameterInQuery:
+			return decl{}, fmt.Errorf("%s: only path and query parameters are supported", where)
+		case p.Content != nil:
+			return decl{}, fmt.Errorf("%s: a parameter with content is not supported; give it a schema", where)
+		case p.Schema == nil:
+			return decl{}, fmt.Errorf("%s: no schema", where)
 		}
-	}
-	switch {
-	case p.In != openapi3.ParameterInPath && p.In != openapi3.ParameterInQuery:
-		return "", fmt.Errorf("%s: only path and query parameters are supported", where)
-	case p.Content != nil:
-		return "", fmt.Errorf("%s: a parameter with content is not supported; give it a schema", where)
-	case p.Schema == nil:
-		return "", fmt.Errorf("%s: no schema", where)
-	}
-	desc, err := extensionString(where, p.Extensions)
-	if err != nil {
-		return "", err
-	}
-	r, err := readRule(where, p.Name, p.In, p.Required, p.Schema.Value, desc)
-	switch {
-	case err != nil:
-		return "", err
-	case r.nullable:
-		return "", fmt.Errorf("%s: a nullable parameter is not supported", where)
-	case component == "":
-		return literal(r), nil
-	}
-	if err := g.claim(name, ref.Ref, where); err != nil {
-		return "", err
-	}
-	if r.pattern != "" {
-		r.patternVar = exported(component) + "Pattern"
-		if err := g.claim(r.patternVar, ref.Ref+" pattern", where); err != nil {
-			return "", err
+		desc, err := extensionString(where, p.Extensions)
+		if err != nil {
+			return decl{}, err
 		}
-	}
-	g.params[component] = r
-	return name, nil
+		r, err := readRule(where, p.Name, p.In, p.Required, p.Schema.Value, desc)
+		switch {
+		case err != nil:
+			return decl{}, err
+		case r.nullable:
+			return decl{}, fmt.Errorf("%s: a nullable parameter is not supported", where)
+		case stem != "" && r.pattern != "": // a shared parameter's pattern is compiled once, in a variable of its own
+			return decl{Param: p.Name, Literal: literal(r, stem+"Pattern"), Pattern: goString(r.pattern)}, nil
+		}
+		return decl{Param: p.Name, Literal: literal(r, "")}, nil
+	})
 }
 
 // requestBody returns the Go expression of a JSON request body's rules; its schema must be an
-// object of supported properties, whose rules are a shared variable for a component schema.
+// object of supported properties.
 func (g *generator) requestBody(where string, rb *openapi3.RequestBody) (string, error) {
 	where += ": request body"
 	media := rb.Content.Get("application/json")
@@ -180,29 +153,43 @@ func (g *generator) requestBody(where string, rb *openapi3.RequestBody) (string,
 	if media.Schema == nil {
 		return "", fmt.Errorf("%s: no schema", where)
 	}
-	expr := func(properties string) string {
-		return fmt.Sprintf("&BodyRules{Required: %t, Properties: %s}", rb.Required, properties)
+	const prefix = "#/components/schemas/"
+	what := "schema " + strings.TrimPrefix(media.Schema.Ref, prefix)
+	props, err := g.shared(g.Schemas, media.Schema.Ref, prefix, "Rules", what, where, func(_, where string) (decl, error) {
+		rules, err := objectRules(where, media.Schema.Value)
+		return decl{Literal: rulesLiteral(rules)}, err
+	})
+	if err != nil {
+		return "", err
 	}
-	component := componentName(media.Schema.Ref, "#/components/schemas/")
-	name := exported(component) + "Rules"
+	return fmt.Sprintf("&BodyRules{Required: %t, Properties: %s}", rb.Required, props), nil
+}
+
+// shared returns the Go expression of the rules read makes. For a component (ref, below
+// prefix) it is a variable named after it with suffix, declared in decls once for every
+// operation that uses it, and read learns the name's stem; errors then name the component
+// (what), not the operation's use of it. Inline, it is read's literal.
+func (g *generator) shared(decls map[string]decl, ref, prefix, suffix, what, where string, read func(stem, where string) (decl, error)) (string, error) {
+	component, stem := componentName(ref, prefix), ""
 	if component != "" {
-		where = fmt.Sprintf("%s: schema %s", g.source, component)
-		if _, done := g.schemas[component]; done {
-			return expr(name), nil
+		stem, where = exported(component), g.Source+": "+what
+		if _, done := decls[component]; done {
+			return stem + suffix, nil
 		}
 	}
-	props, err := objectRules(where, media.Schema.Value)
+	d, err := read(stem, where)
 	switch {
 	case err != nil:
 		return "", err
 	case component == "":
-		return expr(rulesLiteral(props)), nil
+		return d.Literal, nil
 	}
-	if err := g.claim(name, media.Schema.Ref, where); err != nil {
+	if err := g.claim(stem+suffix, ref, where); err != nil {
 		return "", err
 	}
-	g.schemas[component] = props
-	return expr(name), nil
+	d.Name, d.Component = stem, component
+	decls[component] = d
+	return stem + suffix, nil
 }
 
 // claim reserves a Go variable name, failing when two things of the spec would share it.
@@ -349,23 +336,23 @@ func (r *rule) readString(where string, s *openapi3.Schema, desc string) error {
 	return nil
 }
 
-func readBound(where, keyword, typ string, v *float64, exclusive openapi3.ExclusiveBound) (*bound, error) {
-	if exclusive.Value != nil {
-		return nil, fmt.Errorf("%s: exclusive%s as a number (OpenAPI 3.1) is not supported", where, exported(keyword))
+// readBound reads minimum or maximum as a *Bound, or "".
+func readBound(where, keyword, typ string, v *float64, exclusive openapi3.ExclusiveBound) (string, error) {
+	switch {
+	case exclusive.Value != nil:
+		return "", fmt.Errorf("%s: exclusive%s as a number (OpenAPI 3.1) is not supported", where, exported(keyword))
+	case v == nil && exclusive.IsTrue():
+		return "", fmt.Errorf("%s: exclusive%s without %s", where, exported(keyword), keyword)
+	case v == nil:
+		return "", nil
+	case typ != openapi3.TypeInteger:
+		return "", fmt.Errorf("%s: %s is supported on integers only, not on %s", where, keyword, typ)
+	case !exactInt(*v):
+		return "", fmt.Errorf("%s: %s %v is not an integer the rules can hold", where, keyword, *v)
+	case exclusive.IsTrue():
+		return fmt.Sprintf("&Bound{Value: %d, Exclusive: true}", int64(*v)), nil
 	}
-	if v == nil {
-		if exclusive.IsTrue() {
-			return nil, fmt.Errorf("%s: exclusive%s without %s", where, exported(keyword), keyword)
-		}
-		return nil, nil
-	}
-	if typ != openapi3.TypeInteger {
-		return nil, fmt.Errorf("%s: %s is supported on integers only, not on %s", where, keyword, typ)
-	}
-	if !exactInt(*v) {
-		return nil, fmt.Errorf("%s: %s %v is not an integer the rules can hold", where, keyword, *v)
-	}
-	return &bound{value: int64(*v), exclusive: exclusive.IsTrue()}, nil
+	return fmt.Sprintf("&Bound{Value: %d}", int64(*v)), nil
 }
 
 // readEnum reads the values of a string enum, or of an integer enum in decimal.
