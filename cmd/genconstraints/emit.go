@@ -48,44 +48,12 @@ func (g *generator) emit() ([]byte, error) {
 	return src, nil
 }
 
-// paramsLiteral writes rules as a []Rule, on one line when they are all shared variables.
-func paramsLiteral(rules []string) string {
+// rulesLiteral writes rules as a []Rule, on one line when they are all shared variables.
+func rulesLiteral(rules []string) string {
 	if !slices.ContainsFunc(rules, func(p string) bool { return !token.IsIdentifier(p) }) {
 		return "[]Rule{" + strings.Join(rules, ", ") + "}"
 	}
 	return "[]Rule{\n" + strings.Join(rules, ",\n") + ",\n}"
-}
-
-func rulesLiteral(rules []rule) string {
-	var b strings.Builder
-	b.WriteString("[]Rule{\n")
-	for _, r := range rules {
-		b.WriteString(literal(r, "") + ",\n")
-	}
-	b.WriteString("}")
-	return b.String()
-}
-
-// literal writes r as the body of a Rule composite literal, leaving out zero fields but
-// MaxLength; patternVar, if not "", names the variable holding the compiled pattern.
-func literal(r rule, patternVar string) string {
-	fields := []string{fmt.Sprintf("Name: %q, In: %q, Type: %q", r.name, r.in, r.typ)}
-	add := func(cond bool, format string, args ...any) {
-		if cond {
-			fields = append(fields, fmt.Sprintf(format, args...))
-		}
-	}
-	add(r.required, "Required: true")
-	add(r.nullable, "Nullable: true")
-	add(r.minLength > 0, "MinLength: %d", r.minLength)
-	add(true, "MaxLength: %d", r.maxLength)
-	add(patternVar != "", "Pattern: %s", patternVar)
-	add(patternVar == "" && r.pattern != "", "Pattern: regexp.MustCompile(%s)", goString(r.pattern))
-	add(r.patDesc != "", "PatternDescription: %q", r.patDesc)
-	add(len(r.enum) > 0, "Enum: %#v", r.enum) // []string{"a", "b"}
-	add(r.minimum != "", "Minimum: %s", r.minimum)
-	add(r.maximum != "", "Maximum: %s", r.maximum)
-	return "{" + strings.Join(fields, ", ") + "}"
 }
 
 // goString quotes s as a raw string literal when it can, which keeps regexps readable.

@@ -21,17 +21,6 @@ import (
 // what the pattern accepts, so an error can read "must be a UUID or 32 hexadecimal digits".
 const patternDescription = "x-pattern-description"
 
-// rule is one input value's rules, as read from the spec.
-type rule struct {
-	name, in, typ      string
-	required, nullable bool
-	minLength          uint64
-	maxLength          int64 // -1: none
-	pattern, patDesc   string
-	enum               []string
-	minimum, maximum   string // a *Bound, or ""
-}
-
 // generator collects the output: operations, and the variables shared by operations that
 // reference the same component ($ref), each emitted once; all keyed by what sorts them.
 type generator struct {
@@ -84,7 +73,7 @@ func (g *generator) addOperation(path, method string, item *openapi3.PathItem, o
 		params = append(params, expr)
 	}
 	if len(params) > 0 {
-		o.Params = paramsLiteral(params)
+		o.Params = rulesLiteral(params)
 	}
 	if op.RequestBody != nil {
 		var err error
@@ -129,16 +118,16 @@ func (g *generator) parameter(where string, ref *openapi3.ParameterRef) (string,
 		if err != nil {
 			return decl{}, err
 		}
-		r, err := readRule(where, p.Name, p.In, p.Required, p.Schema.Value, desc)
-		switch {
-		case err != nil:
-			return decl{}, err
-		case r.nullable:
-			return decl{}, fmt.Errorf("%s: a nullable parameter is not supported", where)
-		case stem != "" && r.pattern != "": // a shared parameter's pattern is compiled once, in a variable of its own
-			return decl{Param: p.Name, Literal: literal(r, stem+"Pattern"), Pattern: goString(r.pattern)}, nil
+		s, d := p.Schema.Value, decl{Param: p.Name}
+		patternVar := ""
+		if stem != "" && s.Pattern != "" { // a shared parameter's pattern is compiled once, in a variable of its own
+			patternVar, d.Pattern = stem+"Pattern", goString(s.Pattern)
 		}
-		return decl{Param: p.Name, Literal: literal(r, "")}, nil
+		d.Literal, err = readRule(where, p.Name, p.In, p.Required, s, desc, patternVar)
+		if err == nil && s.Nullable {
+			err = fmt.Errorf("%s: a nullable parameter is not supported", where)
+		}
+		return d, err
 	})
 }
 
@@ -218,8 +207,8 @@ func exported(name string) string {
 	return string(unicode.ToUpper(r)) + name[n:]
 }
 
-// objectRules reads the properties of an object schema, sorted by name.
-func objectRules(where string, s *openapi3.Schema) ([]rule, error) {
+// objectRules reads the properties of an object schema, sorted by name, as Rule literals.
+func objectRules(where string, s *openapi3.Schema) ([]string, error) {
 	if s.Type != nil && !s.Type.Is(openapi3.TypeObject) {
 		return nil, fmt.Errorf("%s: want an object, have type %v", where, s.Type.Slice())
 	}
@@ -239,9 +228,9 @@ func objectRules(where string, s *openapi3.Schema) ([]rule, error) {
 			return nil, fmt.Errorf("%s: required property %q is not defined", where, name)
 		}
 	}
-	var rules []rule
+	var rules []string
 	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
-		r, err := readRule(where+": property "+name, name, "body", slices.Contains(s.Required, name), s.Properties[name].Value, "")
+		r, err := readRule(where+": property "+name, name, "body", slices.Contains(s.Required, name), s.Properties[name].Value, "", "")
 		if err != nil {
 			return nil, err
 		}
@@ -250,31 +239,55 @@ func objectRules(where string, s *openapi3.Schema) ([]rule, error) {
 	return rules, nil
 }
 
-// readRule reads the rules of one primitive schema. desc is the parameter's own
-// x-pattern-description, if any.
-func readRule(where, name, in string, required bool, s *openapi3.Schema, desc string) (rule, error) {
+// readRule reads one primitive schema as a Rule literal, leaving out zero fields but
+// MaxLength. desc is the parameter's own x-pattern-description, if any; patternVar, if not "",
+// names the variable that holds the compiled pattern.
+func readRule(where, name, in string, required bool, s *openapi3.Schema, desc, patternVar string) (string, error) {
 	types := s.Type.Slice()
 	if len(types) != 1 {
-		return rule{}, fmt.Errorf("%s: want exactly one type, have %v", where, types)
+		return "", fmt.Errorf("%s: want exactly one type, have %v", where, types)
 	}
-	r := rule{name: name, in: in, typ: types[0], required: required, nullable: s.Nullable, minLength: s.MinLength, maxLength: -1, pattern: s.Pattern}
-	if err := onlyPrimitive(where, r.typ, s); err != nil {
-		return rule{}, err
+	typ := types[0]
+	if err := onlyPrimitive(where, typ, s); err != nil {
+		return "", err
 	}
-	if err := r.readString(where, s, desc); err != nil {
-		return rule{}, err
+	desc, err := readString(where, typ, s, desc)
+	if err != nil {
+		return "", err
 	}
-	var err error
-	if r.minimum, err = readBound(where, "minimum", r.typ, s.Min, s.ExclusiveMin); err != nil {
-		return rule{}, err
+	minimum, err := readBound(where, "minimum", typ, s.Min, s.ExclusiveMin)
+	if err != nil {
+		return "", err
 	}
-	if r.maximum, err = readBound(where, "maximum", r.typ, s.Max, s.ExclusiveMax); err != nil {
-		return rule{}, err
+	maximum, err := readBound(where, "maximum", typ, s.Max, s.ExclusiveMax)
+	if err != nil {
+		return "", err
 	}
-	if r.enum, err = readEnum(where, r.typ, s.Enum); err != nil {
-		return rule{}, err
+	enum, err := readEnum(where, typ, s.Enum)
+	if err != nil {
+		return "", err
 	}
-	return r, nil
+	maxLength := int64(-1)
+	if s.MaxLength != nil {
+		maxLength = int64(*s.MaxLength)
+	}
+	fields := []string{fmt.Sprintf("Name: %q, In: %q, Type: %q", name, in, typ)}
+	add := func(cond bool, format string, args ...any) {
+		if cond {
+			fields = append(fields, fmt.Sprintf(format, args...))
+		}
+	}
+	add(required, "Required: true")
+	add(s.Nullable, "Nullable: true")
+	add(s.MinLength > 0, "MinLength: %d", s.MinLength)
+	add(true, "MaxLength: %d", maxLength)
+	add(patternVar != "", "Pattern: %s", patternVar)
+	add(patternVar == "" && s.Pattern != "", "Pattern: regexp.MustCompile(%s)", goString(s.Pattern))
+	add(desc != "", "PatternDescription: %q", desc)
+	add(len(enum) > 0, "Enum: %#v", enum) // []string{"a", "b"}
+	add(minimum != "", "Minimum: %s", minimum)
+	add(maximum != "", "Maximum: %s", maximum)
+	return "{" + strings.Join(fields, ", ") + "}", nil
 }
 
 // goTypeFormats are, by type, the formats that only say which Go type holds a value.
@@ -305,35 +318,31 @@ func onlyPrimitive(where, typ string, s *openapi3.Schema) error {
 	return onlyAnnotations(where, rest)
 }
 
-// readString reads the keywords of strings only: minLength, maxLength, and pattern with its
-// x-pattern-description, given on the schema or as desc on the parameter.
-func (r *rule) readString(where string, s *openapi3.Schema, desc string) error {
-	if r.typ != openapi3.TypeString && (s.MinLength != 0 || s.MaxLength != nil || s.Pattern != "") {
-		return fmt.Errorf("%s: minLength, maxLength and pattern apply to strings, not to %s", where, r.typ)
+// readString checks the keywords of strings only (minLength, maxLength, pattern) and returns
+// the pattern's x-pattern-description, given on the schema or as desc on the parameter.
+func readString(where, typ string, s *openapi3.Schema, desc string) (string, error) {
+	if typ != openapi3.TypeString && (s.MinLength != 0 || s.MaxLength != nil || s.Pattern != "") {
+		return "", fmt.Errorf("%s: minLength, maxLength and pattern apply to strings, not to %s", where, typ)
 	}
 	if s.MinLength > math.MaxInt32 || s.MaxLength != nil && *s.MaxLength > math.MaxInt32 {
-		return fmt.Errorf("%s: minLength or maxLength is too large", where)
-	}
-	if s.MaxLength != nil {
-		r.maxLength = int64(*s.MaxLength)
+		return "", fmt.Errorf("%s: minLength or maxLength is too large", where)
 	}
 	schemaDesc, err := extensionString(where, s.Extensions)
 	switch {
 	case err != nil:
-		return err
+		return "", err
 	case desc != "" && schemaDesc != "" && desc != schemaDesc:
-		return fmt.Errorf("%s: the parameter and its schema give different %s", where, patternDescription)
+		return "", fmt.Errorf("%s: the parameter and its schema give different %s", where, patternDescription)
 	case desc == "":
 		desc = schemaDesc
 	}
-	if desc != "" && r.pattern == "" {
-		return fmt.Errorf("%s: %s without a pattern", where, patternDescription)
+	if desc != "" && s.Pattern == "" {
+		return "", fmt.Errorf("%s: %s without a pattern", where, patternDescription)
 	}
-	r.patDesc = desc
-	if _, err := regexp.Compile(r.pattern); err != nil {
-		return fmt.Errorf("%s: pattern is not valid Go regexp syntax: %w", where, err)
+	if _, err := regexp.Compile(s.Pattern); err != nil {
+		return "", fmt.Errorf("%s: pattern is not valid Go regexp syntax: %w", where, err)
 	}
-	return nil
+	return desc, nil
 }
 
 // readBound reads minimum or maximum as a *Bound, or "".
