@@ -109,10 +109,8 @@ func (g *generator) parameter(where string, ref *openapi3.ParameterRef) (string,
 		switch {
 		case p.In != openapi3.ParameterInPath && p.In != openapi3.ParameterInQuery:
 			return decl{}, fmt.Errorf("%s: only path and query parameters are supported", where)
-		case p.Content != nil:
+		case p.Content != nil: // kin-openapi's validation leaves it a schema otherwise
 			return decl{}, fmt.Errorf("%s: a parameter with content is not supported; give it a schema", where)
-		case p.Schema == nil:
-			return decl{}, fmt.Errorf("%s: no schema", where)
 		}
 		desc, err := extensionString(where, p.Extensions)
 		if err != nil {
