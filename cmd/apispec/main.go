@@ -1,9 +1,5 @@
-// Command apispec runs the spec-evolution tasks behind `make breaking`, `make changelog` and
-// `make release` (see its internal/apicompat):
-//
-//	apispec [-root DIR] breaking    the compatibility gate `make test` runs; exit 1 on failure
-//	apispec [-root DIR] changelog   the API changes since the latest release, markdown, on stdout
-//	apispec [-root DIR] release     snapshot the spec as openapi/released/<info.version>.yaml
+// Command apispec runs `make breaking` (the compatibility gate; exit 1 on failure), `make
+// changelog` (markdown on stdout) and `make release`; the logic is in internal/apicompat.
 package main
 
 import (

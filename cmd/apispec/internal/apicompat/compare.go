@@ -13,9 +13,8 @@ import (
 // localizer renders oasdiff's messages in English, the language of acknowledgement lines.
 var localizer = checker.NewDefaultLocalizer()
 
-// Policy is what the repository decides on top of oasdiff's defaults: the severity of checks
-// (openapi/breaking-severity.txt) and the acknowledged breaking changes
-// (openapi/breaking-ignore.txt, named in the gate's advice).
+// Policy is what the repository adds to oasdiff's defaults: openapi/breaking-severity.txt and
+// openapi/breaking-ignore.txt (AcknowledgementsFile, named in the gate's advice).
 type Policy struct {
 	Severity             map[string]checker.Level
 	Acknowledgements     []Acknowledgement

@@ -23,8 +23,7 @@ type Spec struct {
 	data    []byte // the file's bytes, which a release copies
 }
 
-// ParseSpec parses and validates an OpenAPI document read from file and its info.version.
-// Every error names file.
+// ParseSpec parses and validates an OpenAPI document read from file, and its info.version.
 func ParseSpec(file string, data []byte) (*Spec, error) {
 	doc, err := openapi.Parse(file, data)
 	if err != nil {
@@ -37,9 +36,8 @@ func ParseSpec(file string, data []byte) (*Spec, error) {
 	return &Spec{File: file, Version: v, Doc: doc, data: data}, nil
 }
 
-// LoadReleases reads every released snapshot in dir, named <MAJOR.MINOR.PATCH>.yaml, and
-// returns them oldest first. A snapshot whose name or info.version is not its version, or that
-// is not a valid spec, is an error naming the file. Files not ending in .yaml are ignored.
+// LoadReleases reads every snapshot in dir, <MAJOR.MINOR.PATCH>.yaml, oldest first; other
+// files are ignored. A snapshot's name and info.version must agree.
 func LoadReleases(dir string) ([]*Spec, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -69,9 +67,8 @@ func LoadReleases(dir string) ([]*Spec, error) {
 	return specs, nil
 }
 
-// ParseSeverity parses a severity-levels file: oasdiff's --severity-levels format, one
-// "<check-id> <err|warn|info|none>" per line, plus blank lines and '#' comments. Unknown check
-// ids, unknown levels and repeated ids are errors naming file and line.
+// ParseSeverity parses oasdiff's --severity-levels format, plus blank lines and '#' comments,
+// and refuses unknown check ids and levels and a repeated id.
 func ParseSeverity(file string, data []byte) (map[string]checker.Level, error) {
 	known, levels, seen := checker.GetAllRuleIds(), map[string]checker.Level{}, map[string]int{}
 	err := eachLine(file, data, func(n int, line string) error {
@@ -100,10 +97,8 @@ func ParseSeverity(file string, data []byte) (map[string]checker.Level, error) {
 	return levels, nil
 }
 
-// Acknowledgement is one line of the acknowledgements file (openapi/breaking-ignore.txt): a
-// deliberate breaking change, written as oasdiff's --err-ignore format wants it, "METHOD /path
-// <change text>" or "components <change text>", matched the way oasdiff matches it
-// (case-insensitively, extra words allowed).
+// Acknowledgement is a line of openapi/breaking-ignore.txt: oasdiff's --err-ignore format,
+// matched by oasdiff's own rule (case-insensitively, extra words allowed).
 type Acknowledgement struct {
 	File string
 	Line int
@@ -113,15 +108,13 @@ type Acknowledgement struct {
 	path  string // the first field starting with "/", lower-cased; "" for components etc.
 }
 
-// httpMethods are the operation keywords an endpoint acknowledgement must name.
-var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+var (
+	httpMethods        = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+	nonOperationScopes = []string{"components", "security", "info"} // what oasdiff wants named outside operations
+)
 
-// nonOperationScopes are the words oasdiff requires in lines for changes outside operations.
-var nonOperationScopes = []string{"components", "security", "info"}
-
-// ParseAcknowledgements parses the acknowledgements file. Blank lines and lines starting with
-// '#' are skipped; every other line must name an operation ("POST /v1/...") or a non-operation
-// scope ("components") and is an error naming file and line otherwise, as is a repeated line.
+// ParseAcknowledgements parses the acknowledgements file, skipping blank lines and '#'
+// comments; a line must name an operation ("POST /v1/...") or "components", and not repeat.
 func ParseAcknowledgements(file string, data []byte) ([]Acknowledgement, error) {
 	var acks []Acknowledgement
 	seen := make(map[string]int)
@@ -159,8 +152,7 @@ func (a Acknowledgement) String() string { return fmt.Sprintf("%s:%d: %s", a.Fil
 func parseFile[T any](file string, parse func(file string, data []byte) (T, error)) (T, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		var zero T
-		return zero, err
+		return *new(T), err
 	}
 	return parse(file, data)
 }

@@ -23,14 +23,10 @@ func (v *Verdict) Err() error {
 	return errors.New("API compatibility gate failed:\n\n" + strings.Join(v.Problems, "\n\n"))
 }
 
-// Gate compares working with every release (oldest first) and judges the result:
-//
-//   - an ERR-level change no acknowledgement accepts fails, with the line that would accept it;
-//   - an acknowledged ERR change requires info.version to be at least the next major of the
-//     release it breaks; any other change, at least the next minor; none, no bump;
-//   - info.version may not be lower than the latest release;
-//   - an acknowledgement that accepts no change fails, so stale ones do not linger;
-//   - no release at all fails: there is nothing to protect.
+// Gate compares working with every release, oldest first, and fails on an unacknowledged
+// breaking change (saying how to acknowledge it), an info.version below the latest release or
+// below the bump the changes need (next major for acknowledged breaks, else next minor), a
+// stale acknowledgement, and on no release at all: there is nothing to protect.
 func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
 	v := &Verdict{}
 	if len(released) == 0 {
