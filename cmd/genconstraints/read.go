@@ -31,9 +31,8 @@ type generator struct {
 	varNames map[string]string    // Go name -> what it was made for, to catch collisions
 }
 
-// generate returns the gofmt'd source of constraints.gen.go for doc, read from source (a
-// path shown in the header and in errors); doc comes from openapi.Parse, so its references
-// are resolved. Parameters are sorted by location and name, properties by name.
+// generate returns constraints.gen.go for doc, read from source (the path in the header and
+// in errors); doc comes from openapi.Parse, so its references are resolved.
 func generate(doc *openapi3.T, source string) ([]byte, error) {
 	g := &generator{Source: source, Ops: map[string]operation{}, Params: map[string]decl{}, Schemas: map[string]decl{}, varNames: map[string]string{}}
 	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) { // so the first error is always the same
@@ -44,9 +43,6 @@ func generate(doc *openapi3.T, source string) ([]byte, error) {
 				return nil, err
 			}
 		}
-	}
-	if len(g.Ops) == 0 {
-		return nil, fmt.Errorf("%s: no operations", source)
 	}
 	return g.emit()
 }
@@ -249,20 +245,11 @@ func readRule(where, name, in string, required bool, s *openapi3.Schema, desc, p
 	if err := onlyPrimitive(where, typ, s); err != nil {
 		return "", err
 	}
-	desc, err := readString(where, typ, s, desc)
-	if err != nil {
-		return "", err
-	}
-	minimum, err := readBound(where, "minimum", typ, s.Min, s.ExclusiveMin)
-	if err != nil {
-		return "", err
-	}
-	maximum, err := readBound(where, "maximum", typ, s.Max, s.ExclusiveMax)
-	if err != nil {
-		return "", err
-	}
-	enum, err := readEnum(where, typ, s.Enum)
-	if err != nil {
+	desc, err1 := readString(where, typ, s, desc)
+	minimum, err2 := readBound(where, "minimum", typ, s.Min, s.ExclusiveMin)
+	maximum, err3 := readBound(where, "maximum", typ, s.Max, s.ExclusiveMax)
+	enum, err4 := readEnum(where, typ, s.Enum)
+	if err := cmp.Or(err1, err2, err3, err4); err != nil { // the first, in that order
 		return "", err
 	}
 	maxLength := int64(-1)
@@ -288,8 +275,10 @@ func readRule(where, name, in string, required bool, s *openapi3.Schema, desc, p
 	return "{" + strings.Join(fields, ", ") + "}", nil
 }
 
-// goTypeFormats are, by type, the formats that only say which Go type holds a value.
+// goTypeFormats are the types a rule can hold, each with the formats that only say which Go
+// type holds a value.
 var goTypeFormats = map[string][]string{
+	openapi3.TypeString: nil, openapi3.TypeBoolean: nil,
 	openapi3.TypeInteger: {"int32", "int64"},
 	openapi3.TypeNumber:  {"float", "double"},
 }
@@ -297,13 +286,11 @@ var goTypeFormats = map[string][]string{
 // onlyPrimitive fails unless s is of a type a rule can hold, with no format but one of
 // goTypeFormats, and sets no keyword besides a rule's and annotations.
 func onlyPrimitive(where, typ string, s *openapi3.Schema) error {
-	switch typ {
-	case openapi3.TypeString, openapi3.TypeInteger, openapi3.TypeNumber, openapi3.TypeBoolean:
-	default:
-		return fmt.Errorf("%s: type %s is not supported (only string, integer, number and boolean)", where, typ)
-	}
+	formats, ok := goTypeFormats[typ]
 	switch {
-	case s.Format == "" || slices.Contains(goTypeFormats[typ], s.Format):
+	case !ok:
+		return fmt.Errorf("%s: type %s is not supported (only string, integer, number and boolean)", where, typ)
+	case s.Format == "" || slices.Contains(formats, s.Format):
 	case typ == openapi3.TypeString:
 		return fmt.Errorf("%s: format %q is not supported (use a pattern)", where, s.Format)
 	default:
