@@ -12,9 +12,7 @@ import (
 	"text/template"
 )
 
-// constraints.go.tmpl is the output: the types, Operations, each operation's rules, then the
-// variables shared by operations, each component's once (a template ranges over a map in key
-// order, so the output depends only on the spec).
+// The template ranges over maps in key order, so the output depends only on the spec.
 //
 //go:embed constraints.go.tmpl
 var tmplText string

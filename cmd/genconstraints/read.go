@@ -17,8 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// patternDescription is the vendor extension, on a parameter or a schema, that says in words
-// what the pattern accepts, so an error can read "must be a UUID or 32 hexadecimal digits".
+// patternDescription says in words what a parameter's or schema's pattern accepts.
 const patternDescription = "x-pattern-description"
 
 // generator collects the output: operations, and the variables shared by operations that
@@ -125,8 +124,7 @@ func (g *generator) parameter(where string, ref *openapi3.ParameterRef) (string,
 	})
 }
 
-// requestBody returns the Go expression of a JSON request body's rules; its schema must be an
-// object of supported properties.
+// requestBody returns the Go expression of a JSON request body's rules.
 func (g *generator) requestBody(where string, rb *openapi3.RequestBody) (string, error) {
 	where += ": request body"
 	media := rb.Content.Get("application/json")
@@ -148,13 +146,12 @@ func (g *generator) requestBody(where string, rb *openapi3.RequestBody) (string,
 	return fmt.Sprintf("&BodyRules{Required: %t, Properties: %s}", rb.Required, props), nil
 }
 
-// shared returns the Go expression of the rules read makes. For a component (ref, below
-// prefix) it is a variable named after it with suffix, declared in decls once for every
-// operation that uses it, and read learns the name's stem; errors then name the component
-// (what), not the operation's use of it. Inline, it is read's literal.
+// shared returns the rules read makes: inline, their literal; for a component (ref, below
+// prefix), a variable named stem+suffix, declared once in decls, whose errors name it (what).
 func (g *generator) shared(decls map[string]decl, ref, prefix, suffix, what, where string, read func(stem, where string) (decl, error)) (string, error) {
-	component, stem := componentName(ref, prefix), ""
-	if component != "" {
+	component, isComponent := strings.CutPrefix(ref, prefix)
+	stem := ""
+	if isComponent {
 		stem, where = exported(component), g.Source+": "+what
 		if _, done := decls[component]; done {
 			return stem + suffix, nil
@@ -164,7 +161,7 @@ func (g *generator) shared(decls map[string]decl, ref, prefix, suffix, what, whe
 	switch {
 	case err != nil:
 		return "", err
-	case component == "":
+	case !isComponent:
 		return d.Literal, nil
 	}
 	if err := g.claim(stem+suffix, ref, where); err != nil {
@@ -185,14 +182,6 @@ func (g *generator) claim(name, what, where string) error {
 	}
 	g.varNames[name] = what
 	return nil
-}
-
-// componentName is the name of the component ref points to below prefix, or "".
-func componentName(ref, prefix string) string {
-	if name, ok := strings.CutPrefix(ref, prefix); ok {
-		return name
-	}
-	return ""
 }
 
 // exported is name with its first letter upper-cased, as oapi-codegen names operations.
@@ -233,9 +222,8 @@ func objectRules(where string, s *openapi3.Schema) ([]string, error) {
 	return rules, nil
 }
 
-// readRule reads one primitive schema as a Rule literal, leaving out zero fields but
-// MaxLength. desc is the parameter's own x-pattern-description, if any; patternVar, if not "",
-// names the variable that holds the compiled pattern.
+// readRule reads one primitive schema as a Rule literal, without zero fields but MaxLength.
+// desc is the parameter's own x-pattern-description; patternVar, if any, holds the pattern.
 func readRule(where, name, in string, required bool, s *openapi3.Schema, desc, patternVar string) (string, error) {
 	types := s.Type.Slice()
 	if len(types) != 1 {
@@ -275,16 +263,15 @@ func readRule(where, name, in string, required bool, s *openapi3.Schema, desc, p
 	return "{" + strings.Join(fields, ", ") + "}", nil
 }
 
-// goTypeFormats are the types a rule can hold, each with the formats that only say which Go
-// type holds a value.
+// goTypeFormats are the types a rule can hold, with the formats that only pick a Go type.
 var goTypeFormats = map[string][]string{
 	openapi3.TypeString: nil, openapi3.TypeBoolean: nil,
 	openapi3.TypeInteger: {"int32", "int64"},
 	openapi3.TypeNumber:  {"float", "double"},
 }
 
-// onlyPrimitive fails unless s is of a type a rule can hold, with no format but one of
-// goTypeFormats, and sets no keyword besides a rule's and annotations.
+// onlyPrimitive fails unless s has a type and format of goTypeFormats and no keyword besides
+// a rule's and annotations.
 func onlyPrimitive(where, typ string, s *openapi3.Schema) error {
 	formats, ok := goTypeFormats[typ]
 	switch {
@@ -353,19 +340,16 @@ func readBound(where, keyword, typ string, v *float64, exclusive openapi3.Exclus
 func readEnum(where, typ string, values []any) ([]string, error) {
 	var enum []string
 	for _, v := range values {
-		switch v := v.(type) {
-		case string:
-			if typ == openapi3.TypeString {
-				enum = append(enum, v)
-				continue
-			}
-		case float64:
-			if typ == openapi3.TypeInteger && exactInt(v) {
-				enum = append(enum, strconv.FormatInt(int64(v), 10))
-				continue
-			}
+		s, isString := v.(string)
+		f, isNumber := v.(float64)
+		switch {
+		case isString && typ == openapi3.TypeString:
+			enum = append(enum, s)
+		case isNumber && typ == openapi3.TypeInteger && exactInt(f):
+			enum = append(enum, strconv.FormatInt(int64(f), 10))
+		default:
+			return nil, fmt.Errorf("%s: enum value %v: only string enums of strings and integer enums of integers are supported", where, v)
 		}
-		return nil, fmt.Errorf("%s: enum value %v: only string enums of strings and integer enums of integers are supported", where, v)
 	}
 	return enum, nil
 }
