@@ -30,13 +30,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	task, ok := map[string]func(*apicompat.Project, io.Writer) error{
 		"breaking":  (*apicompat.Project).Breaking,
 		"changelog": (*apicompat.Project).Changelog,
-		"release": func(p *apicompat.Project, w io.Writer) error {
-			file, err := p.Release()
-			if err == nil {
-				_, err = fmt.Fprintf(w, "released %s as %s\n", p.Working.Version, file)
-			}
-			return err
-		},
+		"release":   (*apicompat.Project).Release,
 	}[fs.Arg(0)]
 	if !ok {
 		fmt.Fprintf(stderr, "apispec: unknown task %q\n%s\n", fs.Arg(0), usage)

@@ -23,11 +23,12 @@ func (v *Verdict) Err() error {
 	return errors.New("API compatibility gate failed:\n\n" + strings.Join(v.Problems, "\n\n"))
 }
 
-// Gate compares working with every release, oldest first, and fails on an unacknowledged
+// Gate compares the working spec with every release, oldest first, and fails on an unacknowledged
 // breaking change (saying how to acknowledge it), an info.version below the latest release or
 // below the bump the changes need (next major for acknowledged breaks, else next minor), a
 // stale acknowledgement, and on no release at all: there is nothing to protect.
-func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
+func (p *Project) Gate() (*Verdict, error) {
+	released, working := p.Released, p.Working
 	v := &Verdict{}
 	if len(released) == 0 {
 		v.Problems = append(v.Problems, "no released contract to compare with: cut the first one with `make release`")
@@ -37,7 +38,7 @@ func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
 	required, requiredBy := Version{}, ""
 	var warnings strings.Builder
 	for _, rel := range released {
-		changes, err := Compare(rel, working, p)
+		changes, err := Compare(rel, working, p.Policy)
 		if err != nil {
 			return nil, err
 		}
@@ -61,7 +62,7 @@ func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
 			working.File, working.Version, rel.Version, rel.File, len(changes),
 			counts[checker.ERR], len(acknowledged), counts[checker.WARN], counts[checker.INFO])
 		if len(breaking) > 0 {
-			v.Problems = append(v.Problems, breakingProblem(rel, breaking, p.AcknowledgementsFile))
+			v.Problems = append(v.Problems, breakingProblem(rel, breaking, p.Policy.AcknowledgementsFile))
 		}
 		need, why := rel.Version, ""
 		switch {
@@ -84,8 +85,8 @@ func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
 		v.Problems = append(v.Problems, fmt.Sprintf("info.version %s must become %s or higher: %s",
 			working.Version, required, requiredBy))
 	}
-	for i := range p.Acknowledgements {
-		if a := &p.Acknowledgements[i]; !used[a] {
+	for i := range p.Policy.Acknowledgements {
+		if a := &p.Policy.Acknowledgements[i]; !used[a] {
 			v.Problems = append(v.Problems, fmt.Sprintf("%s\n  acknowledges no breaking change against any release; remove the line", a))
 		}
 	}

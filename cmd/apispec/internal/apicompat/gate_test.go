@@ -83,7 +83,7 @@ func TestGateVersionDiscipline(t *testing.T) {
 				released = append(released, spec(t, r.version+".yaml", append([]variant{version(r.version)}, r.variants...)...))
 			}
 			working := spec(t, "hubmessage.yaml", tc.working...)
-			verdict, err := apicompat.Gate(released, working, repoPolicy(t, tc.acks))
+			verdict, err := (&apicompat.Project{Released: released, Working: working, Policy: repoPolicy(t, tc.acks)}).Gate()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +107,7 @@ func TestGateReportsWarningsWithoutFailing(t *testing.T) {
 	// A response pattern change is a warning by default: reported, not a failure.
 	working := spec(t, "hubmessage.yaml", errorMessagePattern("^[A-Za-z]"))
 	base := spec(t, "1.0.0.yaml", errorMessagePattern("^[A-Z]"))
-	verdict, err := apicompat.Gate([]*apicompat.Spec{base}, working, repoPolicy(t, ""))
+	verdict, err := (&apicompat.Project{Released: []*apicompat.Spec{base}, Working: working, Policy: repoPolicy(t, "")}).Gate()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,9 +55,6 @@ func Load(l Layout) (*Project, error) {
 	return p, nil
 }
 
-// Gate runs [Gate] on the project.
-func (p *Project) Gate() (*Verdict, error) { return Gate(p.Released, p.Working, p.Policy) }
-
 // Breaking runs the gate, writes its summary to w and returns its verdict's error.
 func (p *Project) Breaking(w io.Writer) error {
 	verdict, err := p.Gate()
@@ -71,33 +68,34 @@ func (p *Project) Breaking(w io.Writer) error {
 }
 
 // Release copies the working spec, as loaded and gated, to <Released>/<info.version>.yaml and
-// returns the new file's path; see README.md's "Changing the API" for when it refuses.
-func (p *Project) Release() (string, error) {
+// says so on w; see README.md's "Changing the API" for when it refuses.
+func (p *Project) Release(w io.Writer) error {
 	v := p.Working.Version
 	if n := len(p.Released); n > 0 {
 		latest := p.Released[n-1]
 		if i := slices.IndexFunc(p.Released, func(rel *Spec) bool { return rel.Version == v }); i >= 0 {
-			return "", fmt.Errorf("release: info.version %s is already released as %s; bump info.version in %s", v, p.Released[i].File, p.Working.File)
+			return fmt.Errorf("release: info.version %s is already released as %s; bump info.version in %s", v, p.Released[i].File, p.Working.File)
 		}
 		if v.Compare(latest.Version) < 0 {
-			return "", fmt.Errorf("release: info.version %s is lower than the latest release %s (%s)", v, latest.Version, latest.File)
+			return fmt.Errorf("release: info.version %s is lower than the latest release %s (%s)", v, latest.Version, latest.File)
 		}
 		if err := p.Breaking(io.Discard); err != nil {
-			return "", fmt.Errorf("release %s: %w", v, err)
+			return fmt.Errorf("release %s: %w", v, err)
 		}
 	}
 	file := filepath.Join(p.Layout.Released, v.String()+".yaml")
 	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
-		return "", fmt.Errorf("release: %s already exists; a released contract is never overwritten", file)
+		return fmt.Errorf("release: %s already exists; a released contract is never overwritten", file)
 	}
 	if err != nil {
-		return "", fmt.Errorf("release: %w", err)
+		return fmt.Errorf("release: %w", err)
 	}
 	_, err = f.Write(p.Working.data)
 	if err = errors.Join(err, f.Close()); err != nil {
 		os.Remove(file)
-		return "", fmt.Errorf("release: write %s: %w", file, err)
+		return fmt.Errorf("release: write %s: %w", file, err)
 	}
-	return file, nil
+	_, err = fmt.Fprintf(w, "released %s as %s\n", v, file)
+	return err
 }
