@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	_ "embed"
-	"fmt"
 	"go/format"
 	"go/token"
 	"slices"
@@ -39,11 +38,7 @@ func (g *generator) emit() ([]byte, error) {
 	if err := tmpl.Execute(&b, g); err != nil {
 		return nil, err
 	}
-	src, err := format.Source(b.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("generated source does not parse: %w", err)
-	}
-	return src, nil
+	return format.Source(b.Bytes())
 }
 
 // rulesLiteral writes rules as a []Rule, on one line when they are all shared variables.

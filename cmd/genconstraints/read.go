@@ -107,16 +107,13 @@ func (g *generator) parameter(where string, ref *openapi3.ParameterRef) (string,
 		case p.Content != nil: // kin-openapi's validation leaves it a schema otherwise
 			return decl{}, fmt.Errorf("%s: a parameter with content is not supported; give it a schema", where)
 		}
-		desc, err := extensionString(where, p.Extensions)
-		if err != nil {
-			return decl{}, err
-		}
 		s, d := p.Schema.Value, decl{Param: p.Name}
 		patternVar := ""
 		if stem != "" && s.Pattern != "" { // a shared parameter's pattern is compiled once, in a variable of its own
 			patternVar, d.Pattern = stem+"Pattern", goString(s.Pattern)
 		}
-		d.Literal, err = readRule(where, p.Name, p.In, p.Required, s, desc, patternVar)
+		var err error
+		d.Literal, err = readRule(where, p.Name, p.In, p.Required, s, p.Extensions, patternVar)
 		if err == nil && s.Nullable {
 			err = fmt.Errorf("%s: a nullable parameter is not supported", where)
 		}
@@ -213,7 +210,7 @@ func objectRules(where string, s *openapi3.Schema) ([]string, error) {
 	}
 	var rules []string
 	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
-		r, err := readRule(where+": property "+name, name, "body", slices.Contains(s.Required, name), s.Properties[name].Value, "", "")
+		r, err := readRule(where+": property "+name, name, "body", slices.Contains(s.Required, name), s.Properties[name].Value, nil, "")
 		if err != nil {
 			return nil, err
 		}
@@ -223,8 +220,8 @@ func objectRules(where string, s *openapi3.Schema) ([]string, error) {
 }
 
 // readRule reads one primitive schema as a Rule literal, without zero fields but MaxLength.
-// desc is the parameter's own x-pattern-description; patternVar, if any, holds the pattern.
-func readRule(where, name, in string, required bool, s *openapi3.Schema, desc, patternVar string) (string, error) {
+// paramExt are a parameter's own extensions; patternVar, if any, holds the compiled pattern.
+func readRule(where, name, in string, required bool, s *openapi3.Schema, paramExt map[string]any, patternVar string) (string, error) {
 	types := s.Type.Slice()
 	if len(types) != 1 {
 		return "", fmt.Errorf("%s: want exactly one type, have %v", where, types)
@@ -233,7 +230,7 @@ func readRule(where, name, in string, required bool, s *openapi3.Schema, desc, p
 	if err := onlyPrimitive(where, typ, s); err != nil {
 		return "", err
 	}
-	desc, err1 := readString(where, typ, s, desc)
+	desc, err1 := readString(where, typ, s, paramExt)
 	minimum, err2 := readBound(where, "minimum", typ, s.Min, s.ExclusiveMin)
 	maximum, err3 := readBound(where, "maximum", typ, s.Max, s.ExclusiveMax)
 	enum, err4 := readEnum(where, typ, s.Enum)
@@ -291,18 +288,19 @@ func onlyPrimitive(where, typ string, s *openapi3.Schema) error {
 }
 
 // readString checks the keywords of strings only (minLength, maxLength, pattern) and returns
-// the pattern's x-pattern-description, given on the schema or as desc on the parameter.
-func readString(where, typ string, s *openapi3.Schema, desc string) (string, error) {
+// the pattern's x-pattern-description, given on the schema or on the parameter (paramExt).
+func readString(where, typ string, s *openapi3.Schema, paramExt map[string]any) (string, error) {
 	if typ != openapi3.TypeString && (s.MinLength != 0 || s.MaxLength != nil || s.Pattern != "") {
 		return "", fmt.Errorf("%s: minLength, maxLength and pattern apply to strings, not to %s", where, typ)
 	}
 	if s.MinLength > math.MaxInt32 || s.MaxLength != nil && *s.MaxLength > math.MaxInt32 {
 		return "", fmt.Errorf("%s: minLength or maxLength is too large", where)
 	}
-	schemaDesc, err := extensionString(where, s.Extensions)
+	desc, err1 := extensionString(where, paramExt)
+	schemaDesc, err2 := extensionString(where, s.Extensions)
 	switch {
-	case err != nil:
-		return "", err
+	case err1 != nil || err2 != nil:
+		return "", cmp.Or(err1, err2)
 	case desc != "" && schemaDesc != "" && desc != schemaDesc:
 		return "", fmt.Errorf("%s: the parameter and its schema give different %s", where, patternDescription)
 	case desc == "":
