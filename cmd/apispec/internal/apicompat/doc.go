@@ -1,4 +1,4 @@
-// Package apicompat keeps the API's spec safe to evolve: [Project.Gate] compares the working spec with
+// Package apicompat keeps the API's spec safe to evolve: [Project.Breaking] compares the working spec with
 // every released contract through oasdiff, with the repository's severity levels
 // ([ParseSeverity]) and acknowledged breaking changes ([ParseAcknowledgements]), and holds
 // info.version to the changes it finds; [Project.Release] snapshots a spec that passes. The

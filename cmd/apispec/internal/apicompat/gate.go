@@ -9,38 +9,31 @@ import (
 	"github.com/oasdiff/oasdiff/checker"
 )
 
-// Verdict is the gate's result: a summary, and the problems that fail it.
-type Verdict struct {
-	Summary  string   // one line per release, then the WARN-level changes, which pass
-	Problems []string // empty when the gate passes
+// GateError lists the problems that fail the compatibility gate.
+type GateError struct{ Problems []string }
+
+func (e *GateError) Error() string {
+	return "API compatibility gate failed:\n\n" + strings.Join(e.Problems, "\n\n")
 }
 
-// Err returns nil if the gate passes, or an error listing every problem.
-func (v *Verdict) Err() error {
-	if len(v.Problems) == 0 {
-		return nil
-	}
-	return errors.New("API compatibility gate failed:\n\n" + strings.Join(v.Problems, "\n\n"))
-}
-
-// Gate compares the working spec with every release, oldest first, and fails on an unacknowledged
-// breaking change (saying how to acknowledge it), an info.version below the latest release or
-// below the bump the changes need (next major for acknowledged breaks, else next minor), a
-// stale acknowledgement, and on no release at all: there is nothing to protect.
-func (p *Project) Gate() (*Verdict, error) {
+// Breaking is the compatibility gate. It compares the working spec with every release, oldest
+// first, writes a line per release and the WARN-level changes (which pass) to w, and returns
+// a *GateError for an unacknowledged breaking change (saying how to acknowledge it), an
+// info.version below the latest release or below the bump the changes need (next major for
+// acknowledged breaks, else next minor), a stale acknowledgement, or no release at all.
+func (p *Project) Breaking(w io.Writer) error {
 	released, working := p.Released, p.Working
-	v := &Verdict{}
 	if len(released) == 0 {
-		v.Problems = append(v.Problems, "no released contract to compare with: cut the first one with `make release`")
-		return v, nil
+		return &GateError{[]string{"no released contract to compare with: cut the first one with `make release`"}}
 	}
+	var problems []string
+	var summary, warnings strings.Builder
 	used := map[*Acknowledgement]bool{}
 	required, requiredBy := Version{}, ""
-	var warnings strings.Builder
 	for _, rel := range released {
 		changes, err := Compare(rel, working, p.Policy)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		var breaking, acknowledged, others []Change
 		counts := map[checker.Level]int{}
@@ -58,11 +51,11 @@ func (p *Project) Gate() (*Verdict, error) {
 				fmt.Fprintf(&warnings, "  since %s: %s\n", rel.Version, c)
 			}
 		}
-		v.Summary += fmt.Sprintf("%s (%s) vs released %s (%s): %d change(s): %d error (%d acknowledged), %d warning, %d info\n",
+		fmt.Fprintf(&summary, "%s (%s) vs released %s (%s): %d change(s): %d error (%d acknowledged), %d warning, %d info\n",
 			working.File, working.Version, rel.Version, rel.File, len(changes),
 			counts[checker.ERR], len(acknowledged), counts[checker.WARN], counts[checker.INFO])
 		if len(breaking) > 0 {
-			v.Problems = append(v.Problems, breakingProblem(rel, breaking, p.Policy.AcknowledgementsFile))
+			problems = append(problems, breakingProblem(rel, breaking, p.Policy.AcknowledgementsFile))
 		}
 		need, why := rel.Version, ""
 		switch {
@@ -75,22 +68,24 @@ func (p *Project) Gate() (*Verdict, error) {
 			required, requiredBy = need, why
 		}
 	}
-	v.Summary += warnings.String()
 	latest := released[len(released)-1]
 	switch {
 	case working.Version.Compare(latest.Version) < 0:
-		v.Problems = append(v.Problems, fmt.Sprintf("info.version %s is lower than the latest release %s (%s)",
+		problems = append(problems, fmt.Sprintf("info.version %s is lower than the latest release %s (%s)",
 			working.Version, latest.Version, latest.File))
 	case working.Version.Compare(required) < 0:
-		v.Problems = append(v.Problems, fmt.Sprintf("info.version %s must become %s or higher: %s",
+		problems = append(problems, fmt.Sprintf("info.version %s must become %s or higher: %s",
 			working.Version, required, requiredBy))
 	}
 	for i := range p.Policy.Acknowledgements {
 		if a := &p.Policy.Acknowledgements[i]; !used[a] {
-			v.Problems = append(v.Problems, fmt.Sprintf("%s\n  acknowledges no breaking change against any release; remove the line", a))
+			problems = append(problems, fmt.Sprintf("%s\n  acknowledges no breaking change against any release; remove the line", a))
 		}
 	}
-	return v, nil
+	if _, err := io.WriteString(w, summary.String()+warnings.String()); err != nil || problems == nil {
+		return err
+	}
+	return &GateError{problems}
 }
 
 // breakingProblem lists the unacknowledged breaking changes against rel and the lines of

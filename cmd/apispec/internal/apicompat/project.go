@@ -55,18 +55,6 @@ func Load(l Layout) (*Project, error) {
 	return p, nil
 }
 
-// Breaking runs the gate, writes its summary to w and returns its verdict's error.
-func (p *Project) Breaking(w io.Writer) error {
-	verdict, err := p.Gate()
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(w, verdict.Summary); err != nil {
-		return err
-	}
-	return verdict.Err()
-}
-
 // Release copies the working spec, as loaded and gated, to <Released>/<info.version>.yaml and
 // says so on w; see README.md's "Changing the API" for when it refuses.
 func (p *Project) Release(w io.Writer) error {
