@@ -13,8 +13,7 @@ import (
 // localizer renders oasdiff's messages in English, the language of acknowledgement lines.
 var localizer = checker.NewDefaultLocalizer()
 
-// Policy is what the repository adds to oasdiff's defaults: openapi/breaking-severity.txt and
-// openapi/breaking-ignore.txt (AcknowledgementsFile, named in the gate's advice).
+// Policy is what the repository adds to oasdiff: breaking-severity.txt and breaking-ignore.txt.
 type Policy struct {
 	Severity             map[string]checker.Level
 	Acknowledgements     []Acknowledgement
@@ -46,12 +45,10 @@ func (c Change) String() string {
 	return s + c.Text
 }
 
-// AcknowledgementLine is the line that would acknowledge c in openapi/breaking-ignore.txt:
-// its operation, or its section outside operations, and its sentence.
+// AcknowledgementLine is the line of openapi/breaking-ignore.txt that would acknowledge c.
 func (c Change) AcknowledgementLine() string { return cmp.Or(c.Operation, c.section) + " " + c.Text }
 
-// Compare diffs base and revision with oasdiff and returns every change at INFO level or
-// above, with the policy's severity levels and acknowledgements applied.
+// Compare returns oasdiff's changes from base to revision at INFO level or above, as p rates them.
 func Compare(base, revision *Spec, p Policy) ([]Change, error) {
 	report, sources, err := diff.GetWithOperationsSourcesMap(diff.NewConfig(),
 		&load.SpecInfo{Url: base.File, Spec: base.Doc, Version: base.Version.String()},

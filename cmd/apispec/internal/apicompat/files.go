@@ -36,8 +36,7 @@ func ParseSpec(file string, data []byte) (*Spec, error) {
 	return &Spec{File: file, Version: v, Doc: doc, data: data}, nil
 }
 
-// LoadReleases reads every snapshot in dir, <MAJOR.MINOR.PATCH>.yaml, oldest first; other
-// files are ignored. A snapshot's name and info.version must agree.
+// LoadReleases reads the snapshots in dir, <info.version>.yaml, oldest first.
 func LoadReleases(dir string) ([]*Spec, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -67,8 +66,7 @@ func LoadReleases(dir string) ([]*Spec, error) {
 	return specs, nil
 }
 
-// ParseSeverity parses oasdiff's --severity-levels format, plus blank lines and '#' comments,
-// and refuses unknown check ids and levels and a repeated id.
+// ParseSeverity parses oasdiff's --severity-levels format, with blank lines and '#' comments.
 func ParseSeverity(file string, data []byte) (map[string]checker.Level, error) {
 	known, levels, seen := checker.GetAllRuleIds(), map[string]checker.Level{}, map[string]int{}
 	err := eachLine(file, data, func(n int, line string) error {
@@ -97,8 +95,7 @@ func ParseSeverity(file string, data []byte) (map[string]checker.Level, error) {
 	return levels, nil
 }
 
-// Acknowledgement is a line of openapi/breaking-ignore.txt: oasdiff's --err-ignore format,
-// matched by oasdiff's own rule (case-insensitively, extra words allowed).
+// Acknowledgement is a line of openapi/breaking-ignore.txt, oasdiff's --err-ignore format.
 type Acknowledgement struct {
 	File string
 	Line int
@@ -113,8 +110,7 @@ var (
 	nonOperationScopes = []string{"components", "security", "info"} // what oasdiff wants named outside operations
 )
 
-// ParseAcknowledgements parses the acknowledgements file, skipping blank lines and '#'
-// comments; a line must name an operation ("POST /v1/...") or "components", and not repeat.
+// ParseAcknowledgements parses the acknowledgements file, with blank lines and '#' comments.
 func ParseAcknowledgements(file string, data []byte) ([]Acknowledgement, error) {
 	var acks []Acknowledgement
 	seen := make(map[string]int)
@@ -157,8 +153,7 @@ func parseFile[T any](file string, parse func(file string, data []byte) (T, erro
 	return parse(file, data)
 }
 
-// eachLine calls parse with every line of data, numbered from 1 and without its line ending,
-// and prefixes parse's error, or the news that a line is not UTF-8, with file:line.
+// eachLine calls parse with each line of data, numbered from 1, and prefixes errors with file:line.
 func eachLine(file string, data []byte, parse func(n int, line string) error) error {
 	n := 0
 	for line := range strings.Lines(string(data)) {

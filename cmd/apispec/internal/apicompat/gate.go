@@ -16,11 +16,9 @@ func (e *GateError) Error() string {
 	return "API compatibility gate failed:\n\n" + strings.Join(e.Problems, "\n\n")
 }
 
-// Breaking is the compatibility gate. It compares the working spec with every release, oldest
-// first, writes a line per release and the WARN-level changes (which pass) to w, and returns
-// a *GateError for an unacknowledged breaking change (saying how to acknowledge it), an
-// info.version below the latest release or below the bump the changes need (next major for
-// acknowledged breaks, else next minor), a stale acknowledgement, or no release at all.
+// Breaking is the compatibility gate: it compares the working spec with every release, writes
+// a line per release and the WARN-level changes (which pass) to w, and returns a *GateError
+// for each rule of README.md's "Changing the API" that the spec breaks.
 func (p *Project) Breaking(w io.Writer) error {
 	released, working := p.Released, p.Working
 	if len(released) == 0 {
@@ -88,8 +86,7 @@ func (p *Project) Breaking(w io.Writer) error {
 	return &GateError{problems}
 }
 
-// breakingProblem lists the unacknowledged breaking changes against rel and the lines of
-// ackFile that would acknowledge them.
+// breakingProblem lists the breaking changes against rel and the lines that would acknowledge them.
 func breakingProblem(rel *Spec, breaking []Change, ackFile string) string {
 	var list, acks []string
 	for _, c := range breaking {
@@ -115,8 +112,7 @@ func describe(kind string, changes []Change, rel *Spec) string {
 	return s
 }
 
-// Changelog writes the changes from the latest release to the working spec to w, one
-// markdown list item per change: level, check id, operation and oasdiff's sentence.
+// Changelog writes the changes since the latest release to w, one markdown list item each.
 func (p *Project) Changelog(w io.Writer) error {
 	if len(p.Released) == 0 {
 		return errors.New("changelog: no released contract to compare with")

@@ -55,8 +55,7 @@ func Load(l Layout) (*Project, error) {
 	return p, nil
 }
 
-// Release copies the working spec, as loaded and gated, to <Released>/<info.version>.yaml and
-// says so on w; see README.md's "Changing the API" for when it refuses.
+// Release copies the spec, as loaded and gated, to <Released>/<info.version>.yaml if it may.
 func (p *Project) Release(w io.Writer) error {
 	v := p.Working.Version
 	if n := len(p.Released); n > 0 {
