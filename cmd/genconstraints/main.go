@@ -1,9 +1,6 @@
-// Command genconstraints writes gen/constraints.gen.go: every operation's input rules (its
-// path and query parameters and JSON request-body properties: required, type, pattern, length,
-// enum, integer bounds) as plain Go values keyed by operationId, which client/ checks without
-// compiling kin-openapi. A schema the rules cannot express (arrays, nested objects, allOf,
-// formats, ...) fails the generation, naming the keyword, instead of being checked halfway.
-// read.go reads the spec; emit.go and constraints.go.tmpl write the Go source.
+// Command genconstraints writes gen/constraints.gen.go: each operation's input rules as plain Go
+// values, which client/ checks without compiling kin-openapi. A schema the rules cannot express
+// fails the generation, naming the keyword, instead of being checked halfway.
 package main
 
 import (

@@ -20,8 +20,7 @@ import (
 // patternDescription says in words what a parameter's or schema's pattern accepts.
 const patternDescription = "x-pattern-description"
 
-// generator collects the output: operations, and the variables shared by operations that
-// reference the same component ($ref), each emitted once; all keyed by what sorts them.
+// generator collects operations and the component variables they share, keyed in output order.
 type generator struct {
 	Source   string
 	Ops      map[string]operation // by operationId
@@ -30,8 +29,7 @@ type generator struct {
 	varNames map[string]string    // Go name -> what it was made for, to catch collisions
 }
 
-// generate returns constraints.gen.go for doc, read from source (the path in the header and
-// in errors); doc comes from openapi.Parse, so its references are resolved.
+// generate returns constraints.gen.go for doc, from openapi.Parse(source, ...): refs resolved.
 func generate(doc *openapi3.T, source string) ([]byte, error) {
 	g := &generator{Source: source, Ops: map[string]operation{}, Params: map[string]decl{}, Schemas: map[string]decl{}, varNames: map[string]string{}}
 	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) { // so the first error is always the same
@@ -80,8 +78,7 @@ func (g *generator) addOperation(path, method string, item *openapi3.PathItem, o
 	return nil
 }
 
-// parameters returns an operation's own parameters and those of its path that it does not
-// redefine (same name and location), path parameters before query ones, each sorted by name.
+// parameters merges an operation's parameters with its path's, path before query, by name.
 func parameters(pathLevel, own openapi3.Parameters) openapi3.Parameters {
 	params := slices.Clone(own)
 	for _, p := range pathLevel {
@@ -267,8 +264,7 @@ var goTypeFormats = map[string][]string{
 	openapi3.TypeNumber:  {"float", "double"},
 }
 
-// onlyPrimitive fails unless s has a type and format of goTypeFormats and no keyword besides
-// a rule's and annotations.
+// onlyPrimitive fails unless s has a type and format of goTypeFormats and only a rule's keywords.
 func onlyPrimitive(where, typ string, s *openapi3.Schema) error {
 	formats, ok := goTypeFormats[typ]
 	switch {
@@ -287,8 +283,7 @@ func onlyPrimitive(where, typ string, s *openapi3.Schema) error {
 	return onlyAnnotations(where, rest)
 }
 
-// readString checks the keywords of strings only (minLength, maxLength, pattern) and returns
-// the pattern's x-pattern-description, given on the schema or on the parameter (paramExt).
+// readString checks string-only keywords and returns the pattern's x-pattern-description.
 func readString(where, typ string, s *openapi3.Schema, paramExt map[string]any) (string, error) {
 	if typ != openapi3.TypeString && (s.MinLength != 0 || s.MaxLength != nil || s.Pattern != "") {
 		return "", fmt.Errorf("%s: minLength, maxLength and pattern apply to strings, not to %s", where, typ)
@@ -355,8 +350,7 @@ func readEnum(where, typ string, values []any) ([]string, error) {
 // exactInt reports whether v is an integer that a float64 holds exactly.
 func exactInt(v float64) bool { return v == math.Trunc(v) && math.Abs(v) < 1<<53 }
 
-// onlyAnnotations fails, naming the keyword, when s sets anything besides annotations
-// (descriptions, examples, ...) and extensions: a keyword the rules cannot express.
+// onlyAnnotations fails, naming it, on any keyword but annotations: one the rules cannot express.
 func onlyAnnotations(where string, s openapi3.Schema) error {
 	s.Extensions, s.Origin = nil, nil
 	s.Title, s.Description, s.Default, s.Example, s.Examples, s.ExternalDocs = "", "", nil, nil, nil, nil
