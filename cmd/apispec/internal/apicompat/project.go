@@ -55,7 +55,7 @@ func Load(l Layout) (*Project, error) {
 	return p, nil
 }
 
-// Release copies the spec, as loaded and gated, to <Released>/<info.version>.yaml if it may.
+// Release copies the spec, as loaded, to <Released>/<info.version>.yaml once the gate passes.
 func (p *Project) Release(w io.Writer) error {
 	v := p.Working.Version
 	if n := len(p.Released); n > 0 {
