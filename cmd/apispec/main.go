@@ -1,9 +1,5 @@
-// Command apispec runs the spec-evolution tasks behind `make breaking`, `make changelog` and
-// `make release` (see its internal/apicompat):
-//
-//	apispec [-root DIR] breaking    the compatibility gate `make test` runs; exit 1 on failure
-//	apispec [-root DIR] changelog   the API changes since the latest release, markdown, on stdout
-//	apispec [-root DIR] release     snapshot the spec as openapi/released/<info.version>.yaml
+// Command apispec runs `make breaking` (the compatibility gate; exit 1 on failure), `make
+// changelog` (markdown on stdout) and `make release`; the logic is in internal/apicompat.
 package main
 
 import (
@@ -32,9 +28,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	task, ok := map[string]func(*apicompat.Project, io.Writer) error{
-		"breaking":  breaking,
-		"changelog": changelog,
-		"release":   release,
+		"breaking":  (*apicompat.Project).Breaking,
+		"changelog": (*apicompat.Project).Changelog,
+		"release":   (*apicompat.Project).Release,
 	}[fs.Arg(0)]
 	if !ok {
 		fmt.Fprintf(stderr, "apispec: unknown task %q\n%s\n", fs.Arg(0), usage)
@@ -49,28 +45,4 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-func breaking(p *apicompat.Project, stdout io.Writer) error {
-	verdict, err := p.Gate()
-	if err != nil {
-		return err
-	}
-	if err := verdict.WriteSummary(stdout); err != nil {
-		return err
-	}
-	return verdict.Err()
-}
-
-func changelog(p *apicompat.Project, stdout io.Writer) error {
-	return apicompat.WriteChangelog(stdout, p.Released, p.Working, p.Policy)
-}
-
-func release(p *apicompat.Project, stdout io.Writer) error {
-	file, err := p.Release()
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(stdout, "released %s as %s\n", p.Working.Version, file)
-	return err
 }

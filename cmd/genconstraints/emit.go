@@ -2,103 +2,51 @@ package main
 
 import (
 	"bytes"
-	"fmt"
+	_ "embed"
 	"go/format"
 	"go/token"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"text/template"
 )
 
-// emit writes the output: the types, Operations, each operation's rules, then the variables
-// shared by operations, each component's once.
+// The template ranges over maps in key order, so the output depends only on the spec.
+//
+//go:embed constraints.go.tmpl
+var tmplText string
+
+var tmpl = template.Must(template.New("constraints").Parse(tmplText))
+
+// operation is one operation's input, as Go expressions that may name shared variables.
+type operation struct {
+	ID, Name, Method, Path string
+	Params                 string // a []Rule; "" when it takes none
+	Body                   string // a *BodyRules; "" when it takes none
+}
+
+// decl is a variable that holds a component's rules, shared by the operations using it.
+type decl struct {
+	Name, Component string // the Go name's stem, the component's name
+	Param           string // a parameter's name; "" for a schema
+	Literal         string // the Rule or []Rule
+	Pattern         string // a parameter's pattern, quoted; "" when it has none
+}
+
 func (g *generator) emit() ([]byte, error) {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, header, g.source)
-
-	b.WriteString("// Operations holds the input rules of every operation of the spec, keyed by operationId.\n")
-	b.WriteString("var Operations = map[string]*OperationRules{\n")
-	for _, o := range g.ops {
-		fmt.Fprintf(&b, "%q: &%sRules,\n", o.id, exported(o.id))
+	if err := tmpl.Execute(&b, g); err != nil {
+		return nil, err
 	}
-	b.WriteString("}\n\n")
-
-	for _, o := range g.ops {
-		fmt.Fprintf(&b, "// %sRules holds the input rules of %s, %s %s.\n", exported(o.id), o.id, o.method, o.path)
-		fmt.Fprintf(&b, "var %sRules = OperationRules{\n", exported(o.id))
-		fmt.Fprintf(&b, "OperationID: %q,\nMethod: %q,\nPath: %q,\n", o.id, o.method, o.path)
-		switch {
-		case len(o.params) > 0 && !slices.ContainsFunc(o.params, func(p string) bool { return !token.IsIdentifier(p) }): // shared variables only
-			fmt.Fprintf(&b, "Params: []Rule{%s},\n", strings.Join(o.params, ", "))
-		case len(o.params) > 0:
-			fmt.Fprintf(&b, "Params: []Rule{\n%s,\n},\n", strings.Join(o.params, ",\n"))
-		}
-		if o.body != "" {
-			fmt.Fprintf(&b, "Body: %s,\n", o.body)
-		}
-		b.WriteString("}\n\n")
-	}
-
-	for _, name := range slices.Sorted(maps.Keys(g.params)) {
-		r := g.params[name]
-		fmt.Fprintf(&b, "// %sRule holds the rules of the %s parameter (#/components/parameters/%s).\n", exported(name), r.name, name)
-		fmt.Fprintf(&b, "var %sRule = Rule%s\n\n", exported(name), literal(r))
-		if r.patternVar != "" {
-			fmt.Fprintf(&b, "// %s is the pattern of the %s parameter.\n", r.patternVar, r.name)
-			fmt.Fprintf(&b, "var %s = regexp.MustCompile(%s)\n\n", r.patternVar, goString(r.pattern))
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(g.schemas)) {
-		fmt.Fprintf(&b, "// %sRules holds the rules of the %s schema's properties, sorted by name.\n", exported(name), name)
-		fmt.Fprintf(&b, "var %sRules = %s\n\n", exported(name), rulesLiteral(g.schemas[name]))
-	}
-
-	src, err := format.Source(b.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("generated source does not parse: %w", err)
-	}
-	return src, nil
+	return format.Source(b.Bytes())
 }
 
-func rulesLiteral(rules []rule) string {
-	var b strings.Builder
-	b.WriteString("[]Rule{\n")
-	for _, r := range rules {
-		b.WriteString(literal(r) + ",\n")
+// rulesLiteral writes rules as a []Rule, on one line when they are all shared variables.
+func rulesLiteral(rules []string) string {
+	if !slices.ContainsFunc(rules, func(p string) bool { return !token.IsIdentifier(p) }) {
+		return "[]Rule{" + strings.Join(rules, ", ") + "}"
 	}
-	b.WriteString("}")
-	return b.String()
-}
-
-// literal writes r as the body of a Rule composite literal, leaving out zero fields but
-// MaxLength.
-func literal(r rule) string {
-	fields := []string{fmt.Sprintf("Name: %q, In: %q, Type: %q", r.name, r.in, r.typ)}
-	add := func(cond bool, format string, args ...any) {
-		if cond {
-			fields = append(fields, fmt.Sprintf(format, args...))
-		}
-	}
-	add(r.required, "Required: true")
-	add(r.nullable, "Nullable: true")
-	add(r.minLength > 0, "MinLength: %d", r.minLength)
-	add(true, "MaxLength: %d", r.maxLength)
-	add(r.patternVar != "", "Pattern: %s", r.patternVar)
-	add(r.patternVar == "" && r.pattern != "", "Pattern: regexp.MustCompile(%s)", goString(r.pattern))
-	add(r.patDesc != "", "PatternDescription: %q", r.patDesc)
-	add(len(r.enum) > 0, "Enum: %#v", r.enum) // []string{"a", "b"}
-	add(r.minimum != nil, "Minimum: %s", r.minimum)
-	add(r.maximum != nil, "Maximum: %s", r.maximum)
-	return "{" + strings.Join(fields, ", ") + "}"
-}
-
-// String writes b as a *Bound expression.
-func (b *bound) String() string {
-	if b.exclusive {
-		return fmt.Sprintf("&Bound{Value: %d, Exclusive: true}", b.value)
-	}
-	return fmt.Sprintf("&Bound{Value: %d}", b.value)
+	return "[]Rule{\n" + strings.Join(rules, ",\n") + ",\n}"
 }
 
 // goString quotes s as a raw string literal when it can, which keeps regexps readable.
@@ -108,69 +56,3 @@ func goString(s string) string {
 	}
 	return strconv.Quote(s)
 }
-
-const header = `// Code generated by genconstraints from %s. DO NOT EDIT.
-
-package gen
-
-import "regexp"
-
-// OperationRules holds what the spec requires of one operation's input, so a client can
-// reject bad input before sending it.
-type OperationRules struct {
-	// OperationID is the spec's operationId, e.g. "connectMetaChannel".
-	OperationID string
-	// Method and Path are the operation's route, e.g. "POST" and "/v1/channels/{channelId}/connect".
-	Method, Path string
-	// Params holds the rules of its path parameters, then its query parameters, each sorted by
-	// name.
-	Params []Rule
-	// Body holds the rules of its application/json request body; nil when it takes none.
-	Body *BodyRules
-}
-
-// BodyRules holds the rules of a JSON request body: an object with these properties.
-type BodyRules struct {
-	// Required is whether the body must be sent.
-	Required bool
-	// Properties holds the rules of its properties, sorted by name.
-	Properties []Rule
-}
-
-// Rule holds the rules the spec sets on one input value: a parameter, or a property of the
-// request body.
-type Rule struct {
-	// Name is the parameter or JSON property name.
-	Name string
-	// In is where the value goes: "path", "query" or "body".
-	In string
-	// Type is the schema type: "string", "integer", "number" or "boolean".
-	Type string
-	// Required is whether the value must be present.
-	Required bool
-	// Nullable is whether JSON null is allowed (body properties only).
-	Nullable bool
-	// MinLength is the schema's minLength, in characters (0 when it has none).
-	MinLength int
-	// MaxLength is the schema's maxLength in characters, or -1 when it has none.
-	MaxLength int
-	// Pattern is the schema's pattern, compiled; nil when it has none.
-	Pattern *regexp.Regexp
-	// PatternDescription says in words what Pattern accepts, e.g. "a UUID or 32 hexadecimal
-	// digits" (the spec's x-pattern-description); empty when the spec gives none.
-	PatternDescription string
-	// Enum lists the allowed values, integers in decimal; nil when any value is allowed.
-	Enum []string
-	// Minimum and Maximum bound an integer; nil when the schema sets none.
-	Minimum, Maximum *Bound
-}
-
-// Bound is an integer's minimum or maximum.
-type Bound struct {
-	// Value is the bound.
-	Value int64
-	// Exclusive is whether Value itself is out of range.
-	Exclusive bool
-}
-
-`

@@ -1,11 +1,6 @@
-// Command genconstraints writes gen/constraints.gen.go: for every operation of the spec, the
-// rules of its path and query parameters and JSON request-body properties (required, type,
-// pattern, length, enum, integer bounds), as plain Go values keyed by operationId. client/
-// checks input against them before any network call without compiling kin-openapi, and they
-// cannot drift from the spec because `make check-generated` regenerates them. A schema it
-// cannot express as such rules (arrays, nested objects, allOf, formats, ...) fails the
-// generation instead of being checked halfway. It runs from gen/generate.go: read.go reads
-// the spec into rules, emit.go writes them as Go source.
+// Command genconstraints writes gen/constraints.gen.go: each operation's input rules as plain Go
+// values, which client/ checks without compiling kin-openapi. A schema the rules cannot express
+// fails the generation, naming the keyword, instead of being checked halfway.
 package main
 
 import (
@@ -19,20 +14,16 @@ import (
 func main() {
 	out := flag.String("o", "constraints.gen.go", "output file")
 	flag.Parse()
-	if err := run(*out); err != nil {
+	doc, err := openapi.Spec()
+	var src []byte
+	if err == nil {
+		src, err = generate(doc, openapi.FileName)
+	}
+	if err == nil {
+		err = os.WriteFile(*out, src, 0o644)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "genconstraints:", err)
 		os.Exit(1)
 	}
-}
-
-func run(out string) error {
-	doc, err := openapi.Spec()
-	if err != nil {
-		return err
-	}
-	src, err := generate(doc, openapi.FileName)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(out, src, 0o644)
 }

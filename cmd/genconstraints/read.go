@@ -17,51 +17,22 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// patternDescription is the vendor extension, on a parameter or a schema, that says in words
-// what the pattern accepts, so an error can read "must be a UUID or 32 hexadecimal digits".
+// patternDescription says in words what a parameter's or schema's pattern accepts.
 const patternDescription = "x-pattern-description"
 
-// rule is one input value's rules, as read from the spec.
-type rule struct {
-	name, in, typ      string
-	required, nullable bool
-	minLength          uint64
-	maxLength          int64 // -1: none
-	pattern, patDesc   string
-	patternVar         string // the named variable holding the compiled pattern, or ""
-	enum               []string
-	minimum, maximum   *bound
-}
-
-type bound struct {
-	value     int64
-	exclusive bool
-}
-
-// operation is one operation's input, as Go expressions that may name shared variables.
-type operation struct {
-	id, method, path string
-	params           []string // each a Rule
-	body             string   // a *BodyRules; "" when it takes none
-}
-
-// generator collects the output: operations, and the variables shared by operations that
-// reference the same component ($ref), each emitted once.
+// generator collects operations and the component variables they share, keyed in output order.
 type generator struct {
-	source   string
-	ops      []operation
-	params   map[string]rule   // component parameter name -> its rule
-	schemas  map[string][]rule // component schema name -> its properties' rules
-	varNames map[string]string // Go name -> what it was made for, to catch collisions
+	Source   string
+	Ops      map[string]operation // by operationId
+	Params   map[string]decl      // by component name
+	Schemas  map[string]decl      // by component name
+	varNames map[string]string    // Go name -> what it was made for, to catch collisions
 }
 
-// generate returns the gofmt'd source of constraints.gen.go for doc, read from source (a
-// path shown in the header and in errors); doc comes from openapi.Parse, so its references
-// are resolved. The output depends only on doc: operations are sorted by operationId,
-// parameters by location and name, properties by name.
+// generate returns constraints.gen.go for doc, from openapi.Parse(source, ...): refs resolved.
 func generate(doc *openapi3.T, source string) ([]byte, error) {
-	g := &generator{source: source, params: map[string]rule{}, schemas: map[string][]rule{}, varNames: map[string]string{}}
-	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
+	g := &generator{Source: source, Ops: map[string]operation{}, Params: map[string]decl{}, Schemas: map[string]decl{}, varNames: map[string]string{}}
+	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) { // so the first error is always the same
 		item := doc.Paths.Value(path)
 		ops := item.Operations()
 		for _, method := range slices.Sorted(maps.Keys(ops)) {
@@ -70,45 +41,44 @@ func generate(doc *openapi3.T, source string) ([]byte, error) {
 			}
 		}
 	}
-	if len(g.ops) == 0 {
-		return nil, fmt.Errorf("%s: no operations", source)
-	}
-	slices.SortFunc(g.ops, func(a, b operation) int { return strings.Compare(a.id, b.id) })
 	return g.emit()
 }
 
 func (g *generator) addOperation(path, method string, item *openapi3.PathItem, op *openapi3.Operation) error {
-	where := fmt.Sprintf("%s: %s %s", g.source, method, path)
-	switch {
-	case op.OperationID == "":
+	where := fmt.Sprintf("%s: %s %s", g.Source, method, path)
+	o := operation{ID: op.OperationID, Name: exported(op.OperationID), Method: method, Path: path}
+	switch _, dup := g.Ops[o.ID]; {
+	case o.ID == "":
 		return fmt.Errorf("%s: no operationId", where)
-	case slices.ContainsFunc(g.ops, func(prev operation) bool { return prev.id == op.OperationID }):
-		return fmt.Errorf("%s: operationId %q is used twice", where, op.OperationID)
+	case dup:
+		return fmt.Errorf("%s: operationId %q is used twice", where, o.ID)
 	}
-	o := operation{id: op.OperationID, method: method, path: path}
-	if err := g.claim(exported(o.id)+"Rules", "operation "+o.id, where); err != nil {
+	if err := g.claim(o.Name+"Rules", "operation "+o.ID, where); err != nil {
 		return err
 	}
-	where = fmt.Sprintf("%s: operation %s", g.source, o.id)
+	where = fmt.Sprintf("%s: operation %s", g.Source, o.ID)
+	var params []string
 	for _, p := range parameters(item.Parameters, op.Parameters) {
 		expr, err := g.parameter(where, p)
 		if err != nil {
 			return err
 		}
-		o.params = append(o.params, expr)
+		params = append(params, expr)
+	}
+	if len(params) > 0 {
+		o.Params = rulesLiteral(params)
 	}
 	if op.RequestBody != nil {
 		var err error
-		if o.body, err = g.requestBody(where, op.RequestBody.Value); err != nil {
+		if o.Body, err = g.requestBody(where, op.RequestBody.Value); err != nil {
 			return err
 		}
 	}
-	g.ops = append(g.ops, o)
+	g.Ops[o.ID] = o
 	return nil
 }
 
-// parameters returns an operation's own parameters and those of its path that it does not
-// redefine (same name and location), path parameters before query ones, each sorted by name.
+// parameters merges an operation's parameters with its path's, path before query, by name.
 func parameters(pathLevel, own openapi3.Parameters) openapi3.Parameters {
 	params := slices.Clone(own)
 	for _, p := range pathLevel {
@@ -122,55 +92,33 @@ func parameters(pathLevel, own openapi3.Parameters) openapi3.Parameters {
 	return params
 }
 
-// parameter returns the Go expression of p's rule: a shared variable for a component
-// parameter, a literal otherwise.
+// parameter returns the Go expression of p's rule.
 func (g *generator) parameter(where string, ref *openapi3.ParameterRef) (string, error) {
 	p := ref.Value
-	component := componentName(ref.Ref, "#/components/parameters/")
-	name := exported(component) + "Rule"
+	what := fmt.Sprintf("parameter %s (%s)", p.Name, ref.Ref)
 	where = fmt.Sprintf("%s: %s parameter %s", where, p.In, p.Name)
-	if component != "" {
-		where = fmt.Sprintf("%s: parameter %s (%s)", g.source, p.Name, ref.Ref)
-		if _, done := g.params[component]; done {
-			return name, nil
+	return g.shared(g.Params, ref.Ref, "#/components/parameters/", "Rule", what, where, func(stem, where string) (decl, error) {
+		switch {
+		case p.In != openapi3.ParameterInPath && p.In != openapi3.ParameterInQuery:
+			return decl{}, fmt.Errorf("%s: only path and query parameters are supported", where)
+		case p.Content != nil: // kin-openapi's validation leaves it a schema otherwise
+			return decl{}, fmt.Errorf("%s: a parameter with content is not supported; give it a schema", where)
 		}
-	}
-	switch {
-	case p.In != openapi3.ParameterInPath && p.In != openapi3.ParameterInQuery:
-		return "", fmt.Errorf("%s: only path and query parameters are supported", where)
-	case p.Content != nil:
-		return "", fmt.Errorf("%s: a parameter with content is not supported; give it a schema", where)
-	case p.Schema == nil:
-		return "", fmt.Errorf("%s: no schema", where)
-	}
-	desc, err := extensionString(where, p.Extensions)
-	if err != nil {
-		return "", err
-	}
-	r, err := readRule(where, p.Name, p.In, p.Required, p.Schema.Value, desc)
-	switch {
-	case err != nil:
-		return "", err
-	case r.nullable:
-		return "", fmt.Errorf("%s: a nullable parameter is not supported", where)
-	case component == "":
-		return literal(r), nil
-	}
-	if err := g.claim(name, ref.Ref, where); err != nil {
-		return "", err
-	}
-	if r.pattern != "" {
-		r.patternVar = exported(component) + "Pattern"
-		if err := g.claim(r.patternVar, ref.Ref+" pattern", where); err != nil {
-			return "", err
+		s, d := p.Schema.Value, decl{Param: p.Name}
+		patternVar := ""
+		if stem != "" && s.Pattern != "" { // a shared parameter's pattern is compiled once, in a variable of its own
+			patternVar, d.Pattern = stem+"Pattern", goString(s.Pattern)
 		}
-	}
-	g.params[component] = r
-	return name, nil
+		var err error
+		d.Literal, err = readRule(where, p.Name, p.In, p.Required, s, p.Extensions, patternVar)
+		if err == nil && s.Nullable {
+			err = fmt.Errorf("%s: a nullable parameter is not supported", where)
+		}
+		return d, err
+	})
 }
 
-// requestBody returns the Go expression of a JSON request body's rules; its schema must be an
-// object of supported properties, whose rules are a shared variable for a component schema.
+// requestBody returns the Go expression of a JSON request body's rules.
 func (g *generator) requestBody(where string, rb *openapi3.RequestBody) (string, error) {
 	where += ": request body"
 	media := rb.Content.Get("application/json")
@@ -180,29 +128,42 @@ func (g *generator) requestBody(where string, rb *openapi3.RequestBody) (string,
 	if media.Schema == nil {
 		return "", fmt.Errorf("%s: no schema", where)
 	}
-	expr := func(properties string) string {
-		return fmt.Sprintf("&BodyRules{Required: %t, Properties: %s}", rb.Required, properties)
+	const prefix = "#/components/schemas/"
+	what := "schema " + strings.TrimPrefix(media.Schema.Ref, prefix)
+	props, err := g.shared(g.Schemas, media.Schema.Ref, prefix, "Rules", what, where, func(_, where string) (decl, error) {
+		rules, err := objectRules(where, media.Schema.Value)
+		return decl{Literal: rulesLiteral(rules)}, err
+	})
+	if err != nil {
+		return "", err
 	}
-	component := componentName(media.Schema.Ref, "#/components/schemas/")
-	name := exported(component) + "Rules"
-	if component != "" {
-		where = fmt.Sprintf("%s: schema %s", g.source, component)
-		if _, done := g.schemas[component]; done {
-			return expr(name), nil
+	return fmt.Sprintf("&BodyRules{Required: %t, Properties: %s}", rb.Required, props), nil
+}
+
+// shared returns the rules read makes: inline, their literal; for a component (ref, below
+// prefix), a variable named stem+suffix, declared once in decls, whose errors name it (what).
+func (g *generator) shared(decls map[string]decl, ref, prefix, suffix, what, where string, read func(stem, where string) (decl, error)) (string, error) {
+	component, isComponent := strings.CutPrefix(ref, prefix)
+	stem := ""
+	if isComponent {
+		stem, where = exported(component), g.Source+": "+what
+		if _, done := decls[component]; done {
+			return stem + suffix, nil
 		}
 	}
-	props, err := objectRules(where, media.Schema.Value)
+	d, err := read(stem, where)
 	switch {
 	case err != nil:
 		return "", err
-	case component == "":
-		return expr(rulesLiteral(props)), nil
+	case !isComponent:
+		return d.Literal, nil
 	}
-	if err := g.claim(name, media.Schema.Ref, where); err != nil {
+	if err := g.claim(stem+suffix, ref, where); err != nil {
 		return "", err
 	}
-	g.schemas[component] = props
-	return expr(name), nil
+	d.Name, d.Component = stem, component
+	decls[component] = d
+	return stem + suffix, nil
 }
 
 // claim reserves a Go variable name, failing when two things of the spec would share it.
@@ -217,22 +178,14 @@ func (g *generator) claim(name, what, where string) error {
 	return nil
 }
 
-// componentName is the name of the component ref points to below prefix, or "".
-func componentName(ref, prefix string) string {
-	if name, ok := strings.CutPrefix(ref, prefix); ok {
-		return name
-	}
-	return ""
-}
-
 // exported is name with its first letter upper-cased, as oapi-codegen names operations.
 func exported(name string) string {
 	r, n := utf8.DecodeRuneInString(name)
 	return string(unicode.ToUpper(r)) + name[n:]
 }
 
-// objectRules reads the properties of an object schema, sorted by name.
-func objectRules(where string, s *openapi3.Schema) ([]rule, error) {
+// objectRules reads the properties of an object schema, sorted by name, as Rule literals.
+func objectRules(where string, s *openapi3.Schema) ([]string, error) {
 	if s.Type != nil && !s.Type.Is(openapi3.TypeObject) {
 		return nil, fmt.Errorf("%s: want an object, have type %v", where, s.Type.Slice())
 	}
@@ -252,9 +205,9 @@ func objectRules(where string, s *openapi3.Schema) ([]rule, error) {
 			return nil, fmt.Errorf("%s: required property %q is not defined", where, name)
 		}
 	}
-	var rules []rule
+	var rules []string
 	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
-		r, err := readRule(where+": property "+name, name, "body", slices.Contains(s.Required, name), s.Properties[name].Value, "")
+		r, err := readRule(where+": property "+name, name, "body", slices.Contains(s.Required, name), s.Properties[name].Value, nil, "")
 		if err != nil {
 			return nil, err
 		}
@@ -263,49 +216,61 @@ func objectRules(where string, s *openapi3.Schema) ([]rule, error) {
 	return rules, nil
 }
 
-// readRule reads the rules of one primitive schema. desc is the parameter's own
-// x-pattern-description, if any.
-func readRule(where, name, in string, required bool, s *openapi3.Schema, desc string) (rule, error) {
+// readRule reads one primitive schema as a Rule literal, without zero fields but MaxLength.
+// paramExt are a parameter's own extensions; patternVar, if any, holds the compiled pattern.
+func readRule(where, name, in string, required bool, s *openapi3.Schema, paramExt map[string]any, patternVar string) (string, error) {
 	types := s.Type.Slice()
 	if len(types) != 1 {
-		return rule{}, fmt.Errorf("%s: want exactly one type, have %v", where, types)
+		return "", fmt.Errorf("%s: want exactly one type, have %v", where, types)
 	}
-	r := rule{name: name, in: in, typ: types[0], required: required, nullable: s.Nullable, minLength: s.MinLength, maxLength: -1, pattern: s.Pattern}
-	if err := onlyPrimitive(where, r.typ, s); err != nil {
-		return rule{}, err
+	typ := types[0]
+	if err := onlyPrimitive(where, typ, s); err != nil {
+		return "", err
 	}
-	if err := r.readString(where, s, desc); err != nil {
-		return rule{}, err
+	desc, err1 := readString(where, typ, s, paramExt)
+	minimum, err2 := readBound(where, "minimum", typ, s.Min, s.ExclusiveMin)
+	maximum, err3 := readBound(where, "maximum", typ, s.Max, s.ExclusiveMax)
+	enum, err4 := readEnum(where, typ, s.Enum)
+	if err := cmp.Or(err1, err2, err3, err4); err != nil { // the first, in that order
+		return "", err
 	}
-	var err error
-	if r.minimum, err = readBound(where, "minimum", r.typ, s.Min, s.ExclusiveMin); err != nil {
-		return rule{}, err
+	maxLength := int64(-1)
+	if s.MaxLength != nil {
+		maxLength = int64(*s.MaxLength)
 	}
-	if r.maximum, err = readBound(where, "maximum", r.typ, s.Max, s.ExclusiveMax); err != nil {
-		return rule{}, err
+	fields := []string{fmt.Sprintf("Name: %q, In: %q, Type: %q", name, in, typ)}
+	add := func(cond bool, format string, args ...any) {
+		if cond {
+			fields = append(fields, fmt.Sprintf(format, args...))
+		}
 	}
-	if r.enum, err = readEnum(where, r.typ, s.Enum); err != nil {
-		return rule{}, err
-	}
-	return r, nil
+	add(required, "Required: true")
+	add(s.Nullable, "Nullable: true")
+	add(s.MinLength > 0, "MinLength: %d", s.MinLength)
+	add(true, "MaxLength: %d", maxLength)
+	add(patternVar != "", "Pattern: %s", patternVar)
+	add(patternVar == "" && s.Pattern != "", "Pattern: regexp.MustCompile(%s)", goString(s.Pattern))
+	add(desc != "", "PatternDescription: %q", desc)
+	add(len(enum) > 0, "Enum: %#v", enum) // []string{"a", "b"}
+	add(minimum != "", "Minimum: %s", minimum)
+	add(maximum != "", "Maximum: %s", maximum)
+	return "{" + strings.Join(fields, ", ") + "}", nil
 }
 
-// goTypeFormats are, by type, the formats that only say which Go type holds a value.
+// goTypeFormats are the types a rule can hold, with the formats that only pick a Go type.
 var goTypeFormats = map[string][]string{
+	openapi3.TypeString: nil, openapi3.TypeBoolean: nil,
 	openapi3.TypeInteger: {"int32", "int64"},
 	openapi3.TypeNumber:  {"float", "double"},
 }
 
-// onlyPrimitive fails unless s is of a type a rule can hold, with no format but one of
-// goTypeFormats, and sets no keyword besides a rule's and annotations.
+// onlyPrimitive fails unless s has a type and format of goTypeFormats and only a rule's keywords.
 func onlyPrimitive(where, typ string, s *openapi3.Schema) error {
-	switch typ {
-	case openapi3.TypeString, openapi3.TypeInteger, openapi3.TypeNumber, openapi3.TypeBoolean:
-	default:
-		return fmt.Errorf("%s: type %s is not supported (only string, integer, number and boolean)", where, typ)
-	}
+	formats, ok := goTypeFormats[typ]
 	switch {
-	case s.Format == "" || slices.Contains(goTypeFormats[typ], s.Format):
+	case !ok:
+		return fmt.Errorf("%s: type %s is not supported (only string, integer, number and boolean)", where, typ)
+	case s.Format == "" || slices.Contains(formats, s.Format):
 	case typ == openapi3.TypeString:
 		return fmt.Errorf("%s: format %q is not supported (use a pattern)", where, s.Format)
 	default:
@@ -318,73 +283,66 @@ func onlyPrimitive(where, typ string, s *openapi3.Schema) error {
 	return onlyAnnotations(where, rest)
 }
 
-// readString reads the keywords of strings only: minLength, maxLength, and pattern with its
-// x-pattern-description, given on the schema or as desc on the parameter.
-func (r *rule) readString(where string, s *openapi3.Schema, desc string) error {
-	if r.typ != openapi3.TypeString && (s.MinLength != 0 || s.MaxLength != nil || s.Pattern != "") {
-		return fmt.Errorf("%s: minLength, maxLength and pattern apply to strings, not to %s", where, r.typ)
+// readString checks string-only keywords and returns the pattern's x-pattern-description.
+func readString(where, typ string, s *openapi3.Schema, paramExt map[string]any) (string, error) {
+	if typ != openapi3.TypeString && (s.MinLength != 0 || s.MaxLength != nil || s.Pattern != "") {
+		return "", fmt.Errorf("%s: minLength, maxLength and pattern apply to strings, not to %s", where, typ)
 	}
 	if s.MinLength > math.MaxInt32 || s.MaxLength != nil && *s.MaxLength > math.MaxInt32 {
-		return fmt.Errorf("%s: minLength or maxLength is too large", where)
+		return "", fmt.Errorf("%s: minLength or maxLength is too large", where)
 	}
-	if s.MaxLength != nil {
-		r.maxLength = int64(*s.MaxLength)
-	}
-	schemaDesc, err := extensionString(where, s.Extensions)
+	desc, err1 := extensionString(where, paramExt)
+	schemaDesc, err2 := extensionString(where, s.Extensions)
 	switch {
-	case err != nil:
-		return err
+	case err1 != nil || err2 != nil:
+		return "", cmp.Or(err1, err2)
 	case desc != "" && schemaDesc != "" && desc != schemaDesc:
-		return fmt.Errorf("%s: the parameter and its schema give different %s", where, patternDescription)
+		return "", fmt.Errorf("%s: the parameter and its schema give different %s", where, patternDescription)
 	case desc == "":
 		desc = schemaDesc
 	}
-	if desc != "" && r.pattern == "" {
-		return fmt.Errorf("%s: %s without a pattern", where, patternDescription)
+	if desc != "" && s.Pattern == "" {
+		return "", fmt.Errorf("%s: %s without a pattern", where, patternDescription)
 	}
-	r.patDesc = desc
-	if _, err := regexp.Compile(r.pattern); err != nil {
-		return fmt.Errorf("%s: pattern is not valid Go regexp syntax: %w", where, err)
+	if _, err := regexp.Compile(s.Pattern); err != nil {
+		return "", fmt.Errorf("%s: pattern is not valid Go regexp syntax: %w", where, err)
 	}
-	return nil
+	return desc, nil
 }
 
-func readBound(where, keyword, typ string, v *float64, exclusive openapi3.ExclusiveBound) (*bound, error) {
-	if exclusive.Value != nil {
-		return nil, fmt.Errorf("%s: exclusive%s as a number (OpenAPI 3.1) is not supported", where, exported(keyword))
+// readBound reads minimum or maximum as a *Bound, or "".
+func readBound(where, keyword, typ string, v *float64, exclusive openapi3.ExclusiveBound) (string, error) {
+	switch {
+	case exclusive.Value != nil:
+		return "", fmt.Errorf("%s: exclusive%s as a number (OpenAPI 3.1) is not supported", where, exported(keyword))
+	case v == nil && exclusive.IsTrue():
+		return "", fmt.Errorf("%s: exclusive%s without %s", where, exported(keyword), keyword)
+	case v == nil:
+		return "", nil
+	case typ != openapi3.TypeInteger:
+		return "", fmt.Errorf("%s: %s is supported on integers only, not on %s", where, keyword, typ)
+	case !exactInt(*v):
+		return "", fmt.Errorf("%s: %s %v is not an integer the rules can hold", where, keyword, *v)
+	case exclusive.IsTrue():
+		return fmt.Sprintf("&Bound{Value: %d, Exclusive: true}", int64(*v)), nil
 	}
-	if v == nil {
-		if exclusive.IsTrue() {
-			return nil, fmt.Errorf("%s: exclusive%s without %s", where, exported(keyword), keyword)
-		}
-		return nil, nil
-	}
-	if typ != openapi3.TypeInteger {
-		return nil, fmt.Errorf("%s: %s is supported on integers only, not on %s", where, keyword, typ)
-	}
-	if !exactInt(*v) {
-		return nil, fmt.Errorf("%s: %s %v is not an integer the rules can hold", where, keyword, *v)
-	}
-	return &bound{value: int64(*v), exclusive: exclusive.IsTrue()}, nil
+	return fmt.Sprintf("&Bound{Value: %d}", int64(*v)), nil
 }
 
 // readEnum reads the values of a string enum, or of an integer enum in decimal.
 func readEnum(where, typ string, values []any) ([]string, error) {
 	var enum []string
 	for _, v := range values {
-		switch v := v.(type) {
-		case string:
-			if typ == openapi3.TypeString {
-				enum = append(enum, v)
-				continue
-			}
-		case float64:
-			if typ == openapi3.TypeInteger && exactInt(v) {
-				enum = append(enum, strconv.FormatInt(int64(v), 10))
-				continue
-			}
+		s, isString := v.(string)
+		f, isNumber := v.(float64)
+		switch {
+		case isString && typ == openapi3.TypeString:
+			enum = append(enum, s)
+		case isNumber && typ == openapi3.TypeInteger && exactInt(f):
+			enum = append(enum, strconv.FormatInt(int64(f), 10))
+		default:
+			return nil, fmt.Errorf("%s: enum value %v: only string enums of strings and integer enums of integers are supported", where, v)
 		}
-		return nil, fmt.Errorf("%s: enum value %v: only string enums of strings and integer enums of integers are supported", where, v)
 	}
 	return enum, nil
 }
@@ -392,8 +350,7 @@ func readEnum(where, typ string, values []any) ([]string, error) {
 // exactInt reports whether v is an integer that a float64 holds exactly.
 func exactInt(v float64) bool { return v == math.Trunc(v) && math.Abs(v) < 1<<53 }
 
-// onlyAnnotations fails, naming the keyword, when s sets anything besides annotations
-// (descriptions, examples, ...) and extensions: a keyword the rules cannot express.
+// onlyAnnotations fails, naming it, on any keyword but annotations: one the rules cannot express.
 func onlyAnnotations(where string, s openapi3.Schema) error {
 	s.Extensions, s.Origin = nil, nil
 	s.Title, s.Description, s.Default, s.Example, s.Examples, s.ExternalDocs = "", "", nil, nil, nil, nil

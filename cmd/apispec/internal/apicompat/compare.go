@@ -1,7 +1,9 @@
 package apicompat
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/oasdiff/oasdiff/checker"
 	"github.com/oasdiff/oasdiff/diff"
@@ -11,20 +13,11 @@ import (
 // localizer renders oasdiff's messages in English, the language of acknowledgement lines.
 var localizer = checker.NewDefaultLocalizer()
 
-// Policy is what the repository decides on top of oasdiff's defaults: the severity of checks
-// (openapi/breaking-severity.txt) and the acknowledged breaking changes
-// (openapi/breaking-ignore.txt).
+// Policy is what the repository adds to oasdiff: breaking-severity.txt and breaking-ignore.txt.
 type Policy struct {
 	Severity             map[string]checker.Level
 	Acknowledgements     []Acknowledgement
-	AcknowledgementsFile string // named in the gate's advice
-}
-
-func (p Policy) ackFile() string {
-	if p.AcknowledgementsFile == "" {
-		return "the acknowledgements file"
-	}
-	return p.AcknowledgementsFile
+	AcknowledgementsFile string
 }
 
 // Change is one API change oasdiff found between two specs, at the level the policy gives it.
@@ -37,7 +30,7 @@ type Change struct {
 	// AcknowledgedBy is the acknowledgement that accepts this ERR change, or nil.
 	AcknowledgedBy *Acknowledgement
 
-	scope string // what an acknowledgement line must name: the operation, or "components" etc.
+	section string // oasdiff's section: "paths", "components", ...
 }
 
 // Breaking reports whether c breaks clients and is not acknowledged.
@@ -52,13 +45,11 @@ func (c Change) String() string {
 	return s + c.Text
 }
 
-// AcknowledgementLine is the line that would acknowledge c in openapi/breaking-ignore.txt.
-func (c Change) AcknowledgementLine() string { return c.scope + " " + c.Text }
+// AcknowledgementLine is the line of openapi/breaking-ignore.txt that would acknowledge c.
+func (c Change) AcknowledgementLine() string { return cmp.Or(c.Operation, c.section) + " " + c.Text }
 
-// Compare diffs base and revision with oasdiff and returns every change at INFO level or
-// above, with the policy's severity levels and acknowledgements applied. used counts, per
-// acknowledgement index, the ERR changes it accepted; it may be nil.
-func Compare(base, revision *Spec, p Policy, used []int) ([]Change, error) {
+// Compare returns oasdiff's changes from base to revision at INFO level or above, as p rates them.
+func Compare(base, revision *Spec, p Policy) ([]Change, error) {
 	report, sources, err := diff.GetWithOperationsSourcesMap(diff.NewConfig(),
 		&load.SpecInfo{Url: base.File, Spec: base.Doc, Version: base.Version.String()},
 		&load.SpecInfo{Url: revision.File, Spec: revision.Doc, Version: revision.Version.String()})
@@ -69,21 +60,14 @@ func Compare(base, revision *Spec, p Policy, used []int) ([]Change, error) {
 	found := checker.CheckBackwardCompatibilityUntilLevel(config, report, sources, checker.INFO)
 	changes := make([]Change, 0, len(found))
 	for _, f := range found {
-		c := Change{ID: f.GetId(), Level: f.GetLevel(), Text: f.GetUncolorizedText(localizer)}
-		if c.scope = f.GetSection(); c.scope == "paths" {
+		c := Change{ID: f.GetId(), Level: f.GetLevel(), Text: f.GetUncolorizedText(localizer), section: f.GetSection()}
+		if c.section == "paths" {
 			c.Operation = f.GetOperation() + " " + f.GetPath()
-			c.scope = c.Operation
 		}
-		if c.Level == checker.ERR {
-			for i := range p.Acknowledgements {
-				if p.Acknowledgements[i].matches(f) {
-					c.AcknowledgedBy = &p.Acknowledgements[i]
-					if used != nil {
-						used[i]++
-					}
-					break
-				}
-			}
+		if i := slices.IndexFunc(p.Acknowledgements, func(a Acknowledgement) bool {
+			return f.MatchIgnore(a.path, a.lower, localizer)
+		}); i >= 0 && c.Level == checker.ERR {
+			c.AcknowledgedBy = &p.Acknowledgements[i]
 		}
 		changes = append(changes, c)
 	}

@@ -71,7 +71,7 @@ func TestCompareFindsWhatBreaksGeneratedClients(t *testing.T) {
 			t.Parallel()
 			base := spec(t, "base.yaml", tc.base...)
 			revision := spec(t, "revision.yaml", tc.revision...)
-			changes, err := apicompat.Compare(base, revision, policy, nil)
+			changes, err := apicompat.Compare(base, revision, policy)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,11 +103,11 @@ func TestSeverityFileRaisesChecksThatBreakGeneratedCode(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			base, revision := spec(t, "base.yaml", tc.base...), spec(t, "revision.yaml", tc.revision...)
-			byDefault, err := apicompat.Compare(base, revision, apicompat.Policy{}, nil)
+			byDefault, err := apicompat.Compare(base, revision, apicompat.Policy{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			raised, err := apicompat.Compare(base, revision, repoPolicy(t, ""), nil)
+			raised, err := apicompat.Compare(base, revision, repoPolicy(t, ""))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +124,7 @@ func TestSeverityFileRaisesChecksThatBreakGeneratedCode(t *testing.T) {
 func TestChangeSaysWhatAndWhereAndHowToAcknowledge(t *testing.T) {
 	t.Parallel()
 	base, revision := spec(t, "base.yaml"), spec(t, "revision.yaml", successOptional)
-	changes, err := apicompat.Compare(base, revision, repoPolicy(t, ""), nil)
+	changes, err := apicompat.Compare(base, revision, repoPolicy(t, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestChangeSaysWhatAndWhereAndHowToAcknowledge(t *testing.T) {
 		t.Errorf("AcknowledgementLine() = %q, want %q", line, want)
 	}
 	// The line it suggests must acknowledge it, with oasdiff's own matching.
-	acked, err := apicompat.Compare(base, revision, repoPolicy(t, "2.0.0: "+line+" (why)"), nil)
+	acked, err := apicompat.Compare(base, revision, repoPolicy(t, "2.0.0: "+line+" (why)"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func BenchmarkCompare(b *testing.B) {
 	policy := repoPolicy(b, "")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := apicompat.Compare(base, revision, policy, nil); err != nil {
+		if _, err := apicompat.Compare(base, revision, policy); err != nil {
 			b.Fatal(err)
 		}
 	}

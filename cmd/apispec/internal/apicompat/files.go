@@ -1,7 +1,7 @@
 package apicompat
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,10 +20,10 @@ type Spec struct {
 	File    string // where it was read from, as used in messages
 	Version Version
 	Doc     *openapi3.T
+	data    []byte // the file's bytes, which a release copies
 }
 
-// ParseSpec parses and validates an OpenAPI document read from file and its info.version.
-// Every error names file.
+// ParseSpec parses and validates an OpenAPI document read from file, and its info.version.
 func ParseSpec(file string, data []byte) (*Spec, error) {
 	doc, err := openapi.Parse(file, data)
 	if err != nil {
@@ -33,12 +33,10 @@ func ParseSpec(file string, data []byte) (*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: info.version: %w", file, err)
 	}
-	return &Spec{File: file, Version: v, Doc: doc}, nil
+	return &Spec{File: file, Version: v, Doc: doc, data: data}, nil
 }
 
-// LoadReleases reads every released snapshot in dir, named <MAJOR.MINOR.PATCH>.yaml, and
-// returns them oldest first. A snapshot whose name or info.version is not its version, or that
-// is not a valid spec, is an error naming the file. Files not ending in .yaml are ignored.
+// LoadReleases reads the snapshots in dir, <info.version>.yaml, oldest first.
 func LoadReleases(dir string) ([]*Spec, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -55,11 +53,7 @@ func LoadReleases(dir string) ([]*Spec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: a snapshot is named <MAJOR.MINOR.PATCH>.yaml: %w", file, err)
 		}
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return nil, err
-		}
-		spec, err := ParseSpec(file, data)
+		spec, err := parseFile(file, ParseSpec)
 		if err != nil {
 			return nil, err
 		}
@@ -72,48 +66,36 @@ func LoadReleases(dir string) ([]*Spec, error) {
 	return specs, nil
 }
 
-// ParseSeverity parses a severity-levels file: oasdiff's --severity-levels format, one
-// "<check-id> <err|warn|info|none>" per line, plus blank lines and '#' comments. Unknown check
-// ids, unknown levels and repeated ids are errors naming file and line.
+// ParseSeverity parses oasdiff's --severity-levels format, with blank lines and '#' comments.
 func ParseSeverity(file string, data []byte) (map[string]checker.Level, error) {
-	known := make(map[string]bool)
-	for _, id := range checker.GetAllRuleIds() {
-		known[id] = true
-	}
-	levels := make(map[string]checker.Level)
-	seen := make(map[string]int)
-	for n, line := range lines(data) {
-		if !utf8.ValidString(line) {
-			return nil, fmt.Errorf("%s:%d: not UTF-8", file, n)
-		}
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
+	known, levels, seen := checker.GetAllRuleIds(), map[string]checker.Level{}, map[string]int{}
+	err := eachLine(file, data, func(n int, line string) error {
+		line, _, _ = strings.Cut(line, "#")
 		fields := strings.Fields(line)
 		switch {
 		case len(fields) == 0:
-			continue
+			return nil
 		case len(fields) != 2:
-			return nil, fmt.Errorf("%s:%d: want \"<check-id> <err|warn|info|none>\", got %q", file, n, strings.TrimSpace(line))
-		case !known[fields[0]]:
-			return nil, fmt.Errorf("%s:%d: %q is not an oasdiff check id", file, n, fields[0])
+			return fmt.Errorf("want \"<check-id> <err|warn|info|none>\", got %q", strings.TrimSpace(line))
+		case !slices.Contains(known, fields[0]):
+			return fmt.Errorf("%q is not an oasdiff check id", fields[0])
 		case seen[fields[0]] != 0:
-			return nil, fmt.Errorf("%s:%d: %s is already set on line %d", file, n, fields[0], seen[fields[0]])
+			return fmt.Errorf("%s is already set on line %d", fields[0], seen[fields[0]])
 		}
 		level, err := checker.NewLevel(fields[1])
 		if err != nil || level == checker.INVALID {
-			return nil, fmt.Errorf("%s:%d: level %q: want err, warn, info or none", file, n, fields[1])
+			return fmt.Errorf("level %q: want err, warn, info or none", fields[1])
 		}
-		seen[fields[0]] = n
-		levels[fields[0]] = level
+		seen[fields[0]], levels[fields[0]] = n, level
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return levels, nil
 }
 
-// Acknowledgement is one line of the acknowledgements file (openapi/breaking-ignore.txt): a
-// deliberate breaking change, written as oasdiff's --err-ignore format wants it, "METHOD /path
-// <change text>" or "components <change text>", matched the way oasdiff matches it
-// (case-insensitively, extra words allowed).
+// Acknowledgement is a line of openapi/breaking-ignore.txt, oasdiff's --err-ignore format.
 type Acknowledgement struct {
 	File string
 	Line int
@@ -123,66 +105,67 @@ type Acknowledgement struct {
 	path  string // the first field starting with "/", lower-cased; "" for components etc.
 }
 
-// httpMethods are the operation keywords an endpoint acknowledgement must name.
-var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+var (
+	httpMethods        = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+	nonOperationScopes = []string{"components", "security", "info"} // what oasdiff wants named outside operations
+)
 
-// nonOperationScopes are the words oasdiff requires in lines for changes outside operations.
-var nonOperationScopes = []string{"components", "security", "info"}
-
-// ParseAcknowledgements parses the acknowledgements file. Blank lines and lines starting with
-// '#' are skipped; every other line must name an operation ("POST /v1/...") or a non-operation
-// scope ("components") and is an error naming file and line otherwise, as is a repeated line.
+// ParseAcknowledgements parses the acknowledgements file, with blank lines and '#' comments.
 func ParseAcknowledgements(file string, data []byte) ([]Acknowledgement, error) {
 	var acks []Acknowledgement
 	seen := make(map[string]int)
-	for n, line := range lines(data) {
-		if !utf8.ValidString(line) {
-			return nil, fmt.Errorf("%s:%d: not UTF-8", file, n)
-		}
+	err := eachLine(file, data, func(n int, line string) error {
 		text := strings.TrimSpace(line)
 		if text == "" || strings.HasPrefix(text, "#") {
-			continue
+			return nil
 		}
-		ack := Acknowledgement{File: file, Line: n, Text: text, lower: strings.ToLower(text)}
-		fields := strings.Fields(ack.lower)
-		for i, f := range fields {
-			if strings.HasPrefix(f, "/") {
-				ack.path = f
-				if i == 0 || !slices.Contains(httpMethods, fields[i-1]) {
-					return nil, fmt.Errorf("%s:%d: the path %s must follow its HTTP method, as in \"POST /v1/...\"", file, n, f)
-				}
-				break
+		a := Acknowledgement{File: file, Line: n, Text: text, lower: strings.ToLower(text)}
+		fields := strings.Fields(a.lower)
+		if i := slices.IndexFunc(fields, func(f string) bool { return strings.HasPrefix(f, "/") }); i >= 0 {
+			if a.path = fields[i]; i == 0 || !slices.Contains(httpMethods, fields[i-1]) {
+				return fmt.Errorf("the path %s must follow its HTTP method, as in \"POST /v1/...\"", a.path)
 			}
+		} else if !slices.ContainsFunc(fields, func(f string) bool { return slices.Contains(nonOperationScopes, f) }) {
+			return fmt.Errorf("names neither an operation (\"POST /v1/...\") nor components: %q", text)
 		}
-		if ack.path == "" && !slices.ContainsFunc(fields, func(f string) bool { return slices.Contains(nonOperationScopes, f) }) {
-			return nil, fmt.Errorf("%s:%d: names neither an operation (\"POST /v1/...\") nor components: %q", file, n, text)
+		if prev := seen[a.lower]; prev != 0 {
+			return fmt.Errorf("repeats line %d", prev)
 		}
-		if prev := seen[ack.lower]; prev != 0 {
-			return nil, fmt.Errorf("%s:%d: repeats line %d", file, n, prev)
-		}
-		seen[ack.lower] = n
-		acks = append(acks, ack)
+		seen[a.lower] = n
+		acks = append(acks, a)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return acks, nil
-}
-
-// matches reports whether ack acknowledges the change, with oasdiff's own matching rule.
-func (a Acknowledgement) matches(c checker.Change) bool {
-	return c.MatchIgnore(a.path, a.lower, localizer)
 }
 
 // String returns "file:line: text".
 func (a Acknowledgement) String() string { return fmt.Sprintf("%s:%d: %s", a.File, a.Line, a.Text) }
 
-// lines yields data's lines numbered from 1, without their line endings.
-func lines(data []byte) func(yield func(int, string) bool) {
-	return func(yield func(int, string) bool) {
-		for n := 1; len(data) > 0; n++ {
-			line, rest, _ := bytes.Cut(data, []byte("\n"))
-			data = rest
-			if !yield(n, string(bytes.TrimSuffix(line, []byte("\r")))) {
-				return
-			}
+// parseFile reads file and parses it with parse.
+func parseFile[T any](file string, parse func(file string, data []byte) (T, error)) (T, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return *new(T), err
+	}
+	return parse(file, data)
+}
+
+// eachLine calls parse with each line of data, numbered from 1, and prefixes errors with file:line.
+func eachLine(file string, data []byte, parse func(n int, line string) error) error {
+	n := 0
+	for line := range strings.Lines(string(data)) {
+		n++
+		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+		err := errors.New("not UTF-8")
+		if utf8.ValidString(line) {
+			err = parse(n, line)
+		}
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", file, n, err)
 		}
 	}
+	return nil
 }

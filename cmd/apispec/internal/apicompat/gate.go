@@ -9,111 +9,52 @@ import (
 	"github.com/oasdiff/oasdiff/checker"
 )
 
-// Comparison is the working spec compared with one released contract.
-type Comparison struct {
-	Release *Spec
-	Changes []Change
+// GateError lists the problems that fail the compatibility gate.
+type GateError struct{ Problems []string }
+
+func (e *GateError) Error() string {
+	return "API compatibility gate failed:\n\n" + strings.Join(e.Problems, "\n\n")
 }
 
-// Verdict is the gate's result: every comparison, and the problems that fail it.
-type Verdict struct {
-	Working     *Spec
-	Comparisons []Comparison // oldest release first
-	Problems    []string     // empty when the gate passes
-}
-
-// Err returns nil if the gate passes, or an error listing every problem.
-func (v *Verdict) Err() error {
-	if len(v.Problems) == 0 {
-		return nil
-	}
-	return errors.New("API compatibility gate failed:\n\n" + strings.Join(v.Problems, "\n\n"))
-}
-
-// Warnings returns the WARN-level changes, one line each, prefixed with the release they are
-// relative to. They do not fail the gate.
-func (v *Verdict) Warnings() []string {
-	var out []string
-	for _, cmp := range v.Comparisons {
-		for _, c := range cmp.Changes {
-			if c.Level == checker.WARN {
-				out = append(out, fmt.Sprintf("since %s: %s", cmp.Release.Version, c))
-			}
-		}
-	}
-	return out
-}
-
-// WriteSummary writes one line per comparison and the WARN-level changes to w.
-func (v *Verdict) WriteSummary(w io.Writer) error {
-	var b strings.Builder
-	for _, cmp := range v.Comparisons {
-		counts, acknowledged := map[checker.Level]int{}, 0
-		for _, c := range cmp.Changes {
-			counts[c.Level]++
-			if c.AcknowledgedBy != nil {
-				acknowledged++
-			}
-		}
-		fmt.Fprintf(&b, "%s (%s) vs released %s (%s): %d change(s): %d error (%d acknowledged), %d warning, %d info\n",
-			v.Working.File, v.Working.Version, cmp.Release.Version, cmp.Release.File, len(cmp.Changes),
-			counts[checker.ERR], acknowledged, counts[checker.WARN], counts[checker.INFO])
-	}
-	for _, line := range v.Warnings() {
-		fmt.Fprintf(&b, "  %s\n", line)
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// Gate compares working with every release (oldest first) and judges the result:
-//
-//   - an ERR-level change no acknowledgement accepts fails, with the line that would accept it;
-//   - an acknowledged ERR change requires info.version to be at least the next major of the
-//     release it breaks; any other change, at least the next minor; none, no bump;
-//   - info.version may not be lower than the latest release;
-//   - an acknowledgement that accepts no change fails, so stale ones do not linger;
-//   - no release at all fails: there is nothing to protect.
-func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
-	v := &Verdict{Working: working}
+// Breaking is the compatibility gate: it compares the working spec with every release, writes
+// a line per release and the WARN-level changes (which pass) to w, and returns a *GateError
+// for each rule of README.md's "Changing the API" that the spec breaks.
+func (p *Project) Breaking(w io.Writer) error {
+	released, working := p.Released, p.Working
 	if len(released) == 0 {
-		v.Problems = append(v.Problems, "no released contract to compare with: cut the first one with `make release`")
-		return v, nil
+		return &GateError{[]string{"no released contract to compare with: cut the first one with `make release`"}}
 	}
-	used := make([]int, len(p.Acknowledgements))
+	var problems []string
+	var summary, warnings strings.Builder
+	used := map[*Acknowledgement]bool{}
 	required, requiredBy := Version{}, ""
 	for _, rel := range released {
-		changes, err := Compare(rel, working, p, used)
+		changes, err := Compare(rel, working, p.Policy)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		v.Comparisons = append(v.Comparisons, Comparison{Release: rel, Changes: changes})
-
 		var breaking, acknowledged, others []Change
+		counts := map[checker.Level]int{}
 		for _, c := range changes {
+			counts[c.Level]++
 			switch {
 			case c.Breaking():
-				breaking = append(breaking, c) // reported below, with the major it would need
+				breaking = append(breaking, c)
 			case c.AcknowledgedBy != nil:
-				acknowledged = append(acknowledged, c)
+				acknowledged, used[c.AcknowledgedBy] = append(acknowledged, c), true
 			default:
 				others = append(others, c)
 			}
+			if c.Level == checker.WARN {
+				fmt.Fprintf(&warnings, "  since %s: %s\n", rel.Version, c)
+			}
 		}
+		fmt.Fprintf(&summary, "%s (%s) vs released %s (%s): %d change(s): %d error (%d acknowledged), %d warning, %d info\n",
+			working.File, working.Version, rel.Version, rel.File, len(changes),
+			counts[checker.ERR], len(acknowledged), counts[checker.WARN], counts[checker.INFO])
 		if len(breaking) > 0 {
-			var b strings.Builder
-			fmt.Fprintf(&b, "%d breaking change(s) vs released %s (%s):", len(breaking), rel.Version, rel.File)
-			for _, c := range breaking {
-				fmt.Fprintf(&b, "\n  %s", c)
-			}
-			fmt.Fprintf(&b, "\nClients generated from %s would break. Undo the change or, if the break is deliberate,\n"+
-				"add these lines to %s and bump info.version to %s or higher:", rel.Version, p.ackFile(), rel.Version.NextMajor())
-			for _, c := range breaking {
-				fmt.Fprintf(&b, "\n  %s", c.AcknowledgementLine())
-			}
-			v.Problems = append(v.Problems, b.String())
+			problems = append(problems, breakingProblem(rel, breaking, p.Policy.AcknowledgementsFile))
 		}
-
 		need, why := rel.Version, ""
 		switch {
 		case len(acknowledged) > 0:
@@ -125,53 +66,64 @@ func Gate(released []*Spec, working *Spec, p Policy) (*Verdict, error) {
 			required, requiredBy = need, why
 		}
 	}
-
 	latest := released[len(released)-1]
 	switch {
 	case working.Version.Compare(latest.Version) < 0:
-		v.Problems = append(v.Problems, fmt.Sprintf("info.version %s is lower than the latest release %s (%s)",
+		problems = append(problems, fmt.Sprintf("info.version %s is lower than the latest release %s (%s)",
 			working.Version, latest.Version, latest.File))
 	case working.Version.Compare(required) < 0:
-		v.Problems = append(v.Problems, fmt.Sprintf("info.version %s must become %s or higher: %s",
+		problems = append(problems, fmt.Sprintf("info.version %s must become %s or higher: %s",
 			working.Version, required, requiredBy))
 	}
-	for i, n := range used {
-		if n == 0 {
-			v.Problems = append(v.Problems, fmt.Sprintf("%s\n  acknowledges no breaking change against any release; remove the line",
-				p.Acknowledgements[i]))
+	for i := range p.Policy.Acknowledgements {
+		if a := &p.Policy.Acknowledgements[i]; !used[a] {
+			problems = append(problems, fmt.Sprintf("%s\n  acknowledges no breaking change against any release; remove the line", a))
 		}
 	}
-	return v, nil
+	if _, err := io.WriteString(w, summary.String()+warnings.String()); err != nil || problems == nil {
+		return err
+	}
+	return &GateError{problems}
+}
+
+// breakingProblem lists the breaking changes against rel and the lines that would acknowledge them.
+func breakingProblem(rel *Spec, breaking []Change, ackFile string) string {
+	var list, acks []string
+	for _, c := range breaking {
+		list, acks = append(list, c.String()), append(acks, c.AcknowledgementLine())
+	}
+	return fmt.Sprintf("%d breaking change(s) vs released %s (%s):\n  %s\n"+
+		"Clients generated from %s would break. Undo the change or, if the break is deliberate,\n"+
+		"add these lines to %s and bump info.version to %s or higher:\n  %s",
+		len(breaking), rel.Version, rel.File, strings.Join(list, "\n  "),
+		rel.Version, ackFile, rel.Version.NextMajor(), strings.Join(acks, "\n  "))
 }
 
 // describe says why a bump is needed: how many changes of what kind, and the first few.
 func describe(kind string, changes []Change, rel *Spec) string {
 	const shown = 3
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s(s) since released %s:", len(changes), kind, rel.Version)
-	for i, c := range changes {
-		if i == shown {
-			fmt.Fprintf(&b, "\n  … and %d more (see `make changelog`)", len(changes)-shown)
-			break
-		}
-		fmt.Fprintf(&b, "\n  %s", c)
+	s := fmt.Sprintf("%d %s(s) since released %s:", len(changes), kind, rel.Version)
+	for _, c := range changes[:min(len(changes), shown)] {
+		s += "\n  " + c.String()
 	}
-	return b.String()
+	if len(changes) > shown {
+		s += fmt.Sprintf("\n  … and %d more (see `make changelog`)", len(changes)-shown)
+	}
+	return s
 }
 
-// WriteChangelog writes the changes from the latest release to working to w, one markdown
-// list item per change: level, check id, operation and oasdiff's sentence.
-func WriteChangelog(w io.Writer, released []*Spec, working *Spec, p Policy) error {
-	if len(released) == 0 {
+// Changelog writes the changes since the latest release to w, one markdown list item each.
+func (p *Project) Changelog(w io.Writer) error {
+	if len(p.Released) == 0 {
 		return errors.New("changelog: no released contract to compare with")
 	}
-	latest := released[len(released)-1]
-	changes, err := Compare(latest, working, p, nil)
+	latest := p.Released[len(p.Released)-1]
+	changes, err := Compare(latest, p.Working, p.Policy)
 	if err != nil {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "## API changes since %s (%s → %s, info.version %s)\n\n", latest.Version, latest.File, working.File, working.Version)
+	fmt.Fprintf(&b, "## API changes since %s (%s → %s, info.version %s)\n\n", latest.Version, latest.File, p.Working.File, p.Working.Version)
 	if len(changes) == 0 {
 		b.WriteString("No API changes.\n")
 	}

@@ -1,6 +1,8 @@
 package apicompat_test
 
 import (
+	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -83,20 +85,18 @@ func TestGateVersionDiscipline(t *testing.T) {
 				released = append(released, spec(t, r.version+".yaml", append([]variant{version(r.version)}, r.variants...)...))
 			}
 			working := spec(t, "hubmessage.yaml", tc.working...)
-			verdict, err := apicompat.Gate(released, working, repoPolicy(t, tc.acks))
-			if err != nil {
+			err := (&apicompat.Project{Released: released, Working: working, Policy: repoPolicy(t, tc.acks)}).Breaking(io.Discard)
+			gateErr := &apicompat.GateError{}
+			if err != nil && !errors.As(err, &gateErr) {
 				t.Fatal(err)
 			}
-			if len(verdict.Problems) != len(tc.want) {
-				t.Fatalf("%d problems, want %d:\n%v", len(verdict.Problems), len(tc.want), verdict.Err())
+			if len(gateErr.Problems) != len(tc.want) {
+				t.Fatalf("%d problems, want %d:\n%v", len(gateErr.Problems), len(tc.want), err)
 			}
 			for i, want := range tc.want {
-				if !strings.Contains(verdict.Problems[i], want) {
-					t.Errorf("problem %d:\n%s\nwant it to contain:\n%s", i, verdict.Problems[i], want)
+				if !strings.Contains(gateErr.Problems[i], want) {
+					t.Errorf("problem %d:\n%s\nwant it to contain:\n%s", i, gateErr.Problems[i], want)
 				}
-			}
-			if (verdict.Err() == nil) != (len(tc.want) == 0) {
-				t.Errorf("Err() = %v with %d problems", verdict.Err(), len(verdict.Problems))
 			}
 		})
 	}
@@ -107,20 +107,11 @@ func TestGateReportsWarningsWithoutFailing(t *testing.T) {
 	// A response pattern change is a warning by default: reported, not a failure.
 	working := spec(t, "hubmessage.yaml", errorMessagePattern("^[A-Za-z]"))
 	base := spec(t, "1.0.0.yaml", errorMessagePattern("^[A-Z]"))
-	verdict, err := apicompat.Gate([]*apicompat.Spec{base}, working, repoPolicy(t, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	warnings := verdict.Warnings()
-	if len(warnings) == 0 || !strings.Contains(warnings[0], "since 1.0.0: warning [response-property-pattern-changed]") {
-		t.Errorf("warnings = %q, want response-property-pattern-changed", warnings)
-	}
-	if !strings.Contains(verdict.Err().Error(), "info.version 1.0.0 must become 1.1.0") {
-		t.Errorf("Err() = %v, want only the minor bump a warning-level change needs", verdict.Err())
-	}
 	var summary strings.Builder
-	if err := verdict.WriteSummary(&summary); err != nil {
-		t.Fatal(err)
+	err := (&apicompat.Project{Released: []*apicompat.Spec{base}, Working: working, Policy: repoPolicy(t, "")}).Breaking(&summary)
+	var gateErr *apicompat.GateError
+	if !errors.As(err, &gateErr) || len(gateErr.Problems) != 1 || !strings.Contains(err.Error(), "info.version 1.0.0 must become 1.1.0") {
+		t.Errorf("Breaking() = %v, want only the minor bump a warning-level change needs", err)
 	}
 	if !strings.Contains(summary.String(), "  since 1.0.0: warning [response-property-pattern-changed]") {
 		t.Errorf("summary does not list the warning:\n%s", summary.String())
@@ -131,8 +122,9 @@ func TestChangelog(t *testing.T) {
 	t.Parallel()
 	released := []*apicompat.Spec{spec(t, "1.0.0.yaml")}
 	var out strings.Builder
-	working := spec(t, "hubmessage.yaml", remove404, add409, version("2.0.0"))
-	if err := apicompat.WriteChangelog(&out, released, working, repoPolicy(t, "# 2.0.0\n"+ack404)); err != nil {
+	p := &apicompat.Project{Released: released, Working: spec(t, "hubmessage.yaml", remove404, add409, version("2.0.0")),
+		Policy: repoPolicy(t, "# 2.0.0\n"+ack404)}
+	if err := p.Changelog(&out); err != nil {
 		t.Fatal(err)
 	}
 	want := "## API changes since 1.0.0 (1.0.0.yaml → hubmessage.yaml, info.version 2.0.0)\n\n" +
@@ -143,7 +135,8 @@ func TestChangelog(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := apicompat.WriteChangelog(&out, released, spec(t, "hubmessage.yaml"), repoPolicy(t, "")); err != nil {
+	p = &apicompat.Project{Released: released, Working: spec(t, "hubmessage.yaml"), Policy: repoPolicy(t, "")}
+	if err := p.Changelog(&out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasSuffix(out.String(), "\n\nNo API changes.\n") {

@@ -3,9 +3,11 @@ package apicompat
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Layout names the files the gate reads.
@@ -34,91 +36,53 @@ type Project struct {
 	Policy   Policy
 }
 
-// Load reads and parses every file of the layout. Each error names the file it comes from
-// (and the line, for the policy files). Both policy files must exist.
+// Load reads and parses every file of the layout; each error names its file (and line).
 func Load(l Layout) (*Project, error) {
-	data, err := os.ReadFile(l.Spec)
-	if err != nil {
+	p := &Project{Layout: l, Policy: Policy{AcknowledgementsFile: l.Acknowledgements}}
+	var err error
+	if p.Working, err = parseFile(l.Spec, ParseSpec); err != nil {
 		return nil, err
 	}
-	working, err := ParseSpec(l.Spec, data)
-	if err != nil {
+	if p.Released, err = LoadReleases(l.Released); err != nil {
 		return nil, err
 	}
-	released, err := LoadReleases(l.Released)
-	if err != nil {
+	if p.Policy.Severity, err = parseFile(l.Severity, ParseSeverity); err != nil {
 		return nil, err
 	}
-	data, err = os.ReadFile(l.Severity)
-	if err != nil {
+	if p.Policy.Acknowledgements, err = parseFile(l.Acknowledgements, ParseAcknowledgements); err != nil {
 		return nil, err
 	}
-	severity, err := ParseSeverity(l.Severity, data)
-	if err != nil {
-		return nil, err
-	}
-	data, err = os.ReadFile(l.Acknowledgements)
-	if err != nil {
-		return nil, err
-	}
-	acks, err := ParseAcknowledgements(l.Acknowledgements, data)
-	if err != nil {
-		return nil, err
-	}
-	return &Project{Layout: l, Working: working, Released: released,
-		Policy: Policy{Severity: severity, Acknowledgements: acks, AcknowledgementsFile: l.Acknowledgements}}, nil
+	return p, nil
 }
 
-// Gate runs [Gate] on the project.
-func (p *Project) Gate() (*Verdict, error) { return Gate(p.Released, p.Working, p.Policy) }
-
-// Release snapshots the working spec as <Released>/<info.version>.yaml, byte for byte, and
-// returns the new file's path. It refuses when the gate fails (once a release exists), when
-// the version is already released or lower than the latest release, and never overwrites a
-// file.
-func (p *Project) Release() (string, error) {
+// Release copies the spec, as loaded, to <Released>/<info.version>.yaml once the gate passes.
+func (p *Project) Release(w io.Writer) error {
 	v := p.Working.Version
 	if n := len(p.Released); n > 0 {
 		latest := p.Released[n-1]
-		for _, rel := range p.Released {
-			if rel.Version == v {
-				return "", fmt.Errorf("release: info.version %s is already released as %s; bump info.version in %s", v, rel.File, p.Working.File)
-			}
+		if i := slices.IndexFunc(p.Released, func(rel *Spec) bool { return rel.Version == v }); i >= 0 {
+			return fmt.Errorf("release: info.version %s is already released as %s; bump info.version in %s", v, p.Released[i].File, p.Working.File)
 		}
 		if v.Compare(latest.Version) < 0 {
-			return "", fmt.Errorf("release: info.version %s is lower than the latest release %s (%s)", v, latest.Version, latest.File)
+			return fmt.Errorf("release: info.version %s is lower than the latest release %s (%s)", v, latest.Version, latest.File)
 		}
-		verdict, err := p.Gate()
-		if err != nil {
-			return "", err
+		if err := p.Breaking(io.Discard); err != nil {
+			return fmt.Errorf("release %s: %w", v, err)
 		}
-		if err := verdict.Err(); err != nil {
-			return "", fmt.Errorf("release %s: %w", v, err)
-		}
-	}
-	data, err := os.ReadFile(p.Layout.Spec)
-	if err != nil {
-		return "", err
-	}
-	if now, err := ParseSpec(p.Layout.Spec, data); err != nil || now.Version != v { // changed since Load
-		return "", fmt.Errorf("release: %s changed while releasing; run it again", p.Layout.Spec)
 	}
 	file := filepath.Join(p.Layout.Released, v.String()+".yaml")
 	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
-		return "", fmt.Errorf("release: %s already exists; a released contract is never overwritten", file)
+		return fmt.Errorf("release: %s already exists; a released contract is never overwritten", file)
 	}
 	if err != nil {
-		return "", fmt.Errorf("release: %w", err)
+		return fmt.Errorf("release: %w", err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
+	_, err = f.Write(p.Working.data)
+	if err = errors.Join(err, f.Close()); err != nil {
 		os.Remove(file)
-		return "", fmt.Errorf("release: write %s: %w", file, err)
+		return fmt.Errorf("release: write %s: %w", file, err)
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(file)
-		return "", fmt.Errorf("release: write %s: %w", file, err)
-	}
-	return file, nil
+	_, err = fmt.Fprintf(w, "released %s as %s\n", v, file)
+	return err
 }

@@ -1,6 +1,7 @@
 package apicompat
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,17 +20,16 @@ func ParseVersion(s string) (Version, error) {
 	}
 	var n [3]int
 	for i, p := range parts {
-		if p == "" || strings.Trim(p, "0123456789") != "" {
+		var err error
+		n[i], err = strconv.Atoi(p)
+		switch {
+		case p == "" || strings.Trim(p, "0123456789") != "":
 			return Version{}, fmt.Errorf("version %q: %q is not a decimal number", s, p)
-		}
-		if len(p) > 1 && p[0] == '0' {
+		case len(p) > 1 && p[0] == '0':
 			return Version{}, fmt.Errorf("version %q: %q has a leading zero", s, p)
-		}
-		v, err := strconv.Atoi(p)
-		if err != nil || v > 1<<30 {
+		case err != nil || n[i] > 1<<30:
 			return Version{}, fmt.Errorf("version %q: %q is too large", s, p)
 		}
-		n[i] = v
 	}
 	return Version{n[0], n[1], n[2]}, nil
 }
@@ -39,15 +39,7 @@ func (v Version) String() string { return fmt.Sprintf("%d.%d.%d", v.Major, v.Min
 
 // Compare returns -1, 0 or +1 as v is lower than, equal to or higher than w.
 func (v Version) Compare(w Version) int {
-	for _, d := range [...]int{v.Major - w.Major, v.Minor - w.Minor, v.Patch - w.Patch} {
-		if d != 0 {
-			if d < 0 {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
+	return cmp.Or(cmp.Compare(v.Major, w.Major), cmp.Compare(v.Minor, w.Minor), cmp.Compare(v.Patch, w.Patch))
 }
 
 // NextMajor is the lowest version a breaking change may ship as.
