@@ -26,22 +26,20 @@ var channelCommands = []command{
 	{name: "delete", summary: "Delete a channel for good (DELETE /v1/channels/{channelId})", run: runChannelDelete},
 }
 
-// envBaseURL is the environment variable the channel commands read the base URL from (the
-// Secret Key's is secretkey.EnvVar).
+// envBaseURL is the environment variable the channel commands read the base URL from.
 const envBaseURL = "HUBMESSAGE_BASE_URL"
 
-// commonChannelFlags is the help text of the flags every channel command has.
-const commonChannelFlags = `  --json                   print one JSON object on stdout: the result, or {"error": {...}}
+// channelFlagsHelp ends every channel command's help.
+const channelFlagsHelp = `
+Flags of every channel command:
+  --json                   print one JSON object on stdout: the result, or {"error": {...}}
   --secret-key-file PATH   read the Secret Key from PATH (default $` + secretkey.EnvVar + `;
                            never a flag: ps would show it)
   --base-url URL           the API's base URL (default $` + envBaseURL + `,
                            else ` + client.DefaultBaseURL + `)
   --insecure-http          allow a plain http base URL on a host that is not loopback (the key
                            then crosses the network in clear; only behind a trusted TLS proxy)
-`
 
-// exitStatusHelp ends every channel command's help.
-const exitStatusHelp = `
 With --json, stdout holds one object: {"channelId": ID, "<done>": true} on success, else
 {"error": {"status": HTTP status, "message": the API's message, "reason": what went wrong,
 "detail": the underlying error, "advice": what to do}}, each but reason only when known.
@@ -59,16 +57,14 @@ func runChannel(ctx context.Context, args []string, env Env) int {
 // channelCmd is what every channel command shares: the common flags, the client they
 // configure, and how a result or a failure is printed.
 type channelCmd struct {
-	name string // e.g. "create"
-	help string // the command's own part of its --help
-	env  Env
-	fs   *flag.FlagSet
+	name, help string // e.g. "create", and the command's own part of its --help
+	env        Env
+	fs         *flag.FlagSet
 
 	keyFile, baseURL string
 	insecure, json   bool
 
-	key       string // once read; only ever used to redact output
-	keySource string // where it came from, for advice: "$HUBMESSAGE_SECRET_KEY" or "--secret-key-file PATH"
+	key, keySource string // once read: to redact output, and where it came from, for advice
 }
 
 func newChannelCmd(name, help string, env Env) *channelCmd {
@@ -80,16 +76,12 @@ func newChannelCmd(name, help string, env Env) *channelCmd {
 	return c
 }
 
-// prefix starts every line the command prints about itself.
-func (c *channelCmd) prefix() string { return c.fs.Name() }
-
-// parse parses args. When it returns false, the command is over with the exit code it
-// returns: --help was printed, or the flags were wrong (one line and where to get help;
-// always text: the flags are not all known, so neither is --json). Positional arguments are
-// left in c.fs.Args().
+// parse parses args, leaving positional arguments in c.fs.Args(). When it returns false,
+// the command is over with the exit code returned: --help was printed, or the flags were
+// wrong (always in text: the flags are not all known, so neither is --json).
 func (c *channelCmd) parse(args []string) (int, bool) {
 	if err := parseArgs(c.fs, args); err != nil {
-		return flagsFailed(c.env, c.prefix(), c.help+"\nFlags of every channel command:\n"+commonChannelFlags+exitStatusHelp, err), false
+		return flagsFailed(c.env, c.fs.Name(), c.help+channelFlagsHelp, err), false
 	}
 	return 0, true
 }
@@ -110,46 +102,42 @@ func (c *channelCmd) parseFlags(args []string, required ...string) (int, bool) {
 	return 0, true
 }
 
-func (c *channelCmd) helpHint() string {
-	return "Run '" + c.prefix() + " --help' for usage."
-}
-
 // usageErr reports input that the command refuses before sending anything.
 func (c *channelCmd) usageErr(format string, args ...any) int {
-	return c.report(outcome{reason: fmt.Sprintf(format, args...), advice: c.helpHint(), usage: true})
+	return c.report(outcome{reason: fmt.Sprintf(format, args...), advice: "Run '" + c.fs.Name() + " --help' for usage.", usage: true})
 }
 
-// client returns the Client the flags and the environment configure. On failure the command
-// is over: it returns false and the exit code, the problem being reported in flag names.
-func (c *channelCmd) client() (*client.Client, int, bool) {
-	key, source, err := readSecretKey(c.keyFile, c.env)
-	if err == nil && key == "" {
+// client returns the Client the flags and the environment configure, or nil and the exit
+// code once it reported, in flag names, why there is none.
+func (c *channelCmd) client() (*client.Client, int) {
+	var err error
+	c.key, c.keySource, err = readSecretKey(c.keyFile, c.env)
+	if err == nil && c.key == "" {
 		err = fmt.Errorf("no Secret Key: set %s or pass --secret-key-file", secretkey.EnvVar)
 	}
 	if err != nil {
-		return nil, c.report(outcome{reason: err.Error(), usage: true}), false
+		return nil, c.report(outcome{reason: err.Error(), usage: true})
 	}
-	c.key, c.keySource = key, source
-	baseURL, baseSource := c.baseURL, "--base-url"
+	baseURL, source := c.baseURL, "--base-url"
 	if baseURL == "" {
-		baseURL, baseSource = cmp.Or(c.env.Getenv(envBaseURL), client.DefaultBaseURL), "$"+envBaseURL
+		baseURL, source = cmp.Or(c.env.Getenv(envBaseURL), client.DefaultBaseURL), "$"+envBaseURL
 	}
 	opts := []client.Option{client.WithBaseURL(baseURL)}
 	if c.insecure {
 		opts = append(opts, client.WithInsecureHTTP())
 	}
-	cl, err := client.New(key, opts...)
+	cl, err := client.New(c.key, opts...)
 	var optErr *client.OptionError
 	switch {
 	case errors.Is(err, client.ErrInsecureHTTP):
-		err = fmt.Errorf("%s %s: plain http to a host that is not loopback would send the Secret Key in clear; use https, or --insecure-http behind a trusted TLS-terminating proxy", baseSource, baseURL)
+		err = fmt.Errorf("%s %s: plain http to a host that is not loopback would send the Secret Key in clear; use https, or --insecure-http behind a trusted TLS-terminating proxy", source, baseURL)
 	case errors.As(err, &optErr) && optErr.Option == "WithBaseURL":
-		err = fmt.Errorf("%s: %v", baseSource, optErr.Err)
+		err = fmt.Errorf("%s: %v", source, optErr.Err)
 	}
 	if err != nil {
-		return nil, c.report(outcome{reason: err.Error(), usage: true}), false
+		return nil, c.report(outcome{reason: err.Error(), usage: true})
 	}
-	return cl, 0, true
+	return cl, 0
 }
 
 // done prints a success: "channel ID <verb>", or {"channelId": ID, "<verb>": true}.
@@ -176,18 +164,16 @@ type outcome struct {
 }
 
 // fail reports a failed call.
-func (c *channelCmd) fail(err error) int {
-	return c.report(c.explain(err))
-}
+func (c *channelCmd) fail(err error) int { return c.report(c.explain(err)) }
 
-// report prints a failure: one line (prefix, statement, the API's answer) and the advice on
-// stderr, or one JSON object on stdout with --json. It returns the exit code.
+// report prints a failure, the key redacted: one line (prefix, statement, the API's answer)
+// and the advice on stderr, or one JSON object on stdout with --json. It returns the exit code.
 func (c *channelCmd) report(o outcome) int {
 	code := exitFail
 	if o.usage {
 		code = exitUsage
 	}
-	o.message, o.detail, o.reason = c.redact(o.message), c.redact(o.detail), c.redact(o.reason)
+	o.message, o.detail, o.reason = secretkey.Redact(o.message, c.key), secretkey.Redact(o.detail, c.key), secretkey.Redact(o.reason, c.key)
 	if c.json {
 		type errorObject struct {
 			Status  int    `json:"status,omitempty"`
@@ -198,7 +184,7 @@ func (c *channelCmd) report(o outcome) int {
 		}
 		return c.writeJSON(map[string]errorObject{"error": {o.status, o.message, o.reason, o.detail, o.advice}}, code)
 	}
-	line := c.prefix() + ": " + o.reason
+	line := c.fs.Name() + ": " + o.reason
 	switch {
 	case o.detail != "":
 		line += " (" + o.detail + ")"
@@ -222,27 +208,24 @@ func (c *channelCmd) writeJSON(v any, code int) int {
 	return code
 }
 
-// redact keeps the key out of anything printed, whatever a server put in its message.
-func (c *channelCmd) redact(s string) string { return secretkey.Redact(s, c.key) }
-
 // explain turns a failed call's error into what the user reads: a statement in the user's
 // words, the API's answer, and the next step.
 func (c *channelCmd) explain(err error) outcome {
 	var opErr *client.OperationError
-	channelID, attempts := "", 0
+	channelID, after := "", ""
 	if errors.As(err, &opErr) {
-		channelID, attempts = opErr.ChannelID, opErr.Attempts
-		err = opErr.Err
-	}
-	after := ""
-	if attempts > 1 {
-		after = fmt.Sprintf(", after %d attempts", attempts)
-	}
-	if errors.Is(err, client.ErrInvalidInput) {
-		return outcome{reason: err.Error(), advice: c.helpHint(), usage: true}
+		channelID, err = opErr.ChannelID, opErr.Err
+		if opErr.Attempts > 1 {
+			after = fmt.Sprintf(", after %d attempts", opErr.Attempts)
+		}
 	}
 	var apiErr *client.APIError
-	if errors.As(err, &apiErr) {
+	var urlErr *url.Error
+	var netErr *net.OpError
+	switch {
+	case errors.Is(err, client.ErrInvalidInput):
+		return outcome{reason: err.Error(), advice: "Run '" + c.fs.Name() + " --help' for usage.", usage: true}
+	case errors.As(err, &apiErr):
 		o := outcome{status: apiErr.StatusCode, message: printable.String(apiErr.Message)}
 		if errors.Unwrap(apiErr) != nil { // the body was not the API's error shape
 			o.message, o.detail = "", apiErr.Error()
@@ -250,24 +233,18 @@ func (c *channelCmd) explain(err error) outcome {
 		o.reason, o.advice = c.rule(apiErr, channelID)
 		o.reason += after
 		return o
-	}
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
+	case errors.As(err, &urlErr):
 		err = urlErr.Err // the URL is the base URL and the route: no news to the user
 	}
-	var netErr *net.OpError
-	sent := !errors.As(err, &netErr) || netErr.Op != "dial"
-	o := outcome{reason: "no answer from the API" + after, detail: err.Error(), advice: "Try again later."}
+	if errors.As(err, &netErr) && netErr.Op == "dial" { // nothing was sent
+		return outcome{reason: "could not reach the API" + after, detail: err.Error(), advice: "Check --base-url, and that the API is reachable from here."}
+	}
+	o := outcome{reason: "no answer from the API" + after, detail: err.Error(), advice: c.maybeCreated("Try again later.")}
 	switch {
-	case !sent:
-		o.reason, o.advice = "could not reach the API"+after, "Check --base-url, and that the API is reachable from here."
 	case errors.Is(err, context.DeadlineExceeded):
 		o.reason, o.detail = "no answer from the API in time"+after, ""
 	case errors.Is(err, context.Canceled):
-		o.reason, o.detail, o.advice = "interrupted"+after, "", ""
-	}
-	if sent {
-		o.advice = c.maybeCreated(o.advice)
+		o.reason, o.detail, o.advice = "interrupted"+after, "", c.maybeCreated("")
 	}
 	return o
 }

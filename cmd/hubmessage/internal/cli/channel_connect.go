@@ -73,8 +73,8 @@ func runChannelConnect(ctx context.Context, args []string, env Env) int {
 		}
 	}
 
-	c, exit, ok := cmd.client()
-	if !ok {
+	c, exit := cmd.client()
+	if c == nil {
 		return exit
 	}
 	res, err := c.ConnectChannel(ctx, *channelID, req)

@@ -23,8 +23,8 @@ func runChannelDelete(ctx context.Context, args []string, env Env) int {
 	if code, ok := cmd.parseFlags(args, "channel"); !ok {
 		return code
 	}
-	c, code, ok := cmd.client()
-	if !ok {
+	c, code := cmd.client()
+	if c == nil {
 		return code
 	}
 	res, err := c.DeleteChannel(ctx, *channelID, &client.DeleteOptions{Reason: *reason})

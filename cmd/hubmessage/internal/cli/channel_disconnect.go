@@ -16,8 +16,8 @@ func runChannelDisconnect(ctx context.Context, args []string, env Env) int {
 	if code, ok := cmd.parseFlags(args, "channel"); !ok {
 		return code
 	}
-	c, code, ok := cmd.client()
-	if !ok {
+	c, code := cmd.client()
+	if c == nil {
 		return code
 	}
 	res, err := c.DisconnectChannel(ctx, *channelID)

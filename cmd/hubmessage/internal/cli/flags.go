@@ -11,9 +11,6 @@ import (
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
-// What every command shares to read its command line: flags worded in the command line's
-// terms, and the Secret Key, which is never a flag.
-
 // newFlagSet returns an empty flag set for the command prog, e.g. "hubmessage mock". It
 // prints nothing itself: parseArgs words its errors, and each command prints its own help.
 func newFlagSet(prog string) *flag.FlagSet {
@@ -102,19 +99,18 @@ func readSecretKey(path string, env Env) (key, source string, err error) {
 // readKeyFile reads --secret-key-file: a small file that holds a key.
 func readKeyFile(path string) (string, error) {
 	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("--secret-key-file: %w", err)
+	var b []byte
+	if err == nil {
+		defer f.Close()
+		b, err = io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
+	key := strings.TrimSpace(string(b))
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("--secret-key-file: %w", err)
 	case len(b) > maxKeyFileSize:
 		return "", fmt.Errorf("--secret-key-file %s: larger than %d bytes; it should hold the key alone", path, maxKeyFileSize)
-	}
-	key := strings.TrimSpace(string(b))
-	if key == "" {
+	case key == "":
 		return "", fmt.Errorf("--secret-key-file %s: empty", path)
 	}
 	return key, nil
