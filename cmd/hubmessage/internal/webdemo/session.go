@@ -1,10 +1,17 @@
 package webdemo
 
 import (
+	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
+
+	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/wiretap"
+	"github.com/hubmessage/hubmessage-go/internal/errorbody"
+	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
 
 // sessionCookie holds the page's session with the backend: which channel it may connect.
@@ -13,35 +20,27 @@ const sessionCookie = "hubmessage_demo_session"
 // maxSessions bounds the memory a long-running demo holds (each session is a channel).
 const maxSessions = 1000
 
+var (
+	errNoSession       = errors.New("no session: reload the page")
+	errTooManySessions = errors.New("too many sessions; restart the demo")
+)
+
 // session is one browser's session with the demo's backend.
 type session struct {
-	token     string
-	channelID string // created by the backend; the page's word is never asked
+	token, channelID string // the channel is the backend's: the page's word is never asked
 
 	mu    sync.Mutex
 	calls []apiCall // the backend's calls to the API for the session's last connect
 }
 
-func (s *session) cookie() *http.Cookie {
-	return &http.Cookie{Name: sessionCookie, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode}
-}
-
-func (s *session) resetCalls() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = nil
-}
-
-func (s *session) record(c apiCall) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = append(s.calls, c)
-}
-
-func (s *session) lastCalls() []apiCall {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]apiCall{}, s.calls...)
+// apiCall is one call the backend made to the API, as the page shows it: no header, no body
+// sent (the Secret Key and the code stay on the backend).
+type apiCall struct {
+	Method  string `json:"method"`
+	Path    string `json:"path"`              // as the API's spec names it, without the demo's /api mount
+	Status  int    `json:"status,omitempty"`  // 0: no answer
+	Message string `json:"message,omitempty"` // the API's error message, e.g. CODE_EXPIRED
+	Error   string `json:"error,omitempty"`   // why there was no answer
 }
 
 // sessions are the backend's sessions, by token.
@@ -51,11 +50,7 @@ type sessions struct {
 	byToken map[string]*session
 }
 
-func newSessions(max int) *sessions {
-	return &sessions{max: max, byToken: map[string]*session{}}
-}
-
-var errTooManySessions = errors.New("too many sessions; restart the demo")
+func newSessions(max int) *sessions { return &sessions{max: max, byToken: map[string]*session{}} }
 
 func (ss *sessions) full() bool {
 	ss.mu.Lock()
@@ -83,9 +78,61 @@ func (ss *sessions) get(r *http.Request) (*session, error) {
 	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	s, ok := ss.byToken[c.Value]
-	if !ok {
-		return nil, errNoSession
+	if s := ss.byToken[c.Value]; s != nil {
+		return s, nil
 	}
-	return s, nil
+	return nil, errNoSession
+}
+
+// withSession answers 401 to a request without a session, else calls h with it.
+func (ss *sessions) withSession(h func(w http.ResponseWriter, r *http.Request, s *session)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s, err := ss.get(r); err != nil {
+			errorbody.Write(w, http.StatusUnauthorized, err.Error())
+		} else {
+			h(w, r, s)
+		}
+	})
+}
+
+type sessionKey struct{}
+
+// traced records, in the request's session, the calls to the API that h makes while it
+// answers: the page reads them (GET /backend/demo/trace) once h has answered.
+func (ss *sessions) traced(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s, err := ss.get(r); err == nil {
+			s.mu.Lock()
+			s.calls = nil
+			s.mu.Unlock()
+			r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, s))
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// traceCall records a call of the backend's client in the session of the request that made
+// it, if traced marked one.
+func traceCall(ex wiretap.Exchange) {
+	s, _ := ex.Request.Context().Value(sessionKey{}).(*session)
+	if s == nil {
+		return
+	}
+	call := apiCall{Method: ex.Request.Method, Path: strings.TrimPrefix(ex.Request.URL.Path, APIPath), Error: "the request failed"}
+	var e errorbody.Body
+	if ex.Err == nil {
+		call.Status, call.Error = ex.Response.StatusCode, ""
+		if call.Status >= 300 && json.Unmarshal(ex.ResponseBody, &e) == nil {
+			call.Message = printable.String(e.Message)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, call)
+}
+
+func (s *session) lastCalls() []apiCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]apiCall{}, s.calls...) // [] rather than null
 }

@@ -1,10 +1,10 @@
 package webdemo
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -39,7 +39,7 @@ type Config struct {
 type Demo struct {
 	mux      *http.ServeMux
 	mock     *mockserver.Server
-	client   *client.Client
+	client   *client.Client // the backend's, which records its calls for the page (traceCall)
 	sessions *sessions
 	logger   *slog.Logger
 }
@@ -50,32 +50,27 @@ func New(cfg Config) (*Demo, error) {
 	if err != nil || u.Scheme != "http" || u.Host == "" || (u.Path != "" && u.Path != "/") {
 		return nil, fmt.Errorf("webdemo: base URL %q: want http://HOST:PORT", cfg.BaseURL)
 	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	mock, err := mockserver.New(mockserver.WithStrictCodes(), mockserver.WithLogger(logger.With("component", "reference server")))
+	d := &Demo{mux: http.NewServeMux(), sessions: newSessions(maxSessions), logger: cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))}
+	d.mock, err = mockserver.New(mockserver.WithStrictCodes(), mockserver.WithLogger(d.logger.With("component", "reference server")))
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}
-	d := &Demo{
-		mux:      http.NewServeMux(),
-		mock:     mock,
-		sessions: newSessions(maxSessions),
-		logger:   logger,
-	}
-	// The backend's client records its calls for the page's third hop (see trace.go).
-	apiURL := strings.TrimSuffix(cfg.BaseURL, "/") + APIPath
-	d.client, err = client.New(mock.SecretKey(), client.WithBaseURL(apiURL),
+	d.client, err = client.New(d.mock.SecretKey(), client.WithBaseURL(strings.TrimSuffix(cfg.BaseURL, "/")+APIPath),
 		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: http.DefaultTransport, Record: traceCall}}))
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}
 	connect, err := connecthandler.New(connecthandler.Config{
 		Client:    d.client,
-		Authorize: d.authorize,
-		ChannelID: d.channelID,
-		Logger:    logger.With("component", "backend"),
+		Authorize: func(r *http.Request) error { _, err := d.sessions.get(r); return err },
+		ChannelID: func(r *http.Request) (string, error) {
+			s, err := d.sessions.get(r)
+			if err != nil {
+				return "", err
+			}
+			return s.channelID, nil
+		},
+		Logger: d.logger.With("component", "backend"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
@@ -92,14 +87,16 @@ func (d *Demo) routes(connect http.Handler) {
 		d.mux.Handle("GET "+route, files)
 	}
 	d.mux.Handle(APIPath+"/", http.StripPrefix(APIPath, d.mock))
-
+	d.mux.Handle("/backend/connect", d.sessions.traced(connect)) // connecthandler answers other methods 405 itself
 	d.mux.Handle("POST /backend/session", sameOrigin(http.HandlerFunc(d.startSession)))
-	d.mux.Handle("/backend/connect", d.traced(connect)) // connecthandler answers other methods 405 itself
-	d.mux.Handle("POST /backend/demo/sdk-code", sameOrigin(d.withSession(d.sdkCode)))
-	d.mux.Handle("POST /backend/demo/expire", sameOrigin(d.withSession(d.expire)))
-	d.mux.Handle("POST /backend/demo/fail-next-connect", sameOrigin(d.withSession(d.failNextConnect)))
-	d.mux.Handle("POST /backend/demo/disconnect", sameOrigin(d.withSession(d.disconnect)))
-	d.mux.Handle("GET /backend/demo/trace", d.withSession(d.lastTrace))
+	for path, h := range map[string]func(http.ResponseWriter, *http.Request, *session){ // ServeMux: order is no matter
+		"sdk-code": d.sdkCode, "expire": d.expire, "fail-next-connect": d.failNextConnect, "disconnect": d.disconnect,
+	} {
+		d.mux.Handle("POST /backend/demo/"+path, sameOrigin(d.sessions.withSession(h)))
+	}
+	d.mux.Handle("GET /backend/demo/trace", d.sessions.withSession(func(w http.ResponseWriter, _ *http.Request, s *session) {
+		writeJSON(w, http.StatusOK, map[string][]apiCall{"calls": s.lastCalls()})
+	}))
 }
 
 // ServeHTTP answers r.
@@ -125,34 +122,6 @@ func sameOrigin(h http.Handler) http.Handler {
 	return csrf.Handler(h)
 }
 
-// errNoSession is the answer to a request without the demo's session cookie.
-var errNoSession = errors.New("no session: reload the page")
-
-func (d *Demo) authorize(r *http.Request) error {
-	_, err := d.sessions.get(r)
-	return err
-}
-
-func (d *Demo) channelID(r *http.Request) (string, error) {
-	s, err := d.sessions.get(r)
-	if err != nil {
-		return "", err
-	}
-	return s.channelID, nil
-}
-
-// withSession answers 401 to a request without a session, else calls h with it.
-func (d *Demo) withSession(h func(w http.ResponseWriter, r *http.Request, s *session)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := d.sessions.get(r)
-		if err != nil {
-			errorbody.Write(w, http.StatusUnauthorized, err.Error())
-			return
-		}
-		h(w, r, s)
-	})
-}
-
 // startSession gives the browser a session, with a channel the backend creates for it, or
 // returns the one it has.
 func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
@@ -160,7 +129,7 @@ func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"channelId": s.channelID})
 		return
 	}
-	if d.sessions.full() {
+	if d.sessions.full() { // before creating a channel no session would hold
 		errorbody.Write(w, http.StatusServiceUnavailable, errTooManySessions.Error())
 		return
 	}
@@ -177,7 +146,7 @@ func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
 		errorbody.Write(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	http.SetCookie(w, s.cookie())
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	writeJSON(w, http.StatusCreated, map[string]string{"channelId": s.channelID})
 }
 
@@ -210,10 +179,6 @@ func (d *Demo) disconnect(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"disconnected": true})
-}
-
-func (d *Demo) lastTrace(w http.ResponseWriter, _ *http.Request, s *session) {
-	writeJSON(w, http.StatusOK, map[string][]apiCall{"calls": s.lastCalls()})
 }
 
 // writeJSON answers status with v as JSON.
