@@ -86,20 +86,21 @@ func (c *channelCmd) parse(args []string) (int, bool) {
 	return 0, true
 }
 
-// parseFlags is parse for a command that takes flags only, of which required must be set.
-func (c *channelCmd) parseFlags(args []string, required ...string) (int, bool) {
+// start is parse for a command that takes flags only, of which required must be set, then
+// client: it returns nil and the exit code when the command is over.
+func (c *channelCmd) start(args []string, required ...string) (*client.Client, int) {
 	if code, ok := c.parse(args); !ok {
-		return code, false
+		return nil, code
 	}
 	if c.fs.NArg() > 0 {
-		return c.usageErr("unexpected argument %q", c.fs.Arg(0)), false
+		return nil, c.usageErr("unexpected argument %q", c.fs.Arg(0))
 	}
 	for _, name := range required {
 		if c.fs.Lookup(name).Value.String() == "" {
-			return c.usageErr("--%s is required", name), false
+			return nil, c.usageErr("--%s is required", name)
 		}
 	}
-	return 0, true
+	return c.client()
 }
 
 // usageErr reports input that the command refuses before sending anything.

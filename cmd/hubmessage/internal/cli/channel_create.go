@@ -22,10 +22,7 @@ func runChannelCreate(ctx context.Context, args []string, env Env) int {
 	cmd := newChannelCmd("create", channelCreateHelp, env)
 	name := cmd.fs.String("name", "", "")
 	typ := cmd.fs.String("type", "", "")
-	if code, ok := cmd.parseFlags(args, "name"); !ok { // the client checks --type, listing the spec's types
-		return code
-	}
-	c, code := cmd.client()
+	c, code := cmd.start(args, "name") // the client checks --type, listing the spec's types
 	if c == nil {
 		return code
 	}
