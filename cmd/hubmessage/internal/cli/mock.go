@@ -21,19 +21,16 @@ import (
 // mockUsage is the help text; its verbs are filled from the spec and package mockserver.
 const mockUsage = `Usage: hubmessage mock [flags]
 
-Runs the reference server: a stateful, in-memory stand-in for the Hub Message API that
-answers every operation of openapi/hubmessage.yaml as the spec documents it. Point your
-backend or its tests at the printed URL instead of https://api.hubmessage.io.
-
-Operations:
+Runs the reference server, a stateful in-memory stand-in for the Hub Message API, until
+SIGINT (Ctrl-C) or SIGTERM: point your backend or its tests at the printed URL. It validates
+each request against openapi/hubmessage.yaml (400 naming the field, 401, 404, 405, 413, as
+{"error":N,"message":"..."}) and answers its operations as the spec documents them:
 %s
 Flags:
   --addr HOST:PORT         address to listen on (default 127.0.0.1:8080; port 0 picks a free
-                           one, and the printed URL has the real port)
-  --secret-key-file PATH   read the Secret Key to accept ("Authorization: Bearer KEY") from
-                           PATH; default $` + secretkey.EnvVar + `, else a random key, printed
-                           at start (a key you give is never printed, and never a flag: ps
-                           would show it)
+                           one, and the printed URL has it)
+  --secret-key-file PATH   read the Secret Key to accept from PATH (default $` + secretkey.EnvVar + `,
+                           else a random key, printed; never a flag: ps would show it)
   --channel ID[:TYPE]      add a channel (repeatable). ID: a UUID or 32 hex digits. TYPE
                            (default %s): one of
                            %s
@@ -42,43 +39,34 @@ Flags:
                            CANCELLATION_PROCESS are active: delete answers 422
   --no-enterprise          the account lacks the ENTERPRISE role: create and delete answer 422
   --strict-codes           connect accepts only codes from POST /_mock/codes and the magic
-                           codes; any other is answered 422 CODE_EXPIRED (the spec documents
-                           no "invalid code" answer, and its remedy, a new signup, fits)
-  --sandbox                a shared sandbox for many CI jobs: accept any well-formed Secret
-                           Key and keep a separate state per key (channels, codes, the
-                           settings above), so no job sees another's
+                           codes; any other is answered 422 CODE_EXPIRED
+  --sandbox                accept any well-formed Secret Key, each with a state of its own
+                           (a shared sandbox for many CI jobs)
   --sandbox-max-keys N     most keys with a state at once; a further key is answered 503 with
                            Retry-After (default %d)
-  --sandbox-idle DURATION  a key's state is dropped after this long without a request, which
-                           frees its place (default %s)
+  --sandbox-idle DURATION  drop a key's state after this long without a request (default %s)
   --max-body-bytes N       largest request body accepted, else 413 (default %d)
-  --log-level LEVEL        what goes to stderr: debug (also a line per request), info
-                           (default: start-up notes, a full sandbox, errors), warn, error, off
+  --log-level LEVEL        debug (a line per request), info (default: start-up notes, a full
+                           sandbox, errors), warn, error or off; logs go to stderr
 
 Seeded channels:
 %s
-Each request is first validated against the spec: 400 naming the field, 401, 404, 405, 413,
-always as {"error":N,"message":"..."}. Then each operation answers as the spec documents,
-on the channel's state: a code connects once, on any channel (422 CODE_ALREADY_USED); only
-META_WHATSAPP channels connect, once (422 INSTANCE_STILL_CONNECTED); disconnect answers true
-also when not connected; delete is refused while connected or subscribed; a deleted channel
-answers 404 for good. Magic codes, which neither consume the code nor connect:
+A code connects once, on any channel (then 422 CODE_ALREADY_USED); only META_WHATSAPP
+channels connect, once (422 INSTANCE_STILL_CONNECTED); disconnect answers true also when not
+connected; delete is refused while connected or subscribed; a deleted channel answers 404
+for good. Magic codes, which change nothing:
   %-17s 422 CODE_EXPIRED
   %-17s 502 Integration error
+"Prefer: code=404", "Prefer: example=codeExpired" (or both) answer one of the operation's
+examples, as Prism's mock does, and change nothing.
 
-Prefer header (as Prism's mock): on a valid, authorised request it answers one of the
-operation's examples and changes nothing: "Prefer: code=404", "Prefer: example=codeExpired",
-or both; one the spec lacks is a 400.
+Test-only endpoints, not in the spec; authorised as the API is, with a JSON body of exactly
+the members shown:
+%sA code from /_mock/codes expires on the server's clock, which /_mock/clock moves on ("0s"
+reads it); /_mock/scenarios answers the operation's next requests (of one channel, with
+"channelId") with the spec's example of each status, changing nothing.
 
-Test-only endpoints, not part of the API and not in its spec; authorised as the API is (with
---sandbox acting on the key's own state), a JSON body of exactly the members shown:
-%sAfter its time on the server's clock, which /_mock/clock moves on ("0s" reads it), a code
-from /_mock/codes answers 422 CODE_EXPIRED. /_mock/scenarios answers the operation's next
-requests (of one channel, if "channelId" is given) with the spec's example of each status,
-in order, changing nothing.
-
-Exit status: 0 stopped by SIGINT (Ctrl-C) or SIGTERM, 1 --addr unusable or the server
-failed, 2 bad usage.
+Exit status: 0 stopped by a signal, 1 --addr unusable or the server failed, 2 bad usage.
 
 Examples:
   hubmessage mock --addr 127.0.0.1:0 --strict-codes
@@ -90,9 +78,7 @@ Examples:
 // channels, statuses, defaults and test-only endpoints.
 func mockHelp() string {
 	var ops, chans, endpoints strings.Builder
-	if doc, err := openapi.Spec(); err != nil {
-		fmt.Fprintf(&ops, "  (the spec could not be read: %v)\n", err)
-	} else {
+	if doc, err := openapi.Spec(); err == nil { // the embedded spec: mockserver.New fails too if not
 		for _, path := range doc.Paths.InMatchingOrder() {
 			item := doc.Paths.Value(path)
 			for _, method := range slices.Sorted(maps.Keys(item.Operations())) {

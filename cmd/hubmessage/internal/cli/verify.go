@@ -21,12 +21,12 @@ import (
 const verifyUsage = `Usage: hubmessage verify --base-url URL [flags]
 
 Runs the contract cases generated from openapi/hubmessage.yaml against a running server and
-reports each as PASS, FAIL (with a curl command that reproduces it) or SKIP. Only cases that
-cannot change state run, unless --positive or --stateful is given. The summary says how many
-data cases reached the server's validation.
+reports each as PASS, FAIL (with a curl command that reproduces it) or SKIP, and how many data
+cases reached the server's validation. Only cases that cannot change state run, unless
+--positive or --stateful is given.
 
 Flags:
-  --base-url URL           base URL of the server to check, e.g. http://localhost:8080 (required)
+  --base-url URL           base URL of the server, e.g. http://localhost:8080 (required)
   --secret-key-file PATH   read the Secret Key from PATH (default $` + secretkey.EnvVar + `;
                            never a flag: ps would show it); required unless --no-auth
   --no-auth                run only the cases that send no Secret Key (ignored_auth)
@@ -34,27 +34,24 @@ Flags:
   --output FILE            write the report to FILE instead of stdout
   --timeout DURATION       timeout of each request (default 30s)
   --positive               also send valid requests to every operation (its examples, else
-                           values built from the schema); they CHANGE STATE on the server
-                           (e.g. connect a channel, use up a single-use code)
+                           values from the schema): they CHANGE STATE on the server
   --param NAME=VALUE       use VALUE, read as the schema's type (true, 42, JSON), for every
-                           path or query parameter and top-level body property named NAME
-                           (repeatable; default: the spec's examples)
+                           parameter and top-level body property named NAME (repeatable;
+                           default: the spec's examples)
   --stateful               also follow the spec's links: create a resource, call each linked
-                           operation with its id (ensure_resource_availability,
-                           use_after_free, the lifecycle rules), then delete it; CHANGES STATE
-  --code CODE              the single-use code a stateful connect sends; get a fresh one for
-                           each run. Default: one per connect from the server's
-                           POST /_mock/codes (hubmessage mock), else the spec's example
-  --emit-go-test FILE      when a case failed, write FILE (ending in _test.go, package: its
-                           directory's plus _test), a Go test that replays each failed case
+                           operation with its id, then delete it; CHANGES STATE
+  --code CODE              the single-use code a stateful connect sends (fresh for each run);
+                           default: one per connect from the server's POST /_mock/codes
+                           (hubmessage mock), else the spec's example
+  --emit-go-test FILE      when a case failed, write FILE (ending in _test.go; package: its
+                           directory's, plus _test), a Go test that replays each failed case
                            against the reference server and wants the documented status
 
 Examples:
   export HUBMESSAGE_SECRET_KEY=...   # the Secret Key, not the Public Key
   hubmessage verify --base-url http://localhost:8080
-  hubmessage verify --base-url URL --no-auth
+  hubmessage verify --base-url URL --no-auth --format junit --output verify.xml
   hubmessage verify --base-url URL --emit-go-test regress/verify_regress_test.go
-  hubmessage verify --base-url URL --format junit --output verify.xml
   hubmessage verify --base-url URL --positive --param channelId=019E4C54B1B375A28970B605CA9B03C3 --param code=AQB...
 
 Exit status: 0 all cases passed; 1 a case failed, the Secret Key was rejected (401 or 403)
@@ -81,7 +78,7 @@ var reportWriters = map[string]func(*contracttest.Report, io.Writer) error{
 // parseVerifyFlags parses verify's flags. Its errors name the flag and never repeat a
 // --param value: those are checked after parsing, as package flag would quote one it refused.
 func parseVerifyFlags(args []string) (verifyConfig, error) {
-	var c verifyConfig
+	c := verifyConfig{values: map[string]string{}}
 	var params []string
 	fs := newFlagSet("hubmessage verify")
 	fs.StringVar(&c.baseURL, "base-url", "", "")
@@ -118,9 +115,6 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 		}
 		if _, dup := c.values[name]; dup {
 			return c, fmt.Errorf("--param %s: given twice", name)
-		}
-		if c.values == nil {
-			c.values = map[string]string{}
 		}
 		c.values[name] = value
 	}
@@ -161,13 +155,12 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 
 // prepare checks the --param values, reads the Secret Key and finds the --emit-go-test
 // file's package, then creates the --output file: a bad path fails before the run.
-func (c *verifyConfig) prepare(env Env) error {
+func (c *verifyConfig) prepare(env Env) (err error) {
 	var bad *contracttest.ValueError
 	if _, err := contracttest.Cases(contracttest.CaseOptions{Values: c.values}); errors.As(err, &bad) {
 		return fmt.Errorf("--param %s: %s", bad.Name, bad.Reason)
 	}
 	if !c.noAuth { // with --no-auth no key is sent, so none is read
-		var err error
 		if c.key, c.keySource, err = readSecretKey(c.keyFile, env); err != nil {
 			return err
 		}
@@ -176,13 +169,11 @@ func (c *verifyConfig) prepare(env Env) error {
 		}
 	}
 	if c.emitTest != "" {
-		var err error
 		if c.testPkg, err = testPackageFor(c.emitTest); err != nil {
 			return fmt.Errorf("--emit-go-test: %w", err)
 		}
 	}
 	if c.output != "" && c.output != "-" {
-		var err error
 		if c.file, err = os.Create(c.output); err != nil {
 			return fmt.Errorf("--output: %w", err)
 		}
