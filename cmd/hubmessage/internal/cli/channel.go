@@ -105,7 +105,7 @@ func (c *channelCmd) start(args []string, required ...string) (*client.Client, i
 
 // usageErr reports input that the command refuses before sending anything.
 func (c *channelCmd) usageErr(format string, args ...any) int {
-	return c.report(outcome{reason: fmt.Sprintf(format, args...), advice: "Run '" + c.fs.Name() + " --help' for usage.", usage: true})
+	return c.report(outcome{Reason: fmt.Sprintf(format, args...), Advice: "Run '" + c.fs.Name() + " --help' for usage.", exit: exitUsage})
 }
 
 // client returns the Client the flags and the environment configure, or nil and the exit
@@ -117,7 +117,7 @@ func (c *channelCmd) client() (*client.Client, int) {
 		err = fmt.Errorf("no Secret Key: set %s or pass --secret-key-file", secretkey.EnvVar)
 	}
 	if err != nil {
-		return nil, c.report(outcome{reason: err.Error(), usage: true})
+		return nil, c.report(outcome{Reason: err.Error(), exit: exitUsage})
 	}
 	baseURL, source := c.baseURL, "--base-url"
 	if baseURL == "" {
@@ -136,7 +136,7 @@ func (c *channelCmd) client() (*client.Client, int) {
 		err = fmt.Errorf("%s: %v", source, optErr.Err)
 	}
 	if err != nil {
-		return nil, c.report(outcome{reason: err.Error(), usage: true})
+		return nil, c.report(outcome{Reason: err.Error(), exit: exitUsage})
 	}
 	return cl, 0
 }
@@ -154,14 +154,14 @@ func (c *channelCmd) done(channelID, verb string, attempts int) int {
 	return exitOK
 }
 
-// outcome is a failure as the command reports it.
+// outcome is a failure as the command reports it; --json prints it as is.
 type outcome struct {
-	status  int    // the API's HTTP status; 0 when it did not answer
-	message string // the API's message, printable; "" when none
-	detail  string // why the API's answer was unusable, instead of a message
-	reason  string // what went wrong, one statement
-	advice  string // what to do next; "" when there is nothing to say
-	usage   bool   // bad usage or input: nothing was sent
+	Status  int    `json:"status,omitempty"`  // the API's HTTP status; 0 when it did not answer
+	Message string `json:"message,omitempty"` // the API's message, printable
+	Reason  string `json:"reason"`            // what went wrong, one statement
+	Detail  string `json:"detail,omitempty"`  // why the API's answer was unusable, instead of a message
+	Advice  string `json:"advice,omitempty"`  // what to do next
+	exit    int    // exitUsage for bad usage or input (nothing was sent); 0 is exitFail
 }
 
 // fail reports a failed call.
@@ -170,35 +170,25 @@ func (c *channelCmd) fail(err error) int { return c.report(c.explain(err)) }
 // report prints a failure, the key redacted: one line (prefix, statement, the API's answer)
 // and the advice on stderr, or one JSON object on stdout with --json. It returns the exit code.
 func (c *channelCmd) report(o outcome) int {
-	code := exitFail
-	if o.usage {
-		code = exitUsage
-	}
-	o.message, o.detail, o.reason = secretkey.Redact(o.message, c.key), secretkey.Redact(o.detail, c.key), secretkey.Redact(o.reason, c.key)
+	code := cmp.Or(o.exit, exitFail)
+	o.Message, o.Detail, o.Reason = secretkey.Redact(o.Message, c.key), secretkey.Redact(o.Detail, c.key), secretkey.Redact(o.Reason, c.key)
 	if c.json {
-		type errorObject struct {
-			Status  int    `json:"status,omitempty"`
-			Message string `json:"message,omitempty"`
-			Reason  string `json:"reason"`
-			Detail  string `json:"detail,omitempty"`
-			Advice  string `json:"advice,omitempty"`
-		}
-		return c.writeJSON(map[string]errorObject{"error": {o.status, o.message, o.reason, o.detail, o.advice}}, code)
+		return c.writeJSON(map[string]outcome{"error": o}, code)
 	}
-	line := c.fs.Name() + ": " + o.reason
+	line := c.fs.Name() + ": " + o.Reason
 	switch {
-	case o.detail != "":
-		line += " (" + o.detail + ")"
-	case o.status != 0 && strings.ContainsRune(o.message, ' '):
-		line += fmt.Sprintf(" (%d %q)", o.status, o.message)
-	case o.status != 0 && o.message != "":
-		line += fmt.Sprintf(" (%d %s)", o.status, o.message)
-	case o.status != 0:
-		line += fmt.Sprintf(" (%d)", o.status)
+	case o.Detail != "":
+		line += " (" + o.Detail + ")"
+	case o.Status != 0 && strings.ContainsRune(o.Message, ' '):
+		line += fmt.Sprintf(" (%d %q)", o.Status, o.Message)
+	case o.Status != 0 && o.Message != "":
+		line += fmt.Sprintf(" (%d %s)", o.Status, o.Message)
+	case o.Status != 0:
+		line += fmt.Sprintf(" (%d)", o.Status)
 	}
 	fmt.Fprintln(c.env.Stderr, line)
-	if o.advice != "" {
-		fmt.Fprintln(c.env.Stderr, o.advice)
+	if o.Advice != "" {
+		fmt.Fprintln(c.env.Stderr, o.Advice)
 	}
 	return code
 }
@@ -225,27 +215,27 @@ func (c *channelCmd) explain(err error) outcome {
 	var netErr *net.OpError
 	switch {
 	case errors.Is(err, client.ErrInvalidInput):
-		return outcome{reason: err.Error(), advice: "Run '" + c.fs.Name() + " --help' for usage.", usage: true}
+		return outcome{Reason: err.Error(), Advice: "Run '" + c.fs.Name() + " --help' for usage.", exit: exitUsage}
 	case errors.As(err, &apiErr):
-		o := outcome{status: apiErr.StatusCode, message: printable.String(apiErr.Message)}
+		o := outcome{Status: apiErr.StatusCode, Message: printable.String(apiErr.Message)}
 		if errors.Unwrap(apiErr) != nil { // the body was not the API's error shape
-			o.message, o.detail = "", apiErr.Error()
+			o.Message, o.Detail = "", apiErr.Error()
 		}
-		o.reason, o.advice = c.rule(apiErr, channelID)
-		o.reason += after
+		o.Reason, o.Advice = c.rule(apiErr, channelID)
+		o.Reason += after
 		return o
 	case errors.As(err, &urlErr):
 		err = urlErr.Err // the URL is the base URL and the route: no news to the user
 	}
 	if errors.As(err, &netErr) && netErr.Op == "dial" { // nothing was sent
-		return outcome{reason: "could not reach the API" + after, detail: err.Error(), advice: "Check --base-url, and that the API is reachable from here."}
+		return outcome{Reason: "could not reach the API" + after, Detail: err.Error(), Advice: "Check --base-url, and that the API is reachable from here."}
 	}
-	o := outcome{reason: "no answer from the API" + after, detail: err.Error(), advice: c.maybeCreated("Try again later.")}
+	o := outcome{Reason: "no answer from the API" + after, Detail: err.Error(), Advice: c.maybeCreated("Try again later.")}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		o.reason, o.detail = "no answer from the API in time"+after, ""
+		o.Reason, o.Detail = "no answer from the API in time"+after, ""
 	case errors.Is(err, context.Canceled):
-		o.reason, o.detail, o.advice = "interrupted"+after, "", c.maybeCreated("")
+		o.Reason, o.Detail, o.Advice = "interrupted"+after, "", c.maybeCreated("")
 	}
 	return o
 }

@@ -74,7 +74,7 @@ func flagsFailed(env Env, prog, help string, err error) int {
 	return exitUsage
 }
 
-// maxKeyFileSize bounds --secret-key-file.
+// maxKeyFileSize bounds --secret-key-file: a small file that holds a key.
 const maxKeyFileSize = 4 << 10
 
 // readSecretKey returns the Secret Key, checked for form, from the file path when given,
@@ -82,36 +82,28 @@ const maxKeyFileSize = 4 << 10
 // Surrounding whitespace (a file's trailing newline) is dropped. An error names where the
 // key came from, never the key.
 func readSecretKey(path string, env Env) (key, source string, err error) {
-	if path == "" {
-		key, source = strings.TrimSpace(env.Getenv(secretkey.EnvVar)), "$"+secretkey.EnvVar
-	} else {
-		key, err = readKeyFile(path)
+	key, source = env.Getenv(secretkey.EnvVar), "$"+secretkey.EnvVar
+	if path != "" {
 		source = "--secret-key-file " + path
+		var f *os.File
+		var b []byte
+		if f, err = os.Open(path); err == nil {
+			defer f.Close()
+			b, err = io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
+		}
+		switch key = strings.TrimSpace(string(b)); {
+		case err != nil:
+			return "", source, fmt.Errorf("--secret-key-file: %w", err)
+		case len(b) > maxKeyFileSize:
+			return "", source, fmt.Errorf("%s: larger than %d bytes; it should hold the key alone", source, maxKeyFileSize)
+		case key == "":
+			return "", source, fmt.Errorf("%s: empty", source)
+		}
 	}
-	if err == nil && key != "" {
+	if key = strings.TrimSpace(key); key != "" {
 		if err = secretkey.Check(key); err != nil {
 			err = fmt.Errorf("%s: %w", source, err)
 		}
 	}
 	return key, source, err
-}
-
-// readKeyFile reads --secret-key-file: a small file that holds a key.
-func readKeyFile(path string) (string, error) {
-	f, err := os.Open(path)
-	var b []byte
-	if err == nil {
-		defer f.Close()
-		b, err = io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
-	}
-	key := strings.TrimSpace(string(b))
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("--secret-key-file: %w", err)
-	case len(b) > maxKeyFileSize:
-		return "", fmt.Errorf("--secret-key-file %s: larger than %d bytes; it should hold the key alone", path, maxKeyFileSize)
-	case key == "":
-		return "", fmt.Errorf("--secret-key-file %s: empty", path)
-	}
-	return key, nil
 }
