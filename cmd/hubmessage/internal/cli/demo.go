@@ -51,13 +51,12 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 // demo runs the reference server with opts (tests choose the Secret Key) and walks the lifecycle.
 func demo(ctx context.Context, env Env, opts ...mockserver.Option) int {
 	s, err := mockserver.New(opts...)
+	var ln net.Listener
+	if err == nil {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "hubmessage demo: %v\n", err)
-		return exitFail
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "hubmessage demo: listening on 127.0.0.1: %v\n", err)
 		return exitFail
 	}
 	baseURL := "http://" + ln.Addr().String()
