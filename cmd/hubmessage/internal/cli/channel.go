@@ -17,8 +17,7 @@ import (
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
-// channelCommands are the `hubmessage channel` subcommands, one per operation of the API, in
-// the order of a channel's life.
+// channelCommands are the `hubmessage channel` subcommands, in the order of a channel's life.
 var channelCommands = []command{
 	{name: "create", summary: "Create a channel (POST /v1/channels)", run: runChannelCreate},
 	{name: "connect", summary: "Connect a META_WHATSAPP channel to a WhatsApp number (POST /v1/channels/{channelId}/connect)", run: runChannelConnect},
@@ -26,7 +25,6 @@ var channelCommands = []command{
 	{name: "delete", summary: "Delete a channel for good (DELETE /v1/channels/{channelId})", run: runChannelDelete},
 }
 
-// envBaseURL is the environment variable the channel commands read the base URL from.
 const envBaseURL = "HUBMESSAGE_BASE_URL"
 
 // channelFlagsHelp ends every channel command's help.
@@ -54,8 +52,7 @@ func runChannel(ctx context.Context, args []string, env Env) int {
 	}.run(ctx, args, env)
 }
 
-// channelCmd is what every channel command shares: the common flags, the client they
-// configure, and how a result or a failure is printed.
+// channelCmd is what every channel command shares: the common flags, the client, the output.
 type channelCmd struct {
 	name, help string // e.g. "create", and the command's own part of its --help
 	env        Env
@@ -76,9 +73,8 @@ func newChannelCmd(name, help string, env Env) *channelCmd {
 	return c
 }
 
-// parse parses args, leaving positional arguments in c.fs.Args(). When it returns false,
-// the command is over with the exit code returned: --help was printed, or the flags were
-// wrong (always in text: the flags are not all known, so neither is --json).
+// parse parses args; false ends the command with the code returned. A flag error is always
+// text: the flags are not all known, so neither is --json.
 func (c *channelCmd) parse(args []string) (int, bool) {
 	if err := parseArgs(c.fs, args); err != nil {
 		return flagsFailed(c.env, c.fs.Name(), c.help+channelFlagsHelp, err), false
@@ -86,8 +82,7 @@ func (c *channelCmd) parse(args []string) (int, bool) {
 	return 0, true
 }
 
-// start is parse for a command that takes flags only, of which required must be set, then
-// client: it returns nil and the exit code when the command is over.
+// start is parse for flags only, required ones set, then client.
 func (c *channelCmd) start(args []string, required ...string) (*client.Client, int) {
 	if code, ok := c.parse(args); !ok {
 		return nil, code
@@ -108,8 +103,8 @@ func (c *channelCmd) usageErr(format string, args ...any) int {
 	return c.report(outcome{Reason: fmt.Sprintf(format, args...), Advice: "Run '" + c.fs.Name() + " --help' for usage.", exit: exitUsage})
 }
 
-// client returns the Client the flags and the environment configure, or nil and the exit
-// code once it reported, in flag names, why there is none.
+// client returns the Client the flags and environment configure, or nil and the exit code
+// once it reported why not, in flag names.
 func (c *channelCmd) client() (*client.Client, int) {
 	var err error
 	c.key, c.keySource, err = readSecretKey(c.keyFile, c.env)
@@ -167,8 +162,8 @@ type outcome struct {
 // fail reports a failed call.
 func (c *channelCmd) fail(err error) int { return c.report(c.explain(err)) }
 
-// report prints a failure, the key redacted: one line (prefix, statement, the API's answer)
-// and the advice on stderr, or one JSON object on stdout with --json. It returns the exit code.
+// report prints a failure, the key redacted: one line and the advice on stderr, or with
+// --json one object on stdout. It returns the exit code.
 func (c *channelCmd) report(o outcome) int {
 	code := cmp.Or(o.exit, exitFail)
 	o.Message, o.Detail, o.Reason = secretkey.Redact(o.Message, c.key), secretkey.Redact(o.Detail, c.key), secretkey.Redact(o.Reason, c.key)
@@ -199,8 +194,8 @@ func (c *channelCmd) writeJSON(v any, code int) int {
 	return code
 }
 
-// explain turns a failed call's error into what the user reads: a statement in the user's
-// words, the API's answer, and the next step.
+// explain turns a failed call's error into a statement in the user's words, the API's
+// answer, and the next step.
 func (c *channelCmd) explain(err error) outcome {
 	var opErr *client.OperationError
 	channelID, after := "", ""
@@ -240,8 +235,7 @@ func (c *channelCmd) explain(err error) outcome {
 	return o
 }
 
-// rule returns the statement and the advice for an API error: its 422 rule's, else its
-// status's.
+// rule returns the statement and the advice for an API error.
 func (c *channelCmd) rule(apiErr *client.APIError, channelID string) (reason, advice string) {
 	switch {
 	case errors.Is(apiErr, client.ErrCodeAlreadyUsed):
@@ -281,8 +275,7 @@ func (c *channelCmd) rule(apiErr *client.APIError, channelID string) (reason, ad
 	return "the API answered " + http.StatusText(apiErr.StatusCode), ""
 }
 
-// maybeCreated adds, for create, that a request that reached the API may have created the
-// channel, whatever the answer.
+// maybeCreated adds, for create, that a request that reached the API may have created it.
 func (c *channelCmd) maybeCreated(advice string) string {
 	if c.name != "create" {
 		return advice

@@ -84,9 +84,8 @@ func runChannelConnect(ctx context.Context, args []string, env Env) int {
 	return cmd.done(res.ChannelID, "connected", res.Attempts)
 }
 
-// parsePayload reads the browser SDK's payload from r as the handler a backend mounts reads
-// it ([connecthandler.DecodePayload]); the values are checked later, against the spec, by the
-// client.
+// parsePayload reads the browser SDK's payload as a backend's handler does; the client checks
+// the values.
 func parsePayload(r io.Reader) (client.ConnectRequest, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxPayloadSize+1))
 	switch {

@@ -44,8 +44,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	return commandSet{prog: "hubmessage", cmds: commands}.run(ctx, args, env)
 }
 
-// commandSet is a table of subcommands under one program name: hubmessage's, and
-// hubmessage channel's.
+// commandSet is hubmessage's table of subcommands, or hubmessage channel's.
 type commandSet struct {
 	prog, about string // e.g. "hubmessage channel", and a sentence under the usage line
 	cmds        []command

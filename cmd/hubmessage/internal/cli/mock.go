@@ -74,8 +74,7 @@ Examples:
   hubmessage mock --sandbox --addr 0.0.0.0:8080 --log-level warn
 `
 
-// mockHelp is mockUsage filled in: the spec's operations, sorted by path, and the server's
-// channels, statuses, defaults and test-only endpoints.
+// mockHelp is mockUsage filled in.
 func mockHelp() string {
 	var ops, chans, endpoints strings.Builder
 	if doc, err := openapi.Spec(); err == nil { // the embedded spec: mockserver.New fails too if not
@@ -119,8 +118,7 @@ type mockFlags struct {
 var optionWords = strings.NewReplacer("mockserver: ", "", "WithChannel", "--channel", "WithSubscription", "--subscription",
 	"WithMaxBodyBytes", "--max-body-bytes")
 
-// parseMockFlags parses args; the Secret Key comes from --secret-key-file, else
-// $HUBMESSAGE_SECRET_KEY. Errors name the flag (or the variable) and never contain the key.
+// parseMockFlags parses args and reads the Secret Key.
 func parseMockFlags(args []string, env Env) (mockFlags, error) {
 	var f mockFlags
 	fs := newFlagSet("hubmessage mock")
@@ -225,8 +223,7 @@ func runMock(ctx context.Context, args []string, env Env) int {
 	return exitOK
 }
 
-// printMockStart says how the server runs: its key (unless given), its settings, its
-// channels and its test-only endpoints.
+// printMockStart says how the server runs: its key (unless given), settings and channels.
 func printMockStart(w io.Writer, f mockFlags, s *mockserver.Server) {
 	switch {
 	case f.sandbox:

@@ -75,8 +75,8 @@ var reportWriters = map[string]func(*contracttest.Report, io.Writer) error{
 	"text": (*contracttest.Report).WriteText, "json": (*contracttest.Report).WriteJSON, "junit": (*contracttest.Report).WriteJUnit,
 }
 
-// parseVerifyFlags parses verify's flags. Its errors name the flag and never repeat a
-// --param value: those are checked after parsing, as package flag would quote one it refused.
+// parseVerifyFlags parses verify's flags; --param values are checked after parsing, as
+// package flag would quote a value it refused (a code is a secret).
 func parseVerifyFlags(args []string) (verifyConfig, error) {
 	c := verifyConfig{values: map[string]string{}}
 	var params []string
@@ -121,7 +121,6 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 	return c, nil
 }
 
-// runVerify is `hubmessage verify`.
 func runVerify(ctx context.Context, args []string, env Env) int {
 	c, err := parseVerifyFlags(args)
 	if err == nil {
@@ -153,8 +152,7 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 	return c.verdict(report, env)
 }
 
-// prepare checks the --param values, reads the Secret Key and finds the --emit-go-test
-// file's package, then creates the --output file: a bad path fails before the run.
+// prepare checks what parsing could not, and creates the --output file before the run.
 func (c *verifyConfig) prepare(env Env) (err error) {
 	var bad *contracttest.ValueError
 	if _, err := contracttest.Cases(contracttest.CaseOptions{Values: c.values}); errors.As(err, &bad) {
@@ -205,8 +203,8 @@ func (c *verifyConfig) verify(ctx context.Context, env Env) (*contracttest.Repor
 	return contracttest.Verify(ctx, c.baseURL, opts)
 }
 
-// verdict says why the report cannot be trusted, if so, writes the --emit-go-test file and
-// returns the exit code.
+// verdict says why the report cannot be trusted, writes --emit-go-test's file, and returns
+// the exit code.
 func (c *verifyConfig) verdict(report *contracttest.Report, env Env) int {
 	if e := report.SetupError(); e != "" {
 		if strings.Contains(e, "Secret Key") {
@@ -244,9 +242,8 @@ func emitGoTest(report *contracttest.Report, path, pkg string, env Env) error {
 	return nil
 }
 
-// testPackageFor is the package of a test file written at path: the _test package of the Go
-// package in its directory, else of one named after the directory. The file must end in
-// _test.go and its directory exist.
+// testPackageFor is the package of a test file at path: the _test package of its directory's
+// Go package, else of one named after the directory.
 func testPackageFor(path string) (string, error) {
 	if !strings.HasSuffix(path, "_test.go") {
 		return "", fmt.Errorf("%s: must end in _test.go", path)

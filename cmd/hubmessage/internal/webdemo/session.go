@@ -97,8 +97,7 @@ func (ss *sessions) withSession(h func(w http.ResponseWriter, r *http.Request, s
 
 type sessionKey struct{}
 
-// traced records, in the request's session, the calls to the API that h makes while it
-// answers: the page reads them (GET /backend/demo/trace) once h has answered.
+// traced records in the request's session the calls to the API h makes, for the page.
 func (ss *sessions) traced(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s, err := ss.get(r); err == nil {
@@ -111,8 +110,7 @@ func (ss *sessions) traced(h http.Handler) http.Handler {
 	})
 }
 
-// traceCall records a call of the backend's client in the session of the request that made
-// it, if traced marked one.
+// traceCall records a call of the backend's client in the session traced marked, if any.
 func traceCall(ex wiretap.Exchange) {
 	s, _ := ex.Request.Context().Value(sessionKey{}).(*session)
 	if s == nil {

@@ -89,7 +89,7 @@ func (d *Demo) routes(connect http.Handler) {
 	d.mux.Handle(APIPath+"/", http.StripPrefix(APIPath, d.mock))
 	d.mux.Handle("/backend/connect", d.sessions.traced(connect)) // connecthandler answers other methods 405 itself
 	d.mux.Handle("POST /backend/session", sameOrigin(http.HandlerFunc(d.startSession)))
-	for path, h := range map[string]func(http.ResponseWriter, *http.Request, *session){ // ServeMux: order is no matter
+	for path, h := range map[string]func(http.ResponseWriter, *http.Request, *session){ // ServeMux: order does not matter
 		"sdk-code": d.sdkCode, "expire": d.expire, "fail-next-connect": d.failNextConnect, "disconnect": d.disconnect,
 	} {
 		d.mux.Handle("POST /backend/demo/"+path, sameOrigin(d.sessions.withSession(h)))
@@ -99,7 +99,6 @@ func (d *Demo) routes(connect http.Handler) {
 	}))
 }
 
-// ServeHTTP answers r.
 func (d *Demo) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.mux.ServeHTTP(w, r) }
 
 // pageHeaders keeps the page's scripts its own: no inline script, nothing from elsewhere.
@@ -122,8 +121,7 @@ func sameOrigin(h http.Handler) http.Handler {
 	return csrf.Handler(h)
 }
 
-// startSession gives the browser a session, with a channel the backend creates for it, or
-// returns the one it has.
+// startSession gives the browser a session, with a channel the backend creates for it.
 func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
 	if s, err := d.sessions.get(r); err == nil {
 		writeJSON(w, http.StatusOK, map[string]string{"channelId": s.channelID})
@@ -150,8 +148,7 @@ func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]string{"channelId": s.channelID})
 }
 
-// sdkCode issues a code as Embedded Signup would, with the reference server's IssueCode (its
-// POST /_mock/codes): the demo holds the server, so it needs no HTTP round trip to itself.
+// sdkCode issues a code as Embedded Signup would; the demo holds the reference server.
 func (d *Demo) sdkCode(w http.ResponseWriter, _ *http.Request, _ *session) {
 	code, expiresAt := d.mock.IssueCode()
 	writeJSON(w, http.StatusOK, map[string]any{"code": code, "expiresAt": expiresAt.UTC()})

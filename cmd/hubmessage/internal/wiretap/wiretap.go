@@ -21,8 +21,7 @@ type Exchange struct {
 }
 
 // Transport is an http.RoundTripper that sends through Base and hands each exchange to
-// Record, which must be safe for concurrent use. The caller's request is not modified; the
-// response comes with its body read into memory.
+// Record, which must be safe for concurrent use. The caller's request is not modified.
 type Transport struct {
 	Base   http.RoundTripper
 	Record func(Exchange)
