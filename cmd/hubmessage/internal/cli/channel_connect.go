@@ -33,6 +33,12 @@ never repeated.
                            from stdin instead of --waba, --phone, --code and --coexistence
 `
 
+// runConnect is `hubmessage connect`, kept from 1.0 as a deprecated alias.
+func runConnect(ctx context.Context, args []string, env Env) int {
+	fmt.Fprintln(env.Stderr, "hubmessage connect: deprecated; use 'hubmessage channel connect' (same flags)")
+	return runChannelConnect(ctx, args, env)
+}
+
 func runChannelConnect(ctx context.Context, args []string, env Env) int {
 	cmd := newChannelCmd("connect", channelConnectHelp, env)
 	var (
@@ -87,12 +93,10 @@ func runChannelConnect(ctx context.Context, args []string, env Env) int {
 // parsePayload reads the browser SDK's payload as a backend's handler does; the client checks
 // the values.
 func parsePayload(r io.Reader) (client.ConnectRequest, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxPayloadSize+1))
+	data, err := readAtMost(r, maxPayloadSize)
 	switch {
 	case err != nil:
-		return client.ConnectRequest{}, err
-	case len(data) > maxPayloadSize:
-		return client.ConnectRequest{}, fmt.Errorf("payload is larger than %d bytes", maxPayloadSize)
+		return client.ConnectRequest{}, fmt.Errorf("payload: %w", err)
 	case len(bytes.TrimSpace(data)) == 0:
 		return client.ConnectRequest{}, errors.New(`no payload; want {"wabaId": "...", "phoneId": "...", "code": "...", "coexistence": false}`)
 	}

@@ -51,7 +51,7 @@ func runDemoWeb(ctx context.Context, args []string, env Env) int {
 		return exitFail
 	}
 	url := "http://" + ln.Addr().String()
-	d, err := webdemo.New(webdemo.Config{BaseURL: url, Logger: slog.New(slog.NewTextHandler(env.Stderr, nil))})
+	d, err := webdemo.New(url, slog.New(slog.NewTextHandler(env.Stderr, nil)))
 	if err != nil {
 		ln.Close()
 		fmt.Fprintf(env.Stderr, "hubmessage demo-web: %v\n", err)

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -82,18 +84,14 @@ func readSecretKey(path string, env Env) (key, source string, err error) {
 		source = "--secret-key-file " + path
 		var f *os.File
 		var b []byte
-		if f, err = os.Open(path); err == nil {
-			defer f.Close()
-			b, err = io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
-		}
-		switch key = strings.TrimSpace(string(b)); {
-		case err != nil:
+		if f, err = os.Open(path); err != nil {
 			return "", source, fmt.Errorf("--secret-key-file: %w", err)
-		case len(b) > maxKeyFileSize:
-			return "", source, fmt.Errorf("%s: larger than %d bytes; it should hold the key alone", source, maxKeyFileSize)
-		case key == "":
-			return "", source, fmt.Errorf("%s: empty", source)
 		}
+		defer f.Close()
+		if b, err = readAtMost(f, maxKeyFileSize); err != nil || len(bytes.TrimSpace(b)) == 0 {
+			return "", source, fmt.Errorf("%s: %w", source, cmp.Or(err, errors.New("empty")))
+		}
+		key = string(b)
 	}
 	if key = strings.TrimSpace(key); key != "" {
 		if err = secretkey.Check(key); err != nil {
@@ -101,4 +99,13 @@ func readSecretKey(path string, env Env) (key, source string, err error) {
 		}
 	}
 	return key, source, err
+}
+
+// readAtMost reads r to its end, which must come within max bytes.
+func readAtMost(r io.Reader, max int) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+	if err == nil && len(b) > max {
+		err = fmt.Errorf("larger than %d bytes", max)
+	}
+	return b, err
 }

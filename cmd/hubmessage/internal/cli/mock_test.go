@@ -102,6 +102,10 @@ func TestMockBadInput(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte("sk bad key\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	bigKeyFile, emptyKeyFile := filepath.Join(dir, "big"), filepath.Join(dir, "empty")
+	if os.WriteFile(bigKeyFile, []byte(strings.Repeat("k", maxKeyFileSize+1)), 0o600) != nil || os.WriteFile(emptyKeyFile, []byte(" \n"), 0o600) != nil {
+		t.Fatal("writing the key files")
+	}
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -118,6 +122,8 @@ func TestMockBadInput(t *testing.T) {
 		{"secret key flag with =", []string{"--addr", "127.0.0.1:0", "--secret-key=" + key}, exitUsage, "--secret-key is not accepted"},
 		{"secret key flag, one dash", []string{"-secret-key", key}, exitUsage, "--secret-key is not accepted"},
 		{"bad key in the file", []string{"--secret-key-file", keyFile}, exitUsage, "--secret-key-file " + keyFile + ": must not contain whitespace (byte 2)"},
+		{"key file too large", []string{"--secret-key-file", bigKeyFile}, exitUsage, "--secret-key-file " + bigKeyFile + ": larger than 4096 bytes"},
+		{"empty key file", []string{"--secret-key-file", emptyKeyFile}, exitUsage, "--secret-key-file " + emptyKeyFile + ": empty"},
 		{"no key file", []string{"--secret-key-file", filepath.Join(dir, "missing")}, exitUsage, "--secret-key-file: open "},
 		{"key file and sandbox", []string{"--sandbox", "--secret-key-file", keyFile}, exitUsage, "--secret-key-file and --sandbox"},
 		{"bad body limit", []string{"--max-body-bytes", "0"}, exitUsage, "--max-body-bytes: 0 is not positive"},

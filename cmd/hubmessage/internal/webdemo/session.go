@@ -43,51 +43,43 @@ type apiCall struct {
 	Error   string `json:"error,omitempty"`   // why there was no answer
 }
 
-// sessions are the backend's sessions, by token.
-type sessions struct {
-	max     int
-	mu      sync.Mutex
-	byToken map[string]*session
+// full says whether a new session would be refused: checked before creating its channel.
+func (d *Demo) full() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.sessions) >= d.maxSessions
 }
 
-func newSessions(max int) *sessions { return &sessions{max: max, byToken: map[string]*session{}} }
-
-func (ss *sessions) full() bool {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	return len(ss.byToken) >= ss.max
-}
-
-// add starts a session for channelID.
-func (ss *sessions) add(channelID string) (*session, error) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if len(ss.byToken) >= ss.max {
+// addSession starts a session for channelID.
+func (d *Demo) addSession(channelID string) (*session, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.sessions) >= d.maxSessions {
 		return nil, errTooManySessions
 	}
 	s := &session{token: rand.Text(), channelID: channelID}
-	ss.byToken[s.token] = s
+	d.sessions[s.token] = s
 	return s, nil
 }
 
-// get returns the session of r's cookie.
-func (ss *sessions) get(r *http.Request) (*session, error) {
+// session returns the session of r's cookie.
+func (d *Demo) session(r *http.Request) (*session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return nil, errNoSession
 	}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if s := ss.byToken[c.Value]; s != nil {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s := d.sessions[c.Value]; s != nil {
 		return s, nil
 	}
 	return nil, errNoSession
 }
 
 // withSession answers 401 to a request without a session, else calls h with it.
-func (ss *sessions) withSession(h func(w http.ResponseWriter, r *http.Request, s *session)) http.Handler {
+func (d *Demo) withSession(h func(w http.ResponseWriter, r *http.Request, s *session)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s, err := ss.get(r); err != nil {
+		if s, err := d.session(r); err != nil {
 			errorbody.Write(w, http.StatusUnauthorized, err.Error())
 		} else {
 			h(w, r, s)
@@ -98,9 +90,9 @@ func (ss *sessions) withSession(h func(w http.ResponseWriter, r *http.Request, s
 type sessionKey struct{}
 
 // traced records in the request's session the calls to the API h makes, for the page.
-func (ss *sessions) traced(h http.Handler) http.Handler {
+func (d *Demo) traced(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s, err := ss.get(r); err == nil {
+		if s, err := d.session(r); err == nil {
 			s.mu.Lock()
 			s.calls = nil
 			s.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hubmessage/hubmessage-go/client"
@@ -26,45 +27,41 @@ var staticFiles embed.FS
 // APIPath is where the reference server is mounted.
 const APIPath = "/api"
 
-// Config says where the demo is served.
-type Config struct {
-	// BaseURL is the demo's own URL, e.g. "http://127.0.0.1:8090": http on a loopback host.
-	// The backend calls the API at BaseURL + APIPath.
-	BaseURL string
-	// Logger receives the backend's and the reference server's logs; nil discards them.
-	Logger *slog.Logger
-}
-
 // Demo is the web demo's http.Handler. It is safe for concurrent use.
 type Demo struct {
-	mux      *http.ServeMux
-	mock     *mockserver.Server
-	client   *client.Client // the backend's, which records its calls for the page (traceCall)
-	sessions *sessions
-	logger   *slog.Logger
+	mux    *http.ServeMux
+	mock   *mockserver.Server
+	client *client.Client // the backend's, which records its calls for the page (traceCall)
+	logger *slog.Logger
+
+	mu          sync.Mutex
+	sessions    map[string]*session // by token
+	maxSessions int
 }
 
-// New returns the demo, with a reference server of its own and a generated Secret Key.
-func New(cfg Config) (*Demo, error) {
-	u, err := url.Parse(cfg.BaseURL)
+// New returns the demo served at baseURL, e.g. "http://127.0.0.1:8090" (the backend calls
+// the API at baseURL + APIPath), with a reference server of its own and a generated Secret
+// Key. logger, if not nil, receives the backend's and the reference server's logs.
+func New(baseURL string, logger *slog.Logger) (*Demo, error) {
+	u, err := url.Parse(baseURL)
 	if err != nil || u.Scheme != "http" || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return nil, fmt.Errorf("webdemo: base URL %q: want http://HOST:PORT", cfg.BaseURL)
+		return nil, fmt.Errorf("webdemo: base URL %q: want http://HOST:PORT", baseURL)
 	}
-	d := &Demo{mux: http.NewServeMux(), sessions: newSessions(maxSessions), logger: cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))}
+	d := &Demo{mux: http.NewServeMux(), logger: cmp.Or(logger, slog.New(slog.DiscardHandler)), sessions: map[string]*session{}, maxSessions: maxSessions}
 	d.mock, err = mockserver.New(mockserver.WithStrictCodes(), mockserver.WithLogger(d.logger.With("component", "reference server")))
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}
-	d.client, err = client.New(d.mock.SecretKey(), client.WithBaseURL(strings.TrimSuffix(cfg.BaseURL, "/")+APIPath),
+	d.client, err = client.New(d.mock.SecretKey(), client.WithBaseURL(strings.TrimSuffix(baseURL, "/")+APIPath),
 		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: http.DefaultTransport, Record: traceCall}}))
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}
 	connect, err := connecthandler.New(connecthandler.Config{
 		Client:    d.client,
-		Authorize: func(r *http.Request) error { _, err := d.sessions.get(r); return err },
+		Authorize: func(r *http.Request) error { _, err := d.session(r); return err },
 		ChannelID: func(r *http.Request) (string, error) {
-			s, err := d.sessions.get(r)
+			s, err := d.session(r)
 			if err != nil {
 				return "", err
 			}
@@ -87,14 +84,14 @@ func (d *Demo) routes(connect http.Handler) {
 		d.mux.Handle("GET "+route, files)
 	}
 	d.mux.Handle(APIPath+"/", http.StripPrefix(APIPath, d.mock))
-	d.mux.Handle("/backend/connect", d.sessions.traced(connect)) // connecthandler answers other methods 405 itself
+	d.mux.Handle("/backend/connect", d.traced(connect)) // connecthandler answers other methods 405 itself
 	d.mux.Handle("POST /backend/session", sameOrigin(http.HandlerFunc(d.startSession)))
 	for path, h := range map[string]func(http.ResponseWriter, *http.Request, *session){ // ServeMux: order does not matter
 		"sdk-code": d.sdkCode, "expire": d.expire, "fail-next-connect": d.failNextConnect, "disconnect": d.disconnect,
 	} {
-		d.mux.Handle("POST /backend/demo/"+path, sameOrigin(d.sessions.withSession(h)))
+		d.mux.Handle("POST /backend/demo/"+path, sameOrigin(d.withSession(h)))
 	}
-	d.mux.Handle("GET /backend/demo/trace", d.sessions.withSession(func(w http.ResponseWriter, _ *http.Request, s *session) {
+	d.mux.Handle("GET /backend/demo/trace", d.withSession(func(w http.ResponseWriter, _ *http.Request, s *session) {
 		writeJSON(w, http.StatusOK, map[string][]apiCall{"calls": s.lastCalls()})
 	}))
 }
@@ -123,11 +120,11 @@ func sameOrigin(h http.Handler) http.Handler {
 
 // startSession gives the browser a session, with a channel the backend creates for it.
 func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
-	if s, err := d.sessions.get(r); err == nil {
+	if s, err := d.session(r); err == nil {
 		writeJSON(w, http.StatusOK, map[string]string{"channelId": s.channelID})
 		return
 	}
-	if d.sessions.full() { // before creating a channel no session would hold
+	if d.full() { // before creating a channel no session would hold
 		errorbody.Write(w, http.StatusServiceUnavailable, errTooManySessions.Error())
 		return
 	}
@@ -139,7 +136,7 @@ func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
 		errorbody.Write(w, http.StatusBadGateway, "the API did not create a channel")
 		return
 	}
-	s, err := d.sessions.add(res.ChannelID)
+	s, err := d.addSession(res.ChannelID)
 	if err != nil {
 		errorbody.Write(w, http.StatusServiceUnavailable, err.Error())
 		return
