@@ -205,8 +205,11 @@ func (c *channelCmd) explain(err error) outcome {
 			after = fmt.Sprintf(", after %d attempts", opErr.Attempts)
 		}
 	}
-	var apiErr *client.APIError
 	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err // the URL is the base URL and the route: no news to the user
+	}
+	var apiErr *client.APIError
 	var netErr *net.OpError
 	switch {
 	case errors.Is(err, client.ErrInvalidInput):
@@ -219,20 +222,14 @@ func (c *channelCmd) explain(err error) outcome {
 		o.Reason, o.Advice = c.rule(apiErr, channelID)
 		o.Reason += after
 		return o
-	case errors.As(err, &urlErr):
-		err = urlErr.Err // the URL is the base URL and the route: no news to the user
-	}
-	if errors.As(err, &netErr) && netErr.Op == "dial" { // nothing was sent
+	case errors.As(err, &netErr) && netErr.Op == "dial": // nothing was sent
 		return outcome{Reason: "could not reach the API" + after, Detail: err.Error(), Advice: "Check --base-url, and that the API is reachable from here."}
-	}
-	o := outcome{Reason: "no answer from the API" + after, Detail: err.Error(), Advice: c.maybeCreated("Try again later.")}
-	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		o.Reason, o.Detail = "no answer from the API in time"+after, ""
+		return outcome{Reason: "no answer from the API in time" + after, Advice: c.maybeCreated("Try again later.")}
 	case errors.Is(err, context.Canceled):
-		o.Reason, o.Detail, o.Advice = "interrupted"+after, "", c.maybeCreated("")
+		return outcome{Reason: "interrupted" + after, Advice: c.maybeCreated("")}
 	}
-	return o
+	return outcome{Reason: "no answer from the API" + after, Detail: err.Error(), Advice: c.maybeCreated("Try again later.")}
 }
 
 // rule returns the statement and the advice for an API error.

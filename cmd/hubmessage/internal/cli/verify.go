@@ -60,14 +60,13 @@ or no case ran; 2 usage error (including no Secret Key without --no-auth).
 
 // verifyConfig is a parsed `hubmessage verify` command line.
 type verifyConfig struct {
+	opts                                       contracttest.VerifyOptions
 	baseURL, format, output, keyFile, emitTest string
 	code                                       string // from --code; never printed
-	positive, stateful, noAuth                 bool
 	timeout                                    time.Duration
-	values                                     map[string]string // from --param
 
-	key, keySource, testPkg string // set by prepare
-	file                    *os.File
+	keySource, testPkg string // set by prepare
+	file               *os.File
 }
 
 // reportWriters write a report in each --format.
@@ -78,19 +77,19 @@ var reportWriters = map[string]func(*contracttest.Report, io.Writer) error{
 // parseVerifyFlags parses verify's flags; --param values are checked after parsing, as
 // package flag would quote a value it refused (a code is a secret).
 func parseVerifyFlags(args []string) (verifyConfig, error) {
-	c := verifyConfig{values: map[string]string{}}
+	c := verifyConfig{opts: contracttest.VerifyOptions{Cases: contracttest.CaseOptions{Values: map[string]string{}}}}
 	var params []string
 	fs := newFlagSet("hubmessage verify")
 	fs.StringVar(&c.baseURL, "base-url", "", "")
 	fs.StringVar(&c.keyFile, "secret-key-file", "", "")
 	fs.StringVar(&c.format, "format", "text", "")
 	fs.StringVar(&c.output, "output", "", "")
-	fs.BoolVar(&c.positive, "positive", false, "")
+	fs.BoolVar(&c.opts.Positive, "positive", false, "")
 	fs.Func("param", "", func(s string) error { params = append(params, s); return nil })
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "")
-	fs.BoolVar(&c.stateful, "stateful", false, "")
+	fs.BoolVar(&c.opts.Stateful, "stateful", false, "")
 	fs.StringVar(&c.code, "code", "", "")
-	fs.BoolVar(&c.noAuth, "no-auth", false, "")
+	fs.BoolVar(&c.opts.NoAuth, "no-auth", false, "")
 	fs.StringVar(&c.emitTest, "emit-go-test", "", "")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
@@ -103,7 +102,7 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 		return c, fmt.Errorf("--base-url: %w", urlErr)
 	case reportWriters[c.format] == nil:
 		return c, fmt.Errorf("--format %q: must be one of text, json, junit", c.format)
-	case c.code != "" && !c.stateful:
+	case c.code != "" && !c.opts.Stateful:
 		return c, errors.New("--code: only a --stateful run sends it")
 	case c.timeout <= 0:
 		return c, fmt.Errorf("--timeout %v: must be positive", c.timeout)
@@ -113,10 +112,10 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 		if !ok || name == "" {
 			return c, errors.New("--param: want NAME=VALUE, e.g. --param channelId=019E4C54B1B375A28970B605CA9B03C3")
 		}
-		if _, dup := c.values[name]; dup {
+		if _, dup := c.opts.Cases.Values[name]; dup {
 			return c, fmt.Errorf("--param %s: given twice", name)
 		}
-		c.values[name] = value
+		c.opts.Cases.Values[name] = value
 	}
 	return c, nil
 }
@@ -136,7 +135,7 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 	}
 	report, err := c.verify(ctx, env)
 	if err != nil {
-		fmt.Fprintln(env.Stderr, "hubmessage verify:", secretkey.Redact(strings.TrimPrefix(err.Error(), "contracttest: "), c.key))
+		fmt.Fprintln(env.Stderr, "hubmessage verify:", secretkey.Redact(strings.TrimPrefix(err.Error(), "contracttest: "), c.opts.SecretKey))
 		return exitFail
 	}
 	if err = reportWriters[c.format](report, out); err == nil && c.file != nil {
@@ -155,14 +154,14 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 // prepare checks what parsing could not, and creates the --output file before the run.
 func (c *verifyConfig) prepare(env Env) (err error) {
 	var bad *contracttest.ValueError
-	if _, err := contracttest.Cases(contracttest.CaseOptions{Values: c.values}); errors.As(err, &bad) {
+	if _, err := contracttest.Cases(c.opts.Cases); errors.As(err, &bad) {
 		return fmt.Errorf("--param %s: %s", bad.Name, bad.Reason)
 	}
-	if !c.noAuth { // with --no-auth no key is sent, so none is read
-		if c.key, c.keySource, err = readSecretKey(c.keyFile, env); err != nil {
+	if !c.opts.NoAuth { // with --no-auth no key is sent, so none is read
+		if c.opts.SecretKey, c.keySource, err = readSecretKey(c.keyFile, env); err != nil {
 			return err
 		}
-		if c.key == "" {
+		if c.opts.SecretKey == "" {
 			return fmt.Errorf("no Secret Key: set $%s to it (export %s=...), or give --no-auth to run only the cases that send none", secretkey.EnvVar, secretkey.EnvVar)
 		}
 	}
@@ -182,19 +181,17 @@ func (c *verifyConfig) prepare(env Env) (err error) {
 // verify runs the cases against the server. A stateful run's codes come from --code, else
 // the server's POST /_mock/codes, else the spec's example, which stderr then notes.
 func (c *verifyConfig) verify(ctx context.Context, env Env) (*contracttest.Report, error) {
-	opts := contracttest.VerifyOptions{
-		SecretKey: c.key, NoAuth: c.noAuth, Positive: c.positive, Cases: contracttest.CaseOptions{Values: c.values},
-		HTTPClient: &http.Client{Timeout: c.timeout}, Stateful: c.stateful,
-	}
+	opts := c.opts
+	opts.HTTPClient = &http.Client{Timeout: c.timeout}
 	switch {
-	case !c.stateful || c.key == "":
+	case !opts.Stateful || opts.SecretKey == "":
 	case c.code != "":
 		opts.CodeSource = contracttest.FixedCode(c.code)
 	default:
-		codes, err := mockserver.ProbeCodes(ctx, opts.HTTPClient, c.baseURL, c.key)
+		codes, err := mockserver.ProbeCodes(ctx, opts.HTTPClient, c.baseURL, opts.SecretKey)
 		why := "it has no POST /_mock/codes"
 		if err != nil {
-			why = secretkey.Redact(err.Error(), c.key)
+			why = secretkey.Redact(err.Error(), opts.SecretKey)
 		}
 		if opts.CodeSource = codes; codes == nil {
 			fmt.Fprintf(env.Stderr, "hubmessage verify: --stateful without --code, and the server issues no codes (%s): connect sends the spec's example code\n", why)

@@ -273,7 +273,7 @@ func FuzzParseVerifyFlags(f *testing.F) {
 		if c.format != "text" && c.format != "json" && c.format != "junit" || c.timeout <= 0 {
 			t.Errorf("accepted %+v", c)
 		}
-		for name := range c.values {
+		for name := range c.opts.Cases.Values {
 			if name == "" {
 				t.Errorf("accepted a --param without a name: %q", line)
 			}
