@@ -52,16 +52,14 @@ func runChannelConnect(ctx context.Context, args []string, env Env) int {
 	if code, ok := cmd.parse(args); !ok {
 		return code
 	}
-	switch rest := cmd.fs.Args(); {
-	case len(rest) == 1 && rest[0] == "-":
+	if rest := cmd.fs.Args(); len(rest) == 1 && rest[0] == "-" {
 		*stdin = true
-	case len(rest) > 0:
+	} else if len(rest) > 0 {
 		return cmd.usageErr("unexpected argument %q", rest[0])
 	}
 	if *channelID == "" {
 		return cmd.usageErr("--channel is required")
 	}
-
 	req := client.ConnectRequest{WabaID: *wabaID, PhoneID: *phoneID, Code: *code, Coexistence: *coexistence}
 	if *stdin {
 		var set []string
@@ -78,7 +76,6 @@ func runChannelConnect(ctx context.Context, args []string, env Env) int {
 			return cmd.usageErr("stdin: %v", err)
 		}
 	}
-
 	c, exit := cmd.client()
 	if c == nil {
 		return exit

@@ -22,19 +22,17 @@ import (
 
 const demoUsage = `Usage: hubmessage demo
 
-Walks a channel's lifecycle with package client against the reference server, started in
-this process on a free loopback port with a generated Secret Key: nothing leaves the machine,
-no key or account is needed. Each step shows the Go call, the exchange as sent on the wire
-(headers for an operation's first call; the key as "Bearer ` + secretkey.Redacted + `", never shown)
-and what the call returns:
-  create a META_WHATSAPP channel (201); connect it with the browser SDK's payload (200);
-  the same code again (422 CODE_ALREADY_USED: a code is single-use); delete while connected
-  (422 INSTANCE_STILL_CONNECTED); disconnect (200 true); delete with a reason (204); a call
-  after delete (404, for good). Each refusal is matched with errors.Is.
+Walks a channel's lifecycle with package client against the reference server, run in this
+process on a free loopback port with a generated Secret Key: nothing leaves the machine and
+no key is needed. Each step shows the Go call, the exchange on the wire (headers for an
+operation's first call; the key as "Bearer ` + secretkey.Redacted + `") and what the call returns:
+create a channel (201), connect it with the browser SDK's payload (200), the same code again
+(422 CODE_ALREADY_USED), delete while connected (422 INSTANCE_STILL_CONNECTED), disconnect
+(200 true), delete (204), a call after delete (404); each refusal matched with errors.Is.
+Only the port and the channel's id differ between runs.
 
-The output is the same on every run but for the port and the created channel's id. Exit
-status: 0 when every step behaves as documented, 1 when one does not (the message names the
-step), 2 on bad usage. 'make demo' runs it.
+Exit status: 0 when every step behaves as documented, 1 when one does not (the message names
+the step), 2 on bad usage. 'make demo' runs it.
 `
 
 // demoPayload is the spec's example request, as the browser SDK hands it to a backend.

@@ -29,7 +29,7 @@ const APIPath = "/api"
 
 // Demo is the web demo's http.Handler. It is safe for concurrent use.
 type Demo struct {
-	mux    *http.ServeMux
+	*http.ServeMux
 	mock   *mockserver.Server
 	client *client.Client // the backend's, which records its calls for the page (traceCall)
 	logger *slog.Logger
@@ -47,7 +47,7 @@ func New(baseURL string, logger *slog.Logger) (*Demo, error) {
 	if err != nil || u.Scheme != "http" || u.Host == "" || (u.Path != "" && u.Path != "/") {
 		return nil, fmt.Errorf("webdemo: base URL %q: want http://HOST:PORT", baseURL)
 	}
-	d := &Demo{mux: http.NewServeMux(), logger: cmp.Or(logger, slog.New(slog.DiscardHandler)), sessions: map[string]*session{}, maxSessions: maxSessions}
+	d := &Demo{ServeMux: http.NewServeMux(), logger: cmp.Or(logger, slog.New(slog.DiscardHandler)), sessions: map[string]*session{}, maxSessions: maxSessions}
 	d.mock, err = mockserver.New(mockserver.WithStrictCodes(), mockserver.WithLogger(d.logger.With("component", "reference server")))
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
@@ -81,22 +81,20 @@ func (d *Demo) routes(connect http.Handler) {
 	static, _ := fs.Sub(staticFiles, "static") // cannot fail: a valid name
 	files := pageHeaders(http.FileServerFS(static))
 	for _, route := range []string{"/{$}", "/app.js", "/sdk-standin.js", "/page.css"} { // / is index.html
-		d.mux.Handle("GET "+route, files)
+		d.Handle("GET "+route, files)
 	}
-	d.mux.Handle(APIPath+"/", http.StripPrefix(APIPath, d.mock))
-	d.mux.Handle("/backend/connect", d.traced(connect)) // connecthandler answers other methods 405 itself
-	d.mux.Handle("POST /backend/session", sameOrigin(http.HandlerFunc(d.startSession)))
+	d.Handle(APIPath+"/", http.StripPrefix(APIPath, d.mock))
+	d.Handle("/backend/connect", d.traced(connect)) // connecthandler answers other methods 405 itself
+	d.Handle("POST /backend/session", sameOrigin(http.HandlerFunc(d.startSession)))
 	for path, h := range map[string]func(http.ResponseWriter, *http.Request, *session){ // ServeMux: order does not matter
 		"sdk-code": d.sdkCode, "expire": d.expire, "fail-next-connect": d.failNextConnect, "disconnect": d.disconnect,
 	} {
-		d.mux.Handle("POST /backend/demo/"+path, sameOrigin(d.withSession(h)))
+		d.Handle("POST /backend/demo/"+path, sameOrigin(d.withSession(h)))
 	}
-	d.mux.Handle("GET /backend/demo/trace", d.withSession(func(w http.ResponseWriter, _ *http.Request, s *session) {
+	d.Handle("GET /backend/demo/trace", d.withSession(func(w http.ResponseWriter, _ *http.Request, s *session) {
 		writeJSON(w, http.StatusOK, map[string][]apiCall{"calls": s.lastCalls()})
 	}))
 }
-
-func (d *Demo) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.mux.ServeHTTP(w, r) }
 
 // pageHeaders keeps the page's scripts its own: no inline script, nothing from elsewhere.
 func pageHeaders(h http.Handler) http.Handler {
