@@ -200,8 +200,8 @@ func (c *verifyConfig) verify(ctx context.Context, env Env) (*contracttest.Repor
 	return contracttest.Verify(ctx, c.baseURL, opts)
 }
 
-// verdict says why the report cannot be trusted, writes --emit-go-test's file, and returns
-// the exit code.
+// verdict says why the report cannot be trusted, writes --emit-go-test's file if a case
+// failed, and returns the exit code.
 func (c *verifyConfig) verdict(report *contracttest.Report, env Env) int {
 	if e := report.SetupError(); e != "" {
 		if strings.Contains(e, "Secret Key") {
@@ -209,34 +209,24 @@ func (c *verifyConfig) verdict(report *contracttest.Report, env Env) int {
 		}
 		fmt.Fprintln(env.Stderr, "hubmessage verify:", e)
 	}
-	if c.emitTest != "" {
-		if err := emitGoTest(report, c.emitTest, c.testPkg, env); err != nil {
+	if _, failed, _ := report.Counts(); c.emitTest != "" && failed == 0 {
+		fmt.Fprintf(env.Stderr, "hubmessage verify: no case failed; %s not written\n", c.emitTest)
+	} else if c.emitTest != "" {
+		var b bytes.Buffer
+		err := mockserver.WriteRegressionTest(&b, report, c.testPkg)
+		if err == nil {
+			err = os.WriteFile(c.emitTest, b.Bytes(), 0o644)
+		}
+		if err != nil {
 			fmt.Fprintln(env.Stderr, "hubmessage verify: --emit-go-test:", err)
 			return exitFail
 		}
+		fmt.Fprintf(env.Stderr, "hubmessage verify: %d failed cases replayed in %s (go test it beside the module's mockserver)\n", failed, c.emitTest)
 	}
 	if !report.Passed() {
 		return exitFail
 	}
 	return exitOK
-}
-
-// emitGoTest writes --emit-go-test's file when a case failed.
-func emitGoTest(report *contracttest.Report, path, pkg string, env Env) error {
-	_, failed, _ := report.Counts()
-	if failed == 0 {
-		fmt.Fprintf(env.Stderr, "hubmessage verify: no case failed; %s not written\n", path)
-		return nil
-	}
-	var b bytes.Buffer
-	if err := mockserver.WriteRegressionTest(&b, report, pkg); err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stderr, "hubmessage verify: %d failed cases replayed in %s (go test it beside the module's mockserver)\n", failed, path)
-	return nil
 }
 
 // testPackageFor is the package of a test file at path: the _test package of its directory's
