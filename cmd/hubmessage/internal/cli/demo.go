@@ -220,7 +220,15 @@ func (d *demoWalk) step(n int, s demoStep) error {
 		d.printExchange(s, ex)
 	}
 	d.shown[s.method+" "+s.path] = true
-	switch sentErr := d.checkSent(s, exchanges); {
+	var sentErr error // unless the step sent one request, to its route, with its body
+	if path := strings.ReplaceAll(s.path, "{id}", d.id); len(exchanges) != 1 {
+		sentErr = fmt.Errorf("want 1 request, have %d", len(exchanges))
+	} else if req := exchanges[0].Request; req.Method != s.method || req.URL.Path != path {
+		sentErr = fmt.Errorf("want %s %s, have %s %s", s.method, path, req.Method, req.URL.Path)
+	} else {
+		_, sentErr = checkBody(s.body, exchanges[0].RequestBody)
+	}
+	switch {
 	case sentErr != nil:
 		return errors.Join(sentErr, err)
 	case s.sentinel != nil:
@@ -253,20 +261,6 @@ func (d *demoWalk) checkRejection(s demoStep, err error) error {
 		return fmt.Errorf("want %s, have: %w", s.want, err)
 	}
 	return nil
-}
-
-// checkSent holds the recorded requests to the step's: one, to its route, with its body (the
-// server checks the key).
-func (d *demoWalk) checkSent(s demoStep, exchanges []wiretap.Exchange) error {
-	if len(exchanges) != 1 {
-		return fmt.Errorf("want 1 request, have %d", len(exchanges))
-	}
-	req, path := exchanges[0].Request, strings.ReplaceAll(s.path, "{id}", d.id)
-	if req.Method != s.method || req.URL.Path != path {
-		return fmt.Errorf("want %s %s, have %s %s", s.method, path, req.Method, req.URL.Path)
-	}
-	_, err := checkBody(s.body, exchanges[0].RequestBody)
-	return err
 }
 
 // checkBody holds a request body to want's JSON, member for member. It returns the body for

@@ -27,8 +27,7 @@ each request against openapi/hubmessage.yaml (400 naming the field, 401, 404, 40
 {"error":N,"message":"..."}) and answers its operations as the spec documents them:
 %s
 Flags:
-  --addr HOST:PORT         address to listen on (default 127.0.0.1:8080; port 0 picks a free
-                           one, and the printed URL has it)
+  --addr HOST:PORT         address to listen on (default 127.0.0.1:8080; port 0: a free one)
   --secret-key-file PATH   read the Secret Key to accept from PATH (default $` + secretkey.EnvVar + `,
                            else a random key, printed; never a flag: ps would show it)
   --channel ID[:TYPE]      add a channel (repeatable). ID: a UUID or 32 hex digits. TYPE
@@ -40,8 +39,7 @@ Flags:
   --no-enterprise          the account lacks the ENTERPRISE role: create and delete answer 422
   --strict-codes           connect accepts only codes from POST /_mock/codes and the magic
                            codes; any other is answered 422 CODE_EXPIRED
-  --sandbox                accept any well-formed Secret Key, each with a state of its own
-                           (a shared sandbox for many CI jobs)
+  --sandbox                accept any well-formed key, each with its own state (for CI jobs)
   --sandbox-max-keys N     most keys with a state at once; a further key is answered 503 with
                            Retry-After (default %d)
   --sandbox-idle DURATION  drop a key's state after this long without a request (default %s)
