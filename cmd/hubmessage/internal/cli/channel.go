@@ -17,8 +17,7 @@ import (
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
-// channelCommands are the `hubmessage channel` subcommands, one per operation of the API, in
-// the order of a channel's life.
+// channelCommands are the `hubmessage channel` subcommands, in the order of a channel's life.
 var channelCommands = []command{
 	{name: "create", summary: "Create a channel (POST /v1/channels)", run: runChannelCreate},
 	{name: "connect", summary: "Connect a META_WHATSAPP channel to a WhatsApp number (POST /v1/channels/{channelId}/connect)", run: runChannelConnect},
@@ -26,22 +25,19 @@ var channelCommands = []command{
 	{name: "delete", summary: "Delete a channel for good (DELETE /v1/channels/{channelId})", run: runChannelDelete},
 }
 
-// envBaseURL is the environment variable the channel commands read the base URL from (the
-// Secret Key's is secretkey.EnvVar).
 const envBaseURL = "HUBMESSAGE_BASE_URL"
 
-// commonChannelFlags is the help text of the flags every channel command has.
-const commonChannelFlags = `  --json                   print one JSON object on stdout: the result, or {"error": {...}}
+// channelFlagsHelp ends every channel command's help.
+const channelFlagsHelp = `
+Flags of every channel command:
+  --json                   print one JSON object on stdout: the result, or {"error": {...}}
   --secret-key-file PATH   read the Secret Key from PATH (default $` + secretkey.EnvVar + `;
                            never a flag: ps would show it)
   --base-url URL           the API's base URL (default $` + envBaseURL + `,
                            else ` + client.DefaultBaseURL + `)
   --insecure-http          allow a plain http base URL on a host that is not loopback (the key
                            then crosses the network in clear; only behind a trusted TLS proxy)
-`
 
-// exitStatusHelp ends every channel command's help.
-const exitStatusHelp = `
 With --json, stdout holds one object: {"channelId": ID, "<done>": true} on success, else
 {"error": {"status": HTTP status, "message": the API's message, "reason": what went wrong,
 "detail": the underlying error, "advice": what to do}}, each but reason only when known.
@@ -56,19 +52,16 @@ func runChannel(ctx context.Context, args []string, env Env) int {
 	}.run(ctx, args, env)
 }
 
-// channelCmd is what every channel command shares: the common flags, the client they
-// configure, and how a result or a failure is printed.
+// channelCmd is what every channel command shares: the common flags, the client, the output.
 type channelCmd struct {
-	name string // e.g. "create"
-	help string // the command's own part of its --help
-	env  Env
-	fs   *flag.FlagSet
+	name, help string // e.g. "create", and the command's own part of its --help
+	env        Env
+	fs         *flag.FlagSet
 
 	keyFile, baseURL string
 	insecure, json   bool
 
-	key       string // once read; only ever used to redact output
-	keySource string // where it came from, for advice: "$HUBMESSAGE_SECRET_KEY" or "--secret-key-file PATH"
+	key, keySource string // once read: to redact output, and where it came from, for advice
 }
 
 func newChannelCmd(name, help string, env Env) *channelCmd {
@@ -80,76 +73,67 @@ func newChannelCmd(name, help string, env Env) *channelCmd {
 	return c
 }
 
-// prefix starts every line the command prints about itself.
-func (c *channelCmd) prefix() string { return c.fs.Name() }
-
-// parse parses args. When it returns false, the command is over with the exit code it
-// returns: --help was printed, or the flags were wrong (one line and where to get help;
-// always text: the flags are not all known, so neither is --json). Positional arguments are
-// left in c.fs.Args().
+// parse parses args; false ends the command with the code returned. A flag error is always
+// text: the flags are not all known, so neither is --json.
 func (c *channelCmd) parse(args []string) (int, bool) {
 	if err := parseArgs(c.fs, args); err != nil {
-		return flagsFailed(c.env, c.prefix(), c.help+"\nFlags of every channel command:\n"+commonChannelFlags+exitStatusHelp, err), false
+		return flagsFailed(c.env, c.fs.Name(), c.help+channelFlagsHelp, err), false
 	}
 	return 0, true
 }
 
-// parseFlags is parse for a command that takes flags only, of which required must be set.
-func (c *channelCmd) parseFlags(args []string, required ...string) (int, bool) {
+// start is parse for flags only, required ones set, then client.
+func (c *channelCmd) start(args []string, required ...string) (*client.Client, int) {
 	if code, ok := c.parse(args); !ok {
-		return code, false
+		return nil, code
 	}
 	if c.fs.NArg() > 0 {
-		return c.usageErr("unexpected argument %q", c.fs.Arg(0)), false
+		return nil, c.usageErr("unexpected argument %q", c.fs.Arg(0))
 	}
 	for _, name := range required {
 		if c.fs.Lookup(name).Value.String() == "" {
-			return c.usageErr("--%s is required", name), false
+			return nil, c.usageErr("--%s is required", name)
 		}
 	}
-	return 0, true
-}
-
-func (c *channelCmd) helpHint() string {
-	return "Run '" + c.prefix() + " --help' for usage."
+	return c.client()
 }
 
 // usageErr reports input that the command refuses before sending anything.
 func (c *channelCmd) usageErr(format string, args ...any) int {
-	return c.report(outcome{reason: fmt.Sprintf(format, args...), advice: c.helpHint(), usage: true})
+	return c.report(outcome{Reason: fmt.Sprintf(format, args...), Advice: "Run '" + c.fs.Name() + " --help' for usage.", exit: exitUsage})
 }
 
-// client returns the Client the flags and the environment configure. On failure the command
-// is over: it returns false and the exit code, the problem being reported in flag names.
-func (c *channelCmd) client() (*client.Client, int, bool) {
-	key, source, err := readSecretKey(c.keyFile, c.env)
-	if err == nil && key == "" {
+// client returns the Client the flags and environment configure, or nil and the exit code
+// once it reported why not, in flag names.
+func (c *channelCmd) client() (*client.Client, int) {
+	var err error
+	c.key, c.keySource, err = readSecretKey(c.keyFile, c.env)
+	if err == nil && c.key == "" {
 		err = fmt.Errorf("no Secret Key: set %s or pass --secret-key-file", secretkey.EnvVar)
 	}
 	if err != nil {
-		return nil, c.report(outcome{reason: err.Error(), usage: true}), false
+		return nil, c.report(outcome{Reason: err.Error(), exit: exitUsage})
 	}
-	c.key, c.keySource = key, source
-	baseURL, baseSource := c.baseURL, "--base-url"
+	baseURL, source := c.baseURL, "--base-url"
 	if baseURL == "" {
-		baseURL, baseSource = cmp.Or(c.env.Getenv(envBaseURL), client.DefaultBaseURL), "$"+envBaseURL
+		baseURL, source = cmp.Or(c.env.Getenv(envBaseURL), client.DefaultBaseURL), "$"+envBaseURL
 	}
 	opts := []client.Option{client.WithBaseURL(baseURL)}
 	if c.insecure {
 		opts = append(opts, client.WithInsecureHTTP())
 	}
-	cl, err := client.New(key, opts...)
+	cl, err := client.New(c.key, opts...)
 	var optErr *client.OptionError
 	switch {
 	case errors.Is(err, client.ErrInsecureHTTP):
-		err = fmt.Errorf("%s %s: plain http to a host that is not loopback would send the Secret Key in clear; use https, or --insecure-http behind a trusted TLS-terminating proxy", baseSource, baseURL)
+		err = fmt.Errorf("%s %s: plain http to a host that is not loopback would send the Secret Key in clear; use https, or --insecure-http behind a trusted TLS-terminating proxy", source, baseURL)
 	case errors.As(err, &optErr) && optErr.Option == "WithBaseURL":
-		err = fmt.Errorf("%s: %v", baseSource, optErr.Err)
+		err = fmt.Errorf("%s: %v", source, optErr.Err)
 	}
 	if err != nil {
-		return nil, c.report(outcome{reason: err.Error(), usage: true}), false
+		return nil, c.report(outcome{Reason: err.Error(), exit: exitUsage})
 	}
-	return cl, 0, true
+	return cl, 0
 }
 
 // done prints a success: "channel ID <verb>", or {"channelId": ID, "<verb>": true}.
@@ -165,53 +149,41 @@ func (c *channelCmd) done(channelID, verb string, attempts int) int {
 	return exitOK
 }
 
-// outcome is a failure as the command reports it.
+// outcome is a failure as the command reports it; --json prints it as is.
 type outcome struct {
-	status  int    // the API's HTTP status; 0 when it did not answer
-	message string // the API's message, printable; "" when none
-	detail  string // why the API's answer was unusable, instead of a message
-	reason  string // what went wrong, one statement
-	advice  string // what to do next; "" when there is nothing to say
-	usage   bool   // bad usage or input: nothing was sent
+	Status  int    `json:"status,omitempty"`  // the API's HTTP status; 0 when it did not answer
+	Message string `json:"message,omitempty"` // the API's message, printable
+	Reason  string `json:"reason"`            // what went wrong, one statement
+	Detail  string `json:"detail,omitempty"`  // why the API's answer was unusable, instead of a message
+	Advice  string `json:"advice,omitempty"`  // what to do next
+	exit    int    // exitUsage for bad usage or input (nothing was sent); 0 is exitFail
 }
 
 // fail reports a failed call.
-func (c *channelCmd) fail(err error) int {
-	return c.report(c.explain(err))
-}
+func (c *channelCmd) fail(err error) int { return c.report(c.explain(err)) }
 
-// report prints a failure: one line (prefix, statement, the API's answer) and the advice on
-// stderr, or one JSON object on stdout with --json. It returns the exit code.
+// report prints a failure, the key redacted: one line and the advice on stderr, or with
+// --json one object on stdout. It returns the exit code.
 func (c *channelCmd) report(o outcome) int {
-	code := exitFail
-	if o.usage {
-		code = exitUsage
-	}
-	o.message, o.detail, o.reason = c.redact(o.message), c.redact(o.detail), c.redact(o.reason)
+	code := cmp.Or(o.exit, exitFail)
+	o.Message, o.Detail, o.Reason = secretkey.Redact(o.Message, c.key), secretkey.Redact(o.Detail, c.key), secretkey.Redact(o.Reason, c.key)
 	if c.json {
-		type errorObject struct {
-			Status  int    `json:"status,omitempty"`
-			Message string `json:"message,omitempty"`
-			Reason  string `json:"reason"`
-			Detail  string `json:"detail,omitempty"`
-			Advice  string `json:"advice,omitempty"`
-		}
-		return c.writeJSON(map[string]errorObject{"error": {o.status, o.message, o.reason, o.detail, o.advice}}, code)
+		return c.writeJSON(map[string]outcome{"error": o}, code)
 	}
-	line := c.prefix() + ": " + o.reason
+	line := c.fs.Name() + ": " + o.Reason
 	switch {
-	case o.detail != "":
-		line += " (" + o.detail + ")"
-	case o.status != 0 && strings.ContainsRune(o.message, ' '):
-		line += fmt.Sprintf(" (%d %q)", o.status, o.message)
-	case o.status != 0 && o.message != "":
-		line += fmt.Sprintf(" (%d %s)", o.status, o.message)
-	case o.status != 0:
-		line += fmt.Sprintf(" (%d)", o.status)
+	case o.Detail != "":
+		line += " (" + o.Detail + ")"
+	case o.Status != 0 && strings.ContainsRune(o.Message, ' '):
+		line += fmt.Sprintf(" (%d %q)", o.Status, o.Message)
+	case o.Status != 0 && o.Message != "":
+		line += fmt.Sprintf(" (%d %s)", o.Status, o.Message)
+	case o.Status != 0:
+		line += fmt.Sprintf(" (%d)", o.Status)
 	}
 	fmt.Fprintln(c.env.Stderr, line)
-	if o.advice != "" {
-		fmt.Fprintln(c.env.Stderr, o.advice)
+	if o.Advice != "" {
+		fmt.Fprintln(c.env.Stderr, o.Advice)
 	}
 	return code
 }
@@ -222,58 +194,45 @@ func (c *channelCmd) writeJSON(v any, code int) int {
 	return code
 }
 
-// redact keeps the key out of anything printed, whatever a server put in its message.
-func (c *channelCmd) redact(s string) string { return secretkey.Redact(s, c.key) }
-
-// explain turns a failed call's error into what the user reads: a statement in the user's
-// words, the API's answer, and the next step.
+// explain turns a failed call's error into a statement in the user's words, the API's
+// answer, and the next step.
 func (c *channelCmd) explain(err error) outcome {
 	var opErr *client.OperationError
-	channelID, attempts := "", 0
+	channelID, after := "", ""
 	if errors.As(err, &opErr) {
-		channelID, attempts = opErr.ChannelID, opErr.Attempts
-		err = opErr.Err
-	}
-	after := ""
-	if attempts > 1 {
-		after = fmt.Sprintf(", after %d attempts", attempts)
-	}
-	if errors.Is(err, client.ErrInvalidInput) {
-		return outcome{reason: err.Error(), advice: c.helpHint(), usage: true}
-	}
-	var apiErr *client.APIError
-	if errors.As(err, &apiErr) {
-		o := outcome{status: apiErr.StatusCode, message: printable.String(apiErr.Message)}
-		if errors.Unwrap(apiErr) != nil { // the body was not the API's error shape
-			o.message, o.detail = "", apiErr.Error()
+		channelID, err = opErr.ChannelID, opErr.Err
+		if opErr.Attempts > 1 {
+			after = fmt.Sprintf(", after %d attempts", opErr.Attempts)
 		}
-		o.reason, o.advice = c.rule(apiErr, channelID)
-		o.reason += after
-		return o
 	}
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
 		err = urlErr.Err // the URL is the base URL and the route: no news to the user
 	}
+	var apiErr *client.APIError
 	var netErr *net.OpError
-	sent := !errors.As(err, &netErr) || netErr.Op != "dial"
-	o := outcome{reason: "no answer from the API" + after, detail: err.Error(), advice: "Try again later."}
 	switch {
-	case !sent:
-		o.reason, o.advice = "could not reach the API"+after, "Check --base-url, and that the API is reachable from here."
+	case errors.Is(err, client.ErrInvalidInput):
+		return outcome{Reason: err.Error(), Advice: "Run '" + c.fs.Name() + " --help' for usage.", exit: exitUsage}
+	case errors.As(err, &apiErr):
+		o := outcome{Status: apiErr.StatusCode, Message: printable.String(apiErr.Message)}
+		if errors.Unwrap(apiErr) != nil { // the body was not the API's error shape
+			o.Message, o.Detail = "", apiErr.Error()
+		}
+		o.Reason, o.Advice = c.rule(apiErr, channelID)
+		o.Reason += after
+		return o
+	case errors.As(err, &netErr) && netErr.Op == "dial": // nothing was sent
+		return outcome{Reason: "could not reach the API" + after, Detail: err.Error(), Advice: "Check --base-url, and that the API is reachable from here."}
 	case errors.Is(err, context.DeadlineExceeded):
-		o.reason, o.detail = "no answer from the API in time"+after, ""
+		return outcome{Reason: "no answer from the API in time" + after, Advice: c.maybeCreated("Try again later.")}
 	case errors.Is(err, context.Canceled):
-		o.reason, o.detail, o.advice = "interrupted"+after, "", ""
+		return outcome{Reason: "interrupted" + after, Advice: c.maybeCreated("")}
 	}
-	if sent {
-		o.advice = c.maybeCreated(o.advice)
-	}
-	return o
+	return outcome{Reason: "no answer from the API" + after, Detail: err.Error(), Advice: c.maybeCreated("Try again later.")}
 }
 
-// rule returns the statement and the advice for an API error: its 422 rule's, else its
-// status's.
+// rule returns the statement and the advice for an API error.
 func (c *channelCmd) rule(apiErr *client.APIError, channelID string) (reason, advice string) {
 	switch {
 	case errors.Is(apiErr, client.ErrCodeAlreadyUsed):
@@ -313,8 +272,7 @@ func (c *channelCmd) rule(apiErr *client.APIError, channelID string) (reason, ad
 	return "the API answered " + http.StatusText(apiErr.StatusCode), ""
 }
 
-// maybeCreated adds, for create, that a request that reached the API may have created the
-// channel, whatever the answer.
+// maybeCreated adds, for create, that a request that reached the API may have created it.
 func (c *channelCmd) maybeCreated(advice string) string {
 	if c.name != "create" {
 		return advice

@@ -33,6 +33,12 @@ never repeated.
                            from stdin instead of --waba, --phone, --code and --coexistence
 `
 
+// runConnect is `hubmessage connect`, kept from 1.0 as a deprecated alias.
+func runConnect(ctx context.Context, args []string, env Env) int {
+	fmt.Fprintln(env.Stderr, "hubmessage connect: deprecated; use 'hubmessage channel connect' (same flags)")
+	return runChannelConnect(ctx, args, env)
+}
+
 func runChannelConnect(ctx context.Context, args []string, env Env) int {
 	cmd := newChannelCmd("connect", channelConnectHelp, env)
 	var (
@@ -46,16 +52,14 @@ func runChannelConnect(ctx context.Context, args []string, env Env) int {
 	if code, ok := cmd.parse(args); !ok {
 		return code
 	}
-	switch rest := cmd.fs.Args(); {
-	case len(rest) == 1 && rest[0] == "-":
+	if rest := cmd.fs.Args(); len(rest) == 1 && rest[0] == "-" {
 		*stdin = true
-	case len(rest) > 0:
+	} else if len(rest) > 0 {
 		return cmd.usageErr("unexpected argument %q", rest[0])
 	}
 	if *channelID == "" {
 		return cmd.usageErr("--channel is required")
 	}
-
 	req := client.ConnectRequest{WabaID: *wabaID, PhoneID: *phoneID, Code: *code, Coexistence: *coexistence}
 	if *stdin {
 		var set []string
@@ -72,9 +76,8 @@ func runChannelConnect(ctx context.Context, args []string, env Env) int {
 			return cmd.usageErr("stdin: %v", err)
 		}
 	}
-
-	c, exit, ok := cmd.client()
-	if !ok {
+	c, exit := cmd.client()
+	if c == nil {
 		return exit
 	}
 	res, err := c.ConnectChannel(ctx, *channelID, req)
@@ -84,16 +87,13 @@ func runChannelConnect(ctx context.Context, args []string, env Env) int {
 	return cmd.done(res.ChannelID, "connected", res.Attempts)
 }
 
-// parsePayload reads the browser SDK's payload from r as the handler a backend mounts reads
-// it ([connecthandler.DecodePayload]); the values are checked later, against the spec, by the
-// client.
+// parsePayload reads the browser SDK's payload as a backend's handler does; the client checks
+// the values.
 func parsePayload(r io.Reader) (client.ConnectRequest, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxPayloadSize+1))
+	data, err := readAtMost(r, maxPayloadSize)
 	switch {
 	case err != nil:
-		return client.ConnectRequest{}, err
-	case len(data) > maxPayloadSize:
-		return client.ConnectRequest{}, fmt.Errorf("payload is larger than %d bytes", maxPayloadSize)
+		return client.ConnectRequest{}, fmt.Errorf("payload: %w", err)
 	case len(bytes.TrimSpace(data)) == 0:
 		return client.ConnectRequest{}, errors.New(`no payload; want {"wabaId": "...", "phoneId": "...", "code": "...", "coexistence": false}`)
 	}

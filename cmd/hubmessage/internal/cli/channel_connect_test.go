@@ -148,7 +148,7 @@ func TestParsePayload(t *testing.T) {
 		{name: "missing value", in: `{"wabaId":}`, wantErr: "not valid JSON (at byte 10)"},
 		{name: "two objects", in: `{"wabaId":"1","phoneId":"2","code":"c","coexistence":false}{}`, wantErr: "more data after the JSON value"},
 		{name: "trailing garbage", in: `{"wabaId":"1","phoneId":"2","code":"c","coexistence":false} x`, wantErr: "more data after the JSON value"},
-		{name: "too large", in: `{"code":"` + strings.Repeat("a", maxPayloadSize) + `"}`, wantErr: "payload is larger than 65536 bytes"},
+		{name: "too large", in: `{"code":"` + strings.Repeat("a", maxPayloadSize) + `"}`, wantErr: "payload: larger than 65536 bytes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

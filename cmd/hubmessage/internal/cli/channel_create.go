@@ -22,14 +22,8 @@ func runChannelCreate(ctx context.Context, args []string, env Env) int {
 	cmd := newChannelCmd("create", channelCreateHelp, env)
 	name := cmd.fs.String("name", "", "")
 	typ := cmd.fs.String("type", "", "")
-	if code, ok := cmd.parseFlags(args, "name"); !ok {
-		return code
-	}
-	if *typ == "" {
-		return cmd.usageErr("--type is required: META_WHATSAPP, META_INSTAGRAM, META_MESSENGER or BOT_TELEGRAM")
-	}
-	c, code, ok := cmd.client()
-	if !ok {
+	c, code := cmd.start(args, "name") // the client checks --type, listing the spec's types
+	if c == nil {
 		return code
 	}
 	res, err := c.CreateChannel(ctx, client.CreateChannelRequest{Name: *name, Type: client.ChannelType(strings.ToUpper(*typ))})

@@ -20,11 +20,8 @@ func runChannelDelete(ctx context.Context, args []string, env Env) int {
 	cmd := newChannelCmd("delete", channelDeleteHelp, env)
 	channelID := cmd.fs.String("channel", "", "")
 	reason := cmd.fs.String("reason", "", "")
-	if code, ok := cmd.parseFlags(args, "channel"); !ok {
-		return code
-	}
-	c, code, ok := cmd.client()
-	if !ok {
+	c, code := cmd.start(args, "channel")
+	if c == nil {
 		return code
 	}
 	res, err := c.DeleteChannel(ctx, *channelID, &client.DeleteOptions{Reason: *reason})

@@ -13,11 +13,8 @@ deleted. Succeeds also when the channel was not connected.
 func runChannelDisconnect(ctx context.Context, args []string, env Env) int {
 	cmd := newChannelCmd("disconnect", channelDisconnectHelp, env)
 	channelID := cmd.fs.String("channel", "", "")
-	if code, ok := cmd.parseFlags(args, "channel"); !ok {
-		return code
-	}
-	c, code, ok := cmd.client()
-	if !ok {
+	c, code := cmd.start(args, "channel")
+	if c == nil {
 		return code
 	}
 	res, err := c.DisconnectChannel(ctx, *channelID)

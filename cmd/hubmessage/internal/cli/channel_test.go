@@ -174,7 +174,7 @@ func TestChannelCommands(t *testing.T) {
 		{
 			name: "create, no type, JSON", args: []string{"create", "--json", "--name", "Sales"},
 			wantCode:   exitUsage,
-			wantStdout: `{"error":{"reason":"--type is required: META_WHATSAPP, META_INSTAGRAM, META_MESSENGER or BOT_TELEGRAM","advice":"Run 'hubmessage channel create --help' for usage."}}` + "\n",
+			wantStdout: `{"error":{"reason":"type: must be one of META_WHATSAPP, META_INSTAGRAM, META_MESSENGER, BOT_TELEGRAM","advice":"Run 'hubmessage channel create --help' for usage."}}` + "\n",
 		},
 		{
 			name: "connect: the stutter is gone", args: []string{"connect", "--channel", hexChannel, "--waba", "1", "--phone", "2", "--code", "USED"},

@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"text/tabwriter"
 )
 
 // Env is what a subcommand may touch of the process, so tests can run it in-process.
@@ -16,9 +18,8 @@ type Env struct {
 }
 
 type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, args []string, env Env) int // exit code
+	name, summary string
+	run           func(ctx context.Context, args []string, env Env) int // exit code
 }
 
 // commands is the subcommand table, in the order `hubmessage help` lists them.
@@ -43,12 +44,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 	return commandSet{prog: "hubmessage", cmds: commands}.run(ctx, args, env)
 }
 
-// commandSet is a table of subcommands under one program name: hubmessage's, and
-// hubmessage channel's.
+// commandSet is hubmessage's table of subcommands, or hubmessage channel's.
 type commandSet struct {
-	prog  string // e.g. "hubmessage channel"
-	about string // a sentence under the usage line; "" for none
-	cmds  []command
+	prog, about string // e.g. "hubmessage channel", and a sentence under the usage line
+	cmds        []command
 }
 
 // run runs the subcommand args[0] names, or prints the usage (help: on stdout, exit 0).
@@ -57,15 +56,14 @@ func (s commandSet) run(ctx context.Context, args []string, env Env) int {
 		s.usage(env.Stderr)
 		return exitUsage
 	}
-	switch args[0] {
-	case "help", "-h", "-help", "--help":
-		s.usage(env.Stdout)
-		return exitOK
-	}
 	for _, c := range s.cmds {
 		if c.name == args[0] {
 			return c.run(ctx, args[1:], env)
 		}
+	}
+	if slices.Contains([]string{"help", "-h", "-help", "--help"}, args[0]) {
+		s.usage(env.Stdout)
+		return exitOK
 	}
 	fmt.Fprintf(env.Stderr, "%s: unknown command %q\nRun '%s --help' for the commands.\n", s.prog, args[0], s.prog)
 	return exitUsage
@@ -76,13 +74,11 @@ func (s commandSet) usage(w io.Writer) {
 	if s.about != "" {
 		fmt.Fprintf(w, "%s\n\n", s.about)
 	}
-	width := 0
-	for _, c := range s.cmds {
-		width = max(width, len(c.name))
-	}
 	fmt.Fprintln(w, "Commands:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, c := range s.cmds {
-		fmt.Fprintf(w, "  %-*s %s\n", width+1, c.name, c.summary)
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
+	tw.Flush()
 	fmt.Fprintf(w, "\nRun '%s <command> --help' for a command's flags.\n", s.prog)
 }

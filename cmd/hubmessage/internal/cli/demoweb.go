@@ -18,20 +18,21 @@ Serves the web demo: the three hops of connecting a WhatsApp number, frontend SD
 -> API, in one process, on plain http:
   /                  the page, your frontend, with a stand-in for the browser SDK
                      @hubmessage/connect: HubMessage.newClient({publicKey}).connect({channelId})
-  /backend/connect   your backend: package connecthandler, connecting the channel of the
-                     page's session (the backend creates one per session)
-  /api/              the API: the reference server (package mockserver), whose generated
-                     Secret Key only the backend holds; its codes live 30 seconds
+  /backend/connect   your backend: package connecthandler, connecting the channel it created
+                     for the page's session
+  /api/              the API: the reference server, whose generated Secret Key only the
+                     backend holds; its codes live 30 seconds
 Open the printed URL and press "Connect WhatsApp": the page shows each hop and the outcome.
-Demo-only controls on the page let the next attempt's code expire (the reference server's
-clock moves 31 s on), reuse the last code, or make the API fail upstream (502).
+Demo-only controls let the next code expire, reuse the last code, or make the API fail
+upstream (502).
 
 Flags:
   --addr HOST:PORT   address to listen on (default 127.0.0.1:8090), on a loopback host: the
                      demo is plain http. Port 0 picks a free one; the printed URL has it.
 
-Logs (the backend's outcomes, never a key or a code) go to stderr. Stops on SIGINT (Ctrl-C)
-or SIGTERM, with exit status 0. 'make demo-web' runs it.
+Logs (the backend's outcomes, never a key or a code) go to stderr. Exit status: 0 stopped by
+SIGINT (Ctrl-C) or SIGTERM, 1 --addr unusable or the server failed, 2 bad usage.
+'make demo-web' runs it.
 `
 
 func runDemoWeb(ctx context.Context, args []string, env Env) int {
@@ -44,15 +45,13 @@ func runDemoWeb(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return flagsFailed(env, fs.Name(), demoWebUsage, err)
 	}
-
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "hubmessage demo-web: --addr %s: %v\n", *addr, err)
 		return exitFail
 	}
 	url := "http://" + ln.Addr().String()
-	logger := slog.New(slog.NewTextHandler(env.Stderr, nil))
-	d, err := webdemo.New(webdemo.Config{BaseURL: url, Logger: logger})
+	d, err := webdemo.New(url, slog.New(slog.NewTextHandler(env.Stderr, nil)))
 	if err != nil {
 		ln.Close()
 		fmt.Fprintf(env.Stderr, "hubmessage demo-web: %v\n", err)
@@ -61,12 +60,9 @@ func runDemoWeb(ctx context.Context, args []string, env Env) int {
 	srv := &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-
-	fmt.Fprintln(env.Stdout, "Web demo: the page (frontend), /backend/connect (backend, package connecthandler) and")
-	fmt.Fprintln(env.Stdout, "/api/ (the reference server, with a generated Secret Key that only the backend holds).")
-	fmt.Fprintf(env.Stdout, "Open %s/ in a browser; Ctrl-C stops.\n", url)
-	fmt.Fprintf(env.Stdout, "listening on %s\n", url)
-
+	fmt.Fprintf(env.Stdout, "Web demo: the page (frontend), /backend/connect (backend, package connecthandler) and\n"+
+		"/api/ (the reference server, with a generated Secret Key that only the backend holds).\n"+
+		"Open %s/ in a browser; Ctrl-C stops.\nlistening on %s\n", url, url)
 	select {
 	case err = <-served:
 	case <-ctx.Done():

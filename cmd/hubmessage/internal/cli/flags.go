@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,27 +13,20 @@ import (
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
-// What every command shares to read its command line: flags worded in the command line's
-// terms, and the Secret Key, which is never a flag.
-
-// newFlagSet returns an empty flag set for the command prog, e.g. "hubmessage mock". It
-// prints nothing itself: parseArgs words its errors, and each command prints its own help.
+// newFlagSet returns a silent flag set: parseArgs words its errors, commands print their help.
 func newFlagSet(prog string) *flag.FlagSet {
 	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	return fs
 }
 
-// errSecretKeyFlag is the answer to the --secret-key flag, which no command has: a key on
-// the command line is visible to every user of the machine (ps, /proc).
+// errSecretKeyFlag answers --secret-key, which no command has: ps would show the key.
 var errSecretKeyFlag = errors.New("--secret-key is not accepted: a key on the command line shows in ps; set " +
 	secretkey.EnvVar + " or pass --secret-key-file PATH")
 
-// parseArgs parses args with fs and words a flag error in the command line's terms
-// ("unknown flag --port", "--channel needs a value"). --secret-key is refused before
-// parsing, wherever it stands, so that its value cannot become another flag's and show in a
-// message; a command that reads a key says where from. Positional arguments are left in
-// fs.Args().
+// parseArgs parses args with fs, wording errors in the command line's terms ("unknown flag
+// --port"). --secret-key is refused first, wherever it stands, so that its value cannot
+// become another flag's and show in a message.
 func parseArgs(fs *flag.FlagSet, args []string) error {
 	for _, arg := range args {
 		if arg == "--" {
@@ -66,8 +61,8 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return err
 }
 
-// flagsFailed ends the command prog whose flags failed with err: help on stdout (exit 0) for
-// --help, else the usage error, one line and where to find help (exit 2).
+// flagsFailed ends prog after err: help on stdout for --help (exit 0), else the error and
+// where to find help (exit 2).
 func flagsFailed(env Env, prog, help string, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(env.Stdout, help)
@@ -77,21 +72,28 @@ func flagsFailed(env Env, prog, help string, err error) int {
 	return exitUsage
 }
 
-// maxKeyFileSize bounds --secret-key-file.
+// maxKeyFileSize bounds --secret-key-file: a small file that holds a key.
 const maxKeyFileSize = 4 << 10
 
-// readSecretKey returns the Secret Key, checked for form, from the file path when given,
-// else from $HUBMESSAGE_SECRET_KEY ("" when unset), and where it came from, for messages.
-// Surrounding whitespace (a file's trailing newline) is dropped. An error names where the
-// key came from, never the key.
+// readSecretKey returns the Secret Key, trimmed and checked, from the file path when given,
+// else $HUBMESSAGE_SECRET_KEY ("" when unset), and where it came from. An error names the
+// source, never the key.
 func readSecretKey(path string, env Env) (key, source string, err error) {
-	if path == "" {
-		key, source = strings.TrimSpace(env.Getenv(secretkey.EnvVar)), "$"+secretkey.EnvVar
-	} else {
-		key, err = readKeyFile(path)
+	key, source = env.Getenv(secretkey.EnvVar), "$"+secretkey.EnvVar
+	if path != "" {
 		source = "--secret-key-file " + path
+		var f *os.File
+		var b []byte
+		if f, err = os.Open(path); err != nil {
+			return "", source, fmt.Errorf("--secret-key-file: %w", err)
+		}
+		defer f.Close()
+		if b, err = readAtMost(f, maxKeyFileSize); err != nil || len(bytes.TrimSpace(b)) == 0 {
+			return "", source, fmt.Errorf("%s: %w", source, cmp.Or(err, errors.New("empty")))
+		}
+		key = string(b)
 	}
-	if err == nil && key != "" {
+	if key = strings.TrimSpace(key); key != "" {
 		if err = secretkey.Check(key); err != nil {
 			err = fmt.Errorf("%s: %w", source, err)
 		}
@@ -99,23 +101,11 @@ func readSecretKey(path string, env Env) (key, source string, err error) {
 	return key, source, err
 }
 
-// readKeyFile reads --secret-key-file: a small file that holds a key.
-func readKeyFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("--secret-key-file: %w", err)
+// readAtMost reads r to its end, which must come within max bytes.
+func readAtMost(r io.Reader, max int) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+	if err == nil && len(b) > max {
+		err = fmt.Errorf("larger than %d bytes", max)
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("--secret-key-file: %w", err)
-	case len(b) > maxKeyFileSize:
-		return "", fmt.Errorf("--secret-key-file %s: larger than %d bytes; it should hold the key alone", path, maxKeyFileSize)
-	}
-	key := strings.TrimSpace(string(b))
-	if key == "" {
-		return "", fmt.Errorf("--secret-key-file %s: empty", path)
-	}
-	return key, nil
+	return b, err
 }

@@ -102,6 +102,10 @@ func TestMockBadInput(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte("sk bad key\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	bigKeyFile, emptyKeyFile := filepath.Join(dir, "big"), filepath.Join(dir, "empty")
+	if os.WriteFile(bigKeyFile, []byte(strings.Repeat("k", maxKeyFileSize+1)), 0o600) != nil || os.WriteFile(emptyKeyFile, []byte(" \n"), 0o600) != nil {
+		t.Fatal("writing the key files")
+	}
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -110,7 +114,7 @@ func TestMockBadInput(t *testing.T) {
 	}{
 		{"bad channel id", []string{"--channel", "nope"}, exitUsage, `invalid value "nope" for flag -channel: channel id "nope" is neither a UUID nor 32 hexadecimal digits`},
 		{"bad channel type", []string{"--channel", "00000000-0000-4000-8000-000000000000:SMS"}, exitUsage, `type "SMS" is not one of META_WHATSAPP, META_INSTAGRAM, META_MESSENGER, BOT_TELEGRAM`},
-		{"duplicate of a seeded channel", []string{"--channel", strings.ToLower(mockserver.ChannelHex)}, exitUsage, "--channel 019e4c54b1b375a28970b605ca9b03c3: already exists"},
+		{"duplicate of a seeded channel", []string{"--channel", strings.ToLower(mockserver.ChannelHex)}, exitUsage, "--channel: channel 019e4c54b1b375a28970b605ca9b03c3 already exists"},
 		{"channel given twice", []string{"--channel", "00000000-0000-4000-8000-000000000000", "--channel", "00000000-0000-4000-8000-000000000000:BOT_TELEGRAM"}, exitUsage, "already exists"},
 		{"unknown flag", []string{"--port", "1"}, exitUsage, "unknown flag --port"},
 		{"argument", []string{"serve"}, exitUsage, `unexpected argument "serve"`},
@@ -118,13 +122,15 @@ func TestMockBadInput(t *testing.T) {
 		{"secret key flag with =", []string{"--addr", "127.0.0.1:0", "--secret-key=" + key}, exitUsage, "--secret-key is not accepted"},
 		{"secret key flag, one dash", []string{"-secret-key", key}, exitUsage, "--secret-key is not accepted"},
 		{"bad key in the file", []string{"--secret-key-file", keyFile}, exitUsage, "--secret-key-file " + keyFile + ": must not contain whitespace (byte 2)"},
+		{"key file too large", []string{"--secret-key-file", bigKeyFile}, exitUsage, "--secret-key-file " + bigKeyFile + ": larger than 4096 bytes"},
+		{"empty key file", []string{"--secret-key-file", emptyKeyFile}, exitUsage, "--secret-key-file " + emptyKeyFile + ": empty"},
 		{"no key file", []string{"--secret-key-file", filepath.Join(dir, "missing")}, exitUsage, "--secret-key-file: open "},
 		{"key file and sandbox", []string{"--sandbox", "--secret-key-file", keyFile}, exitUsage, "--secret-key-file and --sandbox"},
-		{"bad body limit", []string{"--max-body-bytes", "0"}, exitUsage, "--max-body-bytes 0: must be positive"},
+		{"bad body limit", []string{"--max-body-bytes", "0"}, exitUsage, "--max-body-bytes: 0 is not positive"},
 		{"bad log level", []string{"--log-level", "verbose"}, exitUsage, `--log-level "verbose": want debug, info, warn, error or off`},
 		{"subscription without status", []string{"--subscription", mockserver.ChannelHex}, exitUsage, "want ID:STATUS"},
 		{"subscription status unknown", []string{"--subscription", mockserver.ChannelHex + ":ACTIVE"}, exitUsage, `status "ACTIVE" is not one of PAID`},
-		{"subscription of an unknown channel", []string{"--subscription", "00000000-0000-4000-8000-000000000000:PAID"}, exitUsage, "--subscription 00000000-0000-4000-8000-000000000000: no such channel"},
+		{"subscription of an unknown channel", []string{"--subscription", "00000000-0000-4000-8000-000000000000:PAID"}, exitUsage, `--subscription: no channel "00000000-0000-4000-8000-000000000000" (seed it, or add it with --channel)`},
 		{"sandbox flags without --sandbox", []string{"--sandbox-idle", "1m", "--sandbox-max-keys", "3"}, exitUsage, "--sandbox-idle, --sandbox-max-keys: only with --sandbox"},
 		{"sandbox without keys", []string{"--sandbox", "--sandbox-max-keys", "0"}, exitUsage, "--sandbox-max-keys 0: must be positive"},
 		{"sandbox idle negative", []string{"--sandbox", "--sandbox-idle", "-1s"}, exitUsage, "--sandbox-idle -1s: must be positive"},
@@ -462,11 +468,11 @@ func FuzzParseMockFlags(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(got.channels) != 1 {
-			t.Fatalf("--channel %q: %d channels", channel, len(got.channels))
+		if len(got.opts) != 1 {
+			t.Fatalf("--channel %q: %d options", channel, len(got.opts))
 		}
-		if _, err := mockserver.New(mockserver.WithChannel(got.channels[0].ID, got.channels[0].Type)); err != nil && !strings.Contains(err.Error(), "already exists") {
-			t.Fatalf("--channel %q parsed to %+v, which New rejects: %v", channel, got.channels[0], err)
+		if _, err := mockserver.New(got.opts...); err != nil && !strings.Contains(err.Error(), "already exists") {
+			t.Fatalf("--channel %q parsed to an option New rejects: %v", channel, err)
 		}
 	})
 }

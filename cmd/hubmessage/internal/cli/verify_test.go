@@ -78,8 +78,8 @@ func TestVerifyUsageErrors(t *testing.T) {
 		{"relative base URL", nil, []string{"verify", "--base-url", "localhost:8080"}, "absolute http"},
 		{"bad format", nil, []string{"verify", "--base-url", "http://x", "--format", "xml"}, `--format "xml"`},
 		{"extra argument", nil, []string{"verify", "--base-url", "http://x", "now"}, `unexpected argument "now"`},
-		{"unknown flag", nil, []string{"verify", "--secret-key", "x"}, "flag provided but not defined: -secret-key"},
-		{"old connect-only flag", nil, []string{"verify", "--base-url", "http://x", "--channel", "x"}, "flag provided but not defined: -channel"},
+		{"key as a flag", nil, []string{"verify", "--base-url", "http://x", "--secret-key", "sekret-0"}, errSecretKeyFlag.Error()},
+		{"old connect-only flag", nil, []string{"verify", "--base-url", "http://x", "--channel", "x"}, "unknown flag --channel"},
 		{"bad timeout", nil, []string{"verify", "--base-url", "http://x", "--timeout", "0s"}, "--timeout"},
 		{"unwritable output", map[string]string{secretkey.EnvVar: verifyKey}, []string{"verify", "--base-url", "http://127.0.0.1:1", "--output", "/nonexistent/dir/report.xml"}, "--output"},
 		{"no key", nil, []string{"verify", "--base-url", "http://127.0.0.1:1"}, "no Secret Key: set $HUBMESSAGE_SECRET_KEY to it (export HUBMESSAGE_SECRET_KEY=...), or give --no-auth"},
@@ -122,13 +122,13 @@ func TestVerifyHelp(t *testing.T) {
 	for _, m := range documented {
 		got = append(got, m[1])
 	}
-	// The flags parseVerifyFlags accepts: each is not "provided but not defined".
+	// The flags parseVerifyFlags accepts: none is an "unknown flag".
 	for _, name := range got {
-		if _, err := parseVerifyFlags([]string{"--" + name + "=1"}); err != nil && strings.Contains(err.Error(), "not defined") {
+		if _, err := parseVerifyFlags([]string{"--" + name + "=1"}); err != nil && strings.Contains(err.Error(), "unknown flag") {
 			t.Errorf("--help documents --%s, which is not a flag", name)
 		}
 	}
-	want := []string{"base-url", "format", "output", "positive", "param", "timeout", "stateful", "code", "no-auth", "emit-go-test"}
+	want := []string{"base-url", "secret-key-file", "no-auth", "format", "output", "timeout", "positive", "param", "stateful", "code", "emit-go-test"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("documented flags (-want +got):\n%s", diff)
 	}
@@ -273,7 +273,7 @@ func FuzzParseVerifyFlags(f *testing.F) {
 		if c.format != "text" && c.format != "json" && c.format != "junit" || c.timeout <= 0 {
 			t.Errorf("accepted %+v", c)
 		}
-		for name := range c.values {
+		for name := range c.opts.Cases.Values {
 			if name == "" {
 				t.Errorf("accepted a --param without a name: %q", line)
 			}
@@ -309,6 +309,16 @@ func TestVerifyWrongKeyAndNoAuth(t *testing.T) {
 		if ran := res.Skipped == ""; ran != (res.Check == contracttest.CheckIgnoredAuth) {
 			t.Errorf("--no-auth: %s ran=%v", res.Case, ran)
 		}
+	}
+
+	// --secret-key-file wins over the environment, and a rejected key names the file.
+	keyFile := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(keyFile, []byte("sk_test_wrong_key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runWithEnv(t, map[string]string{secretkey.EnvVar: verifyKey}, "verify", "--base-url", url, "--secret-key-file", keyFile)
+	if code != exitFail || !strings.Contains(stderr, "check --secret-key-file "+keyFile+" (the Secret Key") {
+		t.Errorf("wrong key from a file: exit %d, stderr %q", code, stderr)
 	}
 
 	code, stdout, stderr = runWithEnv(t, map[string]string{secretkey.EnvVar: verifyKey}, "verify", "--base-url", url)

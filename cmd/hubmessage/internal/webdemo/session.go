@@ -1,10 +1,17 @@
 package webdemo
 
 import (
+	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
+
+	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/wiretap"
+	"github.com/hubmessage/hubmessage-go/internal/errorbody"
+	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
 
 // sessionCookie holds the page's session with the backend: which channel it may connect.
@@ -13,79 +20,109 @@ const sessionCookie = "hubmessage_demo_session"
 // maxSessions bounds the memory a long-running demo holds (each session is a channel).
 const maxSessions = 1000
 
+var (
+	errNoSession       = errors.New("no session: reload the page")
+	errTooManySessions = errors.New("too many sessions; restart the demo")
+)
+
 // session is one browser's session with the demo's backend.
 type session struct {
-	token     string
-	channelID string // created by the backend; the page's word is never asked
+	token, channelID string // the channel is the backend's: the page's word is never asked
 
 	mu    sync.Mutex
 	calls []apiCall // the backend's calls to the API for the session's last connect
 }
 
-func (s *session) cookie() *http.Cookie {
-	return &http.Cookie{Name: sessionCookie, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode}
+// apiCall is one call the backend made to the API, as the page shows it: no header, no body
+// sent (the Secret Key and the code stay on the backend).
+type apiCall struct {
+	Method  string `json:"method"`
+	Path    string `json:"path"`              // as the API's spec names it, without the demo's /api mount
+	Status  int    `json:"status,omitempty"`  // 0: no answer
+	Message string `json:"message,omitempty"` // the API's error message, e.g. CODE_EXPIRED
+	Error   string `json:"error,omitempty"`   // why there was no answer
 }
 
-func (s *session) resetCalls() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = nil
+// full says whether a new session would be refused: checked before creating its channel.
+func (d *Demo) full() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.sessions) >= d.maxSessions
 }
 
-func (s *session) record(c apiCall) {
+// addSession starts a session for channelID.
+func (d *Demo) addSession(channelID string) (*session, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.sessions) >= d.maxSessions {
+		return nil, errTooManySessions
+	}
+	s := &session{token: rand.Text(), channelID: channelID}
+	d.sessions[s.token] = s
+	return s, nil
+}
+
+// session returns the session of r's cookie.
+func (d *Demo) session(r *http.Request) (*session, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, errNoSession
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s := d.sessions[c.Value]; s != nil {
+		return s, nil
+	}
+	return nil, errNoSession
+}
+
+// withSession answers 401 to a request without a session, else calls h with it.
+func (d *Demo) withSession(h func(w http.ResponseWriter, r *http.Request, s *session)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s, err := d.session(r); err != nil {
+			errorbody.Write(w, http.StatusUnauthorized, err.Error())
+		} else {
+			h(w, r, s)
+		}
+	})
+}
+
+type sessionKey struct{}
+
+// traced records in the request's session the calls to the API h makes, for the page.
+func (d *Demo) traced(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s, err := d.session(r); err == nil {
+			s.mu.Lock()
+			s.calls = nil
+			s.mu.Unlock()
+			r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, s))
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// traceCall records a call of the backend's client in the session traced marked, if any.
+func traceCall(ex wiretap.Exchange) {
+	s, _ := ex.Request.Context().Value(sessionKey{}).(*session)
+	if s == nil {
+		return
+	}
+	call := apiCall{Method: ex.Request.Method, Path: strings.TrimPrefix(ex.Request.URL.Path, APIPath), Error: "the request failed"}
+	var e errorbody.Body
+	if ex.Err == nil {
+		call.Status, call.Error = ex.Response.StatusCode, ""
+		if call.Status >= 300 && json.Unmarshal(ex.ResponseBody, &e) == nil {
+			call.Message = printable.String(e.Message)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls = append(s.calls, c)
+	s.calls = append(s.calls, call)
 }
 
 func (s *session) lastCalls() []apiCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]apiCall{}, s.calls...)
-}
-
-// sessions are the backend's sessions, by token.
-type sessions struct {
-	max     int
-	mu      sync.Mutex
-	byToken map[string]*session
-}
-
-func newSessions(max int) *sessions {
-	return &sessions{max: max, byToken: map[string]*session{}}
-}
-
-var errTooManySessions = errors.New("too many sessions; restart the demo")
-
-func (ss *sessions) full() bool {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	return len(ss.byToken) >= ss.max
-}
-
-// add starts a session for channelID.
-func (ss *sessions) add(channelID string) (*session, error) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if len(ss.byToken) >= ss.max {
-		return nil, errTooManySessions
-	}
-	s := &session{token: rand.Text(), channelID: channelID}
-	ss.byToken[s.token] = s
-	return s, nil
-}
-
-// get returns the session of r's cookie.
-func (ss *sessions) get(r *http.Request) (*session, error) {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return nil, errNoSession
-	}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	s, ok := ss.byToken[c.Value]
-	if !ok {
-		return nil, errNoSession
-	}
-	return s, nil
+	return append([]apiCall{}, s.calls...) // [] rather than null
 }

@@ -1,16 +1,17 @@
 package webdemo
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hubmessage/hubmessage-go/client"
@@ -26,56 +27,47 @@ var staticFiles embed.FS
 // APIPath is where the reference server is mounted.
 const APIPath = "/api"
 
-// Config says where the demo is served.
-type Config struct {
-	// BaseURL is the demo's own URL, e.g. "http://127.0.0.1:8090": http on a loopback host.
-	// The backend calls the API at BaseURL + APIPath.
-	BaseURL string
-	// Logger receives the backend's and the reference server's logs; nil discards them.
-	Logger *slog.Logger
-}
-
 // Demo is the web demo's http.Handler. It is safe for concurrent use.
 type Demo struct {
-	mux      *http.ServeMux
-	mock     *mockserver.Server
-	client   *client.Client
-	sessions *sessions
-	logger   *slog.Logger
+	*http.ServeMux
+	mock   *mockserver.Server
+	client *client.Client // the backend's, which records its calls for the page (traceCall)
+	logger *slog.Logger
+
+	mu          sync.Mutex
+	sessions    map[string]*session // by token
+	maxSessions int
 }
 
-// New returns the demo, with a reference server of its own and a generated Secret Key.
-func New(cfg Config) (*Demo, error) {
-	u, err := url.Parse(cfg.BaseURL)
+// New returns the demo served at baseURL, e.g. "http://127.0.0.1:8090" (the backend calls
+// the API at baseURL + APIPath), with a reference server of its own and a generated Secret
+// Key. logger, if not nil, receives the backend's and the reference server's logs.
+func New(baseURL string, logger *slog.Logger) (*Demo, error) {
+	u, err := url.Parse(baseURL)
 	if err != nil || u.Scheme != "http" || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return nil, fmt.Errorf("webdemo: base URL %q: want http://HOST:PORT", cfg.BaseURL)
+		return nil, fmt.Errorf("webdemo: base URL %q: want http://HOST:PORT", baseURL)
 	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	mock, err := mockserver.New(mockserver.WithStrictCodes(), mockserver.WithLogger(logger.With("component", "reference server")))
+	d := &Demo{ServeMux: http.NewServeMux(), logger: cmp.Or(logger, slog.New(slog.DiscardHandler)), sessions: map[string]*session{}, maxSessions: maxSessions}
+	d.mock, err = mockserver.New(mockserver.WithStrictCodes(), mockserver.WithLogger(d.logger.With("component", "reference server")))
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}
-	d := &Demo{
-		mux:      http.NewServeMux(),
-		mock:     mock,
-		sessions: newSessions(maxSessions),
-		logger:   logger,
-	}
-	// The backend's client records its calls for the page's third hop (see trace.go).
-	apiURL := strings.TrimSuffix(cfg.BaseURL, "/") + APIPath
-	d.client, err = client.New(mock.SecretKey(), client.WithBaseURL(apiURL),
+	d.client, err = client.New(d.mock.SecretKey(), client.WithBaseURL(strings.TrimSuffix(baseURL, "/")+APIPath),
 		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: http.DefaultTransport, Record: traceCall}}))
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}
 	connect, err := connecthandler.New(connecthandler.Config{
 		Client:    d.client,
-		Authorize: d.authorize,
-		ChannelID: d.channelID,
-		Logger:    logger.With("component", "backend"),
+		Authorize: func(r *http.Request) error { _, err := d.session(r); return err },
+		ChannelID: func(r *http.Request) (string, error) {
+			s, err := d.session(r)
+			if err != nil {
+				return "", err
+			}
+			return s.channelID, nil
+		},
+		Logger: d.logger.With("component", "backend"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
@@ -89,21 +81,20 @@ func (d *Demo) routes(connect http.Handler) {
 	static, _ := fs.Sub(staticFiles, "static") // cannot fail: a valid name
 	files := pageHeaders(http.FileServerFS(static))
 	for _, route := range []string{"/{$}", "/app.js", "/sdk-standin.js", "/page.css"} { // / is index.html
-		d.mux.Handle("GET "+route, files)
+		d.Handle("GET "+route, files)
 	}
-	d.mux.Handle(APIPath+"/", http.StripPrefix(APIPath, d.mock))
-
-	d.mux.Handle("POST /backend/session", sameOrigin(http.HandlerFunc(d.startSession)))
-	d.mux.Handle("/backend/connect", d.traced(connect)) // connecthandler answers other methods 405 itself
-	d.mux.Handle("POST /backend/demo/sdk-code", sameOrigin(d.withSession(d.sdkCode)))
-	d.mux.Handle("POST /backend/demo/expire", sameOrigin(d.withSession(d.expire)))
-	d.mux.Handle("POST /backend/demo/fail-next-connect", sameOrigin(d.withSession(d.failNextConnect)))
-	d.mux.Handle("POST /backend/demo/disconnect", sameOrigin(d.withSession(d.disconnect)))
-	d.mux.Handle("GET /backend/demo/trace", d.withSession(d.lastTrace))
+	d.Handle(APIPath+"/", http.StripPrefix(APIPath, d.mock))
+	d.Handle("/backend/connect", d.traced(connect)) // connecthandler answers other methods 405 itself
+	d.Handle("POST /backend/session", sameOrigin(http.HandlerFunc(d.startSession)))
+	for path, h := range map[string]func(http.ResponseWriter, *http.Request, *session){ // ServeMux: order does not matter
+		"sdk-code": d.sdkCode, "expire": d.expire, "fail-next-connect": d.failNextConnect, "disconnect": d.disconnect,
+	} {
+		d.Handle("POST /backend/demo/"+path, sameOrigin(d.withSession(h)))
+	}
+	d.Handle("GET /backend/demo/trace", d.withSession(func(w http.ResponseWriter, _ *http.Request, s *session) {
+		writeJSON(w, http.StatusOK, map[string][]apiCall{"calls": s.lastCalls()})
+	}))
 }
-
-// ServeHTTP answers r.
-func (d *Demo) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.mux.ServeHTTP(w, r) }
 
 // pageHeaders keeps the page's scripts its own: no inline script, nothing from elsewhere.
 func pageHeaders(h http.Handler) http.Handler {
@@ -125,42 +116,13 @@ func sameOrigin(h http.Handler) http.Handler {
 	return csrf.Handler(h)
 }
 
-// errNoSession is the answer to a request without the demo's session cookie.
-var errNoSession = errors.New("no session: reload the page")
-
-func (d *Demo) authorize(r *http.Request) error {
-	_, err := d.sessions.get(r)
-	return err
-}
-
-func (d *Demo) channelID(r *http.Request) (string, error) {
-	s, err := d.sessions.get(r)
-	if err != nil {
-		return "", err
-	}
-	return s.channelID, nil
-}
-
-// withSession answers 401 to a request without a session, else calls h with it.
-func (d *Demo) withSession(h func(w http.ResponseWriter, r *http.Request, s *session)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := d.sessions.get(r)
-		if err != nil {
-			errorbody.Write(w, http.StatusUnauthorized, err.Error())
-			return
-		}
-		h(w, r, s)
-	})
-}
-
-// startSession gives the browser a session, with a channel the backend creates for it, or
-// returns the one it has.
+// startSession gives the browser a session, with a channel the backend creates for it.
 func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
-	if s, err := d.sessions.get(r); err == nil {
+	if s, err := d.session(r); err == nil {
 		writeJSON(w, http.StatusOK, map[string]string{"channelId": s.channelID})
 		return
 	}
-	if d.sessions.full() {
+	if d.full() { // before creating a channel no session would hold
 		errorbody.Write(w, http.StatusServiceUnavailable, errTooManySessions.Error())
 		return
 	}
@@ -172,17 +134,16 @@ func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
 		errorbody.Write(w, http.StatusBadGateway, "the API did not create a channel")
 		return
 	}
-	s, err := d.sessions.add(res.ChannelID)
+	s, err := d.addSession(res.ChannelID)
 	if err != nil {
 		errorbody.Write(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	http.SetCookie(w, s.cookie())
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	writeJSON(w, http.StatusCreated, map[string]string{"channelId": s.channelID})
 }
 
-// sdkCode issues a code as Embedded Signup would, with the reference server's IssueCode (its
-// POST /_mock/codes): the demo holds the server, so it needs no HTTP round trip to itself.
+// sdkCode issues a code as Embedded Signup would; the demo holds the reference server.
 func (d *Demo) sdkCode(w http.ResponseWriter, _ *http.Request, _ *session) {
 	code, expiresAt := d.mock.IssueCode()
 	writeJSON(w, http.StatusOK, map[string]any{"code": code, "expiresAt": expiresAt.UTC()})
@@ -210,10 +171,6 @@ func (d *Demo) disconnect(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"disconnected": true})
-}
-
-func (d *Demo) lastTrace(w http.ResponseWriter, _ *http.Request, s *session) {
-	writeJSON(w, http.StatusOK, map[string][]apiCall{"calls": s.lastCalls()})
 }
 
 // writeJSON answers status with v as JSON.

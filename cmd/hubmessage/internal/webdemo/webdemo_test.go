@@ -23,7 +23,7 @@ var testClient = &http.Client{Transport: &http.Transport{}}
 func startDemo(t *testing.T, setup ...func(*Demo)) (*Demo, *httptest.Server) {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
-	d, err := New(Config{BaseURL: "http://" + ts.Listener.Addr().String()})
+	d, err := New("http://"+ts.Listener.Addr().String(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestRefused(t *testing.T) {
 
 func TestTooManySessions(t *testing.T) {
 	t.Parallel()
-	d, ts := startDemo(t, func(d *Demo) { d.sessions = newSessions(1) })
+	d, ts := startDemo(t, func(d *Demo) { d.maxSessions = 1 })
 	newPage(t, d, ts).start()
 	status, body := newPage(t, d, ts).do(http.MethodPost, "/backend/session", "")
 	if status != http.StatusServiceUnavailable || body["message"] != errTooManySessions.Error() {
@@ -373,7 +373,7 @@ func TestTooManySessions(t *testing.T) {
 func TestNewRefusesABadBaseURL(t *testing.T) {
 	t.Parallel()
 	for _, u := range []string{"", "127.0.0.1:8090", "https://127.0.0.1:8090", "http://127.0.0.1:8090/demo", "http://"} {
-		if _, err := New(Config{BaseURL: u}); err == nil || !strings.Contains(err.Error(), "want http://HOST:PORT") {
+		if _, err := New(u, nil); err == nil || !strings.Contains(err.Error(), "want http://HOST:PORT") {
 			t.Errorf("New(%q): %v, want an error asking for http://HOST:PORT", u, err)
 		}
 	}

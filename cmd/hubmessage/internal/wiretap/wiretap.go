@@ -21,8 +21,7 @@ type Exchange struct {
 }
 
 // Transport is an http.RoundTripper that sends through Base and hands each exchange to
-// Record, which must be safe for concurrent use. The caller's request is not modified; the
-// response comes with its body read into memory.
+// Record, which must be safe for concurrent use. The caller's request is not modified.
 type Transport struct {
 	Base   http.RoundTripper
 	Record func(Exchange)
@@ -30,30 +29,26 @@ type Transport struct {
 
 // RoundTrip sends req through t.Base and records the exchange.
 func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var ex Exchange
+	ex := Exchange{Request: req}
 	if req.Body != nil && req.Body != http.NoBody {
 		body, err := io.ReadAll(req.Body)
 		req.Body.Close()
 		if err != nil {
 			return nil, err
 		}
-		ex.RequestBody = body
-		req = req.Clone(req.Context())
-		req.Body = io.NopCloser(bytes.NewReader(body))
+		ex.RequestBody, ex.Request = body, req.Clone(req.Context())
+		ex.Request.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	ex.Request = req
-	resp, err := t.Base.RoundTrip(req)
+	resp, err := t.Base.RoundTrip(ex.Request)
 	if err == nil {
 		ex.ResponseBody, err = io.ReadAll(io.LimitReader(resp.Body, client.MaxBodySize+1))
 		resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(ex.ResponseBody))
 	}
-	if ex.Err = err; err == nil {
-		ex.Response = resp
+	if ex.Err = err; err != nil {
+		resp = nil
 	}
+	ex.Response = resp
 	t.Record(ex)
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return resp, err
 }
