@@ -58,7 +58,8 @@ func (s *Server) IssueCode() (code string, expiresAt time.Time) {
 // AdvanceClock moves the server's clock d forward, so a test expires a code without waiting:
 // AdvanceClock(CodeLifetime) and every code issued so far has expired. In sandbox mode it moves
 // the clock of the server's own key only (POST /_mock/clock moves any key's). A negative d
-// panics: time does not go back, and a code that expired stays expired.
+// panics: time does not go back, and a code that expired stays expired. (Under
+// testing/synctest, time.Sleep(CodeLifetime) expires codes too.)
 func (s *Server) AdvanceClock(d time.Duration) {
 	if d < 0 {
 		panic("mockserver: AdvanceClock: negative duration")

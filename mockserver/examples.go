@@ -152,7 +152,7 @@ func (e *Examples) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				errorbody.Write(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed here")
 				return
 			}
-			errorbody.Write(w, http.StatusNotFound, "no such endpoint")
+			errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
 			return
 		}
 	}

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -24,15 +25,16 @@ type SandboxConfig struct {
 	// MaxKeys is the most Secret Keys the sandbox keeps a state for at once; a request with a
 	// further key is answered 503 with Retry-After. 0 means [DefaultSandboxMaxKeys].
 	MaxKeys int
-	// IdleTimeout is how long a key's state lives after its last request; the key then
-	// starts afresh and frees its place. 0 means [DefaultSandboxIdleTimeout].
+	// IdleTimeout is how long a key's state lives after its last request, on the server's
+	// clock ([WithClock], without any key's AdvanceClock offset); the key then starts afresh
+	// and frees its place. 0 means [DefaultSandboxIdleTimeout].
 	IdleTimeout time.Duration
 }
 
 // WithSandbox makes the server a shared sandbox, for many CI jobs at once: it accepts any
 // well-formed Secret Key and keeps a separate state per key (its own channels, codes, seeded
-// channels, role and subscriptions, all as the other options set them at the start), so no
-// key sees another's. Memory stays bounded: a key's state is dropped after cfg.IdleTimeout
+// channels, role and subscriptions, all as the other options set them at the start, and its
+// own clock offset and queued answers), so no key sees another's. Memory stays bounded: a key's state is dropped after cfg.IdleTimeout
 // without a request, and past cfg.MaxKeys keys a new key is answered 503 with Retry-After,
 // the time until the least recently used key expires. Keys are held only as SHA-256 digests.
 //
@@ -149,4 +151,22 @@ func (s *Server) stateFor(ctx context.Context) *state {
 		return st
 	}
 	return s.own
+}
+
+// keyState is the state the Secret Key key acts on: the server's own key's, or in sandbox
+// mode any well-formed key's. On nil the answer (401, 503) is written.
+func (s *Server) keyState(w http.ResponseWriter, r *http.Request, key string) *state {
+	d := keyDigest(sha256.Sum256([]byte(key)))
+	switch {
+	case key != "" && subtle.ConstantTimeCompare(d[:], s.ownKey[:]) == 1:
+		return s.own
+	case key == "" || s.sandbox == nil:
+		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
+		return nil
+	}
+	st, keys, retry := s.sandbox.state(r.Context(), d, s.clock())
+	if st == nil {
+		writeFull(w, keys, retry)
+	}
+	return st
 }

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -118,7 +119,8 @@ func WithEnterpriseRole(on bool) Option {
 
 // WithLogger logs to l: one line per request at level Debug (method, path template, status,
 // duration); at Info a sandbox's new key; at Warn a sandbox that has become full; at Error a
-// response that broke the contract (a bug here). By default nothing is logged.
+// response that broke the contract (a bug here). By default nothing is logged. No Secret Key
+// or code is ever logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
@@ -152,7 +154,8 @@ func New(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
-	if err := cfg.checkChannels(); err != nil {
+	own, err := newState(&cfg)
+	if err != nil {
 		return nil, err
 	}
 	if cfg.secretKey == "" {
@@ -179,11 +182,12 @@ func New(opts ...Option) (*Server, error) {
 		maxBody:    cfg.maxBody,
 		clock:      cfg.clock,
 		strict:     cfg.strictCodes,
-		own:        newState(&cfg),
+		own:        own,
 		ownKey:     sha256.Sum256([]byte(cfg.secretKey)),
 	}
 	if cfg.sandbox != nil {
-		s.sandbox = newSandbox(*cfg.sandbox, func() *state { return newState(&cfg) }, cfg.logger)
+		// newState cannot fail: it succeeded with this cfg for own.
+		s.sandbox = newSandbox(*cfg.sandbox, func() *state { st, _ := newState(&cfg); return st }, cfg.logger)
 	}
 	strict := gen.NewStrictHandlerWithOptions(s, nil, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  s.requestError,
@@ -194,24 +198,6 @@ func New(opts ...Option) (*Server, error) {
 		contracttest.OnViolation(s.logResponseViolations))
 	s.testMux = s.testEndpoints()
 	return s, nil
-}
-
-// checkChannels refuses a WithChannel id given twice (or a seeded one) and a WithSubscription
-// for a channel the server does not start with.
-func (c *config) checkChannels() error {
-	ids := map[string]bool{}
-	for _, ch := range append(seedChannels(), c.channels...) {
-		if ids[canonical(ch.ID)] {
-			return fmt.Errorf("mockserver: WithChannel: channel %s already exists", ch.ID)
-		}
-		ids[canonical(ch.ID)] = true
-	}
-	for id := range c.subscriptions {
-		if !ids[id] {
-			return fmt.Errorf("mockserver: WithSubscription: no channel %q (seed it, or add it with WithChannel)", id)
-		}
-	}
-	return nil
 }
 
 // sharedExamples are the embedded spec's example responses, read once: every Server answers
@@ -236,7 +222,7 @@ func (o operations) HandleFunc(pattern string, h func(http.ResponseWriter, *http
 
 // ServeHTTP is never called: it makes operations a gen.ServeMux.
 func (o operations) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	errorbody.Write(w, http.StatusNotFound, "no such endpoint")
+	errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
 }
 
 func (s *Server) requestError(w http.ResponseWriter, _ *http.Request, err error) {
@@ -274,10 +260,12 @@ func (s *Server) String() string {
 func (s *Server) GoString() string { return s.String() }
 
 // ServeHTTP answers r. contracttest's middleware checks the request against the spec first
-// (404, 405, 413, 408, 401, 400, all in the spec's error shape) and the response after (a
-// response the spec does not document becomes a 500); in between come the Prefer header, a
-// queued answer and the operation itself. The test-only endpoints under /_mock/ are not the
-// spec's and bypass it.
+// (404, 405, 413, 408, 401, 400) and the response after (one the spec does not document
+// becomes a 500). In between, in this order: in sandbox mode a malformed key (401); a Prefer
+// header, answered by [Examples] with no state read or changed (nor a sandbox key's started)
+// and, unlike a queued 503, no Retry-After; the sandbox key's state (503 when full); a queued
+// answer ([Server.QueueResponses]); the operation's method. The test-only endpoints under
+// /_mock/ are not the spec's and bypass it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.logger.Enabled(r.Context(), slog.LevelDebug) {
 		s.serve(w, r)
@@ -289,7 +277,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.logger.LogAttrs(r.Context(), slog.LevelDebug, "request",
 		slog.String("method", r.Method),
 		slog.String("path", s.logPath(r)),
-		slog.Int("status", rec.status),
+		slog.Int("status", cmp.Or(rec.status, http.StatusOK)),
 		slog.Duration("duration", time.Since(start)))
 }
 
@@ -299,7 +287,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	escaped := r.URL.EscapedPath()
 	switch {
 	case escaped == "" || escaped[0] != '/' || path.Clean(escaped) != escaped:
-		errorbody.Write(w, http.StatusNotFound, "no such endpoint")
+		errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
 	case strings.HasPrefix(escaped, testPrefix): // outside the spec: never through its middleware
 		s.testMux.ServeHTTP(w, r)
 	default:
@@ -324,19 +312,12 @@ func (s *Server) logPath(r *http.Request) string {
 	return "(unmatched)"
 }
 
-// serveValid answers a request the contract middleware accepted: in sandbox mode the key's
-// form, then the Prefer header, then the key's state (503 when the sandbox is full), then a
-// queued response (QueueResponses), then the operation itself, gen's strict handler and so
-// the Server's method for it.
+// serveValid answers a request the contract middleware accepted (see [Server.ServeHTTP]).
 func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
-	route := contracttest.RouteOf(r)
-	var key string
-	if s.sandbox != nil {
-		_, key, _ = strings.Cut(r.Header.Get("Authorization"), " ") // "Bearer <key>", as validated
-		if secretkey.Check(key) != nil {
-			errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
-			return
-		}
+	key := bearer(r)
+	if key == "" { // only in a sandbox: otherwise the middleware passed only the server's key
+		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
+		return
 	}
 	if len(r.Header.Values("Prefer")) > 0 {
 		if pref, err := parsePrefer(r.Header.Values("Prefer")); err != nil || pref.set() {
@@ -346,22 +327,27 @@ func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 	}
 	st := s.own
 	if s.sandbox != nil {
-		if d := keyDigest(sha256.Sum256([]byte(key))); d != s.ownKey {
-			var keys int
-			var retry time.Duration
-			if st, keys, retry = s.sandbox.state(r.Context(), d, s.clock()); st == nil {
-				writeFull(w, keys, retry)
-				return
-			}
-			r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		if st = s.keyState(w, r, key); st == nil {
+			return
 		}
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 	}
+	route := contracttest.RouteOf(r)
 	channel := func() string { return canonical(route.PathParams()[channelParam]) }
 	if ex, ok := st.dequeue(route.OperationID(), channel); ok {
 		writeQueued(w, ex)
 		return
 	}
 	s.operations[route.Method()+" "+route.Path()](w, r)
+}
+
+// bearer is the request's Secret Key, or "" when it sends none or a malformed one.
+func bearer(r *http.Request) string {
+	scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || secretkey.Check(key) != nil {
+		return ""
+	}
+	return key
 }
 
 // logResponseViolations logs a response of the server's that broke the contract: a bug here.
@@ -372,7 +358,7 @@ func (s *Server) logResponseViolations(vs contracttest.Violations) {
 	}
 }
 
-// statusRecorder remembers the status written, for the log line.
+// statusRecorder remembers the status written, for the log line; 0 is 200.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
@@ -383,13 +369,6 @@ func (r *statusRecorder) WriteHeader(status int) {
 		r.status = status
 	}
 	r.ResponseWriter.WriteHeader(status)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.

@@ -81,7 +81,7 @@ func checkSubscription(st SubscriptionStatus) error {
 }
 
 // Magic codes a black-box client can send to simulate Meta's failures. Neither consumes the
-// code nor connects the channel.
+// code nor connects the channel. Prefixes, like codes, are case-sensitive.
 const (
 	// ExpiredCodePrefix begins a magic code answered 422 CODE_EXPIRED.
 	ExpiredCodePrefix = "EXPIRED"
@@ -186,9 +186,9 @@ type state struct {
 	queue map[queueKey][]example // QueueResponses', each served once, in order; no empty entry
 }
 
-// newState builds a state from the configuration: the seeded channels, the added ones and
-// their settings. cfg's channels were checked by New.
-func newState(cfg *config) *state {
+// newState builds a state as the options set it: the seeded channels, the added ones and
+// their subscriptions. Its errors are the options'.
+func newState(cfg *config) (*state, error) {
 	st := &state{
 		channels:   make(map[string]*channel, len(cfg.channels)+3),
 		deleted:    map[string]struct{}{},
@@ -200,12 +200,18 @@ func newState(cfg *config) *state {
 	}
 	_, _ = rand.Read(st.codeKey[:]) // never fails (crypto/rand)
 	for _, ch := range append(seedChannels(), cfg.channels...) {
-		_ = st.add(ch) // New checked for duplicates
+		if err := st.add(ch); err != nil {
+			return nil, fmt.Errorf("mockserver: WithChannel: %w", err)
+		}
 	}
 	for id, sub := range cfg.subscriptions {
-		st.channels[id].Subscription = sub
+		ch, ok := st.channels[id]
+		if !ok {
+			return nil, fmt.Errorf("mockserver: WithSubscription: no channel %q (seed it, or add it with WithChannel)", id)
+		}
+		ch.Subscription = sub
 	}
-	return st
+	return st, nil
 }
 
 // add adds ch unless its id is taken, now or by a deleted channel.

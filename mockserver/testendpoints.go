@@ -2,8 +2,6 @@ package mockserver
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,20 +15,14 @@ import (
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
-	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 	"github.com/hubmessage/hubmessage-go/internal/strictjson"
 )
-
-// The test-only endpoints, under testPrefix: the Go API's IssueCode, AdvanceClock and
-// QueueResponses over HTTP, for tests in other languages and for a shared sandbox. They are
-// not in the spec, so they never pass through its middleware (nor its coverage) and are
-// never validated against it; they answer JSON, errors in the API's shape.
 
 // testPrefix is the path prefix of the test-only endpoints; no path of the spec may be under
 // it (a test holds the spec to this).
 const testPrefix = "/_mock/"
 
-// TestEndpoint is one of the test-only endpoints under /_mock/ (see the package documentation).
+// TestEndpoint is one of the test-only endpoints under /_mock/ (see [TestEndpoints]).
 type TestEndpoint struct {
 	Method, Path string
 	Summary      string // what it does, in a few words
@@ -46,7 +38,19 @@ var testEndpoints = []TestEndpoint{
 	{http.MethodPost, testPrefix + "scenarios", `queue answers: {"operationId":"...","statuses":[502,502]}`, (*Server).postScenarios},
 }
 
-// TestEndpoints lists the test-only endpoints, for a command's help.
+// TestEndpoints lists the test-only endpoints, for a command's help:
+//
+//	POST /_mock/codes                        201 {"code":"...","expiresAt":"<RFC 3339>"}
+//	POST /_mock/clock {"advance":"31s"}      200 {"now":"<RFC 3339>"}  ("0s" reads the clock)
+//	POST /_mock/scenarios {"operationId":"connectMetaChannel","channelId":"<id>","statuses":[502,502]}
+//	                                         201 {"operationId":...,"channelId":...,"pending":[502,502]}
+//
+// They are the Go API's [Server.IssueCode], [Server.AdvanceClock] and [Server.QueueResponses]
+// for the request's Secret Key (in sandbox mode any well-formed key's), taking
+// `Authorization: Bearer <key>` and a JSON body with exactly the members shown (channelId is
+// optional). They are not in the spec, so never validated against it nor counted in its
+// coverage. Every error has the API's shape: 400 naming the member, 401, 404, 405, 408, 413,
+// and 503 for a full sandbox.
 func TestEndpoints() []TestEndpoint { return slices.Clone(testEndpoints) }
 
 // testEndpoints routes the test-only endpoints: each answers its method (then the Secret
@@ -72,7 +76,7 @@ func (s *Server) testEndpoints() *http.ServeMux {
 
 // serveTest answers a request for the test endpoint e.
 func (s *Server) serveTest(w http.ResponseWriter, r *http.Request, e TestEndpoint) {
-	st := s.testState(w, r)
+	st := s.keyState(w, r, bearer(r))
 	if st == nil {
 		return
 	}
@@ -94,29 +98,6 @@ func (s *Server) serveTest(w http.ResponseWriter, r *http.Request, e TestEndpoin
 	w.Header().Set("Cache-Control", "no-store") // a code is a secret
 	w.WriteHeader(status)
 	_, _ = w.Write(append(data, '\n'))
-}
-
-// testState is the state the request's Secret Key acts on, as for the API: the server's own
-// key's, or in sandbox mode any well-formed key's. On nil the answer (401, 503) is written.
-func (s *Server) testState(w http.ResponseWriter, r *http.Request) *state {
-	scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || secretkey.Check(key) != nil {
-		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
-		return nil
-	}
-	d := keyDigest(sha256.Sum256([]byte(key)))
-	if subtle.ConstantTimeCompare(d[:], s.ownKey[:]) == 1 {
-		return s.own
-	}
-	if s.sandbox == nil {
-		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
-		return nil
-	}
-	st, keys, retry := s.sandbox.state(r.Context(), d, s.clock())
-	if st == nil {
-		writeFull(w, keys, retry)
-	}
-	return st
 }
 
 // readTestBody reads the request body within the server's limit (413) and the contract
