@@ -35,15 +35,12 @@ import (
 // routes a request itself: 404 for an unknown path, 405 with Allow for an undocumented method.
 type Examples struct {
 	v   *contracttest.Validator
-	ops map[string]*opExamples // by operationId
+	ops map[string]opExamples // by operationId
 }
 
 // opExamples are an operation's example responses by response key ("200", "4XX",
 // "default"), each list sorted by name.
-type opExamples struct {
-	id   string
-	keys map[string][]example
-}
+type opExamples map[string][]example
 
 // example is one example response.
 type example struct {
@@ -54,9 +51,6 @@ type example struct {
 	retryAfter bool // the response documents a Retry-After header (503)
 }
 
-// noContentName names the example of a response documented without content.
-const noContentName = "noContent"
-
 // NewExamples reads doc's example responses: the named `examples` of each JSON response, its
 // lone `example` (named "example"), or for a response without content an empty answer named
 // "noContent".
@@ -65,13 +59,13 @@ func NewExamples(doc *openapi3.T) (*Examples, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Examples{v: v, ops: map[string]*opExamples{}}
+	e := &Examples{v: v, ops: map[string]opExamples{}}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
-			oe := &opExamples{id: op.OperationID, keys: map[string][]example{}}
+			oe := opExamples{}
 			for key, ref := range op.Responses.Map() {
 				if ref.Value != nil {
-					oe.keys[key] = readExamples(key, ref.Value)
+					oe[key] = readExamples(key, ref.Value)
 				}
 			}
 			e.ops[op.OperationID] = oe
@@ -82,9 +76,12 @@ func NewExamples(doc *openapi3.T) (*Examples, error) {
 
 func readExamples(key string, resp *openapi3.Response) []example {
 	status, _ := strconv.Atoi(key) // 0 for a range or default
-	retryAfter := slices.ContainsFunc(slices.Collect(maps.Keys(resp.Headers)), func(h string) bool { return strings.EqualFold(h, "Retry-After") })
+	retryAfter := false
+	for h := range resp.Headers {
+		retryAfter = retryAfter || strings.EqualFold(h, "Retry-After")
+	}
 	if len(resp.Content) == 0 {
-		return []example{{name: noContentName, status: status, noBody: true, retryAfter: retryAfter}}
+		return []example{{name: "noContent", status: status, noBody: true, retryAfter: retryAfter}}
 	}
 	media := resp.Content.Get("application/json")
 	if media == nil {
@@ -126,15 +123,15 @@ func namedStatus(key string, value any) int {
 
 // forStatus is the example (of that name, unless "") answering status: of the status's own
 // response if documented, else the first of its range's and default's that answers it.
-func (oe *opExamples) forStatus(status int, name string) (example, bool) {
+func (oe opExamples) forStatus(status int, name string) (example, bool) {
 	for i, key := range []string{strconv.Itoa(status), strconv.Itoa(status/100) + "XX", "default"} {
-		for _, ex := range oe.keys[key] {
+		for _, ex := range oe[key] {
 			if (ex.status == status || ex.status == 0) && (name == "" || ex.name == name) {
 				ex.status = status
 				return ex, true
 			}
 		}
-		if _, exact := oe.keys[key]; exact && i == 0 {
+		if _, exact := oe[key]; exact && i == 0 {
 			break
 		}
 	}
@@ -169,70 +166,54 @@ func (e *Examples) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // pick chooses the example p asks for (see [Examples]).
 func (e *Examples) pick(operation string, p preference) (example, error) {
-	oe := e.ops[operation]
-	if oe == nil {
+	oe, ok := e.ops[operation]
+	if !ok {
 		return example{}, fmt.Errorf("no operation %q", operation)
 	}
-	switch {
-	case p.code != 0:
+	if p.code != 0 {
 		if ex, ok := oe.forStatus(p.code, p.example); ok {
 			return ex, nil
 		}
 		if ex, ok := oe.forStatus(p.code, ""); ok {
 			return example{}, fmt.Errorf("Prefer: example %q is not documented for %s status %d; its examples: %s",
-				p.example, operation, p.code, strings.Join(oe.names(ex.status), ", "))
+				p.example, operation, p.code, oe.list(ex.status, func(ex example) string { return ex.name }))
 		}
-		return example{}, fmt.Errorf("Prefer: code=%d is not documented for %s; documented: %s", p.code, operation, oe.statuses())
-	case p.example != "":
-		for _, key := range slices.Sorted(maps.Keys(oe.keys)) {
-			for _, ex := range oe.keys[key] {
-				if ex.name == p.example && ex.status != 0 {
-					return ex, nil
-				}
+		return example{}, fmt.Errorf("Prefer: code=%d is not documented for %s; documented: %s",
+			p.code, operation, oe.statuses())
+	}
+	for _, key := range slices.Sorted(maps.Keys(oe)) {
+		for i, ex := range oe[key] { // by name; without one, the first of the lowest 2XX
+			if ex.status != 0 && (p.example != "" && ex.name == p.example || p.example == "" && i == 0 && strings.HasPrefix(key, "2")) {
+				return ex, nil
 			}
 		}
-		return example{}, fmt.Errorf("Prefer: example %q is not documented for %s; documented: %s",
-			p.example, operation, strings.Join(oe.names(0), ", "))
 	}
-	for _, key := range slices.Sorted(maps.Keys(oe.keys)) {
-		if strings.HasPrefix(key, "2") && len(oe.keys[key]) > 0 && oe.keys[key][0].status != 0 {
-			return oe.keys[key][0], nil
-		}
+	if p.example == "" {
+		return example{}, fmt.Errorf("%s documents no 2XX example", operation)
 	}
-	return example{}, fmt.Errorf("%s documents no 2XX example", operation)
+	return example{}, fmt.Errorf("Prefer: example %q is not documented for %s; documented: %s",
+		p.example, operation, oe.list(0, func(ex example) string { return ex.name }))
 }
 
 // statuses lists the statuses an operation documents with an example that names its own:
 // "200, 400, 404".
-func (oe *opExamples) statuses() string {
-	var out []int
-	for _, exs := range oe.keys {
-		for _, ex := range exs {
-			if ex.status != 0 && !slices.Contains(out, ex.status) {
-				out = append(out, ex.status)
-			}
-		}
-	}
-	slices.Sort(out)
-	s := make([]string, len(out))
-	for i, n := range out {
-		s[i] = strconv.Itoa(n)
-	}
-	return strings.Join(s, ", ")
+func (oe opExamples) statuses() string {
+	return oe.list(-1, func(ex example) string { return strconv.Itoa(ex.status) })
 }
 
-// names lists the names of the examples answering status (any, for 0), sorted.
-func (oe *opExamples) names(status int) []string {
+// list is f of the examples answering status (any, for 0; any naming its own, for -1),
+// sorted, each once, joined by commas.
+func (oe opExamples) list(status int, f func(example) string) string {
 	var out []string
-	for _, exs := range oe.keys {
+	for _, exs := range oe {
 		for _, ex := range exs {
-			if status == 0 || ex.status == status {
-				out = append(out, ex.name)
+			if status == ex.status || status == 0 || status == -1 && ex.status != 0 {
+				out = append(out, f(ex))
 			}
 		}
 	}
 	slices.Sort(out)
-	return out
+	return strings.Join(slices.Compact(out), ", ")
 }
 
 // write answers with the example.
@@ -241,11 +222,7 @@ func (ex example) write(w http.ResponseWriter) {
 		w.WriteHeader(ex.status)
 		return
 	}
-	body, err := json.Marshal(ex.value)
-	if err != nil { // cannot happen: the value was decoded from the spec's JSON or YAML
-		errorbody.Write(w, http.StatusInternalServerError, msgInternal)
-		return
-	}
+	body, _ := json.Marshal(ex.value) // cannot fail: the value was decoded from the spec's JSON (kin-openapi reads YAML as JSON)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(ex.status)
 	_, _ = w.Write(append(body, '\n'))
