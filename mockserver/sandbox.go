@@ -77,68 +77,43 @@ type tenant struct {
 	lastUsed time.Time
 }
 
-func newSandbox(cfg SandboxConfig, newState func() *state, logger *slog.Logger) *sandbox {
-	return &sandbox{cfg: cfg, newState: newState, logger: logger, keys: map[keyDigest]*tenant{}}
-}
-
-// state returns the state of the key with digest d (the caller has it already, having
-// compared it with the server's own), starting one if the key has none (or its state
-// expired). It is nil when the sandbox is full: keys is then how many it holds, retry how
-// long until one frees.
-func (sb *sandbox) state(ctx context.Context, d keyDigest, now time.Time) (st *state, keys int, retry time.Duration) {
+// state returns the state of the key with digest d, starting one if the key has none (or
+// its state expired). When the sandbox is full it answers 503 with Retry-After, the whole
+// seconds until the least recently used key expires (the spec's ServiceUnavailable), and
+// returns nil.
+func (sb *sandbox) state(w http.ResponseWriter, r *http.Request, d keyDigest, now time.Time) *state {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
-	if t, found := sb.keys[d]; found {
-		if now.Sub(t.lastUsed) < sb.cfg.IdleTimeout {
-			t.lastUsed = now
-			return t.st, 0, 0
+	if t, found := sb.keys[d]; found && now.Sub(t.lastUsed) < sb.cfg.IdleTimeout {
+		t.lastUsed = now
+		return t.st
+	}
+	if len(sb.keys) >= sb.cfg.MaxKeys { // drop the expired states; if none, wait for the first
+		wait := sb.cfg.IdleTimeout
+		for k, t := range sb.keys {
+			if left := t.lastUsed.Add(sb.cfg.IdleTimeout).Sub(now); left <= 0 {
+				delete(sb.keys, k)
+			} else {
+				wait = min(wait, left)
+			}
 		}
-		delete(sb.keys, d) // expired: the key starts afresh
-	}
-	if len(sb.keys) >= sb.cfg.MaxKeys {
-		sb.sweep(now)
-	}
-	if len(sb.keys) >= sb.cfg.MaxKeys {
-		return nil, len(sb.keys), sb.untilFree(now)
+		if len(sb.keys) >= sb.cfg.MaxKeys {
+			secs := int(max(time.Second, wait+time.Second-1) / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			errorbody.Write(w, http.StatusServiceUnavailable, fmt.Sprintf(
+				"sandbox is full: %d Secret Keys active; retry after %ds, when the least recently used one expires", len(sb.keys), secs))
+			return nil
+		}
 	}
 	t := &tenant{st: sb.newState(), lastUsed: now}
 	sb.keys[d] = t
-	sb.logger.LogAttrs(ctx, slog.LevelInfo, "sandbox: a new Secret Key, with a state of its own",
+	sb.logger.LogAttrs(r.Context(), slog.LevelInfo, "sandbox: a new Secret Key, with a state of its own",
 		slog.Int("keys", len(sb.keys)), slog.Int("max_keys", sb.cfg.MaxKeys))
 	if len(sb.keys) == sb.cfg.MaxKeys {
-		sb.logger.LogAttrs(ctx, slog.LevelWarn, "sandbox is full: new keys are answered 503 until a key is idle for the idle timeout",
+		sb.logger.LogAttrs(r.Context(), slog.LevelWarn, "sandbox is full: new keys are answered 503 until a key is idle for the idle timeout",
 			slog.Int("keys", len(sb.keys)), slog.Duration("idle_timeout", sb.cfg.IdleTimeout))
 	}
-	return t.st, 0, 0
-}
-
-// sweep drops every expired state. sb.mu must be held.
-func (sb *sandbox) sweep(now time.Time) {
-	for d, t := range sb.keys {
-		if now.Sub(t.lastUsed) >= sb.cfg.IdleTimeout {
-			delete(sb.keys, d)
-		}
-	}
-}
-
-// untilFree is how long until the least recently used key expires, rounded up to whole
-// seconds (a client that waits that long finds the place free), at least one. sb.mu must be
-// held.
-func (sb *sandbox) untilFree(now time.Time) time.Duration {
-	wait := sb.cfg.IdleTimeout
-	for _, t := range sb.keys {
-		wait = min(wait, t.lastUsed.Add(sb.cfg.IdleTimeout).Sub(now))
-	}
-	return max(time.Second, (wait + time.Second - 1).Truncate(time.Second))
-}
-
-// writeFull answers 503 in the spec's shape: the ServiceUnavailable response, with
-// Retry-After in seconds.
-func writeFull(w http.ResponseWriter, keys int, retry time.Duration) {
-	secs := int(retry / time.Second)
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	errorbody.Write(w, http.StatusServiceUnavailable,
-		fmt.Sprintf("sandbox is full: %d Secret Keys active; retry after %ds, when the least recently used one expires", keys, secs))
+	return t.st
 }
 
 // stateKey is the context key of the request's state.
@@ -164,9 +139,5 @@ func (s *Server) keyState(w http.ResponseWriter, r *http.Request, key string) *s
 		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
 		return nil
 	}
-	st, keys, retry := s.sandbox.state(r.Context(), d, s.clock())
-	if st == nil {
-		writeFull(w, keys, retry)
-	}
-	return st
+	return s.sandbox.state(w, r, d, s.clock())
 }

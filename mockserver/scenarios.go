@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/gen"
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
@@ -51,14 +51,6 @@ func (s *Server) QueueResponses(operationID, channelID string, statuses ...int) 
 // (the spec's own example, 30, is past the client's default cap: it would not retry at all).
 // Prefer answers send none, as before, so a test of the no-retry path can use them.
 const queuedRetryAfter = "1"
-
-// writeQueued answers with a queued example.
-func writeQueued(w http.ResponseWriter, ex example) {
-	if ex.retryAfter {
-		w.Header().Set("Retry-After", queuedRetryAfter)
-	}
-	ex.write(w)
-}
 
 // queueKey is what queued responses wait for: an operation, and a channel (canonical id) or
 // "" for any.
@@ -114,22 +106,19 @@ func (st *state) enqueue(key queueKey, exs []example) ([]int, error) {
 	return pending, nil
 }
 
-// dequeue takes the next response queued for operation on the request's channel (channel
-// returns its canonical id, "" when the request names none; it is called only when something
-// is queued, to keep the common path free of work): one queued for the channel first, else
-// one queued for any.
-func (st *state) dequeue(operation string, channel func() string) (example, bool) {
+// dequeue takes the next response queued for the route's operation: one queued for its
+// channel first, else one queued for any.
+func (st *state) dequeue(route *contracttest.Route) (example, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if len(st.queue) == 0 { // an emptied queue's key is deleted
+	if len(st.queue) == 0 { // the common path: an emptied queue's key is deleted
 		return example{}, false
 	}
-	for _, key := range []queueKey{{operation, channel()}, {operation, ""}} {
+	op := route.OperationID()
+	for _, key := range []queueKey{{op, canonical(route.PathParams()[channelParam])}, {op, ""}} {
 		if q := st.queue[key]; len(q) > 0 {
-			if len(q) == 1 {
+			if st.queue[key] = q[1:]; len(q) == 1 {
 				delete(st.queue, key)
-			} else {
-				st.queue[key] = q[1:]
 			}
 			return q[0], true
 		}

@@ -187,7 +187,8 @@ func New(opts ...Option) (*Server, error) {
 	}
 	if cfg.sandbox != nil {
 		// newState cannot fail: it succeeded with this cfg for own.
-		s.sandbox = newSandbox(*cfg.sandbox, func() *state { st, _ := newState(&cfg); return st }, cfg.logger)
+		s.sandbox = &sandbox{cfg: *cfg.sandbox, newState: func() *state { st, _ := newState(&cfg); return st },
+			logger: cfg.logger, keys: map[keyDigest]*tenant{}}
 	}
 	strict := gen.NewStrictHandlerWithOptions(s, nil, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  s.requestError,
@@ -333,9 +334,11 @@ func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 	}
 	route := contracttest.RouteOf(r)
-	channel := func() string { return canonical(route.PathParams()[channelParam]) }
-	if ex, ok := st.dequeue(route.OperationID(), channel); ok {
-		writeQueued(w, ex)
+	if ex, ok := st.dequeue(route); ok {
+		if ex.retryAfter {
+			w.Header().Set("Retry-After", queuedRetryAfter)
+		}
+		ex.write(w)
 		return
 	}
 	s.operations[route.Method()+" "+route.Path()](w, r)

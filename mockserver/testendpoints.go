@@ -103,13 +103,8 @@ func (s *Server) serveTest(w http.ResponseWriter, r *http.Request, e TestEndpoin
 // readTestBody reads the request body within the server's limit (413) and the contract
 // middleware's time limit (408); a body must be JSON (400). On false the answer is written.
 func (s *Server) readTestBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	if r.Body == nil || r.Body == http.NoBody {
+	if r.Body == nil || r.Body == http.NoBody { // nil when ServeHTTP is called directly
 		return nil, true
-	}
-	tooLarge := fmt.Sprintf("request body: longer than the %d-byte limit", s.maxBody)
-	if r.ContentLength > s.maxBody {
-		errorbody.Write(w, http.StatusRequestEntityTooLarge, tooLarge)
-		return nil, false
 	}
 	rc := http.NewResponseController(w)
 	deadline := rc.SetReadDeadline(time.Now().Add(contracttest.DefaultBodyTimeout)) == nil
@@ -117,25 +112,25 @@ func (s *Server) readTestBody(w http.ResponseWriter, r *http.Request) ([]byte, b
 	var maxErr *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxErr):
-		errorbody.Write(w, http.StatusRequestEntityTooLarge, tooLarge)
-		return nil, false
+		errorbody.Write(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body: longer than the %d-byte limit", s.maxBody))
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		errorbody.Write(w, http.StatusRequestTimeout, fmt.Sprintf("request body: not received within %v", contracttest.DefaultBodyTimeout))
-		return nil, false
 	case err != nil:
 		errorbody.Write(w, http.StatusBadRequest, "request body: "+err.Error())
-		return nil, false
-	}
-	if deadline {
-		_ = rc.SetReadDeadline(time.Time{})
-	}
-	if len(bytes.TrimSpace(data)) > 0 {
-		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-			errorbody.Write(w, http.StatusBadRequest, "header Content-Type: want application/json")
-			return nil, false
+	case len(bytes.TrimSpace(data)) > 0 && !isJSON(r.Header.Get("Content-Type")):
+		errorbody.Write(w, http.StatusBadRequest, "header Content-Type: want application/json")
+	default:
+		if deadline {
+			_ = rc.SetReadDeadline(time.Time{})
 		}
+		return data, true
 	}
-	return data, true
+	return nil, false
+}
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
 }
 
 // decodeBody reads body, a JSON object, into v (internal/strictjson: member names exact and
@@ -167,13 +162,8 @@ func (s *Server) postCodes(st *state, body []byte) (int, any, error) {
 	return http.StatusCreated, codeResponse{Code: code, ExpiresAt: expires.UTC()}, nil
 }
 
-// clockResponse is POST /_mock/clock's answer.
-type clockResponse struct {
-	Now time.Time `json:"now"` // the key's clock after the advance, RFC 3339, UTC
-}
-
-// postClock is POST /_mock/clock {"advance":"31s"}: AdvanceClock for the key. "0s" reads the
-// clock.
+// postClock is POST /_mock/clock {"advance":"31s"}: AdvanceClock for the key, answering the
+// key's clock after it.
 func (s *Server) postClock(st *state, body []byte) (int, any, error) {
 	var in struct {
 		Advance string `json:"advance"`
@@ -191,18 +181,13 @@ func (s *Server) postClock(st *state, body []byte) (int, any, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.advance(d)
-	return http.StatusOK, clockResponse{Now: st.now().UTC()}, nil
+	return http.StatusOK, struct {
+		Now time.Time `json:"now"`
+	}{st.now().UTC()}, nil
 }
 
-// scenarioResponse is POST /_mock/scenarios's answer.
-type scenarioResponse struct {
-	OperationID string `json:"operationId"`
-	ChannelID   string `json:"channelId,omitempty"`
-	Pending     []int  `json:"pending"` // every status now queued for this operation and channel, in order
-}
-
-// postScenarios is POST /_mock/scenarios {"operationId","channelId"?,"statuses":[…]}:
-// QueueResponses for the key.
+// postScenarios is POST /_mock/scenarios: QueueResponses for the key, answering every status
+// then queued for the operation and channel, in order.
 func (s *Server) postScenarios(st *state, body []byte) (int, any, error) {
 	var in struct {
 		OperationID string `json:"operationId"`
@@ -222,5 +207,9 @@ func (s *Server) postScenarios(st *state, body []byte) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, scenarioResponse{OperationID: in.OperationID, ChannelID: in.ChannelID, Pending: pending}, nil
+	return http.StatusCreated, struct {
+		OperationID string `json:"operationId"`
+		ChannelID   string `json:"channelId,omitempty"`
+		Pending     []int  `json:"pending"`
+	}{in.OperationID, in.ChannelID, pending}, nil
 }
