@@ -136,5 +136,5 @@ func (s *Server) codeExpired(st *state, code string, d codeDigest) bool {
 	if expires, ok := st.issued(code); ok {
 		return !st.now().Before(expires)
 	}
-	return s.strict && !strings.HasPrefix(code, UpstreamErrorPrefix)
+	return s.strictCodes && !strings.HasPrefix(code, UpstreamErrorPrefix)
 }

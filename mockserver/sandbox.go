@@ -54,7 +54,7 @@ func WithSandbox(cfg SandboxConfig) Option {
 		if cfg.IdleTimeout == 0 {
 			cfg.IdleTimeout = DefaultSandboxIdleTimeout
 		}
-		c.sandbox = &cfg
+		c.sandboxCfg = &cfg
 		return nil
 	}
 }

@@ -34,13 +34,9 @@ var channelParam = gen.ChannelIdRule.Name
 // [MaxQueuedResponses] wait at once. In sandbox mode they are the server's own key's (POST
 // /_mock/scenarios queues for any key).
 func (s *Server) QueueResponses(operationID, channelID string, statuses ...int) error {
-	key, exs, err := s.scenario(operationID, channelID, statuses)
-	if err == nil {
-		s.own.mu.Lock()
-		_, err = s.own.enqueue(key, exs)
-		s.own.mu.Unlock()
-	}
-	if err != nil {
+	s.own.mu.Lock()
+	defer s.own.mu.Unlock()
+	if _, err := s.enqueue(s.own, operationID, channelID, statuses); err != nil {
 		return fmt.Errorf("mockserver: QueueResponses: %w", err)
 	}
 	return nil
@@ -56,40 +52,28 @@ const queuedRetryAfter = "1"
 // "" for any.
 type queueKey struct{ operation, channel string }
 
-// scenario checks a QueueResponses request against the spec and returns the examples to
-// queue. Its errors name the field, as POST /_mock/scenarios calls it.
-func (s *Server) scenario(operationID, channelID string, statuses []int) (queueKey, []example, error) {
+// enqueue checks a QueueResponses request against the spec, its errors naming the field as
+// POST /_mock/scenarios calls it, queues the answers on st and returns the statuses now
+// waiting for that operation and channel. st.mu must be held.
+func (s *Server) enqueue(st *state, operationID, channelID string, statuses []int) ([]int, error) {
 	oe, ok := s.examples.ops[operationID]
-	if !ok {
-		return queueKey{}, nil, fmt.Errorf("operationId: %q is not an operation of the spec; its operations: %s",
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("operationId: %q is not an operation of the spec; its operations: %s",
 			printable.String(operationID), strings.Join(slices.Sorted(maps.Keys(s.examples.ops)), ", "))
-	}
-	if channelID != "" {
-		if !slices.ContainsFunc(gen.Operations[operationID].Params, func(r gen.Rule) bool { return r.Name == channelParam }) {
-			return queueKey{}, nil, fmt.Errorf("channelId: %s names no channel; queue its responses for any (no channelId)", operationID)
-		}
-		if !gen.ChannelIdPattern.MatchString(channelID) {
-			return queueKey{}, nil, errors.New("channelId: must be a UUID or 32 hexadecimal digits")
-		}
-	}
-	if len(statuses) == 0 {
-		return queueKey{}, nil, errors.New("statuses: none given; queue at least one")
+	case channelID != "" && !slices.ContainsFunc(gen.Operations[operationID].Params, func(r gen.Rule) bool { return r.Name == channelParam }):
+		return nil, fmt.Errorf("channelId: %s names no channel; queue its responses for any (no channelId)", operationID)
+	case channelID != "" && !gen.ChannelIdPattern.MatchString(channelID):
+		return nil, errors.New("channelId: must be a UUID or 32 hexadecimal digits")
+	case len(statuses) == 0:
+		return nil, errors.New("statuses: none given; queue at least one")
 	}
 	exs := make([]example, len(statuses))
 	for i, status := range statuses {
-		ex, ok := oe.forStatus(status, "")
-		if !ok {
-			return queueKey{}, nil, fmt.Errorf("statuses[%d]: %d is not documented for %s; documented: %s",
-				i, status, operationID, oe.statuses())
+		if exs[i], ok = oe.forStatus(status, ""); !ok {
+			return nil, fmt.Errorf("statuses[%d]: %d is not documented for %s; documented: %s", i, status, operationID, oe.statuses())
 		}
-		exs[i] = ex
 	}
-	return queueKey{operation: operationID, channel: canonical(channelID)}, exs, nil
-}
-
-// enqueue appends exs to key's queue and returns the statuses now waiting there. st.mu must
-// be held.
-func (st *state) enqueue(key queueKey, exs []example) ([]int, error) {
 	queued := 0
 	for _, q := range st.queue {
 		queued += len(q)
@@ -98,6 +82,7 @@ func (st *state) enqueue(key queueKey, exs []example) ([]int, error) {
 		return nil, fmt.Errorf("statuses: %d more would pass the limit of %d queued responses (%d wait already)",
 			len(exs), MaxQueuedResponses, queued)
 	}
+	key := queueKey{operation: operationID, channel: canonical(channelID)}
 	st.queue[key] = append(st.queue[key], exs...)
 	pending := make([]int, len(st.queue[key]))
 	for i, ex := range st.queue[key] {

@@ -29,26 +29,18 @@ const DefaultMaxBodyBytes = 64 << 10
 // Server is the reference server: an http.Handler answering the spec's operations from
 // in-memory state. Create it with [New]; it is safe for concurrent use by multiple goroutines.
 type Server struct {
-	secretKey  string
+	config               // as the options set it
 	examples   *Examples // the spec's, shared by every Server
 	validator  *contracttest.Validator
 	operations operations   // gen's handler of each operation
 	checked    http.Handler // serveValid behind contracttest's enforcing middleware
 	testMux    *http.ServeMux
-	logger     *slog.Logger
-	maxBody    int64
-	clock      func() time.Time // WithClock's; each state adds its own offset
-	strict     bool             // WithStrictCodes
-
-	own     *state   // the state of secretKey, the one the Go API acts on
-	sandbox *sandbox // nil unless WithSandbox: then every other key's state
-	ownKey  keyDigest
+	own        *state // the state of secretKey, the one the Go API acts on
+	ownKey     keyDigest
+	sandbox    *sandbox // nil unless WithSandbox: then every other key's state
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
-
-// discardLogger is the logger of a Server given none.
-var discardLogger = slog.New(slog.DiscardHandler)
 
 // Option configures a [Server]. Options check their input and return an error.
 type Option func(*config) error
@@ -58,10 +50,10 @@ type config struct {
 	channels      []Channel
 	subscriptions map[string]SubscriptionStatus // by canonical channel id
 	enterprise    bool
-	sandbox       *SandboxConfig
+	sandboxCfg    *SandboxConfig
 	logger        *slog.Logger
 	maxBody       int64
-	clock         func() time.Time
+	clock         func() time.Time // each state adds its own offset
 	strictCodes   bool
 }
 
@@ -97,9 +89,6 @@ func WithSubscription(channelID string, status SubscriptionStatus) Option {
 	return func(c *config) error {
 		if err := checkSubscription(status); err != nil {
 			return fmt.Errorf("mockserver: WithSubscription: channel %s: %w", channelID, err)
-		}
-		if c.subscriptions == nil {
-			c.subscriptions = map[string]SubscriptionStatus{}
 		}
 		c.subscriptions[canonical(channelID)] = status
 		return nil
@@ -145,7 +134,8 @@ func WithMaxBodyBytes(n int64) Option {
 // New returns a Server seeded with the channels [ChannelUUID], [ChannelHex] and
 // [ChannelInstagram], plus any added with [WithChannel].
 func New(opts ...Option) (*Server, error) {
-	cfg := config{maxBody: DefaultMaxBodyBytes, logger: discardLogger, enterprise: true, clock: time.Now}
+	cfg := config{subscriptions: map[string]SubscriptionStatus{}, enterprise: true,
+		logger: slog.New(slog.DiscardHandler), maxBody: DefaultMaxBodyBytes, clock: time.Now}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, errors.New("mockserver: New: nil Option")
@@ -159,35 +149,25 @@ func New(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	if cfg.secretKey == "" {
-		cfg.secretKey = generateSecretKey()
+		cfg.secretKey = "sk_mock_" + randomHex()
 	}
 	examples, err := sharedExamples()
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
 	var vopts []contracttest.Option
-	if cfg.sandbox == nil { // a sandbox accepts any well-formed key: serveValid checks it
+	if cfg.sandboxCfg == nil { // a sandbox accepts any well-formed key: serveValid checks it
 		vopts = append(vopts, contracttest.WithSecretKey(cfg.secretKey))
 	}
 	v, err := contracttest.New(vopts...)
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	s := &Server{
-		secretKey:  cfg.secretKey,
-		examples:   examples,
-		validator:  v,
-		operations: operations{},
-		logger:     cfg.logger,
-		maxBody:    cfg.maxBody,
-		clock:      cfg.clock,
-		strict:     cfg.strictCodes,
-		own:        own,
-		ownKey:     sha256.Sum256([]byte(cfg.secretKey)),
-	}
-	if cfg.sandbox != nil {
+	s := &Server{config: cfg, examples: examples, validator: v, operations: operations{},
+		own: own, ownKey: sha256.Sum256([]byte(cfg.secretKey))}
+	if cfg.sandboxCfg != nil {
 		// newState cannot fail: it succeeded with this cfg for own.
-		s.sandbox = &sandbox{cfg: *cfg.sandbox, newState: func() *state { st, _ := newState(&cfg); return st },
+		s.sandbox = &sandbox{cfg: *cfg.sandboxCfg, newState: func() *state { st, _ := newState(&cfg); return st },
 			logger: cfg.logger, keys: map[keyDigest]*tenant{}}
 	}
 	strict := gen.NewStrictHandlerWithOptions(s, nil, gen.StrictHTTPServerOptions{
@@ -235,10 +215,11 @@ func (s *Server) responseError(w http.ResponseWriter, r *http.Request, err error
 	errorbody.Write(w, http.StatusInternalServerError, msgInternal)
 }
 
-func generateSecretKey() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // never fails (crypto/rand)
-	return "sk_mock_" + hex.EncodeToString(b)
+// randomHex is 32 random lower-case hexadecimal digits.
+func randomHex() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
 }
 
 // SecretKey returns the Secret Key the server accepts: the one given with [WithSecretKey]

@@ -3,7 +3,6 @@ package mockserver
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -233,9 +232,7 @@ func (st *state) add(ch Channel) error {
 // vendor's form for created channels. st.mu must be held.
 func (st *state) newID() string {
 	for {
-		var b [16]byte
-		_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-		id := strings.ToUpper(hex.EncodeToString(b[:]))
+		id := strings.ToUpper(randomHex())
 		key := canonical(id)
 		_, live := st.channels[key]
 		_, gone := st.deleted[key]

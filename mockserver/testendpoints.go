@@ -30,8 +30,8 @@ type TestEndpoint struct {
 }
 
 // testEndpoints are the test-only endpoints. An endpoint answers for the state of the
-// request's key, with its body (empty when none was sent); an error is the client's: 400 with
-// its text.
+// request's key, under its lock, with its body (empty when none was sent); an error is the
+// client's: 400 with its text.
 var testEndpoints = []TestEndpoint{
 	{http.MethodPost, testPrefix + "codes", fmt.Sprintf("issue a code that connects once within %v", CodeLifetime), (*Server).postCodes},
 	{http.MethodPost, testPrefix + "clock", `move the clock: {"advance":"31s"}`, (*Server).postClock},
@@ -84,7 +84,9 @@ func (s *Server) serveTest(w http.ResponseWriter, r *http.Request, e TestEndpoin
 	if !ok {
 		return
 	}
+	st.mu.Lock()
 	status, response, err := e.serve(s, st, body)
+	st.mu.Unlock()
 	if err != nil {
 		errorbody.Write(w, http.StatusBadRequest, err.Error())
 		return
@@ -156,8 +158,6 @@ func (s *Server) postCodes(st *state, body []byte) (int, any, error) {
 	if err := decodeBody(body, &struct{}{}); err != nil {
 		return 0, nil, err
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	code, expires := st.issueCode()
 	return http.StatusCreated, codeResponse{Code: code, ExpiresAt: expires.UTC()}, nil
 }
@@ -178,8 +178,6 @@ func (s *Server) postClock(st *state, body []byte) (int, any, error) {
 	if d < 0 {
 		return 0, nil, errors.New("advance: must not be negative: the clock only moves forward")
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	st.advance(d)
 	return http.StatusOK, struct {
 		Now time.Time `json:"now"`
@@ -197,13 +195,7 @@ func (s *Server) postScenarios(st *state, body []byte) (int, any, error) {
 	if err := decodeBody(body, &in); err != nil {
 		return 0, nil, err
 	}
-	key, exs, err := s.scenario(in.OperationID, in.ChannelID, in.Statuses)
-	if err != nil {
-		return 0, nil, err
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	pending, err := st.enqueue(key, exs)
+	pending, err := s.enqueue(st, in.OperationID, in.ChannelID, in.Statuses)
 	if err != nil {
 		return 0, nil, err
 	}
