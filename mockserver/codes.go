@@ -33,11 +33,9 @@ func WithClock(now func() time.Time) Option {
 // POST /_mock/codes) with 422 CODE_EXPIRED, except the magic [UpstreamErrorPrefix] codes, which
 // still answer 502. Without it such codes are accepted once, as before.
 //
-// Why CODE_EXPIRED: a made-up or mangled code is, to the real API, a code Meta will not
-// exchange, and neither the vendor nor the spec documents an "invalid code" answer; of the
-// answers the spec documents for a code, CODE_EXPIRED is the one that says "this code no
-// longer connects anything; start the signup again", which is the right advice for a code
-// that was never valid too. CODE_ALREADY_USED would claim a first use that never happened.
+// Why CODE_EXPIRED: to the real API a made-up code is one Meta will not exchange, and no
+// "invalid code" answer is documented; CODE_EXPIRED says "start the signup again", right for
+// a code that was never valid too, where CODE_ALREADY_USED would claim a first use.
 func WithStrictCodes() Option {
 	return func(c *config) error {
 		c.strictCodes = true

@@ -11,16 +11,14 @@ import (
 // The channel lifecycle, one method per operation of the spec (gen.StrictServerInterface).
 // Each runs on the state of the request's account (see stateFor) under its lock, so every
 // call is atomic, checks and change alike, and a refused or failed call changes nothing.
+// req.Body is never nil: gen's strict handler sets it, having answered 400 itself for a
+// body that does not decode, and the middleware has refused a missing required body.
 
 // PartnerCreateChannel implements gen.StrictServerInterface: 422 "This action requires
 // ENTERPRISE role" without that role ([WithEnterpriseRole]); else a channel of any
 // [ChannelTypes] and 201 with its new id, 32 upper-case hexadecimal digits from crypto/rand
 // that no channel of the account has or had.
 func (s *Server) PartnerCreateChannel(ctx context.Context, req gen.PartnerCreateChannelRequestObject) (gen.PartnerCreateChannelResponseObject, error) {
-	if req.Body == nil {
-		return gen.PartnerCreateChannel400JSONResponse{CreateChannelBadRequestJSONResponse: gen.CreateChannelBadRequestJSONResponse(
-			apiError(http.StatusBadRequest, "request body: is missing"))}, nil
-	}
 	st := s.stateFor(ctx)
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -41,12 +39,8 @@ func (s *Server) PartnerCreateChannel(ctx context.Context, req gen.PartnerCreate
 // ([Server.FailUpstream], [UpstreamErrorPrefix]); else 200 {"success":true}: the code is
 // consumed and the channel records wabaId, phoneId and coexistence ([Server.Channel]).
 func (s *Server) ConnectMetaChannel(ctx context.Context, req gen.ConnectMetaChannelRequestObject) (gen.ConnectMetaChannelResponseObject, error) {
-	if req.Body == nil {
-		return gen.ConnectMetaChannel400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(apiError(http.StatusBadRequest, "request body: is missing"))}, nil
-	}
 	body := *req.Body
 	code := digest(body.Code)
-
 	st := s.stateFor(ctx)
 	st.mu.Lock()
 	defer st.mu.Unlock()

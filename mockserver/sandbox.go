@@ -23,7 +23,8 @@ const (
 // SandboxConfig bounds a shared sandbox (see [WithSandbox]).
 type SandboxConfig struct {
 	// MaxKeys is the most Secret Keys the sandbox keeps a state for at once; a request with a
-	// further key is answered 503 with Retry-After. 0 means [DefaultSandboxMaxKeys].
+	// further key is answered 503 with Retry-After, the seconds until the least recently
+	// used key expires. 0 means [DefaultSandboxMaxKeys].
 	MaxKeys int
 	// IdleTimeout is how long a key's state lives after its last request, on the server's
 	// clock ([WithClock], without any key's AdvanceClock offset); the key then starts afresh
@@ -32,14 +33,11 @@ type SandboxConfig struct {
 }
 
 // WithSandbox makes the server a shared sandbox, for many CI jobs at once: it accepts any
-// well-formed Secret Key and keeps a separate state per key (its own channels, codes, seeded
-// channels, role and subscriptions, all as the other options set them at the start, and its
-// own clock offset and queued answers), so no key sees another's. Memory stays bounded: a key's state is dropped after cfg.IdleTimeout
-// without a request, and past cfg.MaxKeys keys a new key is answered 503 with Retry-After,
-// the time until the least recently used key expires. Keys are held only as SHA-256 digests.
-//
-// The Go API ([Server.Channel], [Server.AddChannel]…) acts on the state of the server's own
-// key, [Server.SecretKey], which never expires and is not counted in MaxKeys.
+// well-formed Secret Key and keeps a separate state per key (channels, codes, role,
+// subscriptions, clock offset, queued answers), each starting as the other options set it,
+// so no key sees another's. cfg bounds the memory. Keys are held only as SHA-256 digests.
+// The Go API acts on the server's own key ([Server.SecretKey]), which never expires and is
+// not counted in MaxKeys.
 func WithSandbox(cfg SandboxConfig) Option {
 	return func(c *config) error {
 		if cfg.MaxKeys < 0 {
@@ -78,9 +76,8 @@ type tenant struct {
 }
 
 // state returns the state of the key with digest d, starting one if the key has none (or
-// its state expired). When the sandbox is full it answers 503 with Retry-After, the whole
-// seconds until the least recently used key expires (the spec's ServiceUnavailable), and
-// returns nil.
+// its state expired). When the sandbox is full it answers 503 (the spec's ServiceUnavailable)
+// and returns nil.
 func (sb *sandbox) state(w http.ResponseWriter, r *http.Request, d keyDigest, now time.Time) *state {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()

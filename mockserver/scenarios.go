@@ -26,13 +26,11 @@ var channelParam = gen.ChannelIdRule.Name
 // queued for the channel are served before those queued for any.
 //
 // Each status must be one the spec documents for the operation (default's example counts as
-// its status, 500); the answer is the spec's example for it, the first by name, as
-// `Prefer: code=N` gives (and a status whose response documents Retry-After gets
-// "Retry-After: 1"). A queued answer goes only to a request that passed validation and
-// authentication (those errors still come first) and that has no Prefer header, and it
-// changes no state: the channel, the code, all stay as they were. At most
-// [MaxQueuedResponses] wait at once. In sandbox mode they are the server's own key's (POST
-// /_mock/scenarios queues for any key).
+// its status, 500); the answer is the spec's example for it, as `Prefer: code=N` gives, with
+// "Retry-After: 1" where the response documents one. It goes to the next request that gets
+// that far ([Server.ServeHTTP]) and changes no state. At most [MaxQueuedResponses] wait at
+// once. In sandbox mode they are the server's own key's (POST /_mock/scenarios queues for
+// any key).
 func (s *Server) QueueResponses(operationID, channelID string, statuses ...int) error {
 	s.own.mu.Lock()
 	defer s.own.mu.Unlock()
@@ -42,10 +40,9 @@ func (s *Server) QueueResponses(operationID, channelID string, statuses ...int) 
 	return nil
 }
 
-// queuedRetryAfter is the Retry-After (seconds) of a queued answer whose response documents
-// one: short, so that a client's retry path runs at once and within any sane cap on waits
-// (the spec's own example, 30, is past the client's default cap: it would not retry at all).
-// Prefer answers send none, as before, so a test of the no-retry path can use them.
+// queuedRetryAfter is short so that a client's retry path runs at once: the spec's own
+// example, 30, is past the client's default cap on waits (it would not retry at all). Prefer
+// answers send none, so a test of the no-retry path can use them.
 const queuedRetryAfter = "1"
 
 // queueKey is what queued responses wait for: an operation, and a channel (canonical id) or

@@ -95,10 +95,8 @@ func WithSubscription(channelID string, status SubscriptionStatus) Option {
 	}
 }
 
-// WithEnterpriseRole says whether the account has the ENTERPRISE role (by default it has).
-// Without it, create answers 422 "This action requires ENTERPRISE role" and delete 422
-// "Channel deletion requires ENTERPRISE role", as the vendor documents.
-// [Server.SetEnterpriseRole] changes it later.
+// WithEnterpriseRole says whether the account has the ENTERPRISE role (by default it has),
+// without which create and delete answer 422. [Server.SetEnterpriseRole] changes it later.
 func WithEnterpriseRole(on bool) Option {
 	return func(c *config) error {
 		c.enterprise = on
@@ -228,10 +226,7 @@ func (s *Server) SecretKey() string { return s.secretKey }
 
 // String describes the server without its Secret Key, so %v of a Server never shows it.
 func (s *Server) String() string {
-	s.own.mu.Lock()
-	n := len(s.own.channels)
-	s.own.mu.Unlock()
-	mode := ""
+	n, mode := len(s.Channels()), ""
 	if s.sandbox != nil {
 		mode = ", sandbox"
 	}
@@ -253,14 +248,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serve(w, r)
 		return
 	}
-	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w}
+	start, rec := time.Now(), &statusRecorder{ResponseWriter: w}
 	s.serve(rec, r)
-	s.logger.LogAttrs(r.Context(), slog.LevelDebug, "request",
-		slog.String("method", r.Method),
-		slog.String("path", s.logPath(r)),
-		slog.Int("status", cmp.Or(rec.status, http.StatusOK)),
-		slog.Duration("duration", time.Since(start)))
+	s.logger.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method), slog.String("path", s.logPath(r)),
+		slog.Int("status", cmp.Or(rec.status, http.StatusOK)), slog.Duration("duration", time.Since(start)))
 }
 
 // serve answers r: a path not in canonical form gets 404, one under /_mock/ a test endpoint,
@@ -301,11 +292,9 @@ func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
 		return
 	}
-	if len(r.Header.Values("Prefer")) > 0 {
-		if pref, err := parsePrefer(r.Header.Values("Prefer")); err != nil || pref.set() {
-			s.examples.ServeHTTP(w, r)
-			return
-		}
+	if pref, err := parsePrefer(r.Header.Values("Prefer")); err != nil || pref.set() {
+		s.examples.ServeHTTP(w, r)
+		return
 	}
 	st := s.own
 	if s.sandbox != nil {

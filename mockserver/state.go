@@ -70,13 +70,18 @@ func (st SubscriptionStatus) Active() bool {
 
 func checkSubscription(st SubscriptionStatus) error {
 	if st != "" && !slices.Contains(subscriptionStatuses, st) {
-		names := make([]string, len(subscriptionStatuses))
-		for i, s := range subscriptionStatuses {
-			names[i] = string(s)
-		}
-		return fmt.Errorf("subscription status %q is not one of %s (or empty: none)", st, strings.Join(names, ", "))
+		return fmt.Errorf("subscription status %q is not one of %s (or empty: none)", st, join(subscriptionStatuses))
 	}
 	return nil
+}
+
+// join is "A, B, C".
+func join[S ~string](xs []S) string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return strings.Join(out, ", ")
 }
 
 // Magic codes a black-box client can send to simulate Meta's failures. Neither consumes the
@@ -141,17 +146,9 @@ func newChannel(id string, typ ChannelType) (Channel, error) {
 		return Channel{}, fmt.Errorf("channel id %q is neither a UUID nor 32 hexadecimal digits", id)
 	}
 	if !typ.Valid() {
-		return Channel{}, fmt.Errorf("channel %s: type %q is not one of %s", id, typ, typeList())
+		return Channel{}, fmt.Errorf("channel %s: type %q is not one of %s", id, typ, join(channelTypes))
 	}
 	return Channel{ID: id, Type: typ}, nil
-}
-
-func typeList() string {
-	names := make([]string, len(channelTypes))
-	for i, t := range channelTypes {
-		names[i] = string(t)
-	}
-	return strings.Join(names, ", ")
 }
 
 // canonical is the key channels are stored under: ids match case-insensitively.
@@ -318,9 +315,8 @@ func (s *Server) RestoreUpstream(channelID string) error {
 	return s.own.with("RestoreUpstream", channelID, func(ch *channel) error { ch.failUpstream = false; return nil })
 }
 
-// SetSubscription sets the status of a channel's simulated subscription; "" is none. While it
-// is active (PAID or CANCELLATION_PROCESS) a delete of the channel answers 422
-// INSTANCE_HAS_ACTIVE_SUBSCRIPTION. [WithSubscription] sets it from the start.
+// SetSubscription sets the status of a channel's simulated subscription, "" for none, as
+// [WithSubscription] does from the start.
 func (s *Server) SetSubscription(channelID string, status SubscriptionStatus) error {
 	return s.own.with("SetSubscription", channelID, func(ch *channel) error {
 		if err := checkSubscription(status); err != nil {
@@ -331,9 +327,8 @@ func (s *Server) SetSubscription(channelID string, status SubscriptionStatus) er
 	})
 }
 
-// SetEnterpriseRole gives (true) or takes away (false) the account's ENTERPRISE role. Without
-// it, create and delete answer 422 with the vendor's messages. [WithEnterpriseRole] sets it
-// from the start; by default the account has it.
+// SetEnterpriseRole gives (true) or takes away (false) the account's ENTERPRISE role, as
+// [WithEnterpriseRole] does from the start.
 func (s *Server) SetEnterpriseRole(on bool) {
 	s.own.mu.Lock()
 	defer s.own.mu.Unlock()
