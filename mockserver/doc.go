@@ -1,37 +1,21 @@
 // Package mockserver is the reference server of the Hub Message API: a stateful, in-memory
-// stand-in that behaves as openapi/hubmessage.yaml documents, through the channel lifecycle
-// (create, connect, disconnect, delete). Tests, CI and demos run against it because the real
-// API cannot be called from there: a real `code` is single-use and lives 30 seconds.
-//
-// Each operation of the spec is one method of [Server] (gen.StrictServerInterface), whose doc
-// gives its answers in the order it checks them. Package contracttest's middleware validates
-// every request before the method runs and every response after it; [Server.ServeHTTP] gives
-// the steps between. Every error is the spec's {"error":N,"message":"..."}.
-//
-// # Starting it
+// stand-in that behaves as openapi/hubmessage.yaml documents, for tests, CI and demos (a real
+// `code` is single-use and lives 30 seconds). Each operation is one method of [Server]
+// (gen.StrictServerInterface), whose doc gives its answers in the order it checks them;
+// contracttest's middleware validates every request before and every response after, and
+// [Server.ServeHTTP] gives the steps between. Every error is {"error":N,"message":"..."}.
 //
 // In a test, mocktest.Start (package [github.com/hubmessage/hubmessage-go/mockserver/mocktest])
-// runs it on httptest until the test ends:
+// runs it on httptest; elsewhere [New] returns a [Server], an http.Handler, and [Server.Serve]
+// runs it on a listener; `hubmessage mock` runs it standalone.
 //
-//	ts := mocktest.Start(t)
-//	// POST ts.URL + "/v1/channels/" + mockserver.ChannelUUID + "/connect"
-//	// with "Authorization: Bearer " + ts.SecretKey
+// The rest is documented where it is implemented: channels at [New] and [WithChannel]; the
+// account at [WithEnterpriseRole] and [WithSubscription]; codes at [ExpiredCodePrefix],
+// [Server.IssueCode] and [WithStrictCodes]; failures and scripted answers at
+// [Server.FailUpstream] and [Server.QueueResponses]; the Prefer header at [Examples]; the
+// test-only endpoints under /_mock/ at [TestEndpoints]; one server shared by many CI jobs at
+// [WithSandbox]; logs and limits at [WithLogger], [WithMaxBodyBytes] and [MaxQueuedResponses].
+// The Go API acts on the server's own Secret Key's state ([Server.SecretKey]).
 //
-// Elsewhere [New] returns a [Server], an http.Handler, and [Server.Serve] runs it on a
-// listener; the command `hubmessage mock` runs it standalone.
-//
-// # Where each behaviour is documented
-//
-//   - channels: [New] (the seeded ones), [WithChannel], [Server.AddChannel], [Server.Channel]
-//   - the account: [WithEnterpriseRole], [WithSubscription] and their Server methods
-//   - codes: [ExpiredCodePrefix] and [UpstreamErrorPrefix] (magic codes), [Server.IssueCode]
-//     and [Server.AdvanceClock] (codes with a life), [WithStrictCodes]
-//   - failures and scripted answers: [Server.FailUpstream], [Server.QueueResponses]
-//   - the Prefer header: [Examples]
-//   - the test-only HTTP endpoints under /_mock/, for tests in other languages: [TestEndpoints]
-//   - one server shared by many CI jobs: [WithSandbox]
-//   - logs and limits: [WithLogger], [WithMaxBodyBytes], [MaxQueuedResponses]
-//
-// The Go API acts on the state of the server's own Secret Key ([Server.SecretKey]). A Server
-// is safe for concurrent use by multiple goroutines.
+// A Server is safe for concurrent use by multiple goroutines.
 package mockserver

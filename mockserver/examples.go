@@ -16,23 +16,19 @@ import (
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
 )
 
-// Examples answers each request with a response its operation documents as an example, as
-// Prism's static mock does, for any OpenAPI 3.0 spec: a stand-in that conforms and keeps no
-// state. The reference server answers a Prefer header and a queued answer from it; a test uses
-// it as a conformant server for a spec of its own. Create it with [NewExamples]; it is safe for
-// concurrent use.
+// Examples answers each request with an example response its operation documents, as Prism's
+// static mock does, for any OpenAPI 3.0 spec: a conformant stand-in that keeps no state (the
+// reference server answers Prefer and queued answers from it). It is safe for concurrent use.
 //
-// Without a Prefer header the answer is the first example (by name) of the operation's lowest
-// documented 2XX. `Prefer: code=404` picks that status's first example (a status its response
-// range, such as 4XX, or its default response covers, answers with the example of that
-// response whose body names the status in an integer "error", "status" or "code" member, or
-// names none); `Prefer: example=name` that example, with both the one of that name for that
-// status. A status documented without content answers with no body. A Prefer header it cannot
-// answer is a 400 naming what is documented.
+// Without a Prefer header the answer is the first example (by name) of the lowest documented
+// 2XX; `Prefer: code=404` that status's first example (under a range such as 4XX, or default,
+// one whose body names no status or that one, in an integer "error", "status" or "code");
+// `Prefer: example=name` that example; both, the one of that name for that status. A status
+// without content answers no body; a Prefer header it cannot answer, 400 naming what is
+// documented.
 //
-// It checks nothing itself: put it behind contracttest's middleware to answer invalid requests
-// as the spec says. It answers the route the middleware found ([contracttest.RouteOf]), or
-// routes a request itself: 404 for an unknown path, 405 with Allow for an undocumented method.
+// It checks nothing: behind contracttest's middleware it answers the route found
+// ([contracttest.RouteOf]); alone it routes a request itself (404, 405 with Allow).
 type Examples struct {
 	v   *contracttest.Validator
 	ops map[string]opExamples // by operationId

@@ -44,8 +44,8 @@ func (s *Server) ConnectMetaChannel(ctx context.Context, req gen.ConnectMetaChan
 	st := s.stateFor(ctx)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	ch, ok := st.channels[canonical(req.ChannelId)]
-	if !ok {
+	ch := st.channels[canonical(req.ChannelId)]
+	if ch == nil {
 		return gen.ConnectMetaChannel404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(apiError(http.StatusNotFound, msgChannelNotFound))}, nil
 	}
 	refuse := func(msg string) (gen.ConnectMetaChannelResponseObject, error) {
@@ -81,8 +81,8 @@ func (s *Server) DisconnectMetaChannel(ctx context.Context, req gen.DisconnectMe
 	st := s.stateFor(ctx)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	ch, ok := st.channels[canonical(req.ChannelId)]
-	if !ok {
+	ch := st.channels[canonical(req.ChannelId)]
+	if ch == nil {
 		return gen.DisconnectMetaChannel404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(apiError(http.StatusNotFound, msgChannelNotFound))}, nil
 	}
 	if ch.failUpstream {
@@ -103,8 +103,8 @@ func (s *Server) PartnerDeleteChannel(ctx context.Context, req gen.PartnerDelete
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	key := canonical(req.ChannelId)
-	ch, ok := st.channels[key]
-	if !ok {
+	ch := st.channels[key]
+	if ch == nil {
 		return gen.PartnerDeleteChannel404JSONResponse{DeleteChannelNotFoundJSONResponse: gen.DeleteChannelNotFoundJSONResponse(
 			apiError(http.StatusNotFound, msgInstanceNotFound))}, nil
 	}
@@ -123,8 +123,7 @@ func (s *Server) PartnerDeleteChannel(ctx context.Context, req gen.PartnerDelete
 		return gen.PartnerDeleteChannel502JSONResponse{DeleteChannelBadGatewayJSONResponse: gen.DeleteChannelBadGatewayJSONResponse(
 			apiError(http.StatusBadGateway, msgDeleteFailed))}, nil
 	}
-	delete(st.channels, key)
-	st.deleted[key] = struct{}{}
+	st.channels[key] = nil
 	return gen.PartnerDeleteChannel204Response{}, nil
 }
 

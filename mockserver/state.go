@@ -164,13 +164,11 @@ func ParseChannel(s string) (Channel, error) {
 	return newChannel(id, ChannelType(strings.ToUpper(typ)))
 }
 
-// state is one account's world: its channels, the ids it deleted, the codes it used or saw
-// expire, its role, its clock and its queued responses. A Server has one; in sandbox mode, one
-// per Secret Key.
+// state is one account's world: its channels, the codes it used or saw expire, its role, its
+// clock and its queued responses. A Server has one; in sandbox mode, one per Secret Key.
 type state struct {
 	mu         sync.Mutex
-	channels   map[string]*channel     // by canonical id
-	deleted    map[string]struct{}     // canonical ids deleted: 404 for good, never issued again
+	channels   map[string]*channel     // by canonical id; nil once deleted: 404 for good, never issued again
 	used       map[codeDigest]struct{} // codes a connect accepted
 	expired    map[codeDigest]struct{}
 	enterprise bool
@@ -187,7 +185,6 @@ type state struct {
 func newState(cfg *config) (*state, error) {
 	st := &state{
 		channels:   make(map[string]*channel, len(cfg.channels)+3),
-		deleted:    map[string]struct{}{},
 		used:       map[codeDigest]struct{}{},
 		expired:    map[codeDigest]struct{}{},
 		enterprise: cfg.enterprise,
@@ -201,8 +198,8 @@ func newState(cfg *config) (*state, error) {
 		}
 	}
 	for id, sub := range cfg.subscriptions {
-		ch, ok := st.channels[id]
-		if !ok {
+		ch := st.channels[id]
+		if ch == nil {
 			return nil, fmt.Errorf("mockserver: WithSubscription: no channel %q (seed it, or add it with WithChannel)", id)
 		}
 		ch.Subscription = sub
@@ -215,10 +212,9 @@ func (st *state) add(ch Channel) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	key := canonical(ch.ID)
-	if _, ok := st.channels[key]; ok {
+	if old, taken := st.channels[key]; old != nil {
 		return fmt.Errorf("channel %s already exists", ch.ID)
-	}
-	if _, ok := st.deleted[key]; ok {
+	} else if taken {
 		return fmt.Errorf("channel %s was deleted; a deleted channel's id is never used again", ch.ID)
 	}
 	st.channels[key] = &channel{Channel: ch}
@@ -230,10 +226,7 @@ func (st *state) add(ch Channel) error {
 func (st *state) newID() string {
 	for {
 		id := strings.ToUpper(randomHex())
-		key := canonical(id)
-		_, live := st.channels[key]
-		_, gone := st.deleted[key]
-		if !live && !gone {
+		if _, taken := st.channels[canonical(id)]; !taken {
 			return id
 		}
 	}
@@ -242,8 +235,8 @@ func (st *state) newID() string {
 func (st *state) with(op, id string, f func(*channel) error) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	ch, ok := st.channels[canonical(id)]
-	if !ok {
+	ch := st.channels[canonical(id)]
+	if ch == nil {
 		return fmt.Errorf("mockserver: %s: no channel %q", op, id)
 	}
 	if err := f(ch); err != nil {
@@ -278,8 +271,8 @@ func (s *Server) AddChannel(id string, typ ChannelType) error {
 func (s *Server) Channel(id string) (Channel, bool) {
 	s.own.mu.Lock()
 	defer s.own.mu.Unlock()
-	ch, ok := s.own.channels[canonical(id)]
-	if !ok {
+	ch := s.own.channels[canonical(id)]
+	if ch == nil {
 		return Channel{}, false
 	}
 	return ch.Channel, true
@@ -291,7 +284,9 @@ func (s *Server) Channels() []Channel {
 	defer s.own.mu.Unlock()
 	out := make([]Channel, 0, len(s.own.channels))
 	for _, ch := range s.own.channels {
-		out = append(out, ch.Channel)
+		if ch != nil {
+			out = append(out, ch.Channel)
+		}
 	}
 	slices.SortFunc(out, func(a, b Channel) int { return strings.Compare(a.ID, b.ID) })
 	return out
