@@ -37,10 +37,7 @@ func WithClock(now func() time.Time) Option {
 // "invalid code" answer is documented; CODE_EXPIRED says "start the signup again", right for
 // a code that was never valid too, where CODE_ALREADY_USED would claim a first use.
 func WithStrictCodes() Option {
-	return func(c *config) error {
-		c.strictCodes = true
-		return nil
-	}
+	return func(c *config) error { c.strictCodes = true; return nil }
 }
 
 // IssueCode returns a new code, as Embedded Signup hands one to the browser, and when it
@@ -127,7 +124,7 @@ func (st *state) codeMAC(payload []byte) []byte {
 // codeExpired reports whether connect answers CODE_EXPIRED for code (whose digest is d): made
 // expired by ExpireCode or its magic prefix, issued here and past its life, or in strict mode
 // not issued here (the magic UpstreamErrorPrefix excepted). st.mu must be held.
-func (s *Server) codeExpired(st *state, code string, d codeDigest) bool {
+func (s *Server) codeExpired(st *state, code string, d hash) bool {
 	if _, exp := st.expired[d]; exp || strings.HasPrefix(code, ExpiredCodePrefix) {
 		return true
 	}

@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
@@ -57,17 +56,11 @@ func WithSandbox(cfg SandboxConfig) Option {
 	}
 }
 
-// keyDigest identifies a Secret Key without keeping it.
-type keyDigest [sha256.Size]byte
-
-// sandbox holds one state per Secret Key.
+// sandbox holds one state per Secret Key, each new one built from cfg, as the server's own.
 type sandbox struct {
-	cfg      SandboxConfig
-	newState func() *state
-	logger   *slog.Logger
-
+	*config
 	mu   sync.Mutex
-	keys map[keyDigest]*tenant
+	keys map[hash]*tenant
 }
 
 type tenant struct {
@@ -78,23 +71,23 @@ type tenant struct {
 // state returns the state of the key with digest d, starting one if the key has none (or
 // its state expired). When the sandbox is full it answers 503 (the spec's ServiceUnavailable)
 // and returns nil.
-func (sb *sandbox) state(w http.ResponseWriter, r *http.Request, d keyDigest, now time.Time) *state {
+func (sb *sandbox) state(w http.ResponseWriter, r *http.Request, d hash, now time.Time) *state {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
-	if t, found := sb.keys[d]; found && now.Sub(t.lastUsed) < sb.cfg.IdleTimeout {
+	if t, found := sb.keys[d]; found && now.Sub(t.lastUsed) < sb.sandboxCfg.IdleTimeout {
 		t.lastUsed = now
 		return t.st
 	}
-	if len(sb.keys) >= sb.cfg.MaxKeys { // drop the expired states; if none, wait for the first
-		wait := sb.cfg.IdleTimeout
+	if len(sb.keys) >= sb.sandboxCfg.MaxKeys { // drop the expired states; if none, wait for the first
+		wait := sb.sandboxCfg.IdleTimeout
 		for k, t := range sb.keys {
-			if left := t.lastUsed.Add(sb.cfg.IdleTimeout).Sub(now); left <= 0 {
+			if left := t.lastUsed.Add(sb.sandboxCfg.IdleTimeout).Sub(now); left <= 0 {
 				delete(sb.keys, k)
 			} else {
 				wait = min(wait, left)
 			}
 		}
-		if len(sb.keys) >= sb.cfg.MaxKeys {
+		if len(sb.keys) >= sb.sandboxCfg.MaxKeys {
 			secs := int(max(time.Second, wait+time.Second-1) / time.Second)
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			errorbody.Write(w, http.StatusServiceUnavailable, fmt.Sprintf(
@@ -102,13 +95,14 @@ func (sb *sandbox) state(w http.ResponseWriter, r *http.Request, d keyDigest, no
 			return nil
 		}
 	}
-	t := &tenant{st: sb.newState(), lastUsed: now}
+	st, _ := newState(sb.config) // cannot fail: New built the server's own state from it
+	t := &tenant{st: st, lastUsed: now}
 	sb.keys[d] = t
 	sb.logger.LogAttrs(r.Context(), slog.LevelInfo, "sandbox: a new Secret Key, with a state of its own",
-		slog.Int("keys", len(sb.keys)), slog.Int("max_keys", sb.cfg.MaxKeys))
-	if len(sb.keys) == sb.cfg.MaxKeys {
+		slog.Int("keys", len(sb.keys)), slog.Int("max_keys", sb.sandboxCfg.MaxKeys))
+	if len(sb.keys) == sb.sandboxCfg.MaxKeys {
 		sb.logger.LogAttrs(r.Context(), slog.LevelWarn, "sandbox is full: new keys are answered 503 until a key is idle for the idle timeout",
-			slog.Int("keys", len(sb.keys)), slog.Duration("idle_timeout", sb.cfg.IdleTimeout))
+			slog.Int("keys", len(sb.keys)), slog.Duration("idle_timeout", sb.sandboxCfg.IdleTimeout))
 	}
 	return t.st
 }
@@ -128,7 +122,7 @@ func (s *Server) stateFor(ctx context.Context) *state {
 // keyState is the state the Secret Key key acts on: the server's own key's, or in sandbox
 // mode any well-formed key's. On nil the answer (401, 503) is written.
 func (s *Server) keyState(w http.ResponseWriter, r *http.Request, key string) *state {
-	d := keyDigest(sha256.Sum256([]byte(key)))
+	d := digest(key)
 	switch {
 	case key != "" && subtle.ConstantTimeCompare(d[:], s.ownKey[:]) == 1:
 		return s.own

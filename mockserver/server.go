@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -36,7 +35,7 @@ type Server struct {
 	checked    http.Handler // serveValid behind contracttest's enforcing middleware
 	testMux    *http.ServeMux
 	own        *state // the state of secretKey, the one the Go API acts on
-	ownKey     keyDigest
+	ownKey     hash
 	sandbox    *sandbox // nil unless WithSandbox: then every other key's state
 }
 
@@ -98,10 +97,7 @@ func WithSubscription(channelID string, status SubscriptionStatus) Option {
 // WithEnterpriseRole says whether the account has the ENTERPRISE role (by default it has),
 // without which create and delete answer 422. [Server.SetEnterpriseRole] changes it later.
 func WithEnterpriseRole(on bool) Option {
-	return func(c *config) error {
-		c.enterprise = on
-		return nil
-	}
+	return func(c *config) error { c.enterprise = on; return nil }
 }
 
 // WithLogger logs to l: one line per request at level Debug (method, path template, status,
@@ -162,16 +158,12 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
 	s := &Server{config: cfg, examples: examples, validator: v, operations: operations{},
-		own: own, ownKey: sha256.Sum256([]byte(cfg.secretKey))}
+		own: own, ownKey: digest(cfg.secretKey)}
 	if cfg.sandboxCfg != nil {
-		// newState cannot fail: it succeeded with this cfg for own.
-		s.sandbox = &sandbox{cfg: *cfg.sandboxCfg, newState: func() *state { st, _ := newState(&cfg); return st },
-			logger: cfg.logger, keys: map[keyDigest]*tenant{}}
+		s.sandbox = &sandbox{config: &s.config, keys: map[hash]*tenant{}}
 	}
-	strict := gen.NewStrictHandlerWithOptions(s, nil, gen.StrictHTTPServerOptions{
-		RequestErrorHandlerFunc:  s.requestError,
-		ResponseErrorHandlerFunc: s.responseError,
-	})
+	strict := gen.NewStrictHandlerWithOptions(s, nil,
+		gen.StrictHTTPServerOptions{RequestErrorHandlerFunc: s.requestError, ResponseErrorHandlerFunc: s.responseError})
 	gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{BaseRouter: s.operations, ErrorHandlerFunc: s.requestError})
 	s.checked = v.Middleware(http.HandlerFunc(s.serveValid), contracttest.WithMaxBody(s.maxBody),
 		contracttest.OnViolation(s.logResponseViolations))

@@ -128,18 +128,13 @@ type channel struct {
 	failUpstream bool
 }
 
-// codeDigest identifies a code without keeping it: the server holds no code in memory.
-type codeDigest [sha256.Size]byte
+// hash identifies a code or a Secret Key without keeping it: the server holds neither in memory.
+type hash [sha256.Size]byte
 
-func digest(code string) codeDigest { return sha256.Sum256([]byte(code)) }
+func digest(secret string) hash { return sha256.Sum256([]byte(secret)) }
 
-func seedChannels() []Channel {
-	return []Channel{
-		{ID: ChannelUUID, Type: MetaWhatsApp},
-		{ID: ChannelHex, Type: MetaWhatsApp},
-		{ID: ChannelInstagram, Type: MetaInstagram},
-	}
-}
+var seedChannels = []Channel{{ID: ChannelUUID, Type: MetaWhatsApp}, {ID: ChannelHex, Type: MetaWhatsApp},
+	{ID: ChannelInstagram, Type: MetaInstagram}}
 
 func newChannel(id string, typ ChannelType) (Channel, error) {
 	if !gen.ChannelIdPattern.MatchString(id) { // the spec's pattern, generated into gen/
@@ -168,9 +163,9 @@ func ParseChannel(s string) (Channel, error) {
 // clock and its queued responses. A Server has one; in sandbox mode, one per Secret Key.
 type state struct {
 	mu         sync.Mutex
-	channels   map[string]*channel     // by canonical id; nil once deleted: 404 for good, never issued again
-	used       map[codeDigest]struct{} // codes a connect accepted
-	expired    map[codeDigest]struct{}
+	channels   map[string]*channel // by canonical id; nil once deleted: 404 for good, never issued again
+	used       map[hash]struct{}   // codes a connect accepted
+	expired    map[hash]struct{}
 	enterprise bool
 
 	clock   func() time.Time // the server's clock; now() adds offset
@@ -185,14 +180,14 @@ type state struct {
 func newState(cfg *config) (*state, error) {
 	st := &state{
 		channels:   make(map[string]*channel, len(cfg.channels)+3),
-		used:       map[codeDigest]struct{}{},
-		expired:    map[codeDigest]struct{}{},
+		used:       map[hash]struct{}{},
+		expired:    map[hash]struct{}{},
 		enterprise: cfg.enterprise,
 		clock:      cfg.clock,
 		queue:      map[queueKey][]example{},
 	}
 	_, _ = rand.Read(st.codeKey[:]) // never fails (crypto/rand)
-	for _, ch := range append(seedChannels(), cfg.channels...) {
+	for _, ch := range slices.Concat(seedChannels, cfg.channels) {
 		if err := st.add(ch); err != nil {
 			return nil, fmt.Errorf("mockserver: WithChannel: %w", err)
 		}
