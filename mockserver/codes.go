@@ -16,9 +16,8 @@ import (
 // the server's clock: about what Meta gives an Embedded Signup code.
 const CodeLifetime = 30 * time.Second
 
-// WithClock makes now the server's clock, instead of time.Now: the clock that issued codes
-// live by ([CodeLifetime]) and that a sandbox's idle timeout counts on. [Server.AdvanceClock]
-// moves it forward by an offset.
+// WithClock makes now the server's clock, instead of time.Now: the clock of [CodeLifetime]
+// and of a sandbox's idle timeout. [Server.AdvanceClock] moves it forward by an offset.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {
@@ -78,11 +77,9 @@ func (st *state) advance(d time.Duration) {
 }
 
 // An issued code carries its own expiry, sealed with an HMAC under the state's key, so the
-// server remembers nothing about the codes it issues: however many a client asks for, memory
-// stays flat, and a code issued for one sandbox key is foreign to every other.
-//
-// Layout, base64url after codePrefix: expiry seconds (8 bytes) | nanoseconds (4) | random (16)
-// | HMAC-SHA256 of the former, cut to 16.
+// server remembers nothing of the codes it issues (memory stays flat however many a client
+// asks for) and a code of one sandbox key is foreign to every other. Layout, base64url after
+// codePrefix: expiry seconds (8 bytes) | nanoseconds (4) | random (16) | HMAC-SHA256, cut to 16.
 const (
 	codePrefix     = "mock_"
 	codePayloadLen = 8 + 4 + 16
@@ -110,9 +107,7 @@ func (st *state) issued(code string) (time.Time, bool) {
 	if err != nil || !hmac.Equal(raw[codePayloadLen:], st.codeMAC(raw[:codePayloadLen])) {
 		return time.Time{}, false
 	}
-	sec := int64(binary.BigEndian.Uint64(raw[0:8]))
-	nsec := int64(binary.BigEndian.Uint32(raw[8:12]))
-	return time.Unix(sec, nsec), true
+	return time.Unix(int64(binary.BigEndian.Uint64(raw[0:8])), int64(binary.BigEndian.Uint32(raw[8:12]))), true
 }
 
 func (st *state) codeMAC(payload []byte) []byte {
@@ -122,8 +117,8 @@ func (st *state) codeMAC(payload []byte) []byte {
 }
 
 // codeExpired reports whether connect answers CODE_EXPIRED for code (whose digest is d): made
-// expired by ExpireCode or its magic prefix, issued here and past its life, or in strict mode
-// not issued here (the magic UpstreamErrorPrefix excepted). st.mu must be held.
+// expired (ExpireCode, prefix), issued here and past its life, or in strict mode not issued
+// here and not the magic UpstreamErrorPrefix. st.mu must be held.
 func (s *Server) codeExpired(st *state, code string, d hash) bool {
 	if _, exp := st.expired[d]; exp || strings.HasPrefix(code, ExpiredCodePrefix) {
 		return true

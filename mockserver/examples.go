@@ -72,10 +72,7 @@ func NewExamples(doc *openapi3.T) (*Examples, error) {
 
 func readExamples(key string, resp *openapi3.Response) []example {
 	status, _ := strconv.Atoi(key) // 0 for a range or default
-	retryAfter := false
-	for h := range resp.Headers {
-		retryAfter = retryAfter || strings.EqualFold(h, "Retry-After")
-	}
+	retryAfter := slices.ContainsFunc(slices.Collect(maps.Keys(resp.Headers)), func(h string) bool { return strings.EqualFold(h, "Retry-After") })
 	if len(resp.Content) == 0 {
 		return []example{{name: "noContent", status: status, noBody: true, retryAfter: retryAfter}}
 	}

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"fmt"
@@ -45,12 +46,7 @@ func WithSandbox(cfg SandboxConfig) Option {
 		if cfg.IdleTimeout < 0 {
 			return fmt.Errorf("mockserver: WithSandbox: IdleTimeout %v is negative", cfg.IdleTimeout)
 		}
-		if cfg.MaxKeys == 0 {
-			cfg.MaxKeys = DefaultSandboxMaxKeys
-		}
-		if cfg.IdleTimeout == 0 {
-			cfg.IdleTimeout = DefaultSandboxIdleTimeout
-		}
+		cfg.MaxKeys, cfg.IdleTimeout = cmp.Or(cfg.MaxKeys, DefaultSandboxMaxKeys), cmp.Or(cfg.IdleTimeout, DefaultSandboxIdleTimeout)
 		c.sandboxCfg = &cfg
 		return nil
 	}
@@ -60,12 +56,7 @@ func WithSandbox(cfg SandboxConfig) Option {
 type sandbox struct {
 	*config
 	mu   sync.Mutex
-	keys map[hash]*tenant
-}
-
-type tenant struct {
-	st       *state
-	lastUsed time.Time
+	keys map[hash]*state
 }
 
 // state returns the state of the key with digest d, starting one if the key has none (or
@@ -74,14 +65,14 @@ type tenant struct {
 func (sb *sandbox) state(w http.ResponseWriter, r *http.Request, d hash, now time.Time) *state {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
-	if t, found := sb.keys[d]; found && now.Sub(t.lastUsed) < sb.sandboxCfg.IdleTimeout {
-		t.lastUsed = now
-		return t.st
+	if st, found := sb.keys[d]; found && now.Sub(st.lastUsed) < sb.sandboxCfg.IdleTimeout {
+		st.lastUsed = now
+		return st
 	}
 	if len(sb.keys) >= sb.sandboxCfg.MaxKeys { // drop the expired states; if none, wait for the first
 		wait := sb.sandboxCfg.IdleTimeout
-		for k, t := range sb.keys {
-			if left := t.lastUsed.Add(sb.sandboxCfg.IdleTimeout).Sub(now); left <= 0 {
+		for k, st := range sb.keys {
+			if left := st.lastUsed.Add(sb.sandboxCfg.IdleTimeout).Sub(now); left <= 0 {
 				delete(sb.keys, k)
 			} else {
 				wait = min(wait, left)
@@ -96,15 +87,14 @@ func (sb *sandbox) state(w http.ResponseWriter, r *http.Request, d hash, now tim
 		}
 	}
 	st, _ := newState(sb.config) // cannot fail: New built the server's own state from it
-	t := &tenant{st: st, lastUsed: now}
-	sb.keys[d] = t
+	st.lastUsed, sb.keys[d] = now, st
 	sb.logger.LogAttrs(r.Context(), slog.LevelInfo, "sandbox: a new Secret Key, with a state of its own",
 		slog.Int("keys", len(sb.keys)), slog.Int("max_keys", sb.sandboxCfg.MaxKeys))
 	if len(sb.keys) == sb.sandboxCfg.MaxKeys {
 		sb.logger.LogAttrs(r.Context(), slog.LevelWarn, "sandbox is full: new keys are answered 503 until a key is idle for the idle timeout",
 			slog.Int("keys", len(sb.keys)), slog.Duration("idle_timeout", sb.sandboxCfg.IdleTimeout))
 	}
-	return t.st
+	return st
 }
 
 // stateKey is the context key of the request's state.

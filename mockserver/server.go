@@ -160,7 +160,7 @@ func New(opts ...Option) (*Server, error) {
 	s := &Server{config: cfg, examples: examples, validator: v, operations: operations{},
 		own: own, ownKey: digest(cfg.secretKey)}
 	if cfg.sandboxCfg != nil {
-		s.sandbox = &sandbox{config: &s.config, keys: map[hash]*tenant{}}
+		s.sandbox = &sandbox{config: &s.config, keys: map[hash]*state{}}
 	}
 	strict := gen.NewStrictHandlerWithOptions(s, nil,
 		gen.StrictHTTPServerOptions{RequestErrorHandlerFunc: s.requestError, ResponseErrorHandlerFunc: s.responseError})
@@ -171,8 +171,7 @@ func New(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
-// sharedExamples are the embedded spec's example responses, read once: every Server answers
-// a Prefer header and a queued answer from them.
+// sharedExamples are the embedded spec's example responses, read once for every Server.
 var sharedExamples = sync.OnceValues(func() (*Examples, error) {
 	doc, err := openapi.Spec()
 	if err != nil {
@@ -181,10 +180,9 @@ var sharedExamples = sync.OnceValues(func() (*Examples, error) {
 	return NewExamples(doc)
 })
 
-// operations holds gen's handler of each operation by its ServeMux pattern, which is the
-// route's method and path template: gen registers them here (it is gen's BaseRouter), and
-// serveValid calls the one for the route contracttest's middleware found, without routing
-// again. gen's handler reads the path parameters from the request the middleware routed.
+// operations is gen's BaseRouter: it holds gen's handler of each operation by its pattern,
+// "METHOD /path/{template}", so that serveValid calls the one for the route contracttest's
+// middleware found (whose request carries the path parameters), without routing again.
 type operations map[string]http.HandlerFunc
 
 func (o operations) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
@@ -212,8 +210,7 @@ func randomHex() string {
 	return hex.EncodeToString(b[:])
 }
 
-// SecretKey returns the Secret Key the server accepts: the one given with [WithSecretKey]
-// or the one New generated.
+// SecretKey returns the Secret Key the server accepts, given with [WithSecretKey] or generated.
 func (s *Server) SecretKey() string { return s.secretKey }
 
 // String describes the server without its Secret Key, so %v of a Server never shows it.
@@ -246,8 +243,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		slog.Int("status", cmp.Or(rec.status, http.StatusOK)), slog.Duration("duration", time.Since(start)))
 }
 
-// serve answers r: a path not in canonical form gets 404, one under /_mock/ a test endpoint,
-// any other the API.
+// serve answers r: 404 for a path not in canonical form, else a test endpoint or the API.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	escaped := r.URL.EscapedPath()
 	switch {
@@ -260,9 +256,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// logPath is what a log line shows of r's path: a test endpoint's, or the path template of
-// the operation (for a method the path does not allow, of the path); never the path itself,
-// which may hold anything.
+// logPath is what a log line shows of r's path, never the path itself, which may hold
+// anything: a test endpoint's, or the path template of the route (for any method).
 func (s *Server) logPath(r *http.Request) string {
 	if _, pattern := s.testMux.Handler(r); strings.HasPrefix(r.URL.Path, testPrefix) && pattern != testPrefix {
 		return pattern[strings.Index(pattern, "/"):]
@@ -315,8 +310,7 @@ func bearer(r *http.Request) string {
 	return key
 }
 
-// logResponseViolations logs a response of the server's that broke the contract: a bug here.
-// The middleware has put a 500 in its place.
+// logResponseViolations logs a response that broke the contract (a bug here), now a 500.
 func (s *Server) logResponseViolations(vs contracttest.Violations) {
 	if len(vs) > 0 && vs[0].Side == contracttest.Response {
 		s.logger.LogAttrs(context.Background(), slog.LevelError, "response breaks the contract", slog.String("violations", vs.Error()))

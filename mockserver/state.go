@@ -62,8 +62,7 @@ var subscriptionStatuses = []SubscriptionStatus{SubscriptionPaid, SubscriptionCa
 // [Server.SetSubscription] accepts besides "" (none).
 func SubscriptionStatuses() []SubscriptionStatus { return slices.Clone(subscriptionStatuses) }
 
-// Active reports whether the subscription prevents deleting its channel: PAID or
-// CANCELLATION_PROCESS.
+// Active reports whether the subscription prevents deleting its channel.
 func (st SubscriptionStatus) Active() bool {
 	return st == SubscriptionPaid || st == SubscriptionCancellationProcess
 }
@@ -173,10 +172,11 @@ type state struct {
 	codeKey [32]byte         // seals the codes this state issues (see issueCode)
 
 	queue map[queueKey][]example // QueueResponses', each served once, in order; no empty entry
+
+	lastUsed time.Time // in a sandbox: its key's last request, guarded by the sandbox's lock
 }
 
-// newState builds a state as the options set it: the seeded channels, the added ones and
-// their subscriptions. Its errors are the options'.
+// newState builds a state as the options set it; its errors are the options'.
 func newState(cfg *config) (*state, error) {
 	st := &state{
 		channels:   make(map[string]*channel, len(cfg.channels)+3),
@@ -245,9 +245,6 @@ func disconnect(ch *channel) {
 	ch.Connected, ch.WabaID, ch.PhoneID, ch.Coexistence = false, "", "", false
 }
 
-// The Go API. In sandbox mode it reads and changes the state of the Server's own Secret Key
-// ([Server.SecretKey]); every other key has its own, reached only over HTTP.
-
 // AddChannel adds a channel, as [WithChannel] does, to a running server. An id already in
 // use, or once used by a deleted channel, is an error.
 func (s *Server) AddChannel(id string, typ ChannelType) error {
@@ -263,14 +260,9 @@ func (s *Server) AddChannel(id string, typ ChannelType) error {
 
 // Channel returns a snapshot of the channel with this id (matched case-insensitively); false
 // if there is none, or it was deleted.
-func (s *Server) Channel(id string) (Channel, bool) {
-	s.own.mu.Lock()
-	defer s.own.mu.Unlock()
-	ch := s.own.channels[canonical(id)]
-	if ch == nil {
-		return Channel{}, false
-	}
-	return ch.Channel, true
+func (s *Server) Channel(id string) (c Channel, ok bool) {
+	ok = s.own.with("Channel", id, func(ch *channel) error { c = ch.Channel; return nil }) == nil
+	return c, ok
 }
 
 // Channels returns a snapshot of every channel, sorted by id; deleted ones are gone.
@@ -293,9 +285,8 @@ func (s *Server) Disconnect(id string) error {
 	return s.own.with("Disconnect", id, func(ch *channel) error { disconnect(ch); return nil })
 }
 
-// FailUpstream makes every connect, disconnect and delete of this channel fail with 502, as
-// when Meta's Graph API is down, until [Server.RestoreUpstream]. A failed call changes
-// nothing: the code is not consumed, the channel stays as it was.
+// FailUpstream makes every connect, disconnect and delete of this channel fail with 502 (and
+// change nothing), as when Meta's Graph API is down, until [Server.RestoreUpstream].
 func (s *Server) FailUpstream(channelID string) error {
 	return s.own.with("FailUpstream", channelID, func(ch *channel) error { ch.failUpstream = true; return nil })
 }
@@ -325,8 +316,8 @@ func (s *Server) SetEnterpriseRole(on bool) {
 	s.own.enterprise = on
 }
 
-// ExpireCode makes code expired: a connect with it is answered 422 CODE_EXPIRED, unless it
-// was already used (CODE_ALREADY_USED). Only a digest of the code is kept.
+// ExpireCode makes connect answer code 422 CODE_EXPIRED, unless it was already used
+// (CODE_ALREADY_USED). Only a digest of the code is kept.
 func (s *Server) ExpireCode(code string) {
 	s.own.mu.Lock()
 	defer s.own.mu.Unlock()

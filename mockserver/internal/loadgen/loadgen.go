@@ -19,14 +19,13 @@ import (
 type Config struct {
 	// Concurrency is the number of workers calling Do at once; at least 1.
 	Concurrency int
-	// Requests is the total number of calls, shared by the workers; at least 1. It may be
-	// far more than MaxDuration allows: memory grows with the calls made, not with Requests.
+	// Requests is the total number of calls, shared by the workers; at least 1.
 	Requests int
 	// MaxDuration stops starting calls once it has passed (0: no cap beyond Requests).
 	MaxDuration time.Duration
-	// Do makes call number i (0 ≤ i < Requests, each i exactly once) from worker
-	// (0 ≤ worker < Concurrency; a worker makes one call at a time, so per-worker state needs
-	// no lock). A non-nil error counts as a failed call; its latency is still recorded.
+	// Do makes call number i (0 ≤ i < Requests, each once) from worker (0 ≤ worker <
+	// Concurrency, one call at a time: per-worker state needs no lock). An error counts as a
+	// failed call; its latency is still recorded.
 	Do func(ctx context.Context, worker, i int) error
 }
 
@@ -112,8 +111,8 @@ type MetricReporter interface {
 	ReportMetric(n float64, unit string)
 }
 
-// Report records req/s, p50-ns, p99-ns, max-ns and errors on b (a *testing.B). Latencies are in ns,
-// as ns/op is, so benchstat shows them in seconds with SI prefixes (p99-sec 1.28m = 1.28 ms).
+// Report records req/s, p50-ns, p99-ns, max-ns and errors on b (a *testing.B). Latencies are
+// in ns, as ns/op is, so that benchstat shows them in seconds with SI prefixes.
 func (r Result) Report(b MetricReporter) {
 	b.ReportMetric(float64(r.Requests)/r.Elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(r.Percentile(50).Nanoseconds()), "p50-ns")
