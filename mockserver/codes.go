@@ -41,8 +41,7 @@ func WithStrictCodes() Option {
 
 // IssueCode returns a new code, as Embedded Signup hands one to the browser, and when it
 // expires: [CodeLifetime] from now on the server's clock. A connect with it succeeds once
-// before then; after, 422 CODE_EXPIRED; a second time, 422 CODE_ALREADY_USED. In sandbox mode
-// the code belongs to the server's own key (POST /_mock/codes issues one for any key).
+// before then; after, 422 CODE_EXPIRED; a second time, 422 CODE_ALREADY_USED.
 func (s *Server) IssueCode() (code string, expiresAt time.Time) {
 	s.own.mu.Lock()
 	defer s.own.mu.Unlock()
@@ -50,10 +49,9 @@ func (s *Server) IssueCode() (code string, expiresAt time.Time) {
 }
 
 // AdvanceClock moves the server's clock d forward, so a test expires a code without waiting:
-// AdvanceClock(CodeLifetime) and every code issued so far has expired. In sandbox mode it moves
-// the clock of the server's own key only (POST /_mock/clock moves any key's). A negative d
-// panics: time does not go back, and a code that expired stays expired. (Under
-// testing/synctest, time.Sleep(CodeLifetime) expires codes too.)
+// AdvanceClock(CodeLifetime) and every code issued so far has expired (under
+// testing/synctest, so does time.Sleep(CodeLifetime)). A negative d panics: time does not go
+// back, and a code that expired stays expired.
 func (s *Server) AdvanceClock(d time.Duration) {
 	if d < 0 {
 		panic("mockserver: AdvanceClock: negative duration")
@@ -68,13 +66,7 @@ func (st *state) now() time.Time { return st.clock().Add(st.offset) }
 
 // advance adds d (not negative) to the state's clock offset, saturating rather than
 // overflowing. st.mu must be held.
-func (st *state) advance(d time.Duration) {
-	if d > math.MaxInt64-st.offset {
-		st.offset = math.MaxInt64
-		return
-	}
-	st.offset += d
-}
+func (st *state) advance(d time.Duration) { st.offset += min(d, math.MaxInt64-st.offset) }
 
 // An issued code carries its own expiry, sealed with an HMAC under the state's key, so the
 // server remembers nothing of the codes it issues (memory stays flat however many a client

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,11 +92,7 @@ func readExamples(key string, resp *openapi3.Response) []example {
 	}
 	var out []example
 	for _, name := range slices.Sorted(maps.Keys(values)) {
-		ex := example{name: name, status: status, value: values[name], retryAfter: retryAfter}
-		if status == 0 {
-			ex.status = namedStatus(key, values[name])
-		}
-		out = append(out, ex)
+		out = append(out, example{name: name, status: cmp.Or(status, namedStatus(key, values[name])), value: values[name], retryAfter: retryAfter})
 	}
 	return out
 }

@@ -29,8 +29,7 @@ var channelParam = gen.ChannelIdRule.Name
 // its status, 500); the answer is the spec's example for it, as `Prefer: code=N` gives, with
 // "Retry-After: 1" where the response documents one. It goes to the next request that gets
 // that far ([Server.ServeHTTP]) and changes no state. At most [MaxQueuedResponses] wait at
-// once. In sandbox mode they are the server's own key's (POST /_mock/scenarios queues for
-// any key).
+// once.
 func (s *Server) QueueResponses(operationID, channelID string, statuses ...int) error {
 	s.own.mu.Lock()
 	defer s.own.mu.Unlock()

@@ -128,7 +128,7 @@ func WithMaxBodyBytes(n int64) Option {
 // New returns a Server seeded with the channels [ChannelUUID], [ChannelHex] and
 // [ChannelInstagram], plus any added with [WithChannel].
 func New(opts ...Option) (*Server, error) {
-	cfg := config{subscriptions: map[string]SubscriptionStatus{}, enterprise: true,
+	cfg := config{secretKey: "sk_mock_" + randomHex(), subscriptions: map[string]SubscriptionStatus{}, enterprise: true,
 		logger: slog.New(slog.DiscardHandler), maxBody: DefaultMaxBodyBytes, clock: time.Now}
 	for _, opt := range opts {
 		if opt == nil {
@@ -141,9 +141,6 @@ func New(opts ...Option) (*Server, error) {
 	own, err := newState(&cfg)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.secretKey == "" {
-		cfg.secretKey = "sk_mock_" + randomHex()
 	}
 	examples, err := sharedExamples()
 	if err != nil {

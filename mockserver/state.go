@@ -171,9 +171,8 @@ type state struct {
 	offset  time.Duration    // AdvanceClock's, never negative
 	codeKey [32]byte         // seals the codes this state issues (see issueCode)
 
-	queue map[queueKey][]example // QueueResponses', each served once, in order; no empty entry
-
-	lastUsed time.Time // in a sandbox: its key's last request, guarded by the sandbox's lock
+	queue    map[queueKey][]example // QueueResponses', each served once, in order; no empty entry
+	lastUsed time.Time              // in a sandbox: its key's last request, guarded by the sandbox's lock
 }
 
 // newState builds a state as the options set it; its errors are the options'.

@@ -53,9 +53,7 @@ var testEndpoints = []TestEndpoint{
 // and 503 for a full sandbox.
 func TestEndpoints() []TestEndpoint { return slices.Clone(testEndpoints) }
 
-// testEndpoints routes the test-only endpoints: each answers its method (then the Secret
-// Key: 401, 503 when a sandbox is full; then the body: 413, 408, 400), any other method 405,
-// and any other path under /_mock/ 404.
+// testEndpoints routes the test-only endpoints: 405 for another method, 404 for another path.
 func (s *Server) testEndpoints() *http.ServeMux {
 	mux := http.NewServeMux()
 	var names []string

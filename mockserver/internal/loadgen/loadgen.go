@@ -87,12 +87,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		})
 	}
 	wg.Wait()
-	res := Result{Elapsed: time.Since(start), Errors: int(errCount.Load()), FirstErr: firstErr}
-	res.Latencies = slices.Concat(perWorker...)
-	slices.Sort(res.Latencies)
-	res.Requests = len(res.Latencies)
-	res.Capped = res.Requests < cfg.Requests
-	return res, nil
+	elapsed, lat := time.Since(start), slices.Concat(perWorker...)
+	slices.Sort(lat)
+	return Result{Requests: len(lat), Errors: int(errCount.Load()), FirstErr: firstErr, Elapsed: elapsed,
+		Capped: len(lat) < cfg.Requests, Latencies: lat}, nil
 }
 
 // Percentile returns the nearest-rank p-th percentile (0 < p ≤ 100) of the latencies, or 0
