@@ -92,11 +92,8 @@ func (st *state) issueCode() (string, time.Time) {
 // issued reports whether this state issued code, and when it expires.
 func (st *state) issued(code string) (time.Time, bool) {
 	enc, ok := strings.CutPrefix(code, codePrefix)
-	if !ok || len(enc) != base64.RawURLEncoding.EncodedLen(codePayloadLen+codeMACLen) {
-		return time.Time{}, false
-	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(enc)
-	if err != nil || !hmac.Equal(raw[codePayloadLen:], st.codeMAC(raw[:codePayloadLen])) {
+	if !ok || err != nil || len(raw) != codePayloadLen+codeMACLen || !hmac.Equal(raw[codePayloadLen:], st.codeMAC(raw[:codePayloadLen])) {
 		return time.Time{}, false
 	}
 	return time.Unix(int64(binary.BigEndian.Uint64(raw[0:8])), int64(binary.BigEndian.Uint32(raw[8:12]))), true

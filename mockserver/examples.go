@@ -35,8 +35,7 @@ type Examples struct {
 	ops map[string]opExamples // by operationId
 }
 
-// opExamples are an operation's example responses by response key ("200", "4XX",
-// "default"), each list sorted by name.
+// opExamples are an operation's examples by response key ("200", "4XX", "default"), by name.
 type opExamples map[string][]example
 
 // example is one example response.
@@ -185,8 +184,7 @@ func (e *Examples) pick(operation string, p preference) (example, error) {
 		p.example, operation, oe.list(0, func(ex example) string { return ex.name }))
 }
 
-// statuses lists the statuses an operation documents with an example that names its own:
-// "200, 400, 404".
+// statuses lists the statuses documented with an example that names its own: "200, 400, 404".
 func (oe opExamples) statuses() string {
 	return oe.list(-1, func(ex example) string { return strconv.Itoa(ex.status) })
 }

@@ -11,16 +11,13 @@ import (
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
 
-// WriteRegressionTest writes a Go test file of package pkg that replays every failed case of a
-// [contracttest.Verify] report (those with a Request) against the reference server, so a team
-// can pin a provider's bug as a regression test: one subtest per case, on a fresh
-// [mocktest.Start] server, sends the same method, path, headers and body (the Secret Key is
-// the mock's own, ts.SecretKey) and wants a status the case wanted (what the spec documents).
-// The file is gofmt'd; it imports only the standard library and mocktest. The mock starts in
-// its initial state: a case built from values it does not know may need its Go API
-// (IssueCode, …).
-//
-// [mocktest.Start]: https://pkg.go.dev/github.com/hubmessage/hubmessage-go/mockserver/mocktest#Start
+// WriteRegressionTest writes a Go test file of package pkg that replays every failed case of
+// a [contracttest.Verify] report (those with a Request) against the reference server, so a
+// team can pin a provider's bug: one subtest per case sends the same method, path, headers
+// and body to a fresh mocktest.Start server (with its own Secret Key) and wants a status the
+// case wanted, as the spec documents. The file is gofmt'd and imports only the standard
+// library and mocktest. The mock starts in its initial state: a case built from values it
+// does not know may need its Go API (IssueCode, …).
 func WriteRegressionTest(w io.Writer, r *contracttest.Report, pkg string) error {
 	var rows strings.Builder
 	for _, res := range r.Results {

@@ -59,9 +59,8 @@ type sandbox struct {
 	keys map[hash]*state
 }
 
-// state returns the state of the key with digest d, starting one if the key has none (or
-// its state expired). When the sandbox is full it answers 503 (the spec's ServiceUnavailable)
-// and returns nil.
+// state returns the state of the key with digest d, starting one if it has none (or it
+// expired); when the sandbox is full it answers the spec's 503 and returns nil.
 func (sb *sandbox) state(w http.ResponseWriter, r *http.Request, d hash, now time.Time) *state {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
@@ -100,8 +99,7 @@ func (sb *sandbox) state(w http.ResponseWriter, r *http.Request, d hash, now tim
 // stateKey is the context key of the request's state.
 type stateKey struct{}
 
-// stateFor is the state a request acts on: in sandbox mode its Secret Key's, put in ctx by
-// serveValid; otherwise, or for a direct call of a method, the server's own.
+// stateFor is the state a request acts on: the one serveValid put in ctx, else the server's own.
 func (s *Server) stateFor(ctx context.Context) *state {
 	if st, ok := ctx.Value(stateKey{}).(*state); ok {
 		return st

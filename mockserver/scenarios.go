@@ -16,9 +16,6 @@ import (
 // per account (per Secret Key in sandbox mode): enough for any scenario, and a bound on memory.
 const MaxQueuedResponses = 1000
 
-// channelParam is the path parameter that names a channel, as the spec spells it.
-var channelParam = gen.ChannelIdRule.Name
-
 // QueueResponses makes the next len(statuses) requests of the operation (its operationId in
 // the spec, e.g. "connectMetaChannel") answered with these statuses, one each, in order: two
 // 502s and then the real answer is QueueResponses("connectMetaChannel", "", 502, 502). With a
@@ -44,8 +41,7 @@ func (s *Server) QueueResponses(operationID, channelID string, statuses ...int) 
 // answers send none, so a test of the no-retry path can use them.
 const queuedRetryAfter = "1"
 
-// queueKey is what queued responses wait for: an operation, and a channel (canonical id) or
-// "" for any.
+// queueKey is what queued responses wait for: an operation and a channel's canonical id, or "".
 type queueKey struct{ operation, channel string }
 
 // enqueue checks a QueueResponses request against the spec, its errors naming the field as
@@ -57,7 +53,7 @@ func (s *Server) enqueue(st *state, operationID, channelID string, statuses []in
 	case !ok:
 		return nil, fmt.Errorf("operationId: %q is not an operation of the spec; its operations: %s",
 			printable.String(operationID), strings.Join(slices.Sorted(maps.Keys(s.examples.ops)), ", "))
-	case channelID != "" && !slices.ContainsFunc(gen.Operations[operationID].Params, func(r gen.Rule) bool { return r.Name == channelParam }):
+	case channelID != "" && !slices.ContainsFunc(gen.Operations[operationID].Params, func(r gen.Rule) bool { return r.Name == gen.ChannelIdRule.Name }):
 		return nil, fmt.Errorf("channelId: %s names no channel; queue its responses for any (no channelId)", operationID)
 	case channelID != "" && !gen.ChannelIdPattern.MatchString(channelID):
 		return nil, errors.New("channelId: must be a UUID or 32 hexadecimal digits")
@@ -96,7 +92,7 @@ func (st *state) dequeue(route *contracttest.Route) (example, bool) {
 		return example{}, false
 	}
 	op := route.OperationID()
-	for _, key := range []queueKey{{op, canonical(route.PathParams()[channelParam])}, {op, ""}} {
+	for _, key := range []queueKey{{op, canonical(route.PathParams()[gen.ChannelIdRule.Name])}, {op, ""}} {
 		if q := st.queue[key]; len(q) > 0 {
 			if st.queue[key] = q[1:]; len(q) == 1 {
 				delete(st.queue, key)

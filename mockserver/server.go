@@ -21,8 +21,7 @@ import (
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
-// DefaultMaxBodyBytes is the request body limit unless [WithMaxBodyBytes] says otherwise.
-// The real payload is a few hundred bytes; a larger body is answered 413.
+// DefaultMaxBodyBytes is the body limit without [WithMaxBodyBytes]; a real one is a few hundred.
 const DefaultMaxBodyBytes = 64 << 10
 
 // Server is the reference server: an http.Handler answering the spec's operations from
@@ -56,9 +55,8 @@ type config struct {
 	strictCodes   bool
 }
 
-// WithSecretKey sets the Secret Key the server accepts as `Authorization: Bearer <key>`.
-// Without it, New generates a random one (see [Server.SecretKey]). The key must be non-empty
-// printable ASCII without spaces (see secretkey.Check); the error never repeats it.
+// WithSecretKey sets the Secret Key the server accepts as `Authorization: Bearer <key>`
+// instead of a random one: printable ASCII without spaces; the error never repeats it.
 func WithSecretKey(key string) Option {
 	return func(c *config) error {
 		if err := secretkey.Check(key); err != nil {
@@ -100,10 +98,9 @@ func WithEnterpriseRole(on bool) Option {
 	return func(c *config) error { c.enterprise = on; return nil }
 }
 
-// WithLogger logs to l: one line per request at level Debug (method, path template, status,
-// duration); at Info a sandbox's new key; at Warn a sandbox that has become full; at Error a
-// response that broke the contract (a bug here). By default nothing is logged. No Secret Key
-// or code is ever logged.
+// WithLogger logs to l (by default nothing is logged): at Debug one line per request (method,
+// path template, status, duration); at Info a sandbox's new key; at Warn a sandbox that has
+// become full; at Error a response that broke the contract (a bug here). No key or code.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {

@@ -29,9 +29,8 @@ type TestEndpoint struct {
 	serve        func(s *Server, st *state, body []byte) (status int, response any, err error)
 }
 
-// testEndpoints are the test-only endpoints. An endpoint answers for the state of the
-// request's key, under its lock, with its body (empty when none was sent); an error is the
-// client's: 400 with its text.
+// testEndpoints are the test-only endpoints. Each acts on the request's key's state, under its
+// lock, with the body (empty when none was sent); an error is the client's: 400 with its text.
 var testEndpoints = []TestEndpoint{
 	{http.MethodPost, testPrefix + "codes", fmt.Sprintf("issue a code that connects once within %v", CodeLifetime), (*Server).postCodes},
 	{http.MethodPost, testPrefix + "clock", `move the clock: {"advance":"31s"}`, (*Server).postClock},
@@ -109,6 +108,7 @@ func (s *Server) readTestBody(w http.ResponseWriter, r *http.Request) ([]byte, b
 	rc := http.NewResponseController(w)
 	deadline := rc.SetReadDeadline(time.Now().Add(contracttest.DefaultBodyTimeout)) == nil
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	mt, _, mtErr := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var maxErr *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxErr):
@@ -117,7 +117,7 @@ func (s *Server) readTestBody(w http.ResponseWriter, r *http.Request) ([]byte, b
 		errorbody.Write(w, http.StatusRequestTimeout, fmt.Sprintf("request body: not received within %v", contracttest.DefaultBodyTimeout))
 	case err != nil:
 		errorbody.Write(w, http.StatusBadRequest, "request body: "+err.Error())
-	case len(bytes.TrimSpace(data)) > 0 && !isJSON(r.Header.Get("Content-Type")):
+	case len(bytes.TrimSpace(data)) > 0 && (mtErr != nil || mt != "application/json"):
 		errorbody.Write(w, http.StatusBadRequest, "header Content-Type: want application/json")
 	default:
 		if deadline {
@@ -126,11 +126,6 @@ func (s *Server) readTestBody(w http.ResponseWriter, r *http.Request) ([]byte, b
 		return data, true
 	}
 	return nil, false
-}
-
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == "application/json"
 }
 
 // decodeBody reads body, a JSON object, into v (internal/strictjson: member names exact and
