@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,9 +25,7 @@ func ProbeCodes(ctx context.Context, client *http.Client, baseURL, secretKey str
 	if err != nil {
 		return nil, err
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
+	client = cmp.Or(client, &http.Client{Timeout: 30 * time.Second})
 	const endpoint = "POST " + testPrefix + "codes: "
 	issue := func(ctx context.Context) (string, int, error) { // its errors never hold the key
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base.String()+testPrefix+"codes", strings.NewReader("{}"))

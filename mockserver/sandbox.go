@@ -64,9 +64,12 @@ type sandbox struct {
 func (sb *sandbox) state(w http.ResponseWriter, r *http.Request, d hash, now time.Time) *state {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
-	if st, found := sb.keys[d]; found && now.Sub(st.lastUsed) < sb.sandboxCfg.IdleTimeout {
-		st.lastUsed = now
-		return st
+	if st, found := sb.keys[d]; found {
+		if now.Sub(st.lastUsed) < sb.sandboxCfg.IdleTimeout {
+			st.lastUsed = now
+			return st
+		}
+		delete(sb.keys, d) // expired: the key starts afresh, in its own place
 	}
 	if len(sb.keys) >= sb.sandboxCfg.MaxKeys { // drop the expired states; if none, wait for the first
 		wait := sb.sandboxCfg.IdleTimeout

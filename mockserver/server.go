@@ -38,8 +38,6 @@ type Server struct {
 	sandbox    *sandbox // nil unless WithSandbox: then every other key's state
 }
 
-var _ gen.StrictServerInterface = (*Server)(nil)
-
 // Option configures a [Server]. Options check their input and return an error.
 type Option func(*config) error
 
@@ -55,8 +53,8 @@ type config struct {
 	strictCodes   bool
 }
 
-// WithSecretKey sets the Secret Key the server accepts as `Authorization: Bearer <key>`
-// instead of a random one: printable ASCII without spaces; the error never repeats it.
+// WithSecretKey sets the Secret Key the server accepts (`Authorization: Bearer <key>`) instead of
+// a random one: non-empty printable ASCII without spaces. Its error never repeats the key.
 func WithSecretKey(key string) Option {
 	return func(c *config) error {
 		if err := secretkey.Check(key); err != nil {
@@ -98,9 +96,9 @@ func WithEnterpriseRole(on bool) Option {
 	return func(c *config) error { c.enterprise = on; return nil }
 }
 
-// WithLogger logs to l (by default nothing is logged): at Debug one line per request (method,
-// path template, status, duration); at Info a sandbox's new key; at Warn a sandbox that has
-// become full; at Error a response that broke the contract (a bug here). No key or code.
+// WithLogger logs to l (by default, nowhere), never a Secret Key or a code: at Debug one line
+// per request (method, path template, status, duration); at Info a sandbox's new key; at Warn
+// a sandbox that has become full; at Error a response that broke the contract (a bug here).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
@@ -222,7 +220,7 @@ func (s *Server) GoString() string { return s.String() }
 // ServeHTTP answers r. contracttest's middleware checks the request against the spec first
 // (404, 405, 413, 408, 401, 400) and the response after (one the spec does not document
 // becomes a 500). In between, in this order: in sandbox mode a malformed key (401); a Prefer
-// header, answered by [Examples] with no state read or changed (nor a sandbox key's started)
+// header, answered by [Examples] with no state read or changed (nor a sandbox key's state started)
 // and, unlike a queued 503, no Retry-After; the sandbox key's state (503 when full); a queued
 // answer ([Server.QueueResponses]); the operation's method. The test-only endpoints under
 // /_mock/ are not the spec's and bypass it.
@@ -269,7 +267,7 @@ func (s *Server) logPath(r *http.Request) string {
 // serveValid answers a request the contract middleware accepted (see [Server.ServeHTTP]).
 func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
 	key := bearer(r)
-	if key == "" { // only in a sandbox: otherwise the middleware passed only the server's key
+	if key == "" && s.sandbox != nil { // a sandbox's middleware accepts any bearer token
 		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
 		return
 	}
@@ -318,9 +316,7 @@ type statusRecorder struct {
 }
 
 func (r *statusRecorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
+	r.status = cmp.Or(r.status, status)
 	r.ResponseWriter.WriteHeader(status)
 }
 

@@ -89,7 +89,7 @@ func (s *Server) serveTest(w http.ResponseWriter, r *http.Request, e TestEndpoin
 		return
 	}
 	data, err := json.Marshal(response)
-	if err != nil { // only a time past year 9999, after AdvanceClock by centuries
+	if err != nil { // only a time past year 9999, from a WithClock set in the far future
 		errorbody.Write(w, http.StatusInternalServerError, msgInternal)
 		return
 	}
@@ -105,6 +105,11 @@ func (s *Server) readTestBody(w http.ResponseWriter, r *http.Request) ([]byte, b
 	if r.Body == nil || r.Body == http.NoBody { // nil when ServeHTTP is called directly
 		return nil, true
 	}
+	tooLarge := fmt.Sprintf("request body: longer than the %d-byte limit", s.maxBody)
+	if r.ContentLength > s.maxBody { // declared: no need to wait for it
+		errorbody.Write(w, http.StatusRequestEntityTooLarge, tooLarge)
+		return nil, false
+	}
 	rc := http.NewResponseController(w)
 	deadline := rc.SetReadDeadline(time.Now().Add(contracttest.DefaultBodyTimeout)) == nil
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
@@ -112,7 +117,7 @@ func (s *Server) readTestBody(w http.ResponseWriter, r *http.Request) ([]byte, b
 	var maxErr *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxErr):
-		errorbody.Write(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body: longer than the %d-byte limit", s.maxBody))
+		errorbody.Write(w, http.StatusRequestEntityTooLarge, tooLarge)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		errorbody.Write(w, http.StatusRequestTimeout, fmt.Sprintf("request body: not received within %v", contracttest.DefaultBodyTimeout))
 	case err != nil:

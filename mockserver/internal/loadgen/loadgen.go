@@ -104,14 +104,9 @@ func (r Result) Percentile(p float64) time.Duration {
 	return r.Latencies[min(max(rank, 1), n)-1]
 }
 
-// MetricReporter is the part of testing.B that [Result.Report] uses.
-type MetricReporter interface {
-	ReportMetric(n float64, unit string)
-}
-
 // Report records req/s, p50-ns, p99-ns, max-ns and errors on b (a *testing.B). Latencies are
 // in ns, as ns/op is, so that benchstat shows them in seconds with SI prefixes.
-func (r Result) Report(b MetricReporter) {
+func (r Result) Report(b interface{ ReportMetric(n float64, unit string) }) {
 	b.ReportMetric(float64(r.Requests)/r.Elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(r.Percentile(50).Nanoseconds()), "p50-ns")
 	b.ReportMetric(float64(r.Percentile(99).Nanoseconds()), "p99-ns")
