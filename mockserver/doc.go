@@ -9,13 +9,13 @@
 // runs it on httptest; elsewhere [New] returns a [Server], an http.Handler, and [Server.Serve]
 // runs it on a listener; `hubmessage mock` runs it standalone.
 //
-// The rest is documented where it is implemented: channels at [New] and [WithChannel]; the
-// account at [WithEnterpriseRole] and [WithSubscription]; codes at [ExpiredCodePrefix],
-// [Server.IssueCode] and [WithStrictCodes]; failures and scripted answers at
-// [Server.FailUpstream] and [Server.QueueResponses]; the Prefer header at [Examples]; the
+// The rest is documented where it is implemented: channels (ids match in any case) at [New]
+// and [WithChannel]; the account at [WithEnterpriseRole] and [WithSubscription]; codes at
+// [ExpiredCodePrefix], [Server.IssueCode] and [WithStrictCodes]; failures and scripted answers
+// at [Server.FailUpstream] and [Server.QueueResponses]; the Prefer header at [Examples]; the
 // test-only endpoints under /_mock/ at [TestEndpoints]; one server shared by many CI jobs at
 // [WithSandbox]; logs and limits at [WithLogger], [WithMaxBodyBytes] and [MaxQueuedResponses].
 // The Go API acts on the server's own Secret Key's state ([Server.SecretKey]).
 //
-// A Server is safe for concurrent use by multiple goroutines.
+// A Server is safe for concurrent use by multiple goroutines; each call is atomic.
 package mockserver

@@ -220,7 +220,7 @@ func (s *Server) GoString() string { return s.String() }
 // ServeHTTP answers r. contracttest's middleware checks the request against the spec first
 // (404, 405, 413, 408, 401, 400) and the response after (one the spec does not document
 // becomes a 500). In between, in this order: in sandbox mode a malformed key (401); a Prefer
-// header, answered by [Examples] with no state read or changed (nor a sandbox key's state started)
+// header, answered by [Examples] with no state read or changed (no sandbox key's started)
 // and, unlike a queued 503, no Retry-After; the sandbox key's state (503 when full); a queued
 // answer ([Server.QueueResponses]); the operation's method. The test-only endpoints under
 // /_mock/ are not the spec's and bypass it.

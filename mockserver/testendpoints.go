@@ -47,9 +47,9 @@ var testEndpoints = []TestEndpoint{
 // They are the Go API's [Server.IssueCode], [Server.AdvanceClock] and [Server.QueueResponses]
 // for the request's Secret Key (in sandbox mode any well-formed key's), taking
 // `Authorization: Bearer <key>` and a JSON body with exactly the members shown (channelId is
-// optional). They are not in the spec, so never validated against it nor counted in its
-// coverage. Every error has the API's shape: 400 naming the member, 401, 404, 405, 408, 413,
-// and 503 for a full sandbox.
+// optional; pending is every status then queued for the operation and channel). Not in the
+// spec, they are never validated against it nor counted in its coverage. Every error has the
+// API's shape: 400 naming the member, 401, 404, 405, 408, 413, and 503 for a full sandbox.
 func TestEndpoints() []TestEndpoint { return slices.Clone(testEndpoints) }
 
 // testEndpoints routes the test-only endpoints: 405 for another method, 404 for another path.
