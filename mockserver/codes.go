@@ -16,9 +16,8 @@ import (
 // the server's clock: about what Meta gives an Embedded Signup code.
 const CodeLifetime = 30 * time.Second
 
-// WithClock makes now the server's clock, instead of time.Now: the clock that issued codes
-// live by ([CodeLifetime]) and that a sandbox's idle timeout counts on. [Server.AdvanceClock]
-// moves it forward by an offset.
+// WithClock makes now the server's clock, instead of time.Now: the clock of [CodeLifetime]
+// and of a sandbox's idle timeout. [Server.AdvanceClock] moves it forward by an offset.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {
@@ -33,22 +32,16 @@ func WithClock(now func() time.Time) Option {
 // POST /_mock/codes) with 422 CODE_EXPIRED, except the magic [UpstreamErrorPrefix] codes, which
 // still answer 502. Without it such codes are accepted once, as before.
 //
-// Why CODE_EXPIRED: a made-up or mangled code is, to the real API, a code Meta will not
-// exchange, and neither the vendor nor the spec documents an "invalid code" answer; of the
-// answers the spec documents for a code, CODE_EXPIRED is the one that says "this code no
-// longer connects anything; start the signup again", which is the right advice for a code
-// that was never valid too. CODE_ALREADY_USED would claim a first use that never happened.
+// Why CODE_EXPIRED: to the real API a made-up code is one Meta will not exchange, and no
+// "invalid code" answer is documented; CODE_EXPIRED says "start the signup again", right for
+// a code that was never valid too, where CODE_ALREADY_USED would claim a first use.
 func WithStrictCodes() Option {
-	return func(c *config) error {
-		c.strictCodes = true
-		return nil
-	}
+	return func(c *config) error { c.strictCodes = true; return nil }
 }
 
 // IssueCode returns a new code, as Embedded Signup hands one to the browser, and when it
 // expires: [CodeLifetime] from now on the server's clock. A connect with it succeeds once
-// before then; after, 422 CODE_EXPIRED; a second time, 422 CODE_ALREADY_USED. In sandbox mode
-// the code belongs to the server's own key (POST /_mock/codes issues one for any key).
+// before then; after, 422 CODE_EXPIRED; a second time, 422 CODE_ALREADY_USED.
 func (s *Server) IssueCode() (code string, expiresAt time.Time) {
 	s.own.mu.Lock()
 	defer s.own.mu.Unlock()
@@ -56,9 +49,9 @@ func (s *Server) IssueCode() (code string, expiresAt time.Time) {
 }
 
 // AdvanceClock moves the server's clock d forward, so a test expires a code without waiting:
-// AdvanceClock(CodeLifetime) and every code issued so far has expired. In sandbox mode it moves
-// the clock of the server's own key only (POST /_mock/clock moves any key's). A negative d
-// panics: time does not go back, and a code that expired stays expired.
+// AdvanceClock(CodeLifetime) and every code issued so far has expired (under
+// testing/synctest, so does time.Sleep(CodeLifetime)). A negative d panics: time does not go
+// back, and a code that expired stays expired.
 func (s *Server) AdvanceClock(d time.Duration) {
 	if d < 0 {
 		panic("mockserver: AdvanceClock: negative duration")
@@ -73,20 +66,12 @@ func (st *state) now() time.Time { return st.clock().Add(st.offset) }
 
 // advance adds d (not negative) to the state's clock offset, saturating rather than
 // overflowing. st.mu must be held.
-func (st *state) advance(d time.Duration) {
-	if d > math.MaxInt64-st.offset {
-		st.offset = math.MaxInt64
-		return
-	}
-	st.offset += d
-}
+func (st *state) advance(d time.Duration) { st.offset += min(d, math.MaxInt64-st.offset) }
 
 // An issued code carries its own expiry, sealed with an HMAC under the state's key, so the
-// server remembers nothing about the codes it issues: however many a client asks for, memory
-// stays flat, and a code issued for one sandbox key is foreign to every other.
-//
-// Layout, base64url after codePrefix: expiry seconds (8 bytes) | nanoseconds (4) | random (16)
-// | HMAC-SHA256 of the former, cut to 16.
+// server remembers nothing of the codes it issues (memory stays flat however many a client
+// asks for) and a code of one sandbox key is foreign to every other. Layout, base64url after
+// codePrefix: expiry seconds (8 bytes) | nanoseconds (4) | random (16) | HMAC-SHA256, cut to 16.
 const (
 	codePrefix     = "mock_"
 	codePayloadLen = 8 + 4 + 16
@@ -107,16 +92,11 @@ func (st *state) issueCode() (string, time.Time) {
 // issued reports whether this state issued code, and when it expires.
 func (st *state) issued(code string) (time.Time, bool) {
 	enc, ok := strings.CutPrefix(code, codePrefix)
-	if !ok || len(enc) != base64.RawURLEncoding.EncodedLen(codePayloadLen+codeMACLen) {
-		return time.Time{}, false
-	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(enc)
-	if err != nil || !hmac.Equal(raw[codePayloadLen:], st.codeMAC(raw[:codePayloadLen])) {
+	if !ok || err != nil || len(raw) != codePayloadLen+codeMACLen || !hmac.Equal(raw[codePayloadLen:], st.codeMAC(raw[:codePayloadLen])) {
 		return time.Time{}, false
 	}
-	sec := int64(binary.BigEndian.Uint64(raw[0:8]))
-	nsec := int64(binary.BigEndian.Uint32(raw[8:12]))
-	return time.Unix(sec, nsec), true
+	return time.Unix(int64(binary.BigEndian.Uint64(raw[0:8])), int64(binary.BigEndian.Uint32(raw[8:12]))), true
 }
 
 func (st *state) codeMAC(payload []byte) []byte {
@@ -126,14 +106,14 @@ func (st *state) codeMAC(payload []byte) []byte {
 }
 
 // codeExpired reports whether connect answers CODE_EXPIRED for code (whose digest is d): made
-// expired by ExpireCode or its magic prefix, issued here and past its life, or in strict mode
-// not issued here (the magic UpstreamErrorPrefix excepted). st.mu must be held.
-func (s *Server) codeExpired(st *state, code string, d codeDigest) bool {
+// expired (ExpireCode, prefix), issued here and past its life, or in strict mode not issued
+// here and not the magic UpstreamErrorPrefix. st.mu must be held.
+func (s *Server) codeExpired(st *state, code string, d hash) bool {
 	if _, exp := st.expired[d]; exp || strings.HasPrefix(code, ExpiredCodePrefix) {
 		return true
 	}
 	if expires, ok := st.issued(code); ok {
 		return !st.now().Before(expires)
 	}
-	return s.strict && !strings.HasPrefix(code, UpstreamErrorPrefix)
+	return s.strictCodes && !strings.HasPrefix(code, UpstreamErrorPrefix)
 }

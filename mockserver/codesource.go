@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
@@ -25,57 +25,45 @@ func ProbeCodes(ctx context.Context, client *http.Client, baseURL, secretKey str
 	if err != nil {
 		return nil, err
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+	client = cmp.Or(client, &http.Client{Timeout: 30 * time.Second})
+	const endpoint = "POST " + testPrefix + "codes: "
+	issue := func(ctx context.Context) (string, int, error) { // its errors never hold the key
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base.String()+testPrefix+"codes", strings.NewReader("{}"))
+		if err != nil {
+			return "", 0, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+secretKey)
+		resp, err := client.Do(req)
+		if err != nil {
+			return "", 0, errors.New(endpoint + secretkey.Redact(err.Error(), secretKey))
+		}
+		defer resp.Body.Close()
+		var body codeResponse
+		switch {
+		case resp.StatusCode != http.StatusCreated:
+			return "", resp.StatusCode, fmt.Errorf("%sstatus %d", endpoint, resp.StatusCode)
+		case json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&body) != nil || body.Code == "":
+			return "", resp.StatusCode, errors.New(endpoint + "201 without a code")
+		}
+		return body.Code, resp.StatusCode, nil
 	}
-	issuer := codeIssuer{client: client, url: base.String() + testPrefix + "codes", secretKey: secretKey}
-	first, status, err := issuer.issue(ctx)
+	code, status, err := issue(ctx)
 	if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var mu sync.Mutex
+	first := make(chan string, 1) // the probe's code, for the first call
+	first <- code
 	return func(ctx context.Context) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if first != "" {
-			c := first
-			first = ""
-			return c, nil
+		select {
+		case code := <-first:
+			return code, nil
+		default:
+			code, _, err := issue(ctx)
+			return code, err
 		}
-		c, _, err := issuer.issue(ctx)
-		return c, err
 	}, nil
-}
-
-// codeIssuer asks one server for codes.
-type codeIssuer struct {
-	client         *http.Client
-	url, secretKey string
-}
-
-// issue is one POST /_mock/codes: the code and the status. Its errors never hold the key.
-func (c codeIssuer) issue(ctx context.Context) (string, int, error) {
-	const endpoint = "POST " + testPrefix + "codes: "
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, strings.NewReader("{}"))
-	if err != nil {
-		return "", 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.secretKey)
-	resp, err := c.client.Do(req)
-	if err != nil {
-		return "", 0, errors.New(endpoint + secretkey.Redact(err.Error(), c.secretKey))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return "", resp.StatusCode, fmt.Errorf("%sstatus %d", endpoint, resp.StatusCode)
-	}
-	var body codeResponse
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&body); err != nil || body.Code == "" {
-		return "", resp.StatusCode, errors.New(endpoint + "201 without a code")
-	}
-	return body.Code, resp.StatusCode, nil
 }

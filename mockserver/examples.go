@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,34 +17,26 @@ import (
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
 )
 
-// Examples answers each request with a response its operation documents as an example, as
-// Prism's static mock does, for any OpenAPI 3.0 spec: a stand-in that conforms and keeps no
-// state. The reference server answers a Prefer header and a queued answer from it; a test uses
-// it as a conformant server for a spec of its own. Create it with [NewExamples]; it is safe for
-// concurrent use.
+// Examples answers each request with an example response its operation documents, as Prism's
+// static mock does, for any OpenAPI 3.0 spec: a conformant stand-in that keeps no state (the
+// reference server answers Prefer and queued answers from it). It is safe for concurrent use.
 //
-// Without a Prefer header the answer is the first example (by name) of the operation's lowest
-// documented 2XX. `Prefer: code=404` picks that status's first example (a status its response
-// range, such as 4XX, or its default response covers, answers with the example of that
-// response whose body names the status in an integer "error", "status" or "code" member, or
-// names none); `Prefer: example=name` that example, with both the one of that name for that
-// status. A status documented without content answers with no body. A Prefer header it cannot
-// answer is a 400 naming what is documented.
+// Without a Prefer header the answer is the first example (by name) of the lowest documented
+// 2XX; `Prefer: code=404` that status's first example (under a range such as 4XX, or default,
+// one whose body names no status or that one, in an integer "error", "status" or "code");
+// `Prefer: example=name` that example; both, the one of that name for that status. A status
+// without content answers no body; a Prefer header it cannot answer, 400 naming what is
+// documented.
 //
-// It checks nothing itself: put it behind contracttest's middleware to answer invalid requests
-// as the spec says. It answers the route the middleware found ([contracttest.RouteOf]), or
-// routes a request itself: 404 for an unknown path, 405 with Allow for an undocumented method.
+// It checks nothing: behind contracttest's middleware it answers the route found
+// ([contracttest.RouteOf]); alone it routes a request itself (404, 405 with Allow).
 type Examples struct {
 	v   *contracttest.Validator
-	ops map[string]*opExamples // by operationId
+	ops map[string]opExamples // by operationId
 }
 
-// opExamples are an operation's example responses by response key ("200", "4XX",
-// "default"), each list sorted by name.
-type opExamples struct {
-	id   string
-	keys map[string][]example
-}
+// opExamples are an operation's examples by response key ("200", "4XX", "default"), by name.
+type opExamples map[string][]example
 
 // example is one example response.
 type example struct {
@@ -54,9 +47,6 @@ type example struct {
 	retryAfter bool // the response documents a Retry-After header (503)
 }
 
-// noContentName names the example of a response documented without content.
-const noContentName = "noContent"
-
 // NewExamples reads doc's example responses: the named `examples` of each JSON response, its
 // lone `example` (named "example"), or for a response without content an empty answer named
 // "noContent".
@@ -65,13 +55,13 @@ func NewExamples(doc *openapi3.T) (*Examples, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Examples{v: v, ops: map[string]*opExamples{}}
+	e := &Examples{v: v, ops: map[string]opExamples{}}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
-			oe := &opExamples{id: op.OperationID, keys: map[string][]example{}}
+			oe := opExamples{}
 			for key, ref := range op.Responses.Map() {
 				if ref.Value != nil {
-					oe.keys[key] = readExamples(key, ref.Value)
+					oe[key] = readExamples(key, ref.Value)
 				}
 			}
 			e.ops[op.OperationID] = oe
@@ -84,7 +74,7 @@ func readExamples(key string, resp *openapi3.Response) []example {
 	status, _ := strconv.Atoi(key) // 0 for a range or default
 	retryAfter := slices.ContainsFunc(slices.Collect(maps.Keys(resp.Headers)), func(h string) bool { return strings.EqualFold(h, "Retry-After") })
 	if len(resp.Content) == 0 {
-		return []example{{name: noContentName, status: status, noBody: true, retryAfter: retryAfter}}
+		return []example{{name: "noContent", status: status, noBody: true, retryAfter: retryAfter}}
 	}
 	media := resp.Content.Get("application/json")
 	if media == nil {
@@ -101,11 +91,7 @@ func readExamples(key string, resp *openapi3.Response) []example {
 	}
 	var out []example
 	for _, name := range slices.Sorted(maps.Keys(values)) {
-		ex := example{name: name, status: status, value: values[name], retryAfter: retryAfter}
-		if status == 0 {
-			ex.status = namedStatus(key, values[name])
-		}
-		out = append(out, ex)
+		out = append(out, example{name: name, status: cmp.Or(status, namedStatus(key, values[name])), value: values[name], retryAfter: retryAfter})
 	}
 	return out
 }
@@ -126,15 +112,15 @@ func namedStatus(key string, value any) int {
 
 // forStatus is the example (of that name, unless "") answering status: of the status's own
 // response if documented, else the first of its range's and default's that answers it.
-func (oe *opExamples) forStatus(status int, name string) (example, bool) {
+func (oe opExamples) forStatus(status int, name string) (example, bool) {
 	for i, key := range []string{strconv.Itoa(status), strconv.Itoa(status/100) + "XX", "default"} {
-		for _, ex := range oe.keys[key] {
+		for _, ex := range oe[key] {
 			if (ex.status == status || ex.status == 0) && (name == "" || ex.name == name) {
 				ex.status = status
 				return ex, true
 			}
 		}
-		if _, exact := oe.keys[key]; exact && i == 0 {
+		if _, exact := oe[key]; exact && i == 0 {
 			break
 		}
 	}
@@ -152,7 +138,7 @@ func (e *Examples) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				errorbody.Write(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed here")
 				return
 			}
-			errorbody.Write(w, http.StatusNotFound, "no such endpoint")
+			errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
 			return
 		}
 	}
@@ -169,70 +155,53 @@ func (e *Examples) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // pick chooses the example p asks for (see [Examples]).
 func (e *Examples) pick(operation string, p preference) (example, error) {
-	oe := e.ops[operation]
-	if oe == nil {
+	oe, ok := e.ops[operation]
+	if !ok {
 		return example{}, fmt.Errorf("no operation %q", operation)
 	}
-	switch {
-	case p.code != 0:
+	if p.code != 0 {
 		if ex, ok := oe.forStatus(p.code, p.example); ok {
 			return ex, nil
 		}
 		if ex, ok := oe.forStatus(p.code, ""); ok {
 			return example{}, fmt.Errorf("Prefer: example %q is not documented for %s status %d; its examples: %s",
-				p.example, operation, p.code, strings.Join(oe.names(ex.status), ", "))
+				p.example, operation, p.code, oe.list(ex.status, func(ex example) string { return ex.name }))
 		}
-		return example{}, fmt.Errorf("Prefer: code=%d is not documented for %s; documented: %s", p.code, operation, oe.statuses())
-	case p.example != "":
-		for _, key := range slices.Sorted(maps.Keys(oe.keys)) {
-			for _, ex := range oe.keys[key] {
-				if ex.name == p.example && ex.status != 0 {
-					return ex, nil
-				}
-			}
-		}
-		return example{}, fmt.Errorf("Prefer: example %q is not documented for %s; documented: %s",
-			p.example, operation, strings.Join(oe.names(0), ", "))
+		return example{}, fmt.Errorf("Prefer: code=%d is not documented for %s; documented: %s",
+			p.code, operation, oe.statuses())
 	}
-	for _, key := range slices.Sorted(maps.Keys(oe.keys)) {
-		if strings.HasPrefix(key, "2") && len(oe.keys[key]) > 0 && oe.keys[key][0].status != 0 {
-			return oe.keys[key][0], nil
-		}
-	}
-	return example{}, fmt.Errorf("%s documents no 2XX example", operation)
-}
-
-// statuses lists the statuses an operation documents with an example that names its own:
-// "200, 400, 404".
-func (oe *opExamples) statuses() string {
-	var out []int
-	for _, exs := range oe.keys {
-		for _, ex := range exs {
-			if ex.status != 0 && !slices.Contains(out, ex.status) {
-				out = append(out, ex.status)
+	for _, key := range slices.Sorted(maps.Keys(oe)) {
+		for i, ex := range oe[key] { // by name; without one, the first of the lowest 2XX
+			if ex.status != 0 && (p.example != "" && ex.name == p.example || p.example == "" && i == 0 && strings.HasPrefix(key, "2")) {
+				return ex, nil
 			}
 		}
 	}
-	slices.Sort(out)
-	s := make([]string, len(out))
-	for i, n := range out {
-		s[i] = strconv.Itoa(n)
+	if p.example == "" {
+		return example{}, fmt.Errorf("%s documents no 2XX example", operation)
 	}
-	return strings.Join(s, ", ")
+	return example{}, fmt.Errorf("Prefer: example %q is not documented for %s; documented: %s",
+		p.example, operation, oe.list(0, func(ex example) string { return ex.name }))
 }
 
-// names lists the names of the examples answering status (any, for 0), sorted.
-func (oe *opExamples) names(status int) []string {
+// statuses lists the statuses documented with an example that names its own: "200, 400, 404".
+func (oe opExamples) statuses() string {
+	return oe.list(-1, func(ex example) string { return strconv.Itoa(ex.status) })
+}
+
+// list is f of the examples answering status (any, for 0; any naming its own, for -1),
+// sorted, each once, joined by commas.
+func (oe opExamples) list(status int, f func(example) string) string {
 	var out []string
-	for _, exs := range oe.keys {
+	for _, exs := range oe {
 		for _, ex := range exs {
-			if status == 0 || ex.status == status {
-				out = append(out, ex.name)
+			if status == ex.status || status == 0 || status == -1 && ex.status != 0 {
+				out = append(out, f(ex))
 			}
 		}
 	}
 	slices.Sort(out)
-	return out
+	return strings.Join(slices.Compact(out), ", ")
 }
 
 // write answers with the example.
@@ -241,11 +210,7 @@ func (ex example) write(w http.ResponseWriter) {
 		w.WriteHeader(ex.status)
 		return
 	}
-	body, err := json.Marshal(ex.value)
-	if err != nil { // cannot happen: the value was decoded from the spec's JSON or YAML
-		errorbody.Write(w, http.StatusInternalServerError, msgInternal)
-		return
-	}
+	body, _ := json.Marshal(ex.value) // cannot fail: the value was decoded from the spec's JSON (kin-openapi reads YAML as JSON)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(ex.status)
 	_, _ = w.Write(append(body, '\n'))

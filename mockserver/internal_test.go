@@ -28,7 +28,7 @@ func TestMessagesAreSpecExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	isExample := func(op string, status int, message string) bool {
-		for _, exs := range spec.ops[op].keys {
+		for _, exs := range spec.ops[op] {
 			if slices.ContainsFunc(exs, func(ex example) bool {
 				obj, ok := ex.value.(map[string]any)
 				return ok && ex.status == status && obj["message"] == message

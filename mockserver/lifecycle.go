@@ -10,44 +10,47 @@ import (
 
 // The channel lifecycle, one method per operation of the spec (gen.StrictServerInterface).
 // Each runs on the state of the request's account (see stateFor) under its lock, so every
-// call is atomic: checks and change alike. The package documentation gives each order of checks.
+// call is atomic, checks and change alike, and a refused or failed call changes nothing.
+// req.Body is never nil: gen's strict handler sets it, having answered 400 itself for a
+// body that does not decode, and the middleware has refused a missing required body.
 
-// PartnerCreateChannel implements gen.StrictServerInterface: it creates a channel with a new
-// id, 32 upper-case hexadecimal digits that no channel of the account has or had.
+// PartnerCreateChannel implements gen.StrictServerInterface: 422 "This action requires
+// ENTERPRISE role" without that role ([WithEnterpriseRole]); else a channel of any
+// [ChannelTypes] and 201 with its new id, 32 upper-case hexadecimal digits from crypto/rand
+// that no channel of the account has or had.
 func (s *Server) PartnerCreateChannel(ctx context.Context, req gen.PartnerCreateChannelRequestObject) (gen.PartnerCreateChannelResponseObject, error) {
-	if req.Body == nil {
-		return gen.PartnerCreateChannel400JSONResponse{CreateChannelBadRequestJSONResponse: gen.CreateChannelBadRequestJSONResponse(badRequest("request body: is missing"))}, nil
-	}
 	st := s.stateFor(ctx)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if !st.enterprise {
 		return gen.PartnerCreateChannel422JSONResponse{CreateChannelUnprocessableEntityJSONResponse: gen.CreateChannelUnprocessableEntityJSONResponse(
-			unprocessable(msgCreateNeedsEnterprise))}, nil
+			apiError(http.StatusUnprocessableEntity, msgCreateNeedsEnterprise))}, nil
 	}
 	id := st.newID()
 	st.channels[canonical(id)] = &channel{Channel: Channel{ID: id, Type: req.Body.Type, Name: req.Body.Name}}
 	return gen.PartnerCreateChannel201JSONResponse{Id: id}, nil
 }
 
-// ConnectMetaChannel implements gen.StrictServerInterface: it connects a META_WHATSAPP
-// channel, consuming the request's code.
+// ConnectMetaChannel implements gen.StrictServerInterface. It answers, in this order: 404
+// for an unknown or deleted channel; 422 CHANNEL_TYPE_NOT_SUPPORTED unless the channel is
+// META_WHATSAPP, CODE_ALREADY_USED for a code accepted before (on any channel), CODE_EXPIRED
+// (see [Server.IssueCode], [Server.ExpireCode], [ExpiredCodePrefix], [WithStrictCodes]),
+// INSTANCE_STILL_CONNECTED (disconnect first); 502 "Integration error" when upstream fails
+// ([Server.FailUpstream], [UpstreamErrorPrefix]); else 200 {"success":true}: the code is
+// consumed and the channel records wabaId, phoneId and coexistence ([Server.Channel]).
 func (s *Server) ConnectMetaChannel(ctx context.Context, req gen.ConnectMetaChannelRequestObject) (gen.ConnectMetaChannelResponseObject, error) {
-	if req.Body == nil {
-		return gen.ConnectMetaChannel400JSONResponse{BadRequestJSONResponse: badRequest("request body: is missing")}, nil
-	}
 	body := *req.Body
 	code := digest(body.Code)
-
 	st := s.stateFor(ctx)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	ch, ok := st.channels[canonical(req.ChannelId)]
-	if !ok {
-		return gen.ConnectMetaChannel404JSONResponse{NotFoundJSONResponse: notFound(msgChannelNotFound)}, nil
+	ch := st.channels[canonical(req.ChannelId)]
+	if ch == nil {
+		return gen.ConnectMetaChannel404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(apiError(http.StatusNotFound, msgChannelNotFound))}, nil
 	}
 	refuse := func(msg string) (gen.ConnectMetaChannelResponseObject, error) {
-		return gen.ConnectMetaChannel422JSONResponse{UnprocessableEntityJSONResponse: unprocessable(msg)}, nil
+		return gen.ConnectMetaChannel422JSONResponse{UnprocessableEntityJSONResponse: gen.UnprocessableEntityJSONResponse(
+			apiError(http.StatusUnprocessableEntity, msg))}, nil
 	}
 	if ch.Type != MetaWhatsApp {
 		return refuse(msgTypeNotSupported)
@@ -62,46 +65,52 @@ func (s *Server) ConnectMetaChannel(ctx context.Context, req gen.ConnectMetaChan
 		return refuse(msgStillConnected)
 	}
 	if ch.failUpstream || strings.HasPrefix(body.Code, UpstreamErrorPrefix) {
-		return gen.ConnectMetaChannel502JSONResponse{BadGatewayJSONResponse: badGateway(msgIntegrationError)}, nil
+		return gen.ConnectMetaChannel502JSONResponse{BadGatewayJSONResponse: gen.BadGatewayJSONResponse(apiError(http.StatusBadGateway, msgIntegrationError))}, nil
 	}
 	st.used[code] = struct{}{}
 	ch.Connected, ch.WabaID, ch.PhoneID, ch.Coexistence = true, body.WabaId, body.PhoneId, body.Coexistence
 	return gen.ConnectMetaChannel200JSONResponse{Success: true}, nil
 }
 
-// DisconnectMetaChannel implements gen.StrictServerInterface: it clears the channel's
-// connection and answers true. It is idempotent: a channel that is not connected (of any
-// type) is answered true too, since true means "not connected now".
+// DisconnectMetaChannel implements gen.StrictServerInterface: 404 for an unknown or deleted
+// channel; 502 "Integration error" when upstream fails ([Server.FailUpstream]); else the
+// connection is cleared and the answer is 200 true, also for a channel that is not connected
+// (of any type): the vendor documents no business-rule error for it and the spec reads true
+// as "not connected now", so disconnect is idempotent.
 func (s *Server) DisconnectMetaChannel(ctx context.Context, req gen.DisconnectMetaChannelRequestObject) (gen.DisconnectMetaChannelResponseObject, error) {
 	st := s.stateFor(ctx)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	ch, ok := st.channels[canonical(req.ChannelId)]
-	if !ok {
-		return gen.DisconnectMetaChannel404JSONResponse{NotFoundJSONResponse: notFound(msgChannelNotFound)}, nil
+	ch := st.channels[canonical(req.ChannelId)]
+	if ch == nil {
+		return gen.DisconnectMetaChannel404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(apiError(http.StatusNotFound, msgChannelNotFound))}, nil
 	}
 	if ch.failUpstream {
-		return gen.DisconnectMetaChannel502JSONResponse{BadGatewayJSONResponse: badGateway(msgIntegrationError)}, nil
+		return gen.DisconnectMetaChannel502JSONResponse{BadGatewayJSONResponse: gen.BadGatewayJSONResponse(apiError(http.StatusBadGateway, msgIntegrationError))}, nil
 	}
 	disconnect(ch)
 	return gen.DisconnectMetaChannel200JSONResponse(true), nil
 }
 
-// PartnerDeleteChannel implements gen.StrictServerInterface: it deletes the channel for good.
-// Its id then answers 404 to every operation and is never issued again. cancelReason, when
-// sent, is accepted and not kept.
+// PartnerDeleteChannel implements gen.StrictServerInterface: 404 "Instance not found" for an
+// unknown or deleted channel; 422 without the ENTERPRISE role ([WithEnterpriseRole]), then
+// INSTANCE_STILL_CONNECTED, then INSTANCE_HAS_ACTIVE_SUBSCRIPTION ([SubscriptionStatus.Active]);
+// 502 "Hermitage deleteChannel failed" when upstream fails ([Server.FailUpstream]); else 204.
+// The id then answers 404 to every operation, for good: it is never issued or added again.
+// cancelReason, when sent, is accepted and not kept.
 func (s *Server) PartnerDeleteChannel(ctx context.Context, req gen.PartnerDeleteChannelRequestObject) (gen.PartnerDeleteChannelResponseObject, error) {
 	st := s.stateFor(ctx)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	key := canonical(req.ChannelId)
-	ch, ok := st.channels[key]
-	if !ok {
-		return gen.PartnerDeleteChannel404JSONResponse{DeleteChannelNotFoundJSONResponse: gen.DeleteChannelNotFoundJSONResponse(notFound(msgInstanceNotFound))}, nil
+	ch := st.channels[key]
+	if ch == nil {
+		return gen.PartnerDeleteChannel404JSONResponse{DeleteChannelNotFoundJSONResponse: gen.DeleteChannelNotFoundJSONResponse(
+			apiError(http.StatusNotFound, msgInstanceNotFound))}, nil
 	}
 	refuse := func(msg string) (gen.PartnerDeleteChannelResponseObject, error) {
 		return gen.PartnerDeleteChannel422JSONResponse{DeleteChannelUnprocessableEntityJSONResponse: gen.DeleteChannelUnprocessableEntityJSONResponse(
-			unprocessable(msg))}, nil
+			apiError(http.StatusUnprocessableEntity, msg))}, nil
 	}
 	switch {
 	case !st.enterprise:
@@ -111,28 +120,12 @@ func (s *Server) PartnerDeleteChannel(ctx context.Context, req gen.PartnerDelete
 	case ch.Subscription.Active():
 		return refuse(msgActiveSubscription)
 	case ch.failUpstream:
-		return gen.PartnerDeleteChannel502JSONResponse{DeleteChannelBadGatewayJSONResponse: gen.DeleteChannelBadGatewayJSONResponse(badGateway(msgDeleteFailed))}, nil
+		return gen.PartnerDeleteChannel502JSONResponse{DeleteChannelBadGatewayJSONResponse: gen.DeleteChannelBadGatewayJSONResponse(
+			apiError(http.StatusBadGateway, msgDeleteFailed))}, nil
 	}
-	delete(st.channels, key)
-	st.deleted[key] = struct{}{}
+	st.channels[key] = nil
 	return gen.PartnerDeleteChannel204Response{}, nil
 }
 
-// The spec's shared error responses (components/responses), which every operation's typed
-// responses embed, e.g. gen.ConnectMetaChannel404JSONResponse{NotFoundJSONResponse: notFound(…)}.
-
-func badRequest(msg string) gen.BadRequestJSONResponse {
-	return gen.BadRequestJSONResponse{Error: http.StatusBadRequest, Message: msg}
-}
-
-func notFound(msg string) gen.NotFoundJSONResponse {
-	return gen.NotFoundJSONResponse{Error: http.StatusNotFound, Message: msg}
-}
-
-func unprocessable(msg string) gen.UnprocessableEntityJSONResponse {
-	return gen.UnprocessableEntityJSONResponse{Error: http.StatusUnprocessableEntity, Message: msg}
-}
-
-func badGateway(msg string) gen.BadGatewayJSONResponse {
-	return gen.BadGatewayJSONResponse{Error: http.StatusBadGateway, Message: msg}
-}
+// apiError is the spec's Error body, which each typed error response of gen converts from.
+func apiError(status int, msg string) gen.Error { return gen.Error{Error: status, Message: msg} }

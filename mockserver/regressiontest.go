@@ -11,21 +11,18 @@ import (
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
 
-// WriteRegressionTest writes a Go test file of package pkg that replays every failed case of a
-// [contracttest.Verify] report (those with a Request) against the reference server, so a team
-// can pin a provider's bug as a regression test: one subtest per case, on a fresh
-// [mocktest.Start] server, sends the same method, path, headers and body (the Secret Key is
-// the mock's own, ts.SecretKey) and wants a status the case wanted (what the spec documents).
-// The file is gofmt'd; it imports only the standard library and mocktest. The mock starts in
-// its initial state: a case built from values it does not know may need its Go API
-// (IssueCode, …).
-//
-// [mocktest.Start]: https://pkg.go.dev/github.com/hubmessage/hubmessage-go/mockserver/mocktest#Start
+// WriteRegressionTest writes a Go test file of package pkg that replays every failed case of
+// a [contracttest.Verify] report (those with a Request) against the reference server, so a
+// team can pin a provider's bug: one subtest per case sends the same method, path, headers
+// and body to a fresh mocktest.Start server (with its own Secret Key) and wants a status the
+// case wanted, as the spec documents. The file is gofmt'd and imports only the standard
+// library and mocktest. The mock starts in its initial state: a case built from values it
+// does not know may need its Go API (IssueCode, …).
 func WriteRegressionTest(w io.Writer, r *contracttest.Report, pkg string) error {
 	var rows strings.Builder
 	for _, res := range r.Results {
 		if res.Request != nil && res.Skipped == "" && len(res.Failures) > 0 {
-			rows.WriteString(goTestRow(res, r.BaseURL))
+			writeGoTestRow(&rows, res, r.BaseURL)
 		}
 	}
 	out, err := format.Source(fmt.Appendf(nil, goTestTemplate, pkg, rows.String()))
@@ -36,8 +33,8 @@ func WriteRegressionTest(w io.Writer, r *contracttest.Report, pkg string) error 
 	return err
 }
 
-// goTestRow is the emitted test's table row of a failed case.
-func goTestRow(res contracttest.Result, baseURL string) string {
+// writeGoTestRow writes the emitted test's table row of a failed case.
+func writeGoTestRow(b *strings.Builder, res contracttest.Result, baseURL string) {
 	q := res.Request
 	var checks []string
 	for _, f := range res.Failures {
@@ -45,21 +42,19 @@ func goTestRow(res contracttest.Result, baseURL string) string {
 			checks = append(checks, f.Check)
 		}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "{ // %s\n", printable.String(fmt.Sprintf("%s %s -> %d at %s; failed %s",
+	fmt.Fprintf(b, "{ // %s\n", printable.String(fmt.Sprintf("%s %s -> %d at %s; failed %s",
 		q.Method, q.Path, res.Status, baseURL, strings.Join(checks, ", "))))
-	fmt.Fprintf(&b, "name: %q, method: %q, path: %q,\n", res.Case, q.Method, q.Path)
+	fmt.Fprintf(b, "name: %q, method: %q, path: %q,\n", res.Case, q.Method, q.Path)
 	if len(q.Header) > 0 {
-		fmt.Fprintf(&b, "header: %#v,\n", q.Header)
+		fmt.Fprintf(b, "header: %#v,\n", q.Header)
 	}
 	if q.Body != "" {
-		fmt.Fprintf(&b, "body: %q,\n", q.Body)
+		fmt.Fprintf(b, "body: %q,\n", q.Body)
 	}
 	if q.UseSecretKey {
 		b.WriteString("secretKey: true,\n")
 	}
-	fmt.Fprintf(&b, "want: %#v,\n},\n", q.Want)
-	return b.String()
+	fmt.Fprintf(b, "want: %#v,\n},\n", q.Want)
 }
 
 const goTestTemplate = `// Code written by hubmessage verify --emit-go-test: the exchanges a server failed, replayed

@@ -1,8 +1,9 @@
 package mockserver
 
 import (
+	"cmp"
 	"context"
-	"crypto/sha256"
+	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -22,22 +23,21 @@ const (
 // SandboxConfig bounds a shared sandbox (see [WithSandbox]).
 type SandboxConfig struct {
 	// MaxKeys is the most Secret Keys the sandbox keeps a state for at once; a request with a
-	// further key is answered 503 with Retry-After. 0 means [DefaultSandboxMaxKeys].
+	// further key is answered 503 with Retry-After, the seconds until the least recently
+	// used key expires. 0 means [DefaultSandboxMaxKeys].
 	MaxKeys int
-	// IdleTimeout is how long a key's state lives after its last request; the key then
-	// starts afresh and frees its place. 0 means [DefaultSandboxIdleTimeout].
+	// IdleTimeout is how long a key's state lives after its last request, on the server's
+	// clock ([WithClock], without any key's AdvanceClock offset); the key then starts afresh
+	// and frees its place. 0 means [DefaultSandboxIdleTimeout].
 	IdleTimeout time.Duration
 }
 
 // WithSandbox makes the server a shared sandbox, for many CI jobs at once: it accepts any
-// well-formed Secret Key and keeps a separate state per key (its own channels, codes, seeded
-// channels, role and subscriptions, all as the other options set them at the start), so no
-// key sees another's. Memory stays bounded: a key's state is dropped after cfg.IdleTimeout
-// without a request, and past cfg.MaxKeys keys a new key is answered 503 with Retry-After,
-// the time until the least recently used key expires. Keys are held only as SHA-256 digests.
-//
-// The Go API ([Server.Channel], [Server.AddChannel]…) acts on the state of the server's own
-// key, [Server.SecretKey], which never expires and is not counted in MaxKeys.
+// well-formed Secret Key and keeps a separate state per key (channels, codes, role,
+// subscriptions, clock offset, queued answers), each starting as the other options set it,
+// so no key sees another's. cfg bounds the memory. Keys are held only as SHA-256 digests.
+// The Go API acts on the server's own key ([Server.SecretKey]), which never expires and is
+// not counted in MaxKeys.
 func WithSandbox(cfg SandboxConfig) Option {
 	return func(c *config) error {
 		if cfg.MaxKeys < 0 {
@@ -46,107 +46,80 @@ func WithSandbox(cfg SandboxConfig) Option {
 		if cfg.IdleTimeout < 0 {
 			return fmt.Errorf("mockserver: WithSandbox: IdleTimeout %v is negative", cfg.IdleTimeout)
 		}
-		if cfg.MaxKeys == 0 {
-			cfg.MaxKeys = DefaultSandboxMaxKeys
-		}
-		if cfg.IdleTimeout == 0 {
-			cfg.IdleTimeout = DefaultSandboxIdleTimeout
-		}
-		c.sandbox = &cfg
+		cfg.MaxKeys, cfg.IdleTimeout = cmp.Or(cfg.MaxKeys, DefaultSandboxMaxKeys), cmp.Or(cfg.IdleTimeout, DefaultSandboxIdleTimeout)
+		c.sandboxCfg = &cfg
 		return nil
 	}
 }
 
-// keyDigest identifies a Secret Key without keeping it.
-type keyDigest [sha256.Size]byte
-
-// sandbox holds one state per Secret Key.
+// sandbox holds one state per Secret Key, each new one built from cfg, as the server's own.
 type sandbox struct {
-	cfg      SandboxConfig
-	newState func() *state
-	logger   *slog.Logger
-
+	*config
 	mu   sync.Mutex
-	keys map[keyDigest]*tenant
+	keys map[hash]*state
 }
 
-type tenant struct {
-	st       *state
-	lastUsed time.Time
-}
-
-func newSandbox(cfg SandboxConfig, newState func() *state, logger *slog.Logger) *sandbox {
-	return &sandbox{cfg: cfg, newState: newState, logger: logger, keys: map[keyDigest]*tenant{}}
-}
-
-// state returns the state of the key with digest d (the caller has it already, having
-// compared it with the server's own), starting one if the key has none (or its state
-// expired). It is nil when the sandbox is full: keys is then how many it holds, retry how
-// long until one frees.
-func (sb *sandbox) state(ctx context.Context, d keyDigest, now time.Time) (st *state, keys int, retry time.Duration) {
+// state returns the state of the key with digest d, starting one if it has none (or it
+// expired); when the sandbox is full it answers the spec's 503 and returns nil.
+func (sb *sandbox) state(w http.ResponseWriter, r *http.Request, d hash, now time.Time) *state {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
-	if t, found := sb.keys[d]; found {
-		if now.Sub(t.lastUsed) < sb.cfg.IdleTimeout {
-			t.lastUsed = now
-			return t.st, 0, 0
+	if st, found := sb.keys[d]; found {
+		if now.Sub(st.lastUsed) < sb.sandboxCfg.IdleTimeout {
+			st.lastUsed = now
+			return st
 		}
-		delete(sb.keys, d) // expired: the key starts afresh
+		delete(sb.keys, d) // expired: the key starts afresh, in its own place
 	}
-	if len(sb.keys) >= sb.cfg.MaxKeys {
-		sb.sweep(now)
-	}
-	if len(sb.keys) >= sb.cfg.MaxKeys {
-		return nil, len(sb.keys), sb.untilFree(now)
-	}
-	t := &tenant{st: sb.newState(), lastUsed: now}
-	sb.keys[d] = t
-	sb.logger.LogAttrs(ctx, slog.LevelInfo, "sandbox: a new Secret Key, with a state of its own",
-		slog.Int("keys", len(sb.keys)), slog.Int("max_keys", sb.cfg.MaxKeys))
-	if len(sb.keys) == sb.cfg.MaxKeys {
-		sb.logger.LogAttrs(ctx, slog.LevelWarn, "sandbox is full: new keys are answered 503 until a key is idle for the idle timeout",
-			slog.Int("keys", len(sb.keys)), slog.Duration("idle_timeout", sb.cfg.IdleTimeout))
-	}
-	return t.st, 0, 0
-}
-
-// sweep drops every expired state. sb.mu must be held.
-func (sb *sandbox) sweep(now time.Time) {
-	for d, t := range sb.keys {
-		if now.Sub(t.lastUsed) >= sb.cfg.IdleTimeout {
-			delete(sb.keys, d)
+	if len(sb.keys) >= sb.sandboxCfg.MaxKeys { // drop the expired states; if none, wait for the first
+		wait := sb.sandboxCfg.IdleTimeout
+		for k, st := range sb.keys {
+			if left := st.lastUsed.Add(sb.sandboxCfg.IdleTimeout).Sub(now); left <= 0 {
+				delete(sb.keys, k)
+			} else {
+				wait = min(wait, left)
+			}
+		}
+		if len(sb.keys) >= sb.sandboxCfg.MaxKeys {
+			secs := int(max(time.Second, wait+time.Second-1) / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			errorbody.Write(w, http.StatusServiceUnavailable, fmt.Sprintf(
+				"sandbox is full: %d Secret Keys active; retry after %ds, when the least recently used one expires", len(sb.keys), secs))
+			return nil
 		}
 	}
-}
-
-// untilFree is how long until the least recently used key expires, rounded up to whole
-// seconds (a client that waits that long finds the place free), at least one. sb.mu must be
-// held.
-func (sb *sandbox) untilFree(now time.Time) time.Duration {
-	wait := sb.cfg.IdleTimeout
-	for _, t := range sb.keys {
-		wait = min(wait, t.lastUsed.Add(sb.cfg.IdleTimeout).Sub(now))
+	st, _ := newState(sb.config) // cannot fail: New built the server's own state from it
+	st.lastUsed, sb.keys[d] = now, st
+	sb.logger.LogAttrs(r.Context(), slog.LevelInfo, "sandbox: a new Secret Key, with a state of its own",
+		slog.Int("keys", len(sb.keys)), slog.Int("max_keys", sb.sandboxCfg.MaxKeys))
+	if len(sb.keys) == sb.sandboxCfg.MaxKeys {
+		sb.logger.LogAttrs(r.Context(), slog.LevelWarn, "sandbox is full: new keys are answered 503 until a key is idle for the idle timeout",
+			slog.Int("keys", len(sb.keys)), slog.Duration("idle_timeout", sb.sandboxCfg.IdleTimeout))
 	}
-	return max(time.Second, (wait + time.Second - 1).Truncate(time.Second))
-}
-
-// writeFull answers 503 in the spec's shape: the ServiceUnavailable response, with
-// Retry-After in seconds.
-func writeFull(w http.ResponseWriter, keys int, retry time.Duration) {
-	secs := int(retry / time.Second)
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	errorbody.Write(w, http.StatusServiceUnavailable,
-		fmt.Sprintf("sandbox is full: %d Secret Keys active; retry after %ds, when the least recently used one expires", keys, secs))
+	return st
 }
 
 // stateKey is the context key of the request's state.
 type stateKey struct{}
 
-// stateFor is the state a request acts on: in sandbox mode its Secret Key's, put in ctx by
-// serveValid; otherwise, or for a direct call of a method, the server's own.
+// stateFor is the state a request acts on: the one serveValid put in ctx, else the server's own.
 func (s *Server) stateFor(ctx context.Context) *state {
 	if st, ok := ctx.Value(stateKey{}).(*state); ok {
 		return st
 	}
 	return s.own
+}
+
+// keyState is the state the Secret Key key acts on: the server's own key's, or in sandbox
+// mode any well-formed key's. On nil the answer (401, 503) is written.
+func (s *Server) keyState(w http.ResponseWriter, r *http.Request, key string) *state {
+	d := digest(key)
+	switch {
+	case key != "" && subtle.ConstantTimeCompare(d[:], s.ownKey[:]) == 1:
+		return s.own
+	case key == "" || s.sandbox == nil:
+		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
+		return nil
+	}
+	return s.sandbox.state(w, r, d, s.clock())
 }

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/gen"
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
@@ -16,9 +16,6 @@ import (
 // per account (per Secret Key in sandbox mode): enough for any scenario, and a bound on memory.
 const MaxQueuedResponses = 1000
 
-// channelParam is the path parameter that names a channel, as the spec spells it.
-var channelParam = gen.ChannelIdRule.Name
-
 // QueueResponses makes the next len(statuses) requests of the operation (its operationId in
 // the spec, e.g. "connectMetaChannel") answered with these statuses, one each, in order: two
 // 502s and then the real answer is QueueResponses("connectMetaChannel", "", 502, 502). With a
@@ -26,78 +23,49 @@ var channelParam = gen.ChannelIdRule.Name
 // queued for the channel are served before those queued for any.
 //
 // Each status must be one the spec documents for the operation (default's example counts as
-// its status, 500); the answer is the spec's example for it, the first by name, as
-// `Prefer: code=N` gives (and a status whose response documents Retry-After gets
-// "Retry-After: 1"). A queued answer goes only to a request that passed validation and
-// authentication (those errors still come first) and that has no Prefer header, and it
-// changes no state: the channel, the code, all stay as they were. At most
-// [MaxQueuedResponses] wait at once. In sandbox mode they are the server's own key's (POST
-// /_mock/scenarios queues for any key).
+// its status, 500); the answer is the spec's example for it, as `Prefer: code=N` gives, with
+// "Retry-After: 1" where the response documents one. It goes to the next request that gets
+// that far ([Server.ServeHTTP]) and changes no state. At most [MaxQueuedResponses] wait at
+// once.
 func (s *Server) QueueResponses(operationID, channelID string, statuses ...int) error {
-	key, exs, err := s.scenario(operationID, channelID, statuses)
-	if err == nil {
-		s.own.mu.Lock()
-		_, err = s.own.enqueue(key, exs)
-		s.own.mu.Unlock()
-	}
-	if err != nil {
+	s.own.mu.Lock()
+	defer s.own.mu.Unlock()
+	if _, err := s.enqueue(s.own, operationID, channelID, statuses); err != nil {
 		return fmt.Errorf("mockserver: QueueResponses: %w", err)
 	}
 	return nil
 }
 
-// queuedRetryAfter is the Retry-After (seconds) of a queued answer whose response documents
-// one: short, so that a client's retry path runs at once and within any sane cap on waits
-// (the spec's own example, 30, is past the client's default cap: it would not retry at all).
-// Prefer answers send none, as before, so a test of the no-retry path can use them.
+// queuedRetryAfter is short so that a client's retry path runs at once: the spec's own
+// example, 30, is past the client's default cap on waits (it would not retry at all). Prefer
+// answers send none, so a test of the no-retry path can use them.
 const queuedRetryAfter = "1"
 
-// writeQueued answers with a queued example.
-func writeQueued(w http.ResponseWriter, ex example) {
-	if ex.retryAfter {
-		w.Header().Set("Retry-After", queuedRetryAfter)
-	}
-	ex.write(w)
-}
-
-// queueKey is what queued responses wait for: an operation, and a channel (canonical id) or
-// "" for any.
+// queueKey is what queued responses wait for: an operation and a channel's canonical id, or "".
 type queueKey struct{ operation, channel string }
 
-// scenario checks a QueueResponses request against the spec and returns the examples to
-// queue. Its errors name the field, as POST /_mock/scenarios calls it.
-func (s *Server) scenario(operationID, channelID string, statuses []int) (queueKey, []example, error) {
+// enqueue checks a QueueResponses request against the spec, its errors naming the field as
+// POST /_mock/scenarios calls it, queues the answers on st and returns the statuses now
+// waiting for that operation and channel. st.mu must be held.
+func (s *Server) enqueue(st *state, operationID, channelID string, statuses []int) ([]int, error) {
 	oe, ok := s.examples.ops[operationID]
-	if !ok {
-		return queueKey{}, nil, fmt.Errorf("operationId: %q is not an operation of the spec; its operations: %s",
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("operationId: %q is not an operation of the spec; its operations: %s",
 			printable.String(operationID), strings.Join(slices.Sorted(maps.Keys(s.examples.ops)), ", "))
-	}
-	if channelID != "" {
-		if !slices.ContainsFunc(gen.Operations[operationID].Params, func(r gen.Rule) bool { return r.Name == channelParam }) {
-			return queueKey{}, nil, fmt.Errorf("channelId: %s names no channel; queue its responses for any (no channelId)", operationID)
-		}
-		if !gen.ChannelIdPattern.MatchString(channelID) {
-			return queueKey{}, nil, errors.New("channelId: must be a UUID or 32 hexadecimal digits")
-		}
-	}
-	if len(statuses) == 0 {
-		return queueKey{}, nil, errors.New("statuses: none given; queue at least one")
+	case channelID != "" && !slices.ContainsFunc(gen.Operations[operationID].Params, func(r gen.Rule) bool { return r.Name == gen.ChannelIdRule.Name }):
+		return nil, fmt.Errorf("channelId: %s names no channel; queue its responses for any (no channelId)", operationID)
+	case channelID != "" && !gen.ChannelIdPattern.MatchString(channelID):
+		return nil, errors.New("channelId: must be a UUID or 32 hexadecimal digits")
+	case len(statuses) == 0:
+		return nil, errors.New("statuses: none given; queue at least one")
 	}
 	exs := make([]example, len(statuses))
 	for i, status := range statuses {
-		ex, ok := oe.forStatus(status, "")
-		if !ok {
-			return queueKey{}, nil, fmt.Errorf("statuses[%d]: %d is not documented for %s; documented: %s",
-				i, status, operationID, oe.statuses())
+		if exs[i], ok = oe.forStatus(status, ""); !ok {
+			return nil, fmt.Errorf("statuses[%d]: %d is not documented for %s; documented: %s", i, status, operationID, oe.statuses())
 		}
-		exs[i] = ex
 	}
-	return queueKey{operation: operationID, channel: canonical(channelID)}, exs, nil
-}
-
-// enqueue appends exs to key's queue and returns the statuses now waiting there. st.mu must
-// be held.
-func (st *state) enqueue(key queueKey, exs []example) ([]int, error) {
 	queued := 0
 	for _, q := range st.queue {
 		queued += len(q)
@@ -106,6 +74,7 @@ func (st *state) enqueue(key queueKey, exs []example) ([]int, error) {
 		return nil, fmt.Errorf("statuses: %d more would pass the limit of %d queued responses (%d wait already)",
 			len(exs), MaxQueuedResponses, queued)
 	}
+	key := queueKey{operation: operationID, channel: canonical(channelID)}
 	st.queue[key] = append(st.queue[key], exs...)
 	pending := make([]int, len(st.queue[key]))
 	for i, ex := range st.queue[key] {
@@ -114,22 +83,19 @@ func (st *state) enqueue(key queueKey, exs []example) ([]int, error) {
 	return pending, nil
 }
 
-// dequeue takes the next response queued for operation on the request's channel (channel
-// returns its canonical id, "" when the request names none; it is called only when something
-// is queued, to keep the common path free of work): one queued for the channel first, else
-// one queued for any.
-func (st *state) dequeue(operation string, channel func() string) (example, bool) {
+// dequeue takes the next response queued for the route's operation: one queued for its
+// channel first, else one queued for any.
+func (st *state) dequeue(route *contracttest.Route) (example, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if len(st.queue) == 0 { // an emptied queue's key is deleted
+	if len(st.queue) == 0 { // the common path: an emptied queue's key is deleted
 		return example{}, false
 	}
-	for _, key := range []queueKey{{operation, channel()}, {operation, ""}} {
+	op := route.OperationID()
+	for _, key := range []queueKey{{op, canonical(route.PathParams()[gen.ChannelIdRule.Name])}, {op, ""}} {
 		if q := st.queue[key]; len(q) > 0 {
-			if len(q) == 1 {
+			if st.queue[key] = q[1:]; len(q) == 1 {
 				delete(st.queue, key)
-			} else {
-				st.queue[key] = q[1:]
 			}
 			return q[0], true
 		}

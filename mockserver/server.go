@@ -1,9 +1,9 @@
 package mockserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -21,33 +21,22 @@ import (
 	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
-// DefaultMaxBodyBytes is the request body limit unless [WithMaxBodyBytes] says otherwise.
-// The real payload is a few hundred bytes; a larger body is answered 413.
+// DefaultMaxBodyBytes is the body limit without [WithMaxBodyBytes]; a real one is a few hundred.
 const DefaultMaxBodyBytes = 64 << 10
 
 // Server is the reference server: an http.Handler answering the spec's operations from
 // in-memory state. Create it with [New]; it is safe for concurrent use by multiple goroutines.
 type Server struct {
-	secretKey  string
+	config               // as the options set it
 	examples   *Examples // the spec's, shared by every Server
 	validator  *contracttest.Validator
 	operations operations   // gen's handler of each operation
 	checked    http.Handler // serveValid behind contracttest's enforcing middleware
 	testMux    *http.ServeMux
-	logger     *slog.Logger
-	maxBody    int64
-	clock      func() time.Time // WithClock's; each state adds its own offset
-	strict     bool             // WithStrictCodes
-
-	own     *state   // the state of secretKey, the one the Go API acts on
-	sandbox *sandbox // nil unless WithSandbox: then every other key's state
-	ownKey  keyDigest
+	own        *state // the state of secretKey, the one the Go API acts on
+	ownKey     hash
+	sandbox    *sandbox // nil unless WithSandbox: then every other key's state
 }
-
-var _ gen.StrictServerInterface = (*Server)(nil)
-
-// discardLogger is the logger of a Server given none.
-var discardLogger = slog.New(slog.DiscardHandler)
 
 // Option configures a [Server]. Options check their input and return an error.
 type Option func(*config) error
@@ -57,16 +46,15 @@ type config struct {
 	channels      []Channel
 	subscriptions map[string]SubscriptionStatus // by canonical channel id
 	enterprise    bool
-	sandbox       *SandboxConfig
+	sandboxCfg    *SandboxConfig
 	logger        *slog.Logger
 	maxBody       int64
-	clock         func() time.Time
+	clock         func() time.Time // each state adds its own offset
 	strictCodes   bool
 }
 
-// WithSecretKey sets the Secret Key the server accepts as `Authorization: Bearer <key>`.
-// Without it, New generates a random one (see [Server.SecretKey]). The key must be non-empty
-// printable ASCII without spaces (see secretkey.Check); the error never repeats it.
+// WithSecretKey sets the Secret Key the server accepts (`Authorization: Bearer <key>`) instead of
+// a random one: non-empty printable ASCII without spaces. Its error never repeats the key.
 func WithSecretKey(key string) Option {
 	return func(c *config) error {
 		if err := secretkey.Check(key); err != nil {
@@ -97,28 +85,20 @@ func WithSubscription(channelID string, status SubscriptionStatus) Option {
 		if err := checkSubscription(status); err != nil {
 			return fmt.Errorf("mockserver: WithSubscription: channel %s: %w", channelID, err)
 		}
-		if c.subscriptions == nil {
-			c.subscriptions = map[string]SubscriptionStatus{}
-		}
 		c.subscriptions[canonical(channelID)] = status
 		return nil
 	}
 }
 
-// WithEnterpriseRole says whether the account has the ENTERPRISE role (by default it has).
-// Without it, create answers 422 "This action requires ENTERPRISE role" and delete 422
-// "Channel deletion requires ENTERPRISE role", as the vendor documents.
-// [Server.SetEnterpriseRole] changes it later.
+// WithEnterpriseRole says whether the account has the ENTERPRISE role (by default it has),
+// without which create and delete answer 422. [Server.SetEnterpriseRole] changes it later.
 func WithEnterpriseRole(on bool) Option {
-	return func(c *config) error {
-		c.enterprise = on
-		return nil
-	}
+	return func(c *config) error { c.enterprise = on; return nil }
 }
 
-// WithLogger logs to l: one line per request at level Debug (method, path template, status,
-// duration); at Info a sandbox's new key; at Warn a sandbox that has become full; at Error a
-// response that broke the contract (a bug here). By default nothing is logged.
+// WithLogger logs to l (by default, nowhere), never a Secret Key or a code: at Debug one line
+// per request (method, path template, status, duration); at Info a sandbox's new key; at Warn
+// a sandbox that has become full; at Error a response that broke the contract (a bug here).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
@@ -143,7 +123,8 @@ func WithMaxBodyBytes(n int64) Option {
 // New returns a Server seeded with the channels [ChannelUUID], [ChannelHex] and
 // [ChannelInstagram], plus any added with [WithChannel].
 func New(opts ...Option) (*Server, error) {
-	cfg := config{maxBody: DefaultMaxBodyBytes, logger: discardLogger, enterprise: true, clock: time.Now}
+	cfg := config{secretKey: "sk_mock_" + randomHex(), subscriptions: map[string]SubscriptionStatus{}, enterprise: true,
+		logger: slog.New(slog.DiscardHandler), maxBody: DefaultMaxBodyBytes, clock: time.Now}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, errors.New("mockserver: New: nil Option")
@@ -152,43 +133,29 @@ func New(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
-	if err := cfg.checkChannels(); err != nil {
+	own, err := newState(&cfg)
+	if err != nil {
 		return nil, err
-	}
-	if cfg.secretKey == "" {
-		cfg.secretKey = generateSecretKey()
 	}
 	examples, err := sharedExamples()
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
 	var vopts []contracttest.Option
-	if cfg.sandbox == nil { // a sandbox accepts any well-formed key: serveValid checks it
+	if cfg.sandboxCfg == nil { // a sandbox accepts any well-formed key: serveValid checks it
 		vopts = append(vopts, contracttest.WithSecretKey(cfg.secretKey))
 	}
 	v, err := contracttest.New(vopts...)
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	s := &Server{
-		secretKey:  cfg.secretKey,
-		examples:   examples,
-		validator:  v,
-		operations: operations{},
-		logger:     cfg.logger,
-		maxBody:    cfg.maxBody,
-		clock:      cfg.clock,
-		strict:     cfg.strictCodes,
-		own:        newState(&cfg),
-		ownKey:     sha256.Sum256([]byte(cfg.secretKey)),
+	s := &Server{config: cfg, examples: examples, validator: v, operations: operations{},
+		own: own, ownKey: digest(cfg.secretKey)}
+	if cfg.sandboxCfg != nil {
+		s.sandbox = &sandbox{config: &s.config, keys: map[hash]*state{}}
 	}
-	if cfg.sandbox != nil {
-		s.sandbox = newSandbox(*cfg.sandbox, func() *state { return newState(&cfg) }, cfg.logger)
-	}
-	strict := gen.NewStrictHandlerWithOptions(s, nil, gen.StrictHTTPServerOptions{
-		RequestErrorHandlerFunc:  s.requestError,
-		ResponseErrorHandlerFunc: s.responseError,
-	})
+	strict := gen.NewStrictHandlerWithOptions(s, nil,
+		gen.StrictHTTPServerOptions{RequestErrorHandlerFunc: s.requestError, ResponseErrorHandlerFunc: s.responseError})
 	gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{BaseRouter: s.operations, ErrorHandlerFunc: s.requestError})
 	s.checked = v.Middleware(http.HandlerFunc(s.serveValid), contracttest.WithMaxBody(s.maxBody),
 		contracttest.OnViolation(s.logResponseViolations))
@@ -196,26 +163,7 @@ func New(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
-// checkChannels refuses a WithChannel id given twice (or a seeded one) and a WithSubscription
-// for a channel the server does not start with.
-func (c *config) checkChannels() error {
-	ids := map[string]bool{}
-	for _, ch := range append(seedChannels(), c.channels...) {
-		if ids[canonical(ch.ID)] {
-			return fmt.Errorf("mockserver: WithChannel: channel %s already exists", ch.ID)
-		}
-		ids[canonical(ch.ID)] = true
-	}
-	for id := range c.subscriptions {
-		if !ids[id] {
-			return fmt.Errorf("mockserver: WithSubscription: no channel %q (seed it, or add it with WithChannel)", id)
-		}
-	}
-	return nil
-}
-
-// sharedExamples are the embedded spec's example responses, read once: every Server answers
-// a Prefer header and a queued answer from them.
+// sharedExamples are the embedded spec's example responses, read once for every Server.
 var sharedExamples = sync.OnceValues(func() (*Examples, error) {
 	doc, err := openapi.Spec()
 	if err != nil {
@@ -224,10 +172,9 @@ var sharedExamples = sync.OnceValues(func() (*Examples, error) {
 	return NewExamples(doc)
 })
 
-// operations holds gen's handler of each operation by its ServeMux pattern, which is the
-// route's method and path template: gen registers them here (it is gen's BaseRouter), and
-// serveValid calls the one for the route contracttest's middleware found, without routing
-// again. gen's handler reads the path parameters from the request the middleware routed.
+// operations is gen's BaseRouter: it holds gen's handler of each operation by its pattern,
+// "METHOD /path/{template}", so that serveValid calls the one for the route contracttest's
+// middleware found (whose request carries the path parameters), without routing again.
 type operations map[string]http.HandlerFunc
 
 func (o operations) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
@@ -236,7 +183,7 @@ func (o operations) HandleFunc(pattern string, h func(http.ResponseWriter, *http
 
 // ServeHTTP is never called: it makes operations a gen.ServeMux.
 func (o operations) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	errorbody.Write(w, http.StatusNotFound, "no such endpoint")
+	errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
 }
 
 func (s *Server) requestError(w http.ResponseWriter, _ *http.Request, err error) {
@@ -248,22 +195,19 @@ func (s *Server) responseError(w http.ResponseWriter, r *http.Request, err error
 	errorbody.Write(w, http.StatusInternalServerError, msgInternal)
 }
 
-func generateSecretKey() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // never fails (crypto/rand)
-	return "sk_mock_" + hex.EncodeToString(b)
+// randomHex is 32 random lower-case hexadecimal digits.
+func randomHex() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
 }
 
-// SecretKey returns the Secret Key the server accepts: the one given with [WithSecretKey]
-// or the one New generated.
+// SecretKey returns the Secret Key the server accepts, given with [WithSecretKey] or generated.
 func (s *Server) SecretKey() string { return s.secretKey }
 
 // String describes the server without its Secret Key, so %v of a Server never shows it.
 func (s *Server) String() string {
-	s.own.mu.Lock()
-	n := len(s.own.channels)
-	s.own.mu.Unlock()
-	mode := ""
+	n, mode := len(s.Channels()), ""
 	if s.sandbox != nil {
 		mode = ", sandbox"
 	}
@@ -274,32 +218,29 @@ func (s *Server) String() string {
 func (s *Server) GoString() string { return s.String() }
 
 // ServeHTTP answers r. contracttest's middleware checks the request against the spec first
-// (404, 405, 413, 408, 401, 400, all in the spec's error shape) and the response after (a
-// response the spec does not document becomes a 500); in between come the Prefer header, a
-// queued answer and the operation itself. The test-only endpoints under /_mock/ are not the
-// spec's and bypass it.
+// (404, 405, 413, 408, 401, 400) and the response after (one the spec does not document
+// becomes a 500). In between, in this order: in sandbox mode a malformed key (401); a Prefer
+// header, answered by [Examples] with no state read or changed (no sandbox key's started)
+// and, unlike a queued 503, no Retry-After; the sandbox key's state (503 when full); a queued
+// answer ([Server.QueueResponses]); the operation's method. The test-only endpoints under
+// /_mock/ are not the spec's and bypass it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.logger.Enabled(r.Context(), slog.LevelDebug) {
 		s.serve(w, r)
 		return
 	}
-	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w}
+	start, rec := time.Now(), &statusRecorder{ResponseWriter: w}
 	s.serve(rec, r)
-	s.logger.LogAttrs(r.Context(), slog.LevelDebug, "request",
-		slog.String("method", r.Method),
-		slog.String("path", s.logPath(r)),
-		slog.Int("status", rec.status),
-		slog.Duration("duration", time.Since(start)))
+	s.logger.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method), slog.String("path", s.logPath(r)),
+		slog.Int("status", cmp.Or(rec.status, http.StatusOK)), slog.Duration("duration", time.Since(start)))
 }
 
-// serve answers r: a path not in canonical form gets 404, one under /_mock/ a test endpoint,
-// any other the API.
+// serve answers r: 404 for a path not in canonical form, else a test endpoint or the API.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	escaped := r.URL.EscapedPath()
 	switch {
 	case escaped == "" || escaped[0] != '/' || path.Clean(escaped) != escaped:
-		errorbody.Write(w, http.StatusNotFound, "no such endpoint")
+		errorbody.Write(w, http.StatusNotFound, msgNoSuchEndpoint)
 	case strings.HasPrefix(escaped, testPrefix): // outside the spec: never through its middleware
 		s.testMux.ServeHTTP(w, r)
 	default:
@@ -307,9 +248,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// logPath is what a log line shows of r's path: a test endpoint's, or the path template of
-// the operation (for a method the path does not allow, of the path); never the path itself,
-// which may hold anything.
+// logPath is what a log line shows of r's path, never the path itself, which may hold
+// anything: a test endpoint's, or the path template of the route (for any method).
 func (s *Server) logPath(r *http.Request) string {
 	if _, pattern := s.testMux.Handler(r); strings.HasPrefix(r.URL.Path, testPrefix) && pattern != testPrefix {
 		return pattern[strings.Index(pattern, "/"):]
@@ -324,72 +264,60 @@ func (s *Server) logPath(r *http.Request) string {
 	return "(unmatched)"
 }
 
-// serveValid answers a request the contract middleware accepted: in sandbox mode the key's
-// form, then the Prefer header, then the key's state (503 when the sandbox is full), then a
-// queued response (QueueResponses), then the operation itself, gen's strict handler and so
-// the Server's method for it.
+// serveValid answers a request the contract middleware accepted (see [Server.ServeHTTP]).
 func (s *Server) serveValid(w http.ResponseWriter, r *http.Request) {
-	route := contracttest.RouteOf(r)
-	var key string
-	if s.sandbox != nil {
-		_, key, _ = strings.Cut(r.Header.Get("Authorization"), " ") // "Bearer <key>", as validated
-		if secretkey.Check(key) != nil {
-			errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
-			return
-		}
+	key := bearer(r)
+	if key == "" && s.sandbox != nil { // a sandbox's middleware accepts any bearer token
+		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
+		return
 	}
-	if len(r.Header.Values("Prefer")) > 0 {
-		if pref, err := parsePrefer(r.Header.Values("Prefer")); err != nil || pref.set() {
-			s.examples.ServeHTTP(w, r)
-			return
-		}
+	if pref, err := parsePrefer(r.Header.Values("Prefer")); err != nil || pref.set() {
+		s.examples.ServeHTTP(w, r)
+		return
 	}
 	st := s.own
 	if s.sandbox != nil {
-		if d := keyDigest(sha256.Sum256([]byte(key))); d != s.ownKey {
-			var keys int
-			var retry time.Duration
-			if st, keys, retry = s.sandbox.state(r.Context(), d, s.clock()); st == nil {
-				writeFull(w, keys, retry)
-				return
-			}
-			r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		if st = s.keyState(w, r, key); st == nil {
+			return
 		}
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 	}
-	channel := func() string { return canonical(route.PathParams()[channelParam]) }
-	if ex, ok := st.dequeue(route.OperationID(), channel); ok {
-		writeQueued(w, ex)
+	route := contracttest.RouteOf(r)
+	if ex, ok := st.dequeue(route); ok {
+		if ex.retryAfter {
+			w.Header().Set("Retry-After", queuedRetryAfter)
+		}
+		ex.write(w)
 		return
 	}
 	s.operations[route.Method()+" "+route.Path()](w, r)
 }
 
-// logResponseViolations logs a response of the server's that broke the contract: a bug here.
-// The middleware has put a 500 in its place.
+// bearer is the request's Secret Key, or "" when it sends none or a malformed one.
+func bearer(r *http.Request) string {
+	scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || secretkey.Check(key) != nil {
+		return ""
+	}
+	return key
+}
+
+// logResponseViolations logs a response that broke the contract (a bug here), now a 500.
 func (s *Server) logResponseViolations(vs contracttest.Violations) {
 	if len(vs) > 0 && vs[0].Side == contracttest.Response {
 		s.logger.LogAttrs(context.Background(), slog.LevelError, "response breaks the contract", slog.String("violations", vs.Error()))
 	}
 }
 
-// statusRecorder remembers the status written, for the log line.
+// statusRecorder remembers the status written, for the log line; 0 is 200.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
 }
 
 func (r *statusRecorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
+	r.status = cmp.Or(r.status, status)
 	r.ResponseWriter.WriteHeader(status)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.

@@ -3,7 +3,6 @@ package mockserver
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -63,25 +62,29 @@ var subscriptionStatuses = []SubscriptionStatus{SubscriptionPaid, SubscriptionCa
 // [Server.SetSubscription] accepts besides "" (none).
 func SubscriptionStatuses() []SubscriptionStatus { return slices.Clone(subscriptionStatuses) }
 
-// Active reports whether the subscription prevents deleting its channel: PAID or
-// CANCELLATION_PROCESS.
+// Active reports whether the subscription prevents deleting its channel.
 func (st SubscriptionStatus) Active() bool {
 	return st == SubscriptionPaid || st == SubscriptionCancellationProcess
 }
 
 func checkSubscription(st SubscriptionStatus) error {
 	if st != "" && !slices.Contains(subscriptionStatuses, st) {
-		names := make([]string, len(subscriptionStatuses))
-		for i, s := range subscriptionStatuses {
-			names[i] = string(s)
-		}
-		return fmt.Errorf("subscription status %q is not one of %s (or empty: none)", st, strings.Join(names, ", "))
+		return fmt.Errorf("subscription status %q is not one of %s (or empty: none)", st, join(subscriptionStatuses))
 	}
 	return nil
 }
 
+// join is "A, B, C".
+func join[S ~string](xs []S) string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return strings.Join(out, ", ")
+}
+
 // Magic codes a black-box client can send to simulate Meta's failures. Neither consumes the
-// code nor connects the channel.
+// code nor connects the channel. Prefixes, like codes, are case-sensitive.
 const (
 	// ExpiredCodePrefix begins a magic code answered 422 CODE_EXPIRED.
 	ExpiredCodePrefix = "EXPIRED"
@@ -124,35 +127,22 @@ type channel struct {
 	failUpstream bool
 }
 
-// codeDigest identifies a code without keeping it: the server holds no code in memory.
-type codeDigest [sha256.Size]byte
+// hash identifies a code or a Secret Key without keeping it: the server holds neither in memory.
+type hash [sha256.Size]byte
 
-func digest(code string) codeDigest { return sha256.Sum256([]byte(code)) }
+func digest(secret string) hash { return sha256.Sum256([]byte(secret)) }
 
-func seedChannels() []Channel {
-	return []Channel{
-		{ID: ChannelUUID, Type: MetaWhatsApp},
-		{ID: ChannelHex, Type: MetaWhatsApp},
-		{ID: ChannelInstagram, Type: MetaInstagram},
-	}
-}
+var seedChannels = []Channel{{ID: ChannelUUID, Type: MetaWhatsApp}, {ID: ChannelHex, Type: MetaWhatsApp},
+	{ID: ChannelInstagram, Type: MetaInstagram}}
 
 func newChannel(id string, typ ChannelType) (Channel, error) {
 	if !gen.ChannelIdPattern.MatchString(id) { // the spec's pattern, generated into gen/
 		return Channel{}, fmt.Errorf("channel id %q is neither a UUID nor 32 hexadecimal digits", id)
 	}
 	if !typ.Valid() {
-		return Channel{}, fmt.Errorf("channel %s: type %q is not one of %s", id, typ, typeList())
+		return Channel{}, fmt.Errorf("channel %s: type %q is not one of %s", id, typ, join(channelTypes))
 	}
 	return Channel{ID: id, Type: typ}, nil
-}
-
-func typeList() string {
-	names := make([]string, len(channelTypes))
-	for i, t := range channelTypes {
-		names[i] = string(t)
-	}
-	return strings.Join(names, ", ")
 }
 
 // canonical is the key channels are stored under: ids match case-insensitively.
@@ -168,44 +158,47 @@ func ParseChannel(s string) (Channel, error) {
 	return newChannel(id, ChannelType(strings.ToUpper(typ)))
 }
 
-// state is one account's world: its channels, the ids it deleted, the codes it used or saw
-// expire, its role, its clock and its queued responses. A Server has one; in sandbox mode, one
-// per Secret Key.
+// state is one account's world: its channels, the codes it used or saw expire, its role, its
+// clock and its queued responses. A Server has one; in sandbox mode, one per Secret Key.
 type state struct {
 	mu         sync.Mutex
-	channels   map[string]*channel     // by canonical id
-	deleted    map[string]struct{}     // canonical ids deleted: 404 for good, never issued again
-	used       map[codeDigest]struct{} // codes a connect accepted
-	expired    map[codeDigest]struct{}
+	channels   map[string]*channel // by canonical id; nil once deleted: 404 for good, never issued again
+	used       map[hash]struct{}   // codes a connect accepted
+	expired    map[hash]struct{}
 	enterprise bool
 
 	clock   func() time.Time // the server's clock; now() adds offset
 	offset  time.Duration    // AdvanceClock's, never negative
 	codeKey [32]byte         // seals the codes this state issues (see issueCode)
 
-	queue map[queueKey][]example // QueueResponses', each served once, in order; no empty entry
+	queue    map[queueKey][]example // QueueResponses', each served once, in order; no empty entry
+	lastUsed time.Time              // in a sandbox: its key's last request, guarded by the sandbox's lock
 }
 
-// newState builds a state from the configuration: the seeded channels, the added ones and
-// their settings. cfg's channels were checked by New.
-func newState(cfg *config) *state {
+// newState builds a state as the options set it; its errors are the options'.
+func newState(cfg *config) (*state, error) {
 	st := &state{
 		channels:   make(map[string]*channel, len(cfg.channels)+3),
-		deleted:    map[string]struct{}{},
-		used:       map[codeDigest]struct{}{},
-		expired:    map[codeDigest]struct{}{},
+		used:       map[hash]struct{}{},
+		expired:    map[hash]struct{}{},
 		enterprise: cfg.enterprise,
 		clock:      cfg.clock,
 		queue:      map[queueKey][]example{},
 	}
 	_, _ = rand.Read(st.codeKey[:]) // never fails (crypto/rand)
-	for _, ch := range append(seedChannels(), cfg.channels...) {
-		_ = st.add(ch) // New checked for duplicates
+	for _, ch := range slices.Concat(seedChannels, cfg.channels) {
+		if err := st.add(ch); err != nil {
+			return nil, fmt.Errorf("mockserver: WithChannel: %w", err)
+		}
 	}
 	for id, sub := range cfg.subscriptions {
-		st.channels[id].Subscription = sub
+		ch := st.channels[id]
+		if ch == nil {
+			return nil, fmt.Errorf("mockserver: WithSubscription: no channel %q (seed it, or add it with WithChannel)", id)
+		}
+		ch.Subscription = sub
 	}
-	return st
+	return st, nil
 }
 
 // add adds ch unless its id is taken, now or by a deleted channel.
@@ -213,10 +206,9 @@ func (st *state) add(ch Channel) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	key := canonical(ch.ID)
-	if _, ok := st.channels[key]; ok {
+	if old, taken := st.channels[key]; old != nil {
 		return fmt.Errorf("channel %s already exists", ch.ID)
-	}
-	if _, ok := st.deleted[key]; ok {
+	} else if taken {
 		return fmt.Errorf("channel %s was deleted; a deleted channel's id is never used again", ch.ID)
 	}
 	st.channels[key] = &channel{Channel: ch}
@@ -227,13 +219,8 @@ func (st *state) add(ch Channel) error {
 // vendor's form for created channels. st.mu must be held.
 func (st *state) newID() string {
 	for {
-		var b [16]byte
-		_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-		id := strings.ToUpper(hex.EncodeToString(b[:]))
-		key := canonical(id)
-		_, live := st.channels[key]
-		_, gone := st.deleted[key]
-		if !live && !gone {
+		id := strings.ToUpper(randomHex())
+		if _, taken := st.channels[canonical(id)]; !taken {
 			return id
 		}
 	}
@@ -242,8 +229,8 @@ func (st *state) newID() string {
 func (st *state) with(op, id string, f func(*channel) error) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	ch, ok := st.channels[canonical(id)]
-	if !ok {
+	ch := st.channels[canonical(id)]
+	if ch == nil {
 		return fmt.Errorf("mockserver: %s: no channel %q", op, id)
 	}
 	if err := f(ch); err != nil {
@@ -256,9 +243,6 @@ func (st *state) with(op, id string, f func(*channel) error) error {
 func disconnect(ch *channel) {
 	ch.Connected, ch.WabaID, ch.PhoneID, ch.Coexistence = false, "", "", false
 }
-
-// The Go API. In sandbox mode it reads and changes the state of the Server's own Secret Key
-// ([Server.SecretKey]); every other key has its own, reached only over HTTP.
 
 // AddChannel adds a channel, as [WithChannel] does, to a running server. An id already in
 // use, or once used by a deleted channel, is an error.
@@ -275,14 +259,9 @@ func (s *Server) AddChannel(id string, typ ChannelType) error {
 
 // Channel returns a snapshot of the channel with this id (matched case-insensitively); false
 // if there is none, or it was deleted.
-func (s *Server) Channel(id string) (Channel, bool) {
-	s.own.mu.Lock()
-	defer s.own.mu.Unlock()
-	ch, ok := s.own.channels[canonical(id)]
-	if !ok {
-		return Channel{}, false
-	}
-	return ch.Channel, true
+func (s *Server) Channel(id string) (c Channel, ok bool) {
+	ok = s.own.with("Channel", id, func(ch *channel) error { c = ch.Channel; return nil }) == nil
+	return c, ok
 }
 
 // Channels returns a snapshot of every channel, sorted by id; deleted ones are gone.
@@ -291,7 +270,9 @@ func (s *Server) Channels() []Channel {
 	defer s.own.mu.Unlock()
 	out := make([]Channel, 0, len(s.own.channels))
 	for _, ch := range s.own.channels {
-		out = append(out, ch.Channel)
+		if ch != nil {
+			out = append(out, ch.Channel)
+		}
 	}
 	slices.SortFunc(out, func(a, b Channel) int { return strings.Compare(a.ID, b.ID) })
 	return out
@@ -303,9 +284,8 @@ func (s *Server) Disconnect(id string) error {
 	return s.own.with("Disconnect", id, func(ch *channel) error { disconnect(ch); return nil })
 }
 
-// FailUpstream makes every connect, disconnect and delete of this channel fail with 502, as
-// when Meta's Graph API is down, until [Server.RestoreUpstream]. A failed call changes
-// nothing: the code is not consumed, the channel stays as it was.
+// FailUpstream makes every connect, disconnect and delete of this channel fail with 502 (and
+// change nothing), as when Meta's Graph API is down, until [Server.RestoreUpstream].
 func (s *Server) FailUpstream(channelID string) error {
 	return s.own.with("FailUpstream", channelID, func(ch *channel) error { ch.failUpstream = true; return nil })
 }
@@ -315,9 +295,8 @@ func (s *Server) RestoreUpstream(channelID string) error {
 	return s.own.with("RestoreUpstream", channelID, func(ch *channel) error { ch.failUpstream = false; return nil })
 }
 
-// SetSubscription sets the status of a channel's simulated subscription; "" is none. While it
-// is active (PAID or CANCELLATION_PROCESS) a delete of the channel answers 422
-// INSTANCE_HAS_ACTIVE_SUBSCRIPTION. [WithSubscription] sets it from the start.
+// SetSubscription sets the status of a channel's simulated subscription, "" for none, as
+// [WithSubscription] does from the start.
 func (s *Server) SetSubscription(channelID string, status SubscriptionStatus) error {
 	return s.own.with("SetSubscription", channelID, func(ch *channel) error {
 		if err := checkSubscription(status); err != nil {
@@ -328,17 +307,16 @@ func (s *Server) SetSubscription(channelID string, status SubscriptionStatus) er
 	})
 }
 
-// SetEnterpriseRole gives (true) or takes away (false) the account's ENTERPRISE role. Without
-// it, create and delete answer 422 with the vendor's messages. [WithEnterpriseRole] sets it
-// from the start; by default the account has it.
+// SetEnterpriseRole gives (true) or takes away (false) the account's ENTERPRISE role, as
+// [WithEnterpriseRole] does from the start.
 func (s *Server) SetEnterpriseRole(on bool) {
 	s.own.mu.Lock()
 	defer s.own.mu.Unlock()
 	s.own.enterprise = on
 }
 
-// ExpireCode makes code expired: a connect with it is answered 422 CODE_EXPIRED, unless it
-// was already used (CODE_ALREADY_USED). Only a digest of the code is kept.
+// ExpireCode makes connect answer code 422 CODE_EXPIRED, unless it was already used
+// (CODE_ALREADY_USED). Only a digest of the code is kept.
 func (s *Server) ExpireCode(code string) {
 	s.own.mu.Lock()
 	defer s.own.mu.Unlock()

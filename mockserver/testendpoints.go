@@ -2,8 +2,6 @@ package mockserver
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,41 +15,44 @@ import (
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
-	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 	"github.com/hubmessage/hubmessage-go/internal/strictjson"
 )
-
-// The test-only endpoints, under testPrefix: the Go API's IssueCode, AdvanceClock and
-// QueueResponses over HTTP, for tests in other languages and for a shared sandbox. They are
-// not in the spec, so they never pass through its middleware (nor its coverage) and are
-// never validated against it; they answer JSON, errors in the API's shape.
 
 // testPrefix is the path prefix of the test-only endpoints; no path of the spec may be under
 // it (a test holds the spec to this).
 const testPrefix = "/_mock/"
 
-// TestEndpoint is one of the test-only endpoints under /_mock/ (see the package documentation).
+// TestEndpoint is one of the test-only endpoints under /_mock/ (see [TestEndpoints]).
 type TestEndpoint struct {
 	Method, Path string
 	Summary      string // what it does, in a few words
 	serve        func(s *Server, st *state, body []byte) (status int, response any, err error)
 }
 
-// testEndpoints are the test-only endpoints. An endpoint answers for the state of the
-// request's key, with its body (empty when none was sent); an error is the client's: 400 with
-// its text.
+// testEndpoints are the test-only endpoints. Each acts on the request's key's state, under its
+// lock, with the body (empty when none was sent); an error is the client's: 400 with its text.
 var testEndpoints = []TestEndpoint{
 	{http.MethodPost, testPrefix + "codes", fmt.Sprintf("issue a code that connects once within %v", CodeLifetime), (*Server).postCodes},
 	{http.MethodPost, testPrefix + "clock", `move the clock: {"advance":"31s"}`, (*Server).postClock},
 	{http.MethodPost, testPrefix + "scenarios", `queue answers: {"operationId":"...","statuses":[502,502]}`, (*Server).postScenarios},
 }
 
-// TestEndpoints lists the test-only endpoints, for a command's help.
+// TestEndpoints lists the test-only endpoints, for a command's help:
+//
+//	POST /_mock/codes                        201 {"code":"...","expiresAt":"<RFC 3339>"}
+//	POST /_mock/clock {"advance":"31s"}      200 {"now":"<RFC 3339>"}  ("0s" reads the clock)
+//	POST /_mock/scenarios {"operationId":"connectMetaChannel","channelId":"<id>","statuses":[502,502]}
+//	                                         201 {"operationId":...,"channelId":...,"pending":[502,502]}
+//
+// They are the Go API's [Server.IssueCode], [Server.AdvanceClock] and [Server.QueueResponses]
+// for the request's Secret Key (in sandbox mode any well-formed key's), taking
+// `Authorization: Bearer <key>` and a JSON body with exactly the members shown (channelId is
+// optional; pending is every status then queued for the operation and channel). Not in the
+// spec, they are never validated against it nor counted in its coverage. Every error has the
+// API's shape: 400 naming the member, 401, 404, 405, 408, 413, and 503 for a full sandbox.
 func TestEndpoints() []TestEndpoint { return slices.Clone(testEndpoints) }
 
-// testEndpoints routes the test-only endpoints: each answers its method (then the Secret
-// Key: 401, 503 when a sandbox is full; then the body: 413, 408, 400), any other method 405,
-// and any other path under /_mock/ 404.
+// testEndpoints routes the test-only endpoints: 405 for another method, 404 for another path.
 func (s *Server) testEndpoints() *http.ServeMux {
 	mux := http.NewServeMux()
 	var names []string
@@ -72,7 +73,7 @@ func (s *Server) testEndpoints() *http.ServeMux {
 
 // serveTest answers a request for the test endpoint e.
 func (s *Server) serveTest(w http.ResponseWriter, r *http.Request, e TestEndpoint) {
-	st := s.testState(w, r)
+	st := s.keyState(w, r, bearer(r))
 	if st == nil {
 		return
 	}
@@ -80,13 +81,15 @@ func (s *Server) serveTest(w http.ResponseWriter, r *http.Request, e TestEndpoin
 	if !ok {
 		return
 	}
+	st.mu.Lock()
 	status, response, err := e.serve(s, st, body)
+	st.mu.Unlock()
 	if err != nil {
 		errorbody.Write(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	data, err := json.Marshal(response)
-	if err != nil { // only a time past year 9999, after AdvanceClock by centuries
+	if err != nil { // only a time past year 9999, from a WithClock set in the far future
 		errorbody.Write(w, http.StatusInternalServerError, msgInternal)
 		return
 	}
@@ -96,65 +99,38 @@ func (s *Server) serveTest(w http.ResponseWriter, r *http.Request, e TestEndpoin
 	_, _ = w.Write(append(data, '\n'))
 }
 
-// testState is the state the request's Secret Key acts on, as for the API: the server's own
-// key's, or in sandbox mode any well-formed key's. On nil the answer (401, 503) is written.
-func (s *Server) testState(w http.ResponseWriter, r *http.Request) *state {
-	scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || secretkey.Check(key) != nil {
-		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
-		return nil
-	}
-	d := keyDigest(sha256.Sum256([]byte(key)))
-	if subtle.ConstantTimeCompare(d[:], s.ownKey[:]) == 1 {
-		return s.own
-	}
-	if s.sandbox == nil {
-		errorbody.Write(w, http.StatusUnauthorized, msgUnauthorized)
-		return nil
-	}
-	st, keys, retry := s.sandbox.state(r.Context(), d, s.clock())
-	if st == nil {
-		writeFull(w, keys, retry)
-	}
-	return st
-}
-
 // readTestBody reads the request body within the server's limit (413) and the contract
 // middleware's time limit (408); a body must be JSON (400). On false the answer is written.
 func (s *Server) readTestBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	if r.Body == nil || r.Body == http.NoBody {
+	if r.Body == nil || r.Body == http.NoBody { // nil when ServeHTTP is called directly
 		return nil, true
 	}
 	tooLarge := fmt.Sprintf("request body: longer than the %d-byte limit", s.maxBody)
-	if r.ContentLength > s.maxBody {
+	if r.ContentLength > s.maxBody { // declared: no need to wait for it
 		errorbody.Write(w, http.StatusRequestEntityTooLarge, tooLarge)
 		return nil, false
 	}
 	rc := http.NewResponseController(w)
 	deadline := rc.SetReadDeadline(time.Now().Add(contracttest.DefaultBodyTimeout)) == nil
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	mt, _, mtErr := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var maxErr *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxErr):
 		errorbody.Write(w, http.StatusRequestEntityTooLarge, tooLarge)
-		return nil, false
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		errorbody.Write(w, http.StatusRequestTimeout, fmt.Sprintf("request body: not received within %v", contracttest.DefaultBodyTimeout))
-		return nil, false
 	case err != nil:
 		errorbody.Write(w, http.StatusBadRequest, "request body: "+err.Error())
-		return nil, false
-	}
-	if deadline {
-		_ = rc.SetReadDeadline(time.Time{})
-	}
-	if len(bytes.TrimSpace(data)) > 0 {
-		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-			errorbody.Write(w, http.StatusBadRequest, "header Content-Type: want application/json")
-			return nil, false
+	case len(bytes.TrimSpace(data)) > 0 && (mtErr != nil || mt != "application/json"):
+		errorbody.Write(w, http.StatusBadRequest, "header Content-Type: want application/json")
+	default:
+		if deadline {
+			_ = rc.SetReadDeadline(time.Time{})
 		}
+		return data, true
 	}
-	return data, true
+	return nil, false
 }
 
 // decodeBody reads body, a JSON object, into v (internal/strictjson: member names exact and
@@ -180,19 +156,12 @@ func (s *Server) postCodes(st *state, body []byte) (int, any, error) {
 	if err := decodeBody(body, &struct{}{}); err != nil {
 		return 0, nil, err
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	code, expires := st.issueCode()
 	return http.StatusCreated, codeResponse{Code: code, ExpiresAt: expires.UTC()}, nil
 }
 
-// clockResponse is POST /_mock/clock's answer.
-type clockResponse struct {
-	Now time.Time `json:"now"` // the key's clock after the advance, RFC 3339, UTC
-}
-
-// postClock is POST /_mock/clock {"advance":"31s"}: AdvanceClock for the key. "0s" reads the
-// clock.
+// postClock is POST /_mock/clock {"advance":"31s"}: AdvanceClock for the key, answering the
+// key's clock after it.
 func (s *Server) postClock(st *state, body []byte) (int, any, error) {
 	var in struct {
 		Advance string `json:"advance"`
@@ -207,21 +176,14 @@ func (s *Server) postClock(st *state, body []byte) (int, any, error) {
 	if d < 0 {
 		return 0, nil, errors.New("advance: must not be negative: the clock only moves forward")
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	st.advance(d)
-	return http.StatusOK, clockResponse{Now: st.now().UTC()}, nil
+	return http.StatusOK, struct {
+		Now time.Time `json:"now"`
+	}{st.now().UTC()}, nil
 }
 
-// scenarioResponse is POST /_mock/scenarios's answer.
-type scenarioResponse struct {
-	OperationID string `json:"operationId"`
-	ChannelID   string `json:"channelId,omitempty"`
-	Pending     []int  `json:"pending"` // every status now queued for this operation and channel, in order
-}
-
-// postScenarios is POST /_mock/scenarios {"operationId","channelId"?,"statuses":[…]}:
-// QueueResponses for the key.
+// postScenarios is POST /_mock/scenarios: QueueResponses for the key, answering every status
+// then queued for the operation and channel, in order.
 func (s *Server) postScenarios(st *state, body []byte) (int, any, error) {
 	var in struct {
 		OperationID string `json:"operationId"`
@@ -231,15 +193,13 @@ func (s *Server) postScenarios(st *state, body []byte) (int, any, error) {
 	if err := decodeBody(body, &in); err != nil {
 		return 0, nil, err
 	}
-	key, exs, err := s.scenario(in.OperationID, in.ChannelID, in.Statuses)
+	pending, err := s.enqueue(st, in.OperationID, in.ChannelID, in.Statuses)
 	if err != nil {
 		return 0, nil, err
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	pending, err := st.enqueue(key, exs)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, scenarioResponse{OperationID: in.OperationID, ChannelID: in.ChannelID, Pending: pending}, nil
+	return http.StatusCreated, struct {
+		OperationID string `json:"operationId"`
+		ChannelID   string `json:"channelId,omitempty"`
+		Pending     []int  `json:"pending"`
+	}{in.OperationID, in.ChannelID, pending}, nil
 }

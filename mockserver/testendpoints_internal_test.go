@@ -54,7 +54,13 @@ func TestNoSpecPathUnderTheTestPrefix(t *testing.T) {
 // carries its expiry to the nanosecond.
 func TestIssuedCodes(t *testing.T) {
 	base := time.Date(2030, 5, 6, 7, 8, 9, 123456789, time.UTC)
-	newTestState := func() *state { return newState(&config{enterprise: true, clock: func() time.Time { return base }}) }
+	newTestState := func() *state {
+		st, err := newState(&config{enterprise: true, clock: func() time.Time { return base }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
 	st, other := newTestState(), newTestState()
 	code, expires := st.issueCode()
 	if got, ok := st.issued(code); !ok || !got.Equal(expires) || !expires.Equal(base.Add(CodeLifetime)) {
@@ -91,7 +97,10 @@ func TestIssuedCodes(t *testing.T) {
 
 // The clock offset saturates instead of overflowing.
 func TestAdvanceSaturates(t *testing.T) {
-	st := newState(&config{clock: time.Now})
+	st, err := newState(&config{clock: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	st.advance(time.Duration(1<<63 - 1))
 	st.advance(time.Hour)
 	if st.offset != time.Duration(1<<63-1) {

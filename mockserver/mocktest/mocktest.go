@@ -1,14 +1,7 @@
 // Package mocktest runs the reference server ([mockserver.Server]) in a Go test, as
-// net/http/httptest runs a handler: one call gives a test its own server, closed when the
-// test ends.
-//
-//	ts := mocktest.Start(t)
-//	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/v1/channels/"+mockserver.ChannelUUID+"/connect", body)
-//	req.Header.Set("Authorization", "Bearer "+ts.SecretKey)
-//
-// It is a package of its own so that importing mockserver (as the hubmessage command does)
-// does not link package testing into a binary. A fresh server is cheap: give every parallel
-// test its own.
+// net/http/httptest runs a handler: [Start] gives a test its own server, closed when the test
+// ends. A fresh server is cheap: give every parallel test its own. It is a package of its own
+// so that importing mockserver (as the hubmessage command does) links no package testing.
 package mocktest
 
 import (

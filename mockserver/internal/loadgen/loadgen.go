@@ -1,3 +1,7 @@
+// Package loadgen is a small load generator for benchmarks: workers run one function N times
+// in all, or until a time cap or the context ends (never unbounded), and the per-call
+// latencies come back for percentiles. Its memory is one latency per call made, whatever N.
+// [Result.Report] puts the figures on a testing.B for benchstat.
 package loadgen
 
 import (
@@ -11,22 +15,17 @@ import (
 	"time"
 )
 
-// maxPrealloc bounds the latencies a worker reserves room for up front (32 KiB); past it,
-// append grows the slice with the calls actually made.
-const maxPrealloc = 4 << 10
-
 // Config says how much load [Run] makes.
 type Config struct {
 	// Concurrency is the number of workers calling Do at once; at least 1.
 	Concurrency int
-	// Requests is the total number of calls, shared by the workers; at least 1. It may be
-	// far more than MaxDuration allows: memory grows with the calls made, not with Requests.
+	// Requests is the total number of calls, shared by the workers; at least 1.
 	Requests int
 	// MaxDuration stops starting calls once it has passed (0: no cap beyond Requests).
 	MaxDuration time.Duration
-	// Do makes call number i (0 ≤ i < Requests, each i exactly once) from worker
-	// (0 ≤ worker < Concurrency; a worker makes one call at a time, so per-worker state needs
-	// no lock). A non-nil error counts as a failed call; its latency is still recorded.
+	// Do makes call number i (0 ≤ i < Requests, each once) from worker (0 ≤ worker <
+	// Concurrency, one call at a time: per-worker state needs no lock). An error counts as a
+	// failed call; its latency is still recorded.
 	Do func(ctx context.Context, worker, i int) error
 }
 
@@ -70,9 +69,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	start := time.Now()
 	for w := range workers {
 		wg.Go(func() {
-			// Memory follows the calls made, not the calls asked for: a capped run asked for
-			// 2^30 calls must not reserve room for them.
-			lat := make([]time.Duration, 0, min(cfg.Requests/workers+1, maxPrealloc))
+			var lat []time.Duration // grows with the calls made, not with the calls asked for
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= cfg.Requests {
@@ -90,42 +87,27 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		})
 	}
 	wg.Wait()
-	res := Result{Elapsed: time.Since(start), Errors: int(errCount.Load()), FirstErr: firstErr}
-	res.Latencies = slices.Concat(perWorker...)
-	slices.Sort(res.Latencies)
-	res.Requests = len(res.Latencies)
-	res.Capped = res.Requests < cfg.Requests
-	return res, nil
+	elapsed, lat := time.Since(start), slices.Concat(perWorker...)
+	slices.Sort(lat)
+	return Result{Requests: len(lat), Errors: int(errCount.Load()), FirstErr: firstErr, Elapsed: elapsed,
+		Capped: len(lat) < cfg.Requests, Latencies: lat}, nil
 }
 
 // Percentile returns the nearest-rank p-th percentile (0 < p ≤ 100) of the latencies, or 0
 // when there are none.
 func (r Result) Percentile(p float64) time.Duration {
 	n := len(r.Latencies)
-	if n == 0 || p <= 0 {
+	if n == 0 {
 		return 0
 	}
 	rank := int(math.Ceil(float64(n) * p / 100))
 	return r.Latencies[min(max(rank, 1), n)-1]
 }
 
-// Throughput is calls per second over the run's wall time.
-func (r Result) Throughput() float64 {
-	if r.Elapsed <= 0 {
-		return 0
-	}
-	return float64(r.Requests) / r.Elapsed.Seconds()
-}
-
-// MetricReporter is the part of testing.B that [Result.Report] uses.
-type MetricReporter interface {
-	ReportMetric(n float64, unit string)
-}
-
-// Report records req/s, p50-ns, p99-ns, max-ns and errors on b (a *testing.B). Latencies are in ns,
-// as ns/op is, so benchstat shows them in seconds with SI prefixes (p99-sec 1.28m = 1.28 ms).
-func (r Result) Report(b MetricReporter) {
-	b.ReportMetric(r.Throughput(), "req/s")
+// Report records req/s, p50-ns, p99-ns, max-ns and errors on b (a *testing.B). Latencies are
+// in ns, as ns/op is, so that benchstat shows them in seconds with SI prefixes.
+func (r Result) Report(b interface{ ReportMetric(n float64, unit string) }) {
+	b.ReportMetric(float64(r.Requests)/r.Elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(r.Percentile(50).Nanoseconds()), "p50-ns")
 	b.ReportMetric(float64(r.Percentile(99).Nanoseconds()), "p99-ns")
 	b.ReportMetric(float64(r.Percentile(100).Nanoseconds()), "max-ns")
