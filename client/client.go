@@ -113,8 +113,8 @@ var ErrInsecureHTTP = errors.New("plain http to a non-loopback host would send t
 
 // WithHTTPClient makes the Client send requests through a copy of hc, so its Transport
 // (proxies, TLS, connection pool) and Timeout apply. hc itself is never modified. The copy
-// never follows redirects, whatever hc.CheckRedirect says: following one would resend the
-// single-use code, possibly with the Secret Key, to wherever the redirect points.
+// never follows redirects, whatever hc.CheckRedirect says (a 3xx is an [*APIError]):
+// following one would resend the code, maybe with the Secret Key, wherever it points.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
@@ -152,8 +152,7 @@ func WithUserAgent(ua string) Option {
 	}
 }
 
-// WithRetryPolicy replaces [DefaultRetryPolicy]; [NoRetry] turns retries off. See the
-// package documentation's Retries section for what is ever retried.
+// WithRetryPolicy replaces [DefaultRetryPolicy]; [NoRetry] turns retries off.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(o *options) error {
 		if err := p.validate(); err != nil {

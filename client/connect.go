@@ -45,11 +45,9 @@ type ConnectResult struct {
 
 // ConnectChannel connects an existing META_WHATSAPP channel to the WhatsApp Business Account
 // and phone number the user picked in the browser SDK, exchanging the single-use code with
-// Meta. channelID is a UUID or 32 hexadecimal digits. Input that breaks the spec's rules
-// fails with a *ValidationError before anything is sent. Every failure is an *OperationError;
-// an API refusal inside it is an *APIError (see the package documentation's Errors section).
-// Call it at most once per code: a code that reached the server is spent, so only an attempt
-// the API certainly did not process is retried.
+// Meta; success is the API's 200 {"success": true}. channelID is a UUID or 32 hexadecimal
+// digits. Call it at most once per code: a code that reached the server is spent, so only an
+// attempt the API certainly did not process is retried ([RetryPolicy]).
 //
 // API: POST /v1/channels/{channelId}/connect
 func (c *Client) ConnectChannel(ctx context.Context, channelID string, req ConnectRequest) (*ConnectResult, error) {

@@ -39,11 +39,11 @@ type CreateResult struct {
 	Attempts int
 }
 
-// CreateChannel creates a channel of the given type and returns its ID. It needs the
-// account's ENTERPRISE role ([ErrEnterpriseRequired] otherwise). It is not idempotent: every
-// request that reaches the server creates a channel, so an attempt is retried only when it
-// certainly was never sent, and a failure after sending (a timeout, a 503) may still have
-// created one.
+// CreateChannel creates a channel of the given type and returns its ID (the API's 201 {id}).
+// It needs the account's ENTERPRISE role ([ErrEnterpriseRequired] otherwise). It is not
+// idempotent: every request that reaches the server creates a channel, so an attempt is
+// retried only when it certainly was never sent, and a failure after sending (a timeout, a
+// 503) may still have created one.
 //
 // API: POST /v1/channels
 func (c *Client) CreateChannel(ctx context.Context, req CreateChannelRequest) (*CreateResult, error) {

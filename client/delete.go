@@ -27,8 +27,8 @@ type DeleteResult struct {
 // DeleteChannel permanently deletes a channel; opts may be nil. It needs the account's
 // ENTERPRISE role, and is refused while the channel is connected ([ErrChannelConnected]:
 // disconnect it first) or its subscription is active ([ErrActiveSubscription]). Afterwards
-// every call on channelID fails with [ErrChannelNotFound]. Without a reason no request body
-// is sent.
+// every call on channelID fails with [ErrChannelNotFound]. Success is the API's 204. Without
+// a reason no request body is sent.
 //
 // API: DELETE /v1/channels/{channelId}
 func (c *Client) DeleteChannel(ctx context.Context, channelID string, opts *DeleteOptions) (*DeleteResult, error) {

@@ -19,8 +19,8 @@ type DisconnectResult struct {
 }
 
 // DisconnectChannel disconnects a META_WHATSAPP channel from its WhatsApp Business number,
-// so it can be connected again or deleted. Success means the channel is not connected now,
-// whether or not it was before.
+// so it can be connected again or deleted. Success, the API's 200 true, means the channel is
+// not connected now, whether or not it was before.
 //
 // API: PUT /v1/channels/{channelId}/disconnect
 func (c *Client) DisconnectChannel(ctx context.Context, channelID string) (*DisconnectResult, error) {

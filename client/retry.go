@@ -14,9 +14,18 @@ import (
 	"time"
 )
 
-// RetryPolicy says how often and how long a call may retry an attempt that certainly was not
-// processed (see the package documentation's Retries section). Nothing else is ever retried,
-// whatever the policy.
+// RetryPolicy bounds how often and how long a call repeats a failed attempt. Whatever the
+// policy, an attempt is repeated only when the API certainly did not process it:
+//
+//  1. the connection could not be made (refused, DNS failure) and no byte of the request was
+//     written, as net/http/httptrace reports; or
+//  2. for every operation but CreateChannel (not idempotent: a 503 may come from a proxy after
+//     the API acted), the API answered 429 or 503 with a Retry-After of at most MaxDelay; the
+//     wait is then at least what it asks.
+//
+// Never after a timeout, a reset once the request was sent, or any other status: Meta's code
+// is spent by a request the API processed. A wait that would outlive the context's deadline
+// is not started; the last error is returned at once.
 type RetryPolicy struct {
 	// MaxAttempts is the number of attempts, the first included; at least 1.
 	MaxAttempts int
