@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -51,7 +50,7 @@ type ConnectResult struct {
 //
 // API: POST /v1/channels/{channelId}/connect
 func (c *Client) ConnectChannel(ctx context.Context, channelID string, req ConnectRequest) (*ConnectResult, error) {
-	_, attempts, err := do(ctx, c, call[*gen.ConnectChannelResponse]{
+	_, attempts, err := do(ctx, c, call[*gen.ConnectMetaChannelResponse]{
 		op:     "ConnectChannel",
 		rules:  &gen.ConnectMetaChannelRules,
 		retry:  retryUnprocessed,
@@ -60,15 +59,9 @@ func (c *Client) ConnectChannel(ctx context.Context, channelID string, req Conne
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return gen.NewConnectMetaChannelRequestWithBody(server, channelID, jsonContentType, body)
 		},
-		parse: func(resp *http.Response) (*gen.ConnectChannelResponse, error) {
-			r, err := gen.ParseConnectMetaChannelResponse(resp)
-			switch {
-			case err != nil:
-				return nil, err
-			case r.JSON200 != nil && !r.JSON200.Success:
-				return nil, errors.New(`"success" is not true`)
-			}
-			return documented(r.JSON200)
+		parse: gen.ParseConnectMetaChannelResponse,
+		check: func(r *gen.ConnectMetaChannelResponse) error {
+			return documented(r.JSON200, func(v *gen.ConnectChannelResponse) bool { return v.Success }, `"success" is not true`)
 		},
 	})
 	if err != nil {

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 
@@ -47,7 +46,7 @@ type CreateResult struct {
 //
 // API: POST /v1/channels
 func (c *Client) CreateChannel(ctx context.Context, req CreateChannelRequest) (*CreateResult, error) {
-	v, attempts, err := do(ctx, c, call[*gen.CreateChannelResponse]{
+	r, attempts, err := do(ctx, c, call[*gen.PartnerCreateChannelResponse]{
 		op:    "CreateChannel",
 		rules: &gen.PartnerCreateChannelRules,
 		retry: retryUnsent,
@@ -55,19 +54,13 @@ func (c *Client) CreateChannel(ctx context.Context, req CreateChannelRequest) (*
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return gen.NewPartnerCreateChannelRequestWithBody(server, jsonContentType, body)
 		},
-		parse: func(resp *http.Response) (*gen.CreateChannelResponse, error) {
-			r, err := gen.ParsePartnerCreateChannelResponse(resp)
-			switch {
-			case err != nil:
-				return nil, err
-			case r.JSON201 != nil && r.JSON201.Id == "":
-				return nil, errors.New(`"id" is empty`)
-			}
-			return documented(r.JSON201)
+		parse: gen.ParsePartnerCreateChannelResponse,
+		check: func(r *gen.PartnerCreateChannelResponse) error {
+			return documented(r.JSON201, func(v *gen.CreateChannelResponse) bool { return v.Id != "" }, `"id" is empty`)
 		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &CreateResult{ChannelID: v.Id, Attempts: attempts}, nil
+	return &CreateResult{ChannelID: r.JSON201.Id, Attempts: attempts}, nil
 }

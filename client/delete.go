@@ -36,7 +36,7 @@ func (c *Client) DeleteChannel(ctx context.Context, channelID string, opts *Dele
 	if opts != nil && opts.Reason != "" {
 		body = gen.DeleteChannelRequest{CancelReason: &opts.Reason}
 	}
-	_, attempts, err := do(ctx, c, call[struct{}]{
+	_, attempts, err := do(ctx, c, call[*gen.PartnerDeleteChannelResponse]{
 		op:     "DeleteChannel",
 		rules:  &gen.PartnerDeleteChannelRules,
 		retry:  retryUnprocessed,
@@ -45,15 +45,12 @@ func (c *Client) DeleteChannel(ctx context.Context, channelID string, opts *Dele
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return gen.NewPartnerDeleteChannelRequestWithBody(server, channelID, jsonContentType, body)
 		},
-		parse: func(resp *http.Response) (struct{}, error) {
-			r, err := gen.ParsePartnerDeleteChannelResponse(resp)
-			if err != nil {
-				return struct{}{}, err
-			}
+		parse: gen.ParsePartnerDeleteChannelResponse,
+		check: func(r *gen.PartnerDeleteChannelResponse) error {
 			if r.StatusCode() != http.StatusNoContent {
-				return struct{}{}, errUndocumented
+				return errUndocumented
 			}
-			return struct{}{}, nil
+			return nil
 		},
 	})
 	if err != nil {
