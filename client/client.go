@@ -32,20 +32,17 @@ const DefaultTimeout = 20 * time.Second
 // Client calls the Hub Message API with a Secret Key. Create one with [New] and share it: a
 // Client is safe for concurrent use by multiple goroutines. Its zero value is not usable.
 type Client struct {
+	options
 	hc            *http.Client
-	server        string // the base URL with a trailing slash, as gen's request builders want it
-	baseURL       string
+	server        string  // baseURL with a trailing slash, as gen's request builders want it
 	authorization *string // "Bearer <key>"; a pointer, so printing a Client value shows no key
-	userAgent     string
-	timeout       time.Duration
-	retry         RetryPolicy
 }
 
 // Option configures a [Client] in [New]. An Option that is given bad input makes New fail
 // with an error saying why.
 type Option func(*options) error
 
-// options collects what the Options set; New checks combinations once all have run.
+// options is what the Options set; New checks combinations once all have run.
 type options struct {
 	baseURL      string
 	httpClient   *http.Client
@@ -180,44 +177,34 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	if err := secretkey.Check(secretKey); err != nil {
 		return nil, fmt.Errorf("hubmessage: New: secretKey: %w", err)
 	}
-	o := options{
+	c := &Client{options: options{
 		baseURL:   DefaultBaseURL,
 		timeout:   DefaultTimeout,
 		userAgent: DefaultUserAgent,
 		retry:     DefaultRetryPolicy,
-	}
+	}}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
 		}
-		if err := opt(&o); err != nil {
+		if err := opt(&c.options); err != nil {
 			return nil, fmt.Errorf("hubmessage: New: %w", err)
 		}
 	}
-	u, _ := url.Parse(o.baseURL) // checked by WithBaseURL or a constant
-	if u.Scheme == "http" && !o.insecureHTTP && !isLoopback(u.Hostname()) {
+	u, _ := url.Parse(c.baseURL) // checked by WithBaseURL or a constant
+	if u.Scheme == "http" && !c.insecureHTTP && !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("hubmessage: New: %w", optionError("WithBaseURL", "%s: %w; use https, or WithInsecureHTTP behind a trusted TLS-terminating proxy", u.Redacted(), ErrInsecureHTTP))
 	}
 
-	hc := new(http.Client)
-	if o.httpClient != nil {
-		*hc = *o.httpClient // a shallow copy: the caller's client is never modified
+	c.hc = new(http.Client)
+	if c.httpClient != nil {
+		*c.hc = *c.httpClient // a shallow copy: the caller's client is never modified
 	}
-	hc.CheckRedirect = refuseRedirects
-	server := o.baseURL
-	if !strings.HasSuffix(server, "/") {
-		server += "/" // gen's builders resolve "./v1/..." against it, keeping a base path
-	}
+	c.hc.CheckRedirect = refuseRedirects
+	c.server = strings.TrimSuffix(c.baseURL, "/") + "/" // gen's builders resolve "./v1/..." against it, keeping a base path
 	authorization := "Bearer " + secretKey
-	return &Client{
-		hc:            hc,
-		server:        server,
-		baseURL:       o.baseURL,
-		authorization: &authorization,
-		userAgent:     o.userAgent,
-		timeout:       o.timeout,
-		retry:         o.retry,
-	}, nil
+	c.authorization = &authorization
+	return c, nil
 }
 
 // refuseRedirects stops at the first redirect, which then reaches the caller as an *APIError
