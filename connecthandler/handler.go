@@ -51,8 +51,12 @@ type Config struct {
 	// answers (preflight, credentials allowed). The request's own origin is always allowed.
 	AllowedOrigins []string
 
-	// Logger gets one line per request, with its outcome; nil means slog.Default(). Neither
-	// the Secret Key nor the code is ever logged.
+	// Logger gets one line per request (nil: slog.Default()): the outcome as the message, with
+	// reason, status, duration and, when known, channel, attempts (of the API call),
+	// api_status and error. Success and the browser's mistakes are at Info, the API's failures
+	// at Warn, the backend's own (a rejected Secret Key, a failing ChannelID) at Error,
+	// preflights at Debug. The errors Authorize and ChannelID return are logged; the Secret
+	// Key, the code and the API's response body never are.
 	Logger *slog.Logger
 
 	// MaxBodyBytes caps the request body; a longer one is answered 413. 0 means
@@ -71,7 +75,20 @@ type handler struct {
 	maxBody   int64
 }
 
-// New returns the handler for cfg, or an error naming the first field that is wrong.
+// New returns the handler for cfg, or an error naming the first field that is wrong. The
+// handler is safe for concurrent use. It answers a request at the first check it fails:
+//
+//  1. the method is POST (OPTIONS answers a preflight); else 405, "Allow: OPTIONS, POST";
+//  2. it is not cross-origin (see the package doc's Origins); else 403;
+//  3. Content-Type is application/json, with no charset but utf-8; else 415;
+//  4. [Config].Authorize, if set, accepts it;
+//  5. the body is at most [Config].MaxBodyBytes; else 413;
+//  6. the body is the SDK payload, as [DecodePayload] reads it, whose values the client checks
+//     against the spec before sending; else 400;
+//  7. [Config].ChannelID names the channel: the browser never chooses it;
+//  8. one ConnectChannel call, whose retries never send a code twice. The browser going
+//     away does not cancel it (the client's timeout and retry policy bound it): the code
+//     may be spent already, and the log tells how the channel ended.
 func New(cfg Config) (http.Handler, error) {
 	switch {
 	case cfg.Client == nil:
