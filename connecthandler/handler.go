@@ -64,15 +64,11 @@ type Config struct {
 	MaxBodyBytes int64
 }
 
-// handler is what New returns.
+// handler is what New returns: cfg with its defaults filled in.
 type handler struct {
-	client    *client.Client
-	channelID func(*http.Request) (string, error)
-	authorize func(*http.Request) error
-	csrf      *http.CrossOriginProtection
-	allowed   map[string]bool
-	logger    *slog.Logger
-	maxBody   int64
+	Config
+	csrf    *http.CrossOriginProtection
+	allowed map[string]bool
 }
 
 // New returns the handler for cfg, or an error naming the first field that is wrong. The
@@ -98,15 +94,7 @@ func New(cfg Config) (http.Handler, error) {
 	case cfg.MaxBodyBytes < 0:
 		return nil, fmt.Errorf("connecthandler: Config.MaxBodyBytes is %d; want 0 (the default, %d) or more", cfg.MaxBodyBytes, DefaultMaxBodyBytes)
 	}
-	h := &handler{
-		client:    cfg.Client,
-		channelID: cfg.ChannelID,
-		authorize: cfg.Authorize,
-		csrf:      http.NewCrossOriginProtection(),
-		allowed:   make(map[string]bool, len(cfg.AllowedOrigins)),
-		logger:    cfg.Logger,
-		maxBody:   cfg.MaxBodyBytes,
-	}
+	h := &handler{Config: cfg, csrf: http.NewCrossOriginProtection(), allowed: map[string]bool{}}
 	for i, o := range cfg.AllowedOrigins {
 		if err := checkOrigin(o); err != nil {
 			return nil, fmt.Errorf("connecthandler: Config.AllowedOrigins[%d] %q: %w", i, o, err)
@@ -116,11 +104,11 @@ func New(cfg Config) (http.Handler, error) {
 		}
 		h.allowed[o] = true
 	}
-	if h.logger == nil {
-		h.logger = slog.Default()
+	if h.Logger == nil {
+		h.Logger = slog.Default()
 	}
-	if h.maxBody == 0 {
-		h.maxBody = DefaultMaxBodyBytes
+	if h.MaxBodyBytes == 0 {
+		h.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	return h, nil
 }
@@ -152,7 +140,7 @@ func checkOrigin(o string) error {
 // outcome is how one request ended: what the browser gets and what the log says.
 type outcome struct {
 	status  int
-	reason  string // stable; "connected" on success
+	reason  string // stable (see the package doc); "connected" on success
 	message string // for a person, in the browser
 	detail  string // for the log: the log line's message
 	channel string // the channel, once known
@@ -160,27 +148,6 @@ type outcome struct {
 	api     int    // the status the API answered, if it did
 	err     error  // for the log: never holds the Secret Key or the code
 }
-
-// The stable reasons; the browser gets them with a status and a message.
-const (
-	reasonConnected        = "connected" // logged only: success has its own body
-	reasonInvalidPayload   = "invalid_payload"
-	reasonForbiddenOrigin  = "forbidden_origin"
-	reasonUnauthorized     = "unauthorized"
-	reasonMethodNotAllowed = "method_not_allowed"
-	reasonUnsupportedMedia = "unsupported_media_type"
-	reasonTooLarge         = "payload_too_large"
-	reasonCodeExpired      = "code_expired"
-	reasonCodeUsed         = "code_used"
-	reasonConnectedAlready = "channel_connected"
-	reasonChannelType      = "channel_type"
-	reasonNotFound         = "not_found"
-	reasonRejected         = "rejected"
-	reasonUpstream         = "upstream"
-	reasonUnavailable      = "unavailable"
-	reasonMisconfigured    = "misconfigured"
-	reasonInternal         = "internal"
-)
 
 // fail builds a failed outcome.
 func fail(status int, reason, message, detail string) outcome {
@@ -191,7 +158,6 @@ func fail(status int, reason, message, detail string) outcome {
 const (
 	msgStartAgain    = "start the signup again"
 	msgMisconfigured = "The service is misconfigured; please contact support."
-	msgInternal      = "Something went wrong on our side; please try again later, and contact support if it keeps happening."
 	msgForbidden     = "This page may not connect channels here; open the app at its own address and try again."
 	msgUnavailable   = "The service is busy or cannot be reached; wait a moment, then " + msgStartAgain + "."
 )
@@ -212,65 +178,65 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 		return h.preflight(w, r)
 	default:
 		w.Header().Set("Allow", "OPTIONS, POST")
-		return fail(http.StatusMethodNotAllowed, reasonMethodNotAllowed,
+		return fail(http.StatusMethodNotAllowed, "method_not_allowed",
 			"Send the signup data with POST.", "method "+printable.String(r.Method)+" not allowed")
 	}
 	if err := h.csrf.Check(r); err != nil {
-		return fail(http.StatusForbidden, reasonForbiddenOrigin,
-			msgForbidden,
+		return fail(http.StatusForbidden, "forbidden_origin", msgForbidden,
 			"cross-origin request refused: Origin "+quote(r.Header.Get("Origin"))+
 				", Sec-Fetch-Site "+quote(r.Header.Get("Sec-Fetch-Site")))
 	}
 	if !isJSON(r.Header.Get("Content-Type")) {
-		return fail(http.StatusUnsupportedMediaType, reasonUnsupportedMedia,
+		return fail(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			"Send the signup data as JSON (Content-Type: application/json).",
 			"Content-Type "+quote(r.Header.Get("Content-Type"))+" is not application/json")
 	}
-	if h.authorize != nil {
-		if err := h.authorize(r); err != nil {
+	if h.Authorize != nil {
+		if err := h.Authorize(r); err != nil {
 			return unauthorized(err, "Authorize refused the request")
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBodyBytes))
 	if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
-		return fail(http.StatusRequestEntityTooLarge, reasonTooLarge,
-			"The signup data is too large; "+msgStartAgain+".",
-			fmt.Sprintf("body over %d bytes", h.maxBody))
+		return fail(http.StatusRequestEntityTooLarge, "payload_too_large",
+			"The signup data is too large; "+msgStartAgain+".", fmt.Sprintf("body over %d bytes", h.MaxBodyBytes))
 	} else if err != nil {
-		return fail(http.StatusBadRequest, reasonInvalidPayload,
+		return fail(http.StatusBadRequest, "invalid_payload",
 			"The signup data did not arrive in full; "+msgStartAgain+".", "reading the body failed")
 	}
 	req, err := DecodePayload(body)
 	if err != nil {
 		return invalidPayload(err.Error())
 	}
-	channelID, err := h.channelID(r)
-	if err != nil {
-		if errors.Is(err, ErrForbidden) {
-			return unauthorized(err, "ChannelID refused the request")
-		}
-		o := fail(http.StatusInternalServerError, reasonInternal, msgInternal, "ChannelID failed")
+	return h.connect(r, req)
+}
+
+// connect makes the one ConnectChannel call, for the channel ChannelID names. It is not
+// cancelled when the browser goes away: the single-use code may be spent by then, and
+// finishing the call leaves the channel in a state the log tells.
+func (h *handler) connect(r *http.Request, req client.ConnectRequest) outcome {
+	channelID, err := h.ChannelID(r)
+	switch {
+	case errors.Is(err, ErrForbidden):
+		return unauthorized(err, "ChannelID refused the request")
+	case err != nil:
+		o := fail(http.StatusInternalServerError, "internal",
+			"Something went wrong on our side; please try again later, and contact support if it keeps happening.", "ChannelID failed")
 		o.err = err
 		return o
 	}
-	// The call is not cancelled when the browser goes away: the single-use code may be spent
-	// by then, and finishing the call leaves the channel in a state the log tells.
-	res, err := h.client.ConnectChannel(context.WithoutCancel(r.Context()), channelID, req)
+	res, err := h.Client.ConnectChannel(context.WithoutCancel(r.Context()), channelID, req)
 	if err != nil {
 		o := connectFailed(err, req.Code)
 		o.channel = channelID
-		var opErr *client.OperationError
-		if errors.As(err, &opErr) {
-			o.tries = opErr.Attempts
-		}
 		return o
 	}
-	return outcome{status: http.StatusOK, reason: reasonConnected, detail: "channel connected", channel: res.ChannelID, tries: res.Attempts}
+	return outcome{status: http.StatusOK, reason: "connected", detail: "channel connected", channel: res.ChannelID, tries: res.Attempts}
 }
 
 // unauthorized is a refusal by the backend's own callbacks: 401, or 403 for [ErrForbidden].
 func unauthorized(err error, detail string) outcome {
-	o := fail(http.StatusUnauthorized, reasonUnauthorized,
+	o := fail(http.StatusUnauthorized, "unauthorized",
 		"You are not signed in, or your session has ended; sign in, then "+msgStartAgain+".", detail)
 	if errors.Is(err, ErrForbidden) {
 		o.status = http.StatusForbidden
@@ -281,7 +247,7 @@ func unauthorized(err error, detail string) outcome {
 }
 
 func invalidPayload(problem string) outcome {
-	return fail(http.StatusBadRequest, reasonInvalidPayload,
+	return fail(http.StatusBadRequest, "invalid_payload",
 		"The signup data is not valid ("+problem+"); "+msgStartAgain+".", "invalid payload: "+problem)
 }
 
@@ -316,100 +282,86 @@ func (h *handler) preflight(w http.ResponseWriter, r *http.Request) outcome {
 		hd.Add("Vary", "Access-Control-Request-Method")
 		hd.Add("Vary", "Access-Control-Request-Headers")
 	default:
-		return fail(http.StatusForbidden, reasonForbiddenOrigin,
-			msgForbidden,
+		return fail(http.StatusForbidden, "forbidden_origin", msgForbidden,
 			"preflight refused: Origin "+quote(origin)+" is not allowed")
 	}
 	return outcome{status: http.StatusNoContent, detail: "preflight answered"}
 }
 
+// apiAnswers maps what the API answered, by the client's sentinels; the first that matches
+// wins.
+var apiAnswers = []struct {
+	sentinel error
+	outcome
+}{
+	{client.ErrUnauthorized, fail(http.StatusInternalServerError, "misconfigured", msgMisconfigured,
+		"Secret Key rejected: the API answered 401; check the key the client was created with")},
+	{client.ErrCodeExpired, fail(http.StatusUnprocessableEntity, "code_expired", "The signup took too long; start it again.", "code expired")},
+	{client.ErrCodeAlreadyUsed, fail(http.StatusUnprocessableEntity, "code_used", "This signup was already used; start it again.", "code already used")},
+	{client.ErrChannelConnected, fail(http.StatusConflict, "channel_connected",
+		"This channel is already connected to a WhatsApp number; disconnect it first, then "+msgStartAgain+".", "channel already connected")},
+	{client.ErrChannelType, fail(http.StatusUnprocessableEntity, "channel_type",
+		"This channel is not a WhatsApp channel, so it cannot be connected this way.", "channel is not META_WHATSAPP: check what ChannelID returns")},
+	{client.ErrChannelNotFound, fail(http.StatusNotFound, "not_found",
+		"The channel to connect no longer exists; reload the page and try again.", "channel not found: check what ChannelID returns")},
+	{client.ErrRejected, fail(http.StatusUnprocessableEntity, "rejected",
+		"The connection was refused; "+msgStartAgain+", and contact support if it happens again.",
+		"the API refused the connection with a 422 this handler does not know")},
+	{client.ErrInvalidRequest, fail(http.StatusBadRequest, "invalid_payload", "The signup data was not accepted; "+msgStartAgain+".", "the API answered 400")},
+	{client.ErrRateLimited, busy},
+	{client.ErrServiceUnavailable, busy},
+	{client.ErrUpstream, upstream},
+	{client.ErrServer, upstream},
+	{client.ErrUnexpectedResponse, upstream},
+}
+
+var (
+	busy     = fail(http.StatusServiceUnavailable, "unavailable", msgUnavailable, "the API is busy or unavailable")
+	upstream = fail(http.StatusBadGateway, "upstream", "WhatsApp did not confirm the connection; wait a moment, then "+msgStartAgain+".", "the API or Meta failed")
+)
+
 // connectFailed maps a ConnectChannel error. The log gets the status the API answered, never
 // its body or message: an upstream could echo anything, the code included.
 func connectFailed(err error, code string) outcome {
-	var o outcome
-	switch {
-	case errors.Is(err, client.ErrInvalidInput):
+	if errors.Is(err, client.ErrInvalidInput) {
 		return invalidInput(err)
-	case errors.Is(err, client.ErrUnauthorized):
-		o = fail(http.StatusInternalServerError, reasonMisconfigured, msgMisconfigured,
-			"Secret Key rejected: the API answered 401; check the key the client was created with")
-	case errors.Is(err, client.ErrCodeExpired):
-		o = fail(http.StatusUnprocessableEntity, reasonCodeExpired, "The signup took too long; start it again.", "code expired")
-	case errors.Is(err, client.ErrCodeAlreadyUsed):
-		o = fail(http.StatusUnprocessableEntity, reasonCodeUsed, "This signup was already used; start it again.", "code already used")
-	case errors.Is(err, client.ErrChannelConnected):
-		o = fail(http.StatusConflict, reasonConnectedAlready,
-			"This channel is already connected to a WhatsApp number; disconnect it first, then "+msgStartAgain+".",
-			"channel already connected")
-	case errors.Is(err, client.ErrChannelType):
-		o = fail(http.StatusUnprocessableEntity, reasonChannelType,
-			"This channel is not a WhatsApp channel, so it cannot be connected this way.",
-			"channel is not META_WHATSAPP: check what ChannelID returns")
-	case errors.Is(err, client.ErrChannelNotFound):
-		o = fail(http.StatusNotFound, reasonNotFound,
-			"The channel to connect no longer exists; reload the page and try again.",
-			"channel not found: check what ChannelID returns")
-	case errors.Is(err, client.ErrRejected):
-		o = fail(http.StatusUnprocessableEntity, reasonRejected,
-			"The connection was refused; "+msgStartAgain+", and contact support if it happens again.",
-			"the API refused the connection with a 422 this handler does not know")
-	case errors.Is(err, client.ErrInvalidRequest):
-		o = fail(http.StatusBadRequest, reasonInvalidPayload,
-			"The signup data was not accepted; "+msgStartAgain+".", "the API answered 400")
-	case errors.Is(err, client.ErrRateLimited), errors.Is(err, client.ErrServiceUnavailable):
-		o = fail(http.StatusServiceUnavailable, reasonUnavailable, msgUnavailable, "the API is busy or unavailable")
-	case errors.Is(err, client.ErrUpstream), errors.Is(err, client.ErrServer), errors.Is(err, client.ErrUnexpectedResponse):
-		o = fail(http.StatusBadGateway, reasonUpstream,
-			"WhatsApp did not confirm the connection; wait a moment, then "+msgStartAgain+".",
-			"the API or Meta failed")
 	}
-	var apiErr *client.APIError
-	if errors.As(err, &apiErr) {
-		if o.reason == "" { // a 3xx, or a 4xx the spec does not document: not what a right setup gets
-			o = fail(http.StatusInternalServerError, reasonMisconfigured, msgMisconfigured,
-				"unexpected API answer: check the client's base URL and any proxy")
-		}
+	o := answerOf(err)
+	if apiErr := new(client.APIError); errors.As(err, &apiErr) {
 		o.api = apiErr.StatusCode
-		return o
+	} else { // a transport error holds no response text; redact the code all the same
+		o.err = errors.New(secretkey.Redact(err.Error(), code))
 	}
-	if o.reason == "" { // no answer: connection failed, timeout
-		o = fail(http.StatusServiceUnavailable, reasonUnavailable, msgUnavailable, "the API could not be reached")
+	if opErr := new(client.OperationError); errors.As(err, &opErr) {
+		o.tries = opErr.Attempts
 	}
-	// A transport error holds no response text; redact the code all the same.
-	o.err = errors.New(secretkey.Redact(err.Error(), code))
 	return o
 }
 
-// invalidInput maps the client's validation: a payload value that breaks the spec's rules is
-// the browser's to fix; a bad channel id is the backend's.
-func invalidInput(err error) outcome {
-	var problems []string
-	for _, v := range validationErrors(err) {
-		if v.Field == "channelId" {
-			return fail(http.StatusInternalServerError, reasonMisconfigured, msgMisconfigured,
-				"ChannelID returned an id the API would refuse: "+v.Problem)
+func answerOf(err error) outcome {
+	for _, a := range apiAnswers {
+		if errors.Is(err, a.sentinel) {
+			return a.outcome
 		}
-		problems = append(problems, v.Error())
 	}
-	return invalidPayload(strings.Join(problems, "; "))
+	if errors.As(err, new(*client.APIError)) { // a 3xx, or an undocumented 4xx: not what a right setup gets
+		return fail(http.StatusInternalServerError, "misconfigured", msgMisconfigured,
+			"unexpected API answer: check the client's base URL and any proxy")
+	}
+	return fail(http.StatusServiceUnavailable, "unavailable", msgUnavailable, "the API could not be reached") // connection failed, timeout
 }
 
-// validationErrors collects every *client.ValidationError in err's tree.
-func validationErrors(err error) []*client.ValidationError {
-	if v, ok := err.(*client.ValidationError); ok {
-		return []*client.ValidationError{v}
+// invalidInput maps the client's validation: a payload value that breaks the spec's rules is
+// the browser's to fix; a bad channel id (a parameter, so the first problem) is the backend's.
+func invalidInput(err error) outcome {
+	if v := new(client.ValidationError); errors.As(err, &v) && v.Field == "channelId" {
+		return fail(http.StatusInternalServerError, "misconfigured", msgMisconfigured,
+			"ChannelID returned an id the API would refuse: "+v.Problem)
 	}
-	switch u := err.(type) {
-	case interface{ Unwrap() error }:
-		return validationErrors(u.Unwrap())
-	case interface{ Unwrap() []error }:
-		var out []*client.ValidationError
-		for _, e := range u.Unwrap() {
-			out = append(out, validationErrors(e)...)
-		}
-		return out
+	if opErr := new(client.OperationError); errors.As(err, &opErr) {
+		err = opErr.Err // every problem, without the operation's prefix
 	}
-	return nil
+	return invalidPayload(err.Error())
 }
 
 // write sends o as JSON, with CORS headers for an allowed origin.
@@ -449,12 +401,12 @@ func (h *handler) log(r *http.Request, o outcome, d time.Duration) {
 	switch {
 	case o.status == http.StatusNoContent:
 		level = slog.LevelDebug
-	case o.reason == reasonMisconfigured, o.reason == reasonInternal:
+	case o.reason == "misconfigured", o.reason == "internal":
 		level = slog.LevelError
 	case o.status >= 500:
 		level = slog.LevelWarn
 	}
-	if !h.logger.Enabled(r.Context(), level) {
+	if !h.Logger.Enabled(r.Context(), level) {
 		return
 	}
 	attrs := []slog.Attr{
@@ -474,5 +426,5 @@ func (h *handler) log(r *http.Request, o outcome, d time.Duration) {
 	if o.err != nil {
 		attrs = append(attrs, slog.String("error", printable.String(o.err.Error())))
 	}
-	h.logger.LogAttrs(r.Context(), level, "connecthandler: "+o.detail, attrs...)
+	h.Logger.LogAttrs(r.Context(), level, "connecthandler: "+o.detail, attrs...)
 }
