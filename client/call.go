@@ -92,11 +92,8 @@ func do[R any](ctx context.Context, c *Client, k call[R]) (R, int, error) {
 // attemptOnce sends one request. When it fails in a way k.retry allows to repeat, retry is
 // true and wait is how long to wait before attempt number next.
 func attemptOnce[R any](ctx context.Context, c *Client, k call[R], body []byte, next int) (v R, wait time.Duration, retry bool, err error) {
-	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > c.timeout {
-		var cancel context.CancelFunc // a ctx ending sooner bounds the attempt already
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout) // a ctx ending sooner still does
+	defer cancel()
 	var wrote *atomic.Bool // needed only to decide whether attempt next may follow
 	if next <= c.retry.MaxAttempts {
 		ctx, wrote = traceWrites(ctx)
@@ -135,43 +132,39 @@ func attemptOnce[R any](ctx context.Context, c *Client, k call[R], body []byte, 
 // result turns a response into gen's parsed response or an *APIError: a 2xx goes to k.parse
 // and k.check, any other status is an API error. It reads at most MaxBodySize bytes of the
 // body and closes it.
-func result[R any](resp *http.Response, k call[R]) (R, error) {
-	var zero R
+func result[R any](resp *http.Response, k call[R]) (v R, err error) {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize+1))
 	resp.Body.Close()
+	e := &APIError{StatusCode: resp.StatusCode, Body: body}
 	switch {
 	case err != nil:
-		return zero, &APIError{StatusCode: resp.StatusCode, Body: body, cause: fmt.Errorf("reading response body: %w", err)}
+		e.cause = fmt.Errorf("reading response body: %w", err)
 	case len(body) > MaxBodySize:
-		return zero, &APIError{StatusCode: resp.StatusCode, Body: body[:MaxBodySize], cause: fmt.Errorf("response body is larger than %d bytes", MaxBodySize)}
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return zero, apiError(resp, body)
+		e.Body, e.cause = body[:MaxBodySize], fmt.Errorf("response body is larger than %d bytes", MaxBodySize)
+	case resp.StatusCode/100 != 2:
+		return v, apiError(resp, body)
+	default:
+		resp.Body = io.NopCloser(bytes.NewReader(body)) // parse reads it again
+		if v, err = k.parse(resp); err == nil {
+			err = k.check(v)
+		}
+		switch {
+		case err == nil:
+			return v, nil
+		case errors.Is(err, errUndocumented):
+			e.cause = fmt.Errorf("%w (content type %q, %d bytes)", err, resp.Header.Get("Content-Type"), len(body))
+		default:
+			e.cause = fmt.Errorf("response body: %w", err)
+		}
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(body)) // parse reads it again
-	v, err := k.parse(resp)
-	if err == nil {
-		err = k.check(v)
-	}
-	switch {
-	case errors.Is(err, errUndocumented):
-		return zero, &APIError{StatusCode: resp.StatusCode, Body: body, cause: fmt.Errorf("%w (content type %q, %d bytes)", err, resp.Header.Get("Content-Type"), len(body))}
-	case err != nil:
-		return zero, &APIError{StatusCode: resp.StatusCode, Body: body, cause: fmt.Errorf("response body: %w", err)}
-	}
-	return v, nil
+	return v, e
 }
 
 // sleep waits d unless ctx ends first or would end before d is over (then it returns false
 // at once: a retry that cannot finish in time only hides the real error).
 func sleep(ctx context.Context, d time.Duration) bool {
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= d {
+	if deadline, ok := ctx.Deadline(); ctx.Err() != nil || ok && time.Until(deadline) <= d {
 		return false
-	}
-	if ctx.Err() != nil {
-		return false
-	}
-	if d <= 0 {
-		return true
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()

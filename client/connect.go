@@ -37,8 +37,7 @@ func (r ConnectRequest) Format(f fmt.State, _ rune) {
 type ConnectResult struct {
 	// ChannelID is the channel that is now connected.
 	ChannelID string
-	// Attempts is how many requests were started; more than 1 only after a retry the
-	// RetryPolicy allowed because the earlier attempt certainly was not processed.
+	// Attempts is how many requests were started (see [RetryPolicy]).
 	Attempts int
 }
 

@@ -19,8 +19,7 @@ type DeleteOptions struct {
 type DeleteResult struct {
 	// ChannelID is the channel that is now deleted.
 	ChannelID string
-	// Attempts is how many requests were started; more than 1 only after a retry the
-	// RetryPolicy allowed because the earlier attempt certainly was not processed.
+	// Attempts is how many requests were started (see [RetryPolicy]).
 	Attempts int
 }
 

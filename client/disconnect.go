@@ -12,8 +12,7 @@ import (
 type DisconnectResult struct {
 	// ChannelID is the channel that is now disconnected.
 	ChannelID string
-	// Attempts is how many requests were started; more than 1 only after a retry the
-	// RetryPolicy allowed because the earlier attempt certainly was not processed.
+	// Attempts is how many requests were started (see [RetryPolicy]).
 	Attempts int
 }
 

@@ -64,26 +64,16 @@ func (p RetryPolicy) backoff(next int) time.Duration {
 	if shift := next - 2; shift < 32 && p.BaseDelay<<shift > 0 && p.BaseDelay<<shift < p.MaxDelay {
 		d = p.BaseDelay << shift
 	}
-	if d <= 0 {
-		return 0
-	}
-	half := d / 2
+	half := d / 2 // d ≥ 0: validate holds MaxDelay ≥ BaseDelay ≥ 0
 	return half + rand.N(d-half+1)
 }
 
-// retryRule is an operation's own limit on retries, within the RetryPolicy: which failed
-// attempts are safe to repeat.
+// retryRule is which of RetryPolicy's two cases an operation may repeat.
 type retryRule int
 
 const (
-	// retryUnprocessed repeats an attempt that certainly was not sent (see unsent), or that the
-	// API refused unprocessed with 429 or 503 and a Retry-After of at most MaxDelay. Connect
-	// uses it (its single-use code is spent only by a request the API processed), and so do
-	// disconnect and delete.
-	retryUnprocessed retryRule = iota
-	// retryUnsent repeats only an attempt that certainly was not sent: for an operation that
-	// must never run twice: create, which is not idempotent.
-	retryUnsent
+	retryUnprocessed retryRule = iota // both: unsent, or refused with 429/503 and Retry-After
+	retryUnsent                       // unsent only: for create, which is not idempotent
 )
 
 // traceWrites returns ctx with net/http/httptrace hooks that set wrote once a connection was
@@ -102,14 +92,9 @@ func traceWrites(ctx context.Context) (_ context.Context, wrote *atomic.Bool) {
 // could not be made (dial refused, DNS failure) and no request bytes were written. A timeout
 // is never treated as unsent: it used the attempt's budget, and the code's short life with it.
 func unsent(err error, wrote bool) bool {
-	if wrote || err == nil {
-		return false
-	}
 	var op *net.OpError
-	if !errors.As(err, &op) || op.Op != "dial" {
-		return false
-	}
-	return !op.Timeout() && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
+	return !wrote && errors.As(err, &op) && op.Op == "dial" && !op.Timeout() &&
+		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
 }
 
 // retryAfter returns how long a 429 or 503 response asks the client to wait, and whether it
@@ -119,9 +104,6 @@ func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
 	if secs, err := strconv.ParseUint(v, 10, 32); err == nil {
 		return time.Duration(secs) * time.Second, true
 	}
