@@ -200,24 +200,16 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	if c.httpClient != nil {
 		*c.hc = *c.httpClient // a shallow copy: the caller's client is never modified
 	}
-	c.hc.CheckRedirect = refuseRedirects
-	c.server = strings.TrimSuffix(c.baseURL, "/") + "/" // gen's builders resolve "./v1/..." against it, keeping a base path
+	// A redirect is returned, not followed (see WithHTTPClient).
+	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.server = strings.TrimSuffix(c.baseURL, "/") + "/"
 	authorization := "Bearer " + secretKey
 	c.authorization = &authorization
 	return c, nil
 }
 
-// refuseRedirects stops at the first redirect, which then reaches the caller as an *APIError
-// with its 3xx status. Following one would resend the request, with the Secret Key and maybe a
-// single-use code, to wherever the redirect points: never what the caller meant.
-func refuseRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return strings.EqualFold(host, "localhost") || net.ParseIP(host).IsLoopback() // a nil IP is not
 }
 
 // String describes the Client without its Secret Key.
