@@ -123,15 +123,8 @@ func checkOrigin(o string) error {
 	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
 		return errors.New("an origin has no user, path, query or fragment")
 	}
-	host := strings.ToLower(u.Hostname())
-	if strings.Contains(host, ":") { // IPv6
-		host = "[" + host + "]"
-	}
-	want := strings.ToLower(u.Scheme) + "://" + host
-	if p := u.Port(); p != "" && !(p == "443" && u.Scheme == "https" || p == "80" && u.Scheme == "http") {
-		want += ":" + p
-	}
-	if o != want {
+	defaultPort := map[string]string{"https": ":443", "http": ":80"}[u.Scheme] // url.Parse lowercases the scheme
+	if want := strings.TrimSuffix(u.Scheme+"://"+strings.ToLower(strings.TrimSuffix(u.Host, ":")), defaultPort); o != want {
 		return fmt.Errorf("write it as browsers send it: %q", want)
 	}
 	return nil
