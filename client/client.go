@@ -23,10 +23,9 @@ const DefaultBaseURL = "https://api.hubmessage.io"
 // client sent a request.
 const DefaultUserAgent = "hubmessage-go/" + Version + " (+https://github.com/hubmessage/hubmessage-go)"
 
-// DefaultTimeout bounds each attempt (sending the request and reading the response). A healthy
-// connect call takes a few seconds (the API exchanges the code with Meta), and the code it
-// carries lives about 30 seconds: 20 seconds leaves room for the browser-to-backend hop while
-// failing a hung call before the code would have expired anyway, so the user can sign up again.
+// DefaultTimeout bounds each attempt. A connect takes a few seconds (the API exchanges the code
+// with Meta) and its code lives about 30: a hung call fails in time for the user to sign up
+// again.
 const DefaultTimeout = 20 * time.Second
 
 // Client calls the Hub Message API with a Secret Key. Create one with [New] and share it: a
@@ -84,9 +83,7 @@ func WithBaseURL(baseURL string) Option {
 }
 
 // OptionError is how [New] reports an [Option] given bad input, or options that cannot work
-// together. Option names the option as this package does, e.g. "WithBaseURL"; Err says what is
-// wrong with its input, so a program that set the option from its own flag or setting can
-// name that instead.
+// together; a program that set the option from a flag of its own can name that with Err.
 type OptionError struct {
 	// Option is the Option's name, e.g. "WithBaseURL".
 	Option string
@@ -103,9 +100,8 @@ func optionError(option, format string, args ...any) error {
 	return &OptionError{Option: option, Err: fmt.Errorf(format, args...)}
 }
 
-// ErrInsecureHTTP is what [New] reports, inside an [*OptionError] for WithBaseURL, for a plain
-// http base URL on a host that is not loopback when [WithInsecureHTTP] is not given: the
-// Secret Key would cross the network in clear.
+// ErrInsecureHTTP is in the [*OptionError] for WithBaseURL of plain http to a host that is not
+// loopback, without [WithInsecureHTTP].
 var ErrInsecureHTTP = errors.New("plain http to a non-loopback host would send the Secret Key in clear")
 
 // WithHTTPClient makes the Client send requests through a copy of hc, so its Transport
@@ -160,9 +156,8 @@ func WithRetryPolicy(p RetryPolicy) Option {
 	}
 }
 
-// WithInsecureHTTP allows a plain http:// base URL on any host. Without it, http is accepted
-// only on loopback hosts, since the Secret Key would otherwise cross the network in clear.
-// Use it only behind a trusted TLS-terminating proxy.
+// WithInsecureHTTP allows a plain http:// base URL on any host, not only loopback ones, though
+// the Secret Key then crosses the network in clear: only behind a trusted TLS-terminating proxy.
 func WithInsecureHTTP() Option {
 	return func(o *options) error {
 		o.insecureHTTP = true
