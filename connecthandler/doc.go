@@ -47,13 +47,12 @@
 // # Origins
 //
 // Against CSRF, [http.CrossOriginProtection] refuses a POST whose Sec-Fetch-Site is neither
-// same-origin nor none or, without it, whose Origin's host is not the request's Host, unless
-// the Origin is in [Config].AllowedOrigins. Without Sec-Fetch-Site, same origin means same
-// host and port whatever the scheme (behind a TLS proxy the handler cannot tell; HSTS closes
-// the gap); if a proxy rewrites Host, list the public origin. A request with neither header
-// is allowed: browsers have sent Origin with every cross-origin fetch since CORS and with
-// form posts since 2020, so it comes from a program (holding no user's cookies), the page
-// itself or an old browser, whose only cross-site POST without a preflight is a "simple"
-// request, never application/json, so 415. Referer is not read: it adds nothing, and
+// same-origin nor none or, without it, whose Origin's host and port are not the Host's
+// (whatever the scheme: behind a TLS proxy the handler cannot tell; HSTS closes the gap),
+// unless the Origin is in [Config].AllowedOrigins; list the public origin there if a proxy
+// rewrites Host. A request with neither header is allowed: browsers send Origin with every
+// cross-origin fetch and, since 2020, form post, so it comes from a program (holding no
+// user's cookies), the page itself or an old browser, whose only cross-site POST without a
+// preflight is never application/json (415). Referer is not read: it adds nothing, and
 // Referrer-Policy often strips it.
 package connecthandler

@@ -99,9 +99,7 @@ func New(cfg Config) (http.Handler, error) {
 		if err := checkOrigin(o); err != nil {
 			return nil, fmt.Errorf("connecthandler: Config.AllowedOrigins[%d] %q: %w", i, o, err)
 		}
-		if err := h.csrf.AddTrustedOrigin(o); err != nil {
-			return nil, fmt.Errorf("connecthandler: Config.AllowedOrigins[%d]: %w", i, err)
-		}
+		_ = h.csrf.AddTrustedOrigin(o) // it refuses only what checkOrigin refused already
 		h.allowed[o] = true
 	}
 	if h.Logger == nil {
@@ -387,8 +385,7 @@ func (h *handler) write(w http.ResponseWriter, r *http.Request, o outcome) {
 	w.Write(append(data, '\n'))
 }
 
-// log writes one line: successes and the browser's mistakes at Info, the API's failures at
-// Warn, the backend's own (its key, its callbacks, this package) at Error.
+// log writes o's one line, at the level Config.Logger's doc gives.
 func (h *handler) log(r *http.Request, o outcome, d time.Duration) {
 	level := slog.LevelInfo
 	switch {
