@@ -31,8 +31,7 @@ type call[R any] struct {
 	check func(R) error
 }
 
-// errUndocumented is what check returns for a 2xx that the spec does not document for its
-// operation.
+// errUndocumented is check's answer to a 2xx the spec does not document for the operation.
 var errUndocumented = errors.New("not a response this operation documents")
 
 // documented says whether v, gen's decoded success body, is the documented success:
@@ -48,8 +47,7 @@ func documented[T any](v *T, ok func(*T) bool, whyNot string) error {
 	return nil
 }
 
-// channelParam is the parameter whose value OperationError.ChannelID repeats, as the spec
-// names it.
+// channelParam names the parameter OperationError.ChannelID repeats.
 var channelParam = gen.ChannelIdRule.Name
 
 // jsonContentType is the media type of every request body the API takes.

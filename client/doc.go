@@ -8,21 +8,14 @@
 //	if err := json.Unmarshal(payload, &req); err != nil { return err }
 //	_, err = c.ConnectChannel(ctx, channelID, req)
 //
-// # The client
-//
-// [New] takes the Secret Key (never shown by an error or a fmt verb) and [Option]s; a bad one
-// is an [*OptionError]. A [Client] is safe for concurrent use; create one and share it. It
-// sends over https, or http to a loopback host ([WithInsecureHTTP] for others), and never
-// follows a redirect.
-//
 // # Operations
 //
-// One method per operation of the spec, each naming its route ("API: POST /v1/…"):
-// [Client.CreateChannel], [Client.ConnectChannel], [Client.DisconnectChannel] and
-// [Client.DeleteChannel]. Each goes through one call path that checks the input against the
-// spec's rules (gen.Operations), sends it with the key, User-Agent and a per-attempt
-// [WithTimeout], retries within the operation's rule and the [RetryPolicy], and accepts only
-// the success the spec documents, as gen's parser reads it.
+// [New] makes a [Client] from the Secret Key and [Option]s. It has one method per operation of
+// the spec, each naming its route ("API: POST /v1/…"): [Client.CreateChannel],
+// [Client.ConnectChannel], [Client.DisconnectChannel] and [Client.DeleteChannel]. All go
+// through one call path that checks the input against the spec's rules (gen.Operations),
+// sends it with the key over https, retries within the operation's rule and the
+// [RetryPolicy], never follows a redirect, and accepts only the success the spec documents.
 //
 // # Errors
 //

@@ -399,11 +399,7 @@ func (h *handler) log(r *http.Request, o outcome, d time.Duration) {
 	if !h.Logger.Enabled(r.Context(), level) {
 		return
 	}
-	attrs := []slog.Attr{
-		slog.String("reason", o.reason),
-		slog.Int("status", o.status),
-		slog.Duration("duration", d),
-	}
+	attrs := []slog.Attr{slog.String("reason", o.reason), slog.Int("status", o.status), slog.Duration("duration", d)}
 	if o.channel != "" {
 		attrs = append(attrs, slog.String("channel", o.channel))
 	}
