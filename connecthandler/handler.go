@@ -32,25 +32,21 @@ var ErrForbidden = errors.New("connecthandler: forbidden")
 type Config struct {
 	// Client makes the ConnectChannel call, with its Secret Key and retry policy. Required.
 	Client *client.Client
-
 	// ChannelID returns the channel the request's user may connect, from the backend's own
 	// records (its session, its database): the browser's word is never trusted for it. It is
 	// called after the payload is read, so it must not read r.Body. An error wrapping
 	// [ErrForbidden] is answered 403 "unauthorized"; any other error 500 "internal", and is
 	// logged. Required.
 	ChannelID func(r *http.Request) (string, error)
-
 	// Authorize checks the backend's own user session before the body is read. nil allows
 	// every request. An error is answered 401 "unauthorized", or 403 if it wraps
 	// [ErrForbidden]; it is logged.
 	Authorize func(r *http.Request) error
-
 	// AllowedOrigins are origins other than the request's own that may POST, each as a
 	// browser sends it in the Origin header: "https://app.example.com" (scheme and host in
 	// lower case, a port only when not the scheme's default, no path). They also get CORS
 	// answers (preflight, credentials allowed). The request's own origin is always allowed.
 	AllowedOrigins []string
-
 	// Logger gets one line per request (nil: slog.Default()): the outcome as the message, with
 	// reason, status, duration and, when known, channel, attempts (of the API call),
 	// api_status and error. Success and the browser's mistakes are at Info, the API's failures
@@ -58,7 +54,6 @@ type Config struct {
 	// preflights at Debug. The errors Authorize and ChannelID return are logged; the Secret
 	// Key, the code and the API's response body never are.
 	Logger *slog.Logger
-
 	// MaxBodyBytes caps the request body; a longer one is answered 413. 0 means
 	// [DefaultMaxBodyBytes].
 	MaxBodyBytes int64
@@ -72,19 +67,15 @@ type handler struct {
 }
 
 // New returns the handler for cfg, or an error naming the first field that is wrong. The
-// handler is safe for concurrent use. It answers a request at the first check it fails:
-//
-//  1. the method is POST (OPTIONS answers a preflight); else 405, "Allow: OPTIONS, POST";
-//  2. it is not cross-origin (see the package doc's Origins); else 403;
-//  3. Content-Type is application/json, with no charset but utf-8; else 415;
-//  4. [Config].Authorize, if set, accepts it;
-//  5. the body is at most [Config].MaxBodyBytes; else 413;
-//  6. the body is the SDK payload, as [DecodePayload] reads it, whose values the client checks
-//     against the spec before sending; else 400;
-//  7. [Config].ChannelID names the channel: the browser never chooses it;
-//  8. one ConnectChannel call, whose retries never send a code twice. The browser going
-//     away does not cancel it (the client's timeout and retry policy bound it): the code
-//     may be spent already, and the log tells how the channel ended.
+// handler is safe for concurrent use. It answers a request at the first check it fails, in
+// this order: the method is POST (405 with "Allow: OPTIONS, POST" unless an OPTIONS preflight);
+// it is not cross-origin (403, see the package doc's Origins); Content-Type is
+// application/json, with no charset but utf-8 (415); Authorize accepts it; the body is at most
+// MaxBodyBytes (413) and is the payload as [DecodePayload] reads it (400). Then ChannelID names
+// the channel (never the browser), and one ConnectChannel call, whose retries never send a
+// code twice and whose client checks the values against the spec first, connects it. The
+// browser going away does not cancel the call (the client's timeout and retry policy bound
+// it): the code may be spent already, and the log tells how the channel ended.
 func New(cfg Config) (http.Handler, error) {
 	switch {
 	case cfg.Client == nil:
