@@ -127,9 +127,8 @@ func attemptOnce[R any](ctx context.Context, c *Client, k call[R], body []byte, 
 	return v, 0, false, err
 }
 
-// result turns a response into gen's parsed response or an *APIError: a 2xx goes to k.parse
-// and k.check, any other status is an API error. It reads at most MaxBodySize bytes of the
-// body and closes it.
+// result reads at most MaxBodySize bytes of the body, closes it, and returns a 2xx as k.parse
+// and k.check find it, any other status as an *APIError.
 func result[R any](resp *http.Response, k call[R]) (v R, err error) {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize+1))
 	resp.Body.Close()

@@ -57,17 +57,14 @@ type options struct {
 // not hold user info, a query or a fragment.
 func WithBaseURL(baseURL string) Option {
 	return func(o *options) error {
-		if strings.TrimSpace(baseURL) == "" {
-			return optionError("WithBaseURL", "empty")
-		}
-		if !strings.Contains(baseURL, "://") { // "localhost:8080" parses with the scheme "localhost"
-			return optionError("WithBaseURL", "no scheme; add http:// or https://, as in http://localhost:8080")
-		}
 		u, err := url.Parse(baseURL)
-		if err != nil {
-			return optionError("WithBaseURL", "not a URL: %w", errors.Unwrap(err))
-		}
 		switch {
+		case strings.TrimSpace(baseURL) == "":
+			return optionError("WithBaseURL", "empty")
+		case !strings.Contains(baseURL, "://"): // "localhost:8080" parses with the scheme "localhost"
+			return optionError("WithBaseURL", "no scheme; add http:// or https://, as in http://localhost:8080")
+		case err != nil:
+			return optionError("WithBaseURL", "not a URL: %w", errors.Unwrap(err))
 		case u.Scheme != "http" && u.Scheme != "https":
 			return optionError("WithBaseURL", "scheme must be https or http, have %q", u.Scheme)
 		case u.Host == "":
@@ -134,10 +131,10 @@ func WithTimeout(d time.Duration) Option {
 // product in front of the default: WithUserAgent("acme-backend/2.3 " + client.DefaultUserAgent).
 func WithUserAgent(ua string) Option {
 	return func(o *options) error {
-		if strings.TrimSpace(ua) == "" {
+		switch i := strings.IndexFunc(ua, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsControl(r) }); {
+		case strings.TrimSpace(ua) == "":
 			return optionError("WithUserAgent", "empty")
-		}
-		if i := strings.IndexFunc(ua, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsControl(r) }); i >= 0 {
+		case i >= 0:
 			return optionError("WithUserAgent", "non-ASCII or control character at byte %d", i)
 		}
 		o.userAgent = ua

@@ -8,12 +8,10 @@ import (
 	"github.com/hubmessage/hubmessage-go/gen"
 )
 
-// ChannelType is the platform a channel serves, gen's type for the spec's ChannelType enum;
-// the ChannelType constants are the values the spec allows.
+// ChannelType is the platform a channel serves: gen's type for the spec's enum.
 type ChannelType = gen.ChannelType
 
-// The channel types, gen's constants under this package's names. Only META_WHATSAPP channels
-// can be connected with [Client.ConnectChannel].
+// The channel types the spec allows. Only META_WHATSAPP ones can be connected.
 const (
 	ChannelTypeMetaWhatsApp  = gen.ChannelTypeMETAWHATSAPP
 	ChannelTypeMetaInstagram = gen.ChannelTypeMETAINSTAGRAM
@@ -33,8 +31,7 @@ type CreateChannelRequest struct {
 type CreateResult struct {
 	// ChannelID is the new channel's ID, the channelID of every other method.
 	ChannelID string
-	// Attempts is how many requests were started; more than 1 only when the earlier ones
-	// certainly never reached the server.
+	// Attempts is how many requests were started (see [RetryPolicy]).
 	Attempts int
 }
 

@@ -13,9 +13,8 @@ import (
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
 
-// sentinelError is the type of the Err* values. match says which *APIError statuses it
-// matches (nil: none); parent is a sentinel it also matches, so errors.Is(ErrCodeExpired,
-// ErrRejected) holds.
+// sentinelError is the type of the Err* values: match says which *APIError statuses match it
+// (nil: none); it also matches parent, so errors.Is(ErrCodeExpired, ErrRejected) holds.
 type sentinelError struct {
 	msg    string
 	parent error
@@ -94,10 +93,8 @@ var (
 const MaxBodySize = 1 << 20
 
 // APIError is a response the Client cannot treat as success: every non-2xx status, and a 2xx
-// that is not the success the spec documents for the operation. It is returned even when the
-// body is not the API's error shape (an HTML page from a proxy, truncated JSON, no body):
-// StatusCode is always set. Match it with errors.Is against the Err* sentinels, or errors.As
-// for details.
+// that is not the operation's documented success, even when the body is not the API's error
+// shape (an HTML page from a proxy, truncated JSON, none). It matches its status's sentinel.
 type APIError struct {
 	// StatusCode is the HTTP status, e.g. 422.
 	StatusCode int
@@ -121,8 +118,7 @@ func (e *APIError) Error() string {
 	return head + fmt.Sprintf("error %d: %s", e.Code, printable.String(e.Message))
 }
 
-// Unwrap returns why the body was unusable (a read error such as context.DeadlineExceeded, or
-// a decoding problem), or nil for a well-formed API error.
+// Unwrap returns why the body was unusable (a read or decoding error), or nil.
 func (e *APIError) Unwrap() error { return e.cause }
 
 // Is matches the sentinel for e's status and, for a 422, for its message.
@@ -135,8 +131,7 @@ func (e *APIError) Is(target error) bool {
 }
 
 // OperationError is what every failed call returns: the operation, the channel it was for,
-// and the cause (an *APIError, a *ValidationError, a transport error, ...), which Unwrap
-// returns so errors.Is and errors.As see through it.
+// and the cause (an *APIError, a *ValidationError, a transport error, ...), which it wraps.
 type OperationError struct {
 	// Op is the Client method, e.g. "ConnectChannel".
 	Op string

@@ -76,9 +76,9 @@ const (
 	retryUnsent                       // unsent only: for create, which is not idempotent
 )
 
-// traceWrites returns ctx with net/http/httptrace hooks that set wrote once a connection was
-// obtained or any part of a request was written to one: from then on, the server may have
-// acted on it. Each attempt needs its own: a hook may still run after Do has returned.
+// traceWrites returns ctx with hooks that set wrote once a connection was obtained or any part
+// of the request written: the server may then act on it. A hook may run after Do has returned,
+// so each attempt needs its own.
 func traceWrites(ctx context.Context) (_ context.Context, wrote *atomic.Bool) {
 	wrote = new(atomic.Bool)
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
@@ -88,9 +88,8 @@ func traceWrites(ctx context.Context) (_ context.Context, wrote *atomic.Bool) {
 	}), wrote
 }
 
-// unsent reports whether a transport error proves the request never left: the connection
-// could not be made (dial refused, DNS failure) and no request bytes were written. A timeout
-// is never treated as unsent: it used the attempt's budget, and the code's short life with it.
+// unsent reports whether a transport error proves the request never left: the dial failed
+// (refused, DNS) and nothing was written. Not a timeout: it spent the code's short life.
 func unsent(err error, wrote bool) bool {
 	var op *net.OpError
 	return !wrote && errors.As(err, &op) && op.Op == "dial" && !op.Timeout() &&
