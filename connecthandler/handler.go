@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,8 +63,7 @@ type Config struct {
 // handler is what New returns: cfg with its defaults filled in.
 type handler struct {
 	Config
-	csrf    *http.CrossOriginProtection
-	allowed map[string]bool
+	csrf *http.CrossOriginProtection
 }
 
 // New returns the handler for cfg, or an error naming the first field that is wrong. The
@@ -85,13 +85,13 @@ func New(cfg Config) (http.Handler, error) {
 	case cfg.MaxBodyBytes < 0:
 		return nil, fmt.Errorf("connecthandler: Config.MaxBodyBytes is %d; want 0 (the default, %d) or more", cfg.MaxBodyBytes, DefaultMaxBodyBytes)
 	}
-	h := &handler{Config: cfg, csrf: http.NewCrossOriginProtection(), allowed: map[string]bool{}}
+	h := &handler{Config: cfg, csrf: http.NewCrossOriginProtection()}
+	h.AllowedOrigins = slices.Clone(cfg.AllowedOrigins) // the caller's slice may change later
 	for i, o := range cfg.AllowedOrigins {
 		if err := checkOrigin(o); err != nil {
 			return nil, fmt.Errorf("connecthandler: Config.AllowedOrigins[%d] %q: %w", i, o, err)
 		}
 		_ = h.csrf.AddTrustedOrigin(o) // it refuses only what checkOrigin refused already
-		h.allowed[o] = true
 	}
 	if h.Logger == nil {
 		h.Logger = slog.Default()
@@ -106,10 +106,10 @@ func New(cfg Config) (http.Handler, error) {
 // compared with byte for byte: any other spelling would never match.
 func checkOrigin(o string) error {
 	u, err := url.Parse(o)
-	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
+	switch {
+	case err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "":
 		return errors.New(`want scheme://host[:port], e.g. "https://app.example.com"`)
-	}
-	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+	case u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return errors.New("an origin has no user, path, query or fragment")
 	}
 	defaultPort := map[string]string{"https": ":443", "http": ":80"}[u.Scheme] // url.Parse lowercases the scheme
@@ -254,7 +254,7 @@ func (h *handler) preflight(w http.ResponseWriter, r *http.Request) outcome {
 	switch {
 	case origin == "":
 		w.Header().Set("Allow", "OPTIONS, POST")
-	case h.allowed[origin]:
+	case slices.Contains(h.AllowedOrigins, origin):
 		hd := w.Header()
 		hd.Set("Access-Control-Allow-Methods", "POST")
 		if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
@@ -350,7 +350,7 @@ func invalidInput(err error) outcome {
 func (h *handler) write(w http.ResponseWriter, r *http.Request, o outcome) {
 	hd := w.Header()
 	hd.Add("Vary", "Origin")
-	if origin := r.Header.Get("Origin"); h.allowed[origin] {
+	if origin := r.Header.Get("Origin"); slices.Contains(h.AllowedOrigins, origin) {
 		hd.Set("Access-Control-Allow-Origin", origin)
 		hd.Set("Access-Control-Allow-Credentials", "true")
 	}
