@@ -8,10 +8,9 @@
 //	if err != nil { return err }
 //	mux.Handle("/backend/connect", h) // the frontend POSTs the SDK's payload here
 //
-// channelOfUser is yours: func(*http.Request) (string, error), the channel the signed-in user
-// may connect. The frontend POSTs what the SDK's connect({channelId}) resolved to, unchanged,
-// as JSON. Mount the handler on a pattern without a method: it answers other methods, and
-// CORS preflights for [Config].AllowedOrigins, itself. [New] says what each request must pass.
+// channelOfUser is yours: the channel the signed-in user may connect. The frontend POSTs what
+// the SDK's connect({channelId}) resolved to, unchanged, as JSON. Mount the handler on a
+// pattern without a method: it answers other methods and CORS preflights itself.
 //
 // # The answer
 //
@@ -20,8 +19,7 @@
 // can act on. Neither ever holds the Secret Key, the code, or the API's own words.
 //
 //	status  reason                  when
-//	400     invalid_payload         not the payload ([DecodePayload]; the message names the
-//	                                member, never a value), or the API refused it
+//	400     invalid_payload         not the payload (see DecodePayload), or the API refused it
 //	401     unauthorized            Authorize said no
 //	403     unauthorized            Authorize or ChannelID said no with ErrForbidden
 //	403     forbidden_origin        a cross-origin request
@@ -34,9 +32,8 @@
 //	422     code_used               the code was exchanged already
 //	422     channel_type            the channel is not META_WHATSAPP
 //	422     rejected                another business rule refused it
-//	500     misconfigured           the API refused the Secret Key, ChannelID returned no
-//	                                channel id, or the API answered what a right setup never
-//	                                gets (a redirect, an undocumented 4xx)
+//	500     misconfigured           the API refused the Secret Key or answered a redirect or an
+//	                                undocumented 4xx, or ChannelID returned no channel id
 //	500     internal                ChannelID failed
 //	502     upstream                Meta or the API failed (5xx, a 2xx that is not success)
 //	503     unavailable             the API is busy (429, 503) or could not be reached

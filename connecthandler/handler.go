@@ -25,8 +25,8 @@ import (
 const DefaultMaxBodyBytes = 8 << 10
 
 // ErrForbidden is what [Config].Authorize or [Config].ChannelID returns, wrapped or not, for
-// a user who is signed in but may not connect the channel: the browser gets 403 instead of
-// 401. Both carry the reason "unauthorized".
+// a user who is signed in but may not connect the channel: 403 "unauthorized", instead of 401
+// (or ChannelID's 500 "internal").
 var ErrForbidden = errors.New("connecthandler: forbidden")
 
 // Config is what [New] needs.
@@ -34,14 +34,11 @@ type Config struct {
 	// Client makes the ConnectChannel call, with its Secret Key and retry policy. Required.
 	Client *client.Client
 	// ChannelID returns the channel the request's user may connect, from the backend's own
-	// records (its session, its database): the browser's word is never trusted for it. It is
-	// called after the payload is read, so it must not read r.Body. An error wrapping
-	// [ErrForbidden] is answered 403 "unauthorized"; any other error 500 "internal", and is
-	// logged. Required.
+	// records (its session, its database), never the browser's word. It runs after the body
+	// is read, so it must not read r.Body. Required.
 	ChannelID func(r *http.Request) (string, error)
-	// Authorize checks the backend's own user session before the body is read. nil allows
-	// every request. An error is answered 401 "unauthorized", or 403 if it wraps
-	// [ErrForbidden]; it is logged.
+	// Authorize checks the backend's own user session before the body is read; nil allows
+	// every request.
 	Authorize func(r *http.Request) error
 	// AllowedOrigins are origins other than the request's own that may POST, each as a
 	// browser sends it in the Origin header: "https://app.example.com" (scheme and host in
