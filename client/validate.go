@@ -13,11 +13,9 @@ import (
 	"github.com/hubmessage/hubmessage-go/gen"
 )
 
-// validate checks an operation's input against the spec's rules (gen/constraints.gen.go):
-// params holds each path and query parameter as URL text (absent when not sent), body is
-// gen's request body value (nil when none is sent). Body properties are found by the JSON
-// names json.Marshal writes them under. It reports every problem, each naming its field, and
-// never repeats a value: it may be a secret (a code, or a key passed in the wrong place).
+// validate checks a call's params and body (see call) against the spec's rules, finding body
+// properties by the names json.Marshal writes. It reports every problem, each naming its
+// field, never a value: it may be a secret (a code, or a key passed in the wrong place).
 func validate(rules *gen.OperationRules, params map[string]string, body any) error {
 	var errs validationErrors
 	add := func(err *ValidationError) {

@@ -190,9 +190,8 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	return h.connect(r, req)
 }
 
-// connect makes the one ConnectChannel call, for the channel ChannelID names. It is not
-// cancelled when the browser goes away: the single-use code may be spent by then, and
-// finishing the call leaves the channel in a state the log tells.
+// connect makes the one ConnectChannel call, for the channel ChannelID names, and finishes it
+// when the browser goes away (see New).
 func (h *handler) connect(r *http.Request, req client.ConnectRequest) outcome {
 	channelID, err := h.ChannelID(r)
 	switch {
@@ -267,8 +266,7 @@ func (h *handler) preflight(w http.ResponseWriter, r *http.Request) outcome {
 	return outcome{status: http.StatusNoContent, detail: "preflight answered"}
 }
 
-// apiAnswers maps what the API answered, by the client's sentinels; the first that matches
-// wins.
+// apiAnswers maps the API's answer, by the client's sentinels; the first that matches wins.
 var apiAnswers = []struct {
 	sentinel error
 	outcome
