@@ -1,6 +1,7 @@
 package connecthandler
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -90,12 +91,8 @@ func New(cfg Config) (http.Handler, error) {
 		}
 		_ = h.csrf.AddTrustedOrigin(o) // it refuses only what checkOrigin refused already
 	}
-	if h.Logger == nil {
-		h.Logger = slog.Default()
-	}
-	if h.MaxBodyBytes == 0 {
-		h.MaxBodyBytes = DefaultMaxBodyBytes
-	}
+	h.Logger = cmp.Or(h.Logger, slog.Default())
+	h.MaxBodyBytes = cmp.Or(h.MaxBodyBytes, DefaultMaxBodyBytes)
 	return h, nil
 }
 
@@ -128,7 +125,6 @@ type outcome struct {
 	err     error  // for the log: never holds the Secret Key or the code
 }
 
-// fail builds a failed outcome.
 func fail(status int, reason, message, detail string) outcome {
 	return outcome{status: status, reason: reason, message: message, detail: detail}
 }
