@@ -117,23 +117,16 @@ func checkParam(r gen.Rule, v string) *ValidationError {
 // checkProperty checks the body property r names in struct v, as json.Marshal would write it:
 // absent when its field is missing, or empty and tagged omitempty; null when a nil pointer.
 func checkProperty(r gen.Rule, v reflect.Value) *ValidationError {
-	v, ok := jsonField(v, r.Name)
-	if !ok {
-		if r.Required {
-			return problem(r, "is required")
-		}
-		return nil
+	v, present := jsonField(v, r.Name)
+	for (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && !v.IsNil() {
+		v = v.Elem() // a pointer or interface left after this is nil: JSON null
 	}
-	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.IsNil() {
-			if r.Nullable {
-				return nil
-			}
-			return problem(r, "must not be null")
-		}
-		v = v.Elem()
-	}
-	switch k := v.Kind(); {
+	switch k, null := v.Kind(), v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface; {
+	case !present && r.Required:
+		return problem(r, "is required")
+	case !present, null && r.Nullable:
+	case null:
+		return problem(r, "must not be null")
 	case r.Type == "string" && k == reflect.String:
 		return checkString(r, v.String())
 	case r.Type == "integer" && v.CanInt():
