@@ -19,8 +19,7 @@ const Version = "1.1.0"
 // DefaultBaseURL is the production Hub Message API.
 const DefaultBaseURL = "https://api.hubmessage.io"
 
-// DefaultUserAgent names this module and its Version, so the API's operators can tell which
-// client sent a request.
+// DefaultUserAgent names this module and its Version for the API's operators.
 const DefaultUserAgent = "hubmessage-go/" + Version + " (+https://github.com/hubmessage/hubmessage-go)"
 
 // DefaultTimeout bounds each attempt. A connect takes a few seconds (the API exchanges the code

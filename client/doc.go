@@ -10,12 +10,12 @@
 //
 // # Operations
 //
-// [New] makes a [Client] from the Secret Key and [Option]s. It has one method per operation of
-// the spec, each naming its route ("API: POST /v1/…"): [Client.CreateChannel],
-// [Client.ConnectChannel], [Client.DisconnectChannel] and [Client.DeleteChannel]. All go
-// through one call path that checks the input against the spec's rules (gen.Operations),
-// sends it with the key over https, retries within the operation's rule and the
-// [RetryPolicy], never follows a redirect, and accepts only the success the spec documents.
+// [New] makes a [Client] from the Secret Key and [Option]s. Its methods, one per operation,
+// name their routes ("API: POST /v1/…"): [Client.CreateChannel], [Client.ConnectChannel],
+// [Client.DisconnectChannel], [Client.DeleteChannel]. All go through one call path that checks
+// the input against the spec's rules (gen.Operations), sends it with the key over https,
+// retries within the operation's rule and the [RetryPolicy], never follows a redirect, and
+// accepts only the success the spec documents.
 //
 // # Errors
 //
