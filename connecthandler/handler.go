@@ -144,8 +144,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.log(r, o, time.Since(start))
 }
 
-// serve decides the outcome, which write then sends; it sets headers only for a 405 and a
-// preflight.
+// serve decides the outcome for write; it sets headers only for a 405 and a preflight.
 func (h *handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	switch r.Method {
 	case http.MethodPost:
@@ -225,18 +224,14 @@ func invalidPayload(problem string) outcome {
 		"The signup data is not valid ("+problem+"); "+msgStartAgain+".", "invalid payload: "+problem)
 }
 
-// quote makes a header the browser sent fit for a log line: quoted, without control
-// characters, cut short.
+// quote makes a header the browser sent fit for a log line (see printable.String).
 func quote(s string) string { return strconv.Quote(printable.String(s)) }
 
 // isJSON accepts application/json, with no charset or charset=utf-8.
 func isJSON(contentType string) bool {
 	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != "application/json" {
-		return false
-	}
-	cs, ok := params["charset"]
-	return !ok || strings.EqualFold(cs, "utf-8")
+	cs, hasCharset := params["charset"]
+	return err == nil && mt == "application/json" && (!hasCharset || strings.EqualFold(cs, "utf-8"))
 }
 
 // preflight answers a CORS preflight: an allowed origin gets permission to POST JSON with
@@ -360,11 +355,10 @@ func (h *handler) write(w http.ResponseWriter, r *http.Request, o outcome) {
 			ChannelID string `json:"channelId"`
 		}{true, o.channel}
 	}
-	data, _ := json.Marshal(body) // strings only: cannot fail
 	hd.Set("Content-Type", "application/json")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(o.status)
-	w.Write(append(data, '\n'))
+	json.NewEncoder(w).Encode(body)
 }
 
 // log writes o's one line, at the level Config.Logger's doc gives.
@@ -377,9 +371,6 @@ func (h *handler) log(r *http.Request, o outcome, d time.Duration) {
 		level = slog.LevelError
 	case o.status >= 500:
 		level = slog.LevelWarn
-	}
-	if !h.Logger.Enabled(r.Context(), level) {
-		return
 	}
 	attrs := []slog.Attr{slog.String("reason", o.reason), slog.Int("status", o.status), slog.Duration("duration", d)}
 	if o.channel != "" {
