@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hubmessage/hubmessage-go/client"
+	"github.com/hubmessage/hubmessage-go/gen"
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
@@ -322,7 +323,7 @@ func answerOf(err error) outcome {
 // invalidInput maps the client's validation: a payload value that breaks the spec's rules is
 // the browser's to fix; a bad channel id (a parameter, so the first problem) is the backend's.
 func invalidInput(err error) outcome {
-	if v := new(client.ValidationError); errors.As(err, &v) && v.Field == "channelId" {
+	if v := new(client.ValidationError); errors.As(err, &v) && v.Field == gen.ChannelIdRule.Name {
 		return fail(http.StatusInternalServerError, "misconfigured", msgMisconfigured,
 			"ChannelID returned an id the API would refuse: "+v.Problem)
 	}
