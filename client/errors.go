@@ -140,8 +140,7 @@ type OperationError struct {
 	ChannelID string
 	// Attempts is how many requests were started (0 when the input was rejected up front).
 	Attempts int
-	// Err is the cause.
-	Err error
+	Err      error // the cause
 }
 
 func (e *OperationError) Error() string {
