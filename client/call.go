@@ -14,45 +14,40 @@ import (
 	"github.com/hubmessage/hubmessage-go/gen"
 )
 
-// call is what one operation adds to the generic call path: which rules its input must meet,
-// when a failed attempt may be repeated, its input, and how gen builds its request and
-// parses its response. Everything else (validation, headers, timeouts, retries, errors)
-// happens once, in do.
-type call[T any] struct {
-	// op is the Client method, e.g. "ConnectChannel", for OperationError.
-	op string
-	// rules are the operation's generated input rules, e.g. &gen.ConnectMetaChannelRules.
-	rules *gen.OperationRules
-	// retry says when a failed attempt may be repeated.
-	retry retryRule
-	// params holds each path and query parameter as sent (URL text), by its name in the
-	// spec; an optional parameter that is not sent is absent.
-	params map[string]string
-	// body is gen's request body value, sent as JSON; nil when none is sent.
-	body any
-	// build returns the request, from gen's New…Request builder, for the server URL and the
-	// JSON body (nil when none is sent). It runs once per attempt.
+// call is what one operation adds to the generic call path, do: its input rules, its retry
+// rule, its input, and gen's request builder and response parser. R is gen's response type.
+type call[R any] struct {
+	op     string // the Client method, e.g. "ConnectChannel", for OperationError
+	rules  *gen.OperationRules
+	retry  retryRule
+	params map[string]string // each path and query parameter as sent (URL text), by its spec name
+	body   any               // gen's request body value, sent as JSON; nil for none
+	// build is gen's New…Request for the server URL and the JSON body (nil for none); it runs
+	// once per attempt.
 	build func(server string, body io.Reader) (*http.Request, error)
-	// parse turns a 2xx response into the result, through gen's Parse…Response: the success
-	// the spec documents, errUndocumented for any other shape, or why the body is unusable.
-	parse func(*http.Response) (T, error)
+	// parse is gen's Parse…Response, for a 2xx; check says whether its result is the success
+	// the spec documents (see documented).
+	parse func(*http.Response) (R, error)
+	check func(R) error
 }
 
-// errUndocumented is what a parse function returns for a 2xx that the spec does not document
-// for its operation.
+// errUndocumented is check's answer to a 2xx the spec does not document for the operation.
 var errUndocumented = errors.New("not a response this operation documents")
 
-// documented returns v, gen's decoded success body, or errUndocumented when gen found none
-// (another status or content type).
-func documented[T any](v *T) (*T, error) {
-	if v == nil {
-		return nil, errUndocumented
+// documented says whether v, gen's decoded success body, is the documented success:
+// errUndocumented when gen found none (another status or content type), an error saying
+// whyNot when ok(v) is false.
+func documented[T any](v *T, ok func(*T) bool, whyNot string) error {
+	switch {
+	case v == nil:
+		return errUndocumented
+	case !ok(v):
+		return errors.New(whyNot)
 	}
-	return v, nil
+	return nil
 }
 
-// channelParam is the parameter whose value OperationError.ChannelID repeats, as the spec
-// names it.
+// channelParam names the parameter OperationError.ChannelID repeats.
 var channelParam = gen.ChannelIdRule.Name
 
 // jsonContentType is the media type of every request body the API takes.
@@ -61,9 +56,9 @@ const jsonContentType = "application/json"
 // do makes the call: it checks the input against k.rules, then sends it, retrying as k.retry
 // and the Client's RetryPolicy allow. It returns the result and the number of attempts; every
 // error is an *OperationError.
-func do[T any](ctx context.Context, c *Client, k call[T]) (T, int, error) {
-	var zero T
-	fail := func(attempts int, err error) (T, int, error) {
+func do[R any](ctx context.Context, c *Client, k call[R]) (R, int, error) {
+	var zero R
+	fail := func(attempts int, err error) (R, int, error) {
 		opErr := &OperationError{Op: k.op, Attempts: attempts, Err: err}
 		if id, ok := k.params[channelParam]; ok && (attempts > 0 || validParam(k.rules, channelParam, id)) {
 			opErr.ChannelID = id // valid, so not a key passed by mistake
@@ -94,12 +89,9 @@ func do[T any](ctx context.Context, c *Client, k call[T]) (T, int, error) {
 
 // attemptOnce sends one request. When it fails in a way k.retry allows to repeat, retry is
 // true and wait is how long to wait before attempt number next.
-func attemptOnce[T any](ctx context.Context, c *Client, k call[T], body []byte, next int) (v T, wait time.Duration, retry bool, err error) {
-	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > c.timeout {
-		var cancel context.CancelFunc // a ctx ending sooner bounds the attempt already
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
+func attemptOnce[R any](ctx context.Context, c *Client, k call[R], body []byte, next int) (v R, wait time.Duration, retry bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout) // a ctx ending sooner still does
+	defer cancel()
 	var wrote *atomic.Bool // needed only to decide whether attempt next may follow
 	if next <= c.retry.MaxAttempts {
 		ctx, wrote = traceWrites(ctx)
@@ -126,7 +118,7 @@ func attemptOnce[T any](ctx context.Context, c *Client, k call[T], body []byte, 
 	if err != nil {
 		return v, c.retry.backoff(next), wrote != nil && unsent(err, wrote.Load()), err
 	}
-	v, err = result(resp, k.parse)
+	v, err = result(resp, k)
 	if err != nil && k.retry == retryUnprocessed {
 		// Wait at least what the server asked, and back off as after any failure.
 		asked, hasRetryAfter := retryAfter(resp, time.Now())
@@ -135,43 +127,41 @@ func attemptOnce[T any](ctx context.Context, c *Client, k call[T], body []byte, 
 	return v, 0, false, err
 }
 
-// result turns a response into the operation's result or an *APIError: a 2xx goes to parse
-// (gen's parser decides whether it is the documented success), any other status is an API
-// error. It reads at most MaxBodySize bytes of the body and closes it.
-func result[T any](resp *http.Response, parse func(*http.Response) (T, error)) (T, error) {
-	var zero T
+// result reads at most MaxBodySize bytes of the body, closes it, and returns a 2xx as k.parse
+// and k.check find it, any other status as an *APIError.
+func result[R any](resp *http.Response, k call[R]) (v R, err error) {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize+1))
 	resp.Body.Close()
+	e := &APIError{StatusCode: resp.StatusCode, Body: body}
 	switch {
 	case err != nil:
-		return zero, &APIError{StatusCode: resp.StatusCode, Body: body, cause: fmt.Errorf("reading response body: %w", err)}
+		e.cause = fmt.Errorf("reading response body: %w", err)
 	case len(body) > MaxBodySize:
-		return zero, &APIError{StatusCode: resp.StatusCode, Body: body[:MaxBodySize], cause: fmt.Errorf("response body is larger than %d bytes", MaxBodySize)}
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return zero, apiError(resp, body)
+		e.Body, e.cause = body[:MaxBodySize], fmt.Errorf("response body is larger than %d bytes", MaxBodySize)
+	case resp.StatusCode/100 != 2:
+		return v, apiError(resp, body)
+	default:
+		resp.Body = io.NopCloser(bytes.NewReader(body)) // parse reads it again
+		if v, err = k.parse(resp); err == nil {
+			err = k.check(v)
+		}
+		switch {
+		case err == nil:
+			return v, nil
+		case errors.Is(err, errUndocumented):
+			e.cause = fmt.Errorf("%w (content type %q, %d bytes)", err, resp.Header.Get("Content-Type"), len(body))
+		default:
+			e.cause = fmt.Errorf("response body: %w", err)
+		}
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(body)) // parse reads it again
-	v, err := parse(resp)
-	switch {
-	case errors.Is(err, errUndocumented):
-		return zero, &APIError{StatusCode: resp.StatusCode, Body: body, cause: fmt.Errorf("%w (content type %q, %d bytes)", err, resp.Header.Get("Content-Type"), len(body))}
-	case err != nil:
-		return zero, &APIError{StatusCode: resp.StatusCode, Body: body, cause: fmt.Errorf("response body: %w", err)}
-	}
-	return v, nil
+	return v, e
 }
 
 // sleep waits d unless ctx ends first or would end before d is over (then it returns false
 // at once: a retry that cannot finish in time only hides the real error).
 func sleep(ctx context.Context, d time.Duration) bool {
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= d {
+	if deadline, ok := ctx.Deadline(); ctx.Err() != nil || ok && time.Until(deadline) <= d {
 		return false
-	}
-	if ctx.Err() != nil {
-		return false
-	}
-	if d <= 0 {
-		return true
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -63,15 +63,15 @@ func fakeParse[T any](documented int) func(*http.Response) (*fakeResponse[T], er
 var fakeChannelRules = gen.OperationRules{OperationID: "fake", Method: "POST", Path: "/v1/channels/{channelId}/fake", Params: []gen.Rule{gen.ChannelIdRule}}
 
 // fakeCall is an operation POST {base}/v1/channels/{channelId}/fake without a body.
-func fakeCall[T any](retry retryRule, parse func(*http.Response) (T, error)) call[T] {
+func fakeCall[R any](retry retryRule, parse func(*http.Response) (R, error), check func(R) error) call[R] {
 	const channelID = "019E4C54B1B375A28970B605CA9B03C3"
-	return call[T]{
+	return call[R]{
 		op: "Fake", rules: &fakeChannelRules, retry: retry,
 		params: map[string]string{"channelId": channelID},
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return http.NewRequest(http.MethodPost, server+"v1/channels/"+channelID+"/fake", body)
 		},
-		parse: parse,
+		parse: parse, check: check,
 	}
 }
 
@@ -79,31 +79,25 @@ type created struct {
 	ID string `json:"id"`
 }
 
-// The three success shapes, as their operations' wrappers would read them from gen's parser.
+// The three success shapes, as their operations' wrappers would check gen's parsed response.
 var (
-	parseObject = func(resp *http.Response) (*created, error) { // 201 {id}
-		r, err := fakeParse[created](201)(resp)
-		if err != nil {
-			return nil, err
-		}
-		return documented(r.JSON201)
+	objectCall = func(retry retryRule) call[*fakeResponse[created]] { // 201 {id}
+		return fakeCall(retry, fakeParse[created](201), func(r *fakeResponse[created]) error {
+			return documented(r.JSON201, func(*created) bool { return true }, "")
+		})
 	}
-	parseBool = func(resp *http.Response) (*bool, error) { // 200 true
-		r, err := fakeParse[bool](200)(resp)
-		if err != nil {
-			return nil, err
-		}
-		return documented(r.JSON200)
+	boolCall = func(retry retryRule) call[*fakeResponse[bool]] { // 200 true
+		return fakeCall(retry, fakeParse[bool](200), func(r *fakeResponse[bool]) error {
+			return documented(r.JSON200, func(*bool) bool { return true }, "")
+		})
 	}
-	parseNoContent = func(resp *http.Response) (struct{}, error) { // 204
-		r, err := fakeParse[struct{}](0)(resp)
-		if err != nil {
-			return struct{}{}, err
-		}
-		if r.StatusCode() != http.StatusNoContent {
-			return struct{}{}, errUndocumented
-		}
-		return struct{}{}, nil
+	noContentCall = func(retry retryRule) call[*fakeResponse[struct{}]] { // 204
+		return fakeCall(retry, fakeParse[struct{}](0), func(r *fakeResponse[struct{}]) error {
+			if r.StatusCode() != http.StatusNoContent {
+				return errUndocumented
+			}
+			return nil
+		})
 	}
 )
 
@@ -153,24 +147,24 @@ func TestDoSuccessShapes(t *testing.T) {
 		return outcome{Status: apiErr.StatusCode, Cause: err.Error()}
 	}
 	object := func(ctx context.Context, c *Client) (string, error) {
-		v, _, err := do(ctx, c, fakeCall(retryUnsent, parseObject))
+		r, _, err := do(ctx, c, objectCall(retryUnsent))
 		if err != nil {
 			return "", err
 		}
-		return "id " + v.ID, nil
+		return "id " + r.JSON201.ID, nil
 	}
 	boolean := func(ctx context.Context, c *Client) (string, error) {
-		v, _, err := do(ctx, c, fakeCall(retryUnprocessed, parseBool))
+		r, _, err := do(ctx, c, boolCall(retryUnprocessed))
 		if err != nil {
 			return "", err
 		}
-		if *v {
+		if *r.JSON200 {
 			return "true", nil
 		}
 		return "false", nil
 	}
 	noContent := func(ctx context.Context, c *Client) (string, error) {
-		_, _, err := do(ctx, c, fakeCall(retryUnprocessed, parseNoContent))
+		_, _, err := do(ctx, c, noContentCall(retryUnprocessed))
 		return "done", err
 	}
 	tests := []struct {
@@ -249,7 +243,7 @@ func TestDoRetryRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, attempts, err := do(context.Background(), c, fakeCall(tc.rule, parseNoContent))
+			_, attempts, err := do(context.Background(), c, noContentCall(tc.rule))
 			if requests != tc.wantRequests || attempts != tc.wantAttempts {
 				t.Errorf("requests %d, attempts %d (error %v); want %d and %d", requests, attempts, err, tc.wantRequests, tc.wantAttempts)
 			}

@@ -19,33 +19,28 @@ const Version = "1.1.0"
 // DefaultBaseURL is the production Hub Message API.
 const DefaultBaseURL = "https://api.hubmessage.io"
 
-// DefaultUserAgent names this module and its Version, so the API's operators can tell which
-// client sent a request.
+// DefaultUserAgent names this module and its Version for the API's operators.
 const DefaultUserAgent = "hubmessage-go/" + Version + " (+https://github.com/hubmessage/hubmessage-go)"
 
-// DefaultTimeout bounds each attempt (sending the request and reading the response). A healthy
-// connect call takes a few seconds (the API exchanges the code with Meta), and the code it
-// carries lives about 30 seconds: 20 seconds leaves room for the browser-to-backend hop while
-// failing a hung call before the code would have expired anyway, so the user can sign up again.
+// DefaultTimeout bounds each attempt. A connect takes a few seconds (the API exchanges the code
+// with Meta) and its code lives about 30: a hung call fails in time for the user to sign up
+// again.
 const DefaultTimeout = 20 * time.Second
 
 // Client calls the Hub Message API with a Secret Key. Create one with [New] and share it: a
 // Client is safe for concurrent use by multiple goroutines. Its zero value is not usable.
 type Client struct {
+	options
 	hc            *http.Client
-	server        string // the base URL with a trailing slash, as gen's request builders want it
-	baseURL       string
+	server        string  // baseURL with a trailing slash, as gen's request builders want it
 	authorization *string // "Bearer <key>"; a pointer, so printing a Client value shows no key
-	userAgent     string
-	timeout       time.Duration
-	retry         RetryPolicy
 }
 
 // Option configures a [Client] in [New]. An Option that is given bad input makes New fail
 // with an error saying why.
 type Option func(*options) error
 
-// options collects what the Options set; New checks combinations once all have run.
+// options is what the Options set; New checks combinations once all have run.
 type options struct {
 	baseURL      string
 	httpClient   *http.Client
@@ -61,17 +56,14 @@ type options struct {
 // not hold user info, a query or a fragment.
 func WithBaseURL(baseURL string) Option {
 	return func(o *options) error {
-		if strings.TrimSpace(baseURL) == "" {
-			return optionError("WithBaseURL", "empty")
-		}
-		if !strings.Contains(baseURL, "://") { // "localhost:8080" parses with the scheme "localhost"
-			return optionError("WithBaseURL", "no scheme; add http:// or https://, as in http://localhost:8080")
-		}
 		u, err := url.Parse(baseURL)
-		if err != nil {
-			return optionError("WithBaseURL", "not a URL: %w", errors.Unwrap(err))
-		}
 		switch {
+		case strings.TrimSpace(baseURL) == "":
+			return optionError("WithBaseURL", "empty")
+		case !strings.Contains(baseURL, "://"): // "localhost:8080" parses with the scheme "localhost"
+			return optionError("WithBaseURL", "no scheme; add http:// or https://, as in http://localhost:8080")
+		case err != nil:
+			return optionError("WithBaseURL", "not a URL: %w", errors.Unwrap(err))
 		case u.Scheme != "http" && u.Scheme != "https":
 			return optionError("WithBaseURL", "scheme must be https or http, have %q", u.Scheme)
 		case u.Host == "":
@@ -87,9 +79,7 @@ func WithBaseURL(baseURL string) Option {
 }
 
 // OptionError is how [New] reports an [Option] given bad input, or options that cannot work
-// together. Option names the option as this package does, e.g. "WithBaseURL"; Err says what is
-// wrong with its input, so a program that set the option from its own flag or setting can
-// name that instead.
+// together; a program that set the option from a flag of its own can name that with Err.
 type OptionError struct {
 	// Option is the Option's name, e.g. "WithBaseURL".
 	Option string
@@ -106,15 +96,14 @@ func optionError(option, format string, args ...any) error {
 	return &OptionError{Option: option, Err: fmt.Errorf(format, args...)}
 }
 
-// ErrInsecureHTTP is what [New] reports, inside an [*OptionError] for WithBaseURL, for a plain
-// http base URL on a host that is not loopback when [WithInsecureHTTP] is not given: the
-// Secret Key would cross the network in clear.
+// ErrInsecureHTTP is in the [*OptionError] for WithBaseURL of plain http to a host that is not
+// loopback, without [WithInsecureHTTP].
 var ErrInsecureHTTP = errors.New("plain http to a non-loopback host would send the Secret Key in clear")
 
 // WithHTTPClient makes the Client send requests through a copy of hc, so its Transport
 // (proxies, TLS, connection pool) and Timeout apply. hc itself is never modified. The copy
-// never follows redirects, whatever hc.CheckRedirect says: following one would resend the
-// single-use code, possibly with the Secret Key, to wherever the redirect points.
+// never follows redirects, whatever hc.CheckRedirect says (a 3xx is an [*APIError]):
+// following one would resend the code, maybe with the Secret Key, wherever it points.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
@@ -141,10 +130,10 @@ func WithTimeout(d time.Duration) Option {
 // product in front of the default: WithUserAgent("acme-backend/2.3 " + client.DefaultUserAgent).
 func WithUserAgent(ua string) Option {
 	return func(o *options) error {
-		if strings.TrimSpace(ua) == "" {
+		switch i := strings.IndexFunc(ua, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsControl(r) }); {
+		case strings.TrimSpace(ua) == "":
 			return optionError("WithUserAgent", "empty")
-		}
-		if i := strings.IndexFunc(ua, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsControl(r) }); i >= 0 {
+		case i >= 0:
 			return optionError("WithUserAgent", "non-ASCII or control character at byte %d", i)
 		}
 		o.userAgent = ua
@@ -152,8 +141,7 @@ func WithUserAgent(ua string) Option {
 	}
 }
 
-// WithRetryPolicy replaces [DefaultRetryPolicy]; [NoRetry] turns retries off. See the
-// package documentation's Retries section for what is ever retried.
+// WithRetryPolicy replaces [DefaultRetryPolicy]; [NoRetry] turns retries off.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(o *options) error {
 		if err := p.validate(); err != nil {
@@ -164,9 +152,8 @@ func WithRetryPolicy(p RetryPolicy) Option {
 	}
 }
 
-// WithInsecureHTTP allows a plain http:// base URL on any host. Without it, http is accepted
-// only on loopback hosts, since the Secret Key would otherwise cross the network in clear.
-// Use it only behind a trusted TLS-terminating proxy.
+// WithInsecureHTTP allows a plain http:// base URL on any host, not only loopback ones, though
+// the Secret Key then crosses the network in clear: only behind a trusted TLS-terminating proxy.
 func WithInsecureHTTP() Option {
 	return func(o *options) error {
 		o.insecureHTTP = true
@@ -181,57 +168,39 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	if err := secretkey.Check(secretKey); err != nil {
 		return nil, fmt.Errorf("hubmessage: New: secretKey: %w", err)
 	}
-	o := options{
+	c := &Client{options: options{
 		baseURL:   DefaultBaseURL,
 		timeout:   DefaultTimeout,
 		userAgent: DefaultUserAgent,
 		retry:     DefaultRetryPolicy,
-	}
+	}}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
 		}
-		if err := opt(&o); err != nil {
+		if err := opt(&c.options); err != nil {
 			return nil, fmt.Errorf("hubmessage: New: %w", err)
 		}
 	}
-	u, _ := url.Parse(o.baseURL) // checked by WithBaseURL or a constant
-	if u.Scheme == "http" && !o.insecureHTTP && !isLoopback(u.Hostname()) {
+	u, _ := url.Parse(c.baseURL) // checked by WithBaseURL or a constant
+	if u.Scheme == "http" && !c.insecureHTTP && !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("hubmessage: New: %w", optionError("WithBaseURL", "%s: %w; use https, or WithInsecureHTTP behind a trusted TLS-terminating proxy", u.Redacted(), ErrInsecureHTTP))
 	}
 
-	hc := new(http.Client)
-	if o.httpClient != nil {
-		*hc = *o.httpClient // a shallow copy: the caller's client is never modified
+	c.hc = new(http.Client)
+	if c.httpClient != nil {
+		*c.hc = *c.httpClient // a shallow copy: the caller's client is never modified
 	}
-	hc.CheckRedirect = refuseRedirects
-	server := o.baseURL
-	if !strings.HasSuffix(server, "/") {
-		server += "/" // gen's builders resolve "./v1/..." against it, keeping a base path
-	}
+	// A redirect is returned, not followed (see WithHTTPClient).
+	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.server = strings.TrimSuffix(c.baseURL, "/") + "/"
 	authorization := "Bearer " + secretKey
-	return &Client{
-		hc:            hc,
-		server:        server,
-		baseURL:       o.baseURL,
-		authorization: &authorization,
-		userAgent:     o.userAgent,
-		timeout:       o.timeout,
-		retry:         o.retry,
-	}, nil
+	c.authorization = &authorization
+	return c, nil
 }
 
-// refuseRedirects stops at the first redirect, which then reaches the caller as an *APIError
-// with its 3xx status. Following one would resend the request, with the Secret Key and maybe a
-// single-use code, to wherever the redirect points: never what the caller meant.
-func refuseRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return strings.EqualFold(host, "localhost") || net.ParseIP(host).IsLoopback() // a nil IP is not
 }
 
 // String describes the Client without its Secret Key.

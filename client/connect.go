@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -38,22 +37,19 @@ func (r ConnectRequest) Format(f fmt.State, _ rune) {
 type ConnectResult struct {
 	// ChannelID is the channel that is now connected.
 	ChannelID string
-	// Attempts is how many requests were started; more than 1 only after a retry the
-	// RetryPolicy allowed because the earlier attempt certainly was not processed.
+	// Attempts is how many requests were started (see [RetryPolicy]).
 	Attempts int
 }
 
 // ConnectChannel connects an existing META_WHATSAPP channel to the WhatsApp Business Account
 // and phone number the user picked in the browser SDK, exchanging the single-use code with
-// Meta. channelID is a UUID or 32 hexadecimal digits. Input that breaks the spec's rules
-// fails with a *ValidationError before anything is sent. Every failure is an *OperationError;
-// an API refusal inside it is an *APIError (see the package documentation's Errors section).
-// Call it at most once per code: a code that reached the server is spent, so only an attempt
-// the API certainly did not process is retried.
+// Meta; success is the API's 200 {"success": true}. channelID is a UUID or 32 hexadecimal
+// digits. Call it at most once per code: a code that reached the server is spent, so only an
+// attempt the API certainly did not process is retried ([RetryPolicy]).
 //
 // API: POST /v1/channels/{channelId}/connect
 func (c *Client) ConnectChannel(ctx context.Context, channelID string, req ConnectRequest) (*ConnectResult, error) {
-	_, attempts, err := do(ctx, c, call[*gen.ConnectChannelResponse]{
+	_, attempts, err := do(ctx, c, call[*gen.ConnectMetaChannelResponse]{
 		op:     "ConnectChannel",
 		rules:  &gen.ConnectMetaChannelRules,
 		retry:  retryUnprocessed,
@@ -62,15 +58,9 @@ func (c *Client) ConnectChannel(ctx context.Context, channelID string, req Conne
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return gen.NewConnectMetaChannelRequestWithBody(server, channelID, jsonContentType, body)
 		},
-		parse: func(resp *http.Response) (*gen.ConnectChannelResponse, error) {
-			r, err := gen.ParseConnectMetaChannelResponse(resp)
-			switch {
-			case err != nil:
-				return nil, err
-			case r.JSON200 != nil && !r.JSON200.Success:
-				return nil, errors.New(`"success" is not true`)
-			}
-			return documented(r.JSON200)
+		parse: gen.ParseConnectMetaChannelResponse,
+		check: func(r *gen.ConnectMetaChannelResponse) error {
+			return documented(r.JSON200, func(v *gen.ConnectChannelResponse) bool { return v.Success }, `"success" is not true`)
 		},
 	})
 	if err != nil {

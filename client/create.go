@@ -2,19 +2,16 @@ package client
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 
 	"github.com/hubmessage/hubmessage-go/gen"
 )
 
-// ChannelType is the platform a channel serves, gen's type for the spec's ChannelType enum;
-// the ChannelType constants are the values the spec allows.
+// ChannelType is the platform a channel serves: gen's type for the spec's enum.
 type ChannelType = gen.ChannelType
 
-// The channel types, gen's constants under this package's names. Only META_WHATSAPP channels
-// can be connected with [Client.ConnectChannel].
+// The channel types the spec allows. Only META_WHATSAPP ones can be connected.
 const (
 	ChannelTypeMetaWhatsApp  = gen.ChannelTypeMETAWHATSAPP
 	ChannelTypeMetaInstagram = gen.ChannelTypeMETAINSTAGRAM
@@ -34,20 +31,19 @@ type CreateChannelRequest struct {
 type CreateResult struct {
 	// ChannelID is the new channel's ID, the channelID of every other method.
 	ChannelID string
-	// Attempts is how many requests were started; more than 1 only when the earlier ones
-	// certainly never reached the server.
+	// Attempts is how many requests were started (see [RetryPolicy]).
 	Attempts int
 }
 
-// CreateChannel creates a channel of the given type and returns its ID. It needs the
-// account's ENTERPRISE role ([ErrEnterpriseRequired] otherwise). It is not idempotent: every
-// request that reaches the server creates a channel, so an attempt is retried only when it
-// certainly was never sent, and a failure after sending (a timeout, a 503) may still have
-// created one.
+// CreateChannel creates a channel of the given type and returns its ID (the API's 201 {id}).
+// It needs the account's ENTERPRISE role ([ErrEnterpriseRequired] otherwise). It is not
+// idempotent: every request that reaches the server creates a channel, so an attempt is
+// retried only when it certainly was never sent, and a failure after sending (a timeout, a
+// 503) may still have created one.
 //
 // API: POST /v1/channels
 func (c *Client) CreateChannel(ctx context.Context, req CreateChannelRequest) (*CreateResult, error) {
-	v, attempts, err := do(ctx, c, call[*gen.CreateChannelResponse]{
+	r, attempts, err := do(ctx, c, call[*gen.PartnerCreateChannelResponse]{
 		op:    "CreateChannel",
 		rules: &gen.PartnerCreateChannelRules,
 		retry: retryUnsent,
@@ -55,19 +51,13 @@ func (c *Client) CreateChannel(ctx context.Context, req CreateChannelRequest) (*
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return gen.NewPartnerCreateChannelRequestWithBody(server, jsonContentType, body)
 		},
-		parse: func(resp *http.Response) (*gen.CreateChannelResponse, error) {
-			r, err := gen.ParsePartnerCreateChannelResponse(resp)
-			switch {
-			case err != nil:
-				return nil, err
-			case r.JSON201 != nil && r.JSON201.Id == "":
-				return nil, errors.New(`"id" is empty`)
-			}
-			return documented(r.JSON201)
+		parse: gen.ParsePartnerCreateChannelResponse,
+		check: func(r *gen.PartnerCreateChannelResponse) error {
+			return documented(r.JSON201, func(v *gen.CreateChannelResponse) bool { return v.Id != "" }, `"id" is empty`)
 		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &CreateResult{ChannelID: v.Id, Attempts: attempts}, nil
+	return &CreateResult{ChannelID: r.JSON201.Id, Attempts: attempts}, nil
 }

@@ -19,16 +19,15 @@ type DeleteOptions struct {
 type DeleteResult struct {
 	// ChannelID is the channel that is now deleted.
 	ChannelID string
-	// Attempts is how many requests were started; more than 1 only after a retry the
-	// RetryPolicy allowed because the earlier attempt certainly was not processed.
+	// Attempts is how many requests were started (see [RetryPolicy]).
 	Attempts int
 }
 
 // DeleteChannel permanently deletes a channel; opts may be nil. It needs the account's
 // ENTERPRISE role, and is refused while the channel is connected ([ErrChannelConnected]:
 // disconnect it first) or its subscription is active ([ErrActiveSubscription]). Afterwards
-// every call on channelID fails with [ErrChannelNotFound]. Without a reason no request body
-// is sent.
+// every call on channelID fails with [ErrChannelNotFound]. Success is the API's 204. Without
+// a reason no request body is sent.
 //
 // API: DELETE /v1/channels/{channelId}
 func (c *Client) DeleteChannel(ctx context.Context, channelID string, opts *DeleteOptions) (*DeleteResult, error) {
@@ -36,7 +35,7 @@ func (c *Client) DeleteChannel(ctx context.Context, channelID string, opts *Dele
 	if opts != nil && opts.Reason != "" {
 		body = gen.DeleteChannelRequest{CancelReason: &opts.Reason}
 	}
-	_, attempts, err := do(ctx, c, call[struct{}]{
+	_, attempts, err := do(ctx, c, call[*gen.PartnerDeleteChannelResponse]{
 		op:     "DeleteChannel",
 		rules:  &gen.PartnerDeleteChannelRules,
 		retry:  retryUnprocessed,
@@ -45,15 +44,12 @@ func (c *Client) DeleteChannel(ctx context.Context, channelID string, opts *Dele
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return gen.NewPartnerDeleteChannelRequestWithBody(server, channelID, jsonContentType, body)
 		},
-		parse: func(resp *http.Response) (struct{}, error) {
-			r, err := gen.ParsePartnerDeleteChannelResponse(resp)
-			if err != nil {
-				return struct{}{}, err
-			}
+		parse: gen.ParsePartnerDeleteChannelResponse,
+		check: func(r *gen.PartnerDeleteChannelResponse) error {
 			if r.StatusCode() != http.StatusNoContent {
-				return struct{}{}, errUndocumented
+				return errUndocumented
 			}
-			return struct{}{}, nil
+			return nil
 		},
 	})
 	if err != nil {

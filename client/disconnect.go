@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 
@@ -13,18 +12,17 @@ import (
 type DisconnectResult struct {
 	// ChannelID is the channel that is now disconnected.
 	ChannelID string
-	// Attempts is how many requests were started; more than 1 only after a retry the
-	// RetryPolicy allowed because the earlier attempt certainly was not processed.
+	// Attempts is how many requests were started (see [RetryPolicy]).
 	Attempts int
 }
 
 // DisconnectChannel disconnects a META_WHATSAPP channel from its WhatsApp Business number,
-// so it can be connected again or deleted. Success means the channel is not connected now,
-// whether or not it was before.
+// so it can be connected again or deleted. Success, the API's 200 true, means the channel is
+// not connected now, whether or not it was before.
 //
 // API: PUT /v1/channels/{channelId}/disconnect
 func (c *Client) DisconnectChannel(ctx context.Context, channelID string) (*DisconnectResult, error) {
-	_, attempts, err := do(ctx, c, call[*bool]{
+	_, attempts, err := do(ctx, c, call[*gen.DisconnectMetaChannelResponse]{
 		op:     "DisconnectChannel",
 		rules:  &gen.DisconnectMetaChannelRules,
 		retry:  retryUnprocessed,
@@ -32,15 +30,9 @@ func (c *Client) DisconnectChannel(ctx context.Context, channelID string) (*Disc
 		build: func(server string, _ io.Reader) (*http.Request, error) {
 			return gen.NewDisconnectMetaChannelRequest(server, channelID)
 		},
-		parse: func(resp *http.Response) (*bool, error) {
-			r, err := gen.ParseDisconnectMetaChannelResponse(resp)
-			switch {
-			case err != nil:
-				return nil, err
-			case r.JSON200 != nil && !*r.JSON200:
-				return nil, errors.New("false, not true")
-			}
-			return documented(r.JSON200)
+		parse: gen.ParseDisconnectMetaChannelResponse,
+		check: func(r *gen.DisconnectMetaChannelResponse) error {
+			return documented(r.JSON200, func(v *bool) bool { return *v }, "false, not true")
 		},
 	})
 	if err != nil {

@@ -13,16 +13,18 @@ import (
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 )
 
-// sentinelError is the type of the Err* values. A sentinel may have a parent it also
-// matches: each 422 message's sentinel unwraps to ErrRejected, so
-// errors.Is(ErrCodeExpired, ErrRejected) holds.
+// sentinelError is the type of the Err* values: match says which *APIError statuses match it
+// (nil: none); it also matches parent, so errors.Is(ErrCodeExpired, ErrRejected) holds.
 type sentinelError struct {
 	msg    string
 	parent error
+	match  func(status int) bool
 }
 
 func (e *sentinelError) Error() string { return e.msg }
 func (e *sentinelError) Unwrap() error { return e.parent }
+
+func status(code int) func(int) bool { return func(s int) bool { return s == code } }
 
 // Sentinels for errors.Is. An [*APIError] matches the one for its status (and, for a 422, the
 // one for its message); a [*ValidationError] matches ErrInvalidInput.
@@ -31,29 +33,29 @@ var (
 	ErrInvalidInput error = &sentinelError{msg: "hubmessage: invalid input"}
 
 	// ErrInvalidRequest: 400, the API found the request invalid.
-	ErrInvalidRequest error = &sentinelError{msg: "hubmessage: invalid request (400)"}
+	ErrInvalidRequest error = &sentinelError{msg: "hubmessage: invalid request (400)", match: status(400)}
 	// ErrUnauthorized: 401, the Secret Key is missing, malformed or wrong (the browser SDK's
 	// Public Key is not accepted).
-	ErrUnauthorized error = &sentinelError{msg: "hubmessage: unauthorized (401)"}
+	ErrUnauthorized error = &sentinelError{msg: "hubmessage: unauthorized (401)", match: status(401)}
 	// ErrChannelNotFound: 404, no channel with this ID exists for this account, or it was
 	// deleted.
-	ErrChannelNotFound error = &sentinelError{msg: "hubmessage: channel not found (404)"}
+	ErrChannelNotFound error = &sentinelError{msg: "hubmessage: channel not found (404)", match: status(404)}
 	// ErrRejected: 422, a business rule rejected a well-formed request.
-	ErrRejected error = &sentinelError{msg: "hubmessage: rejected (422)"}
+	ErrRejected error = &sentinelError{msg: "hubmessage: rejected (422)", match: status(422)}
 	// ErrRateLimited: 429, too many requests.
-	ErrRateLimited error = &sentinelError{msg: "hubmessage: rate limited (429)"}
+	ErrRateLimited error = &sentinelError{msg: "hubmessage: rate limited (429)", match: status(429)}
 	// ErrUpstream: 502, Meta's Graph API or another upstream integration failed.
-	ErrUpstream error = &sentinelError{msg: "hubmessage: upstream integration failed (502)"}
+	ErrUpstream error = &sentinelError{msg: "hubmessage: upstream integration failed (502)", match: status(502)}
 	// ErrServer: a 5xx other than 502.
-	ErrServer error = &sentinelError{msg: "hubmessage: server error (5xx)"}
+	ErrServer error = &sentinelError{msg: "hubmessage: server error (5xx)", match: func(s int) bool { return s/100 == 5 && s != 502 }}
 	// ErrServiceUnavailable: 503, the server cannot take the request now (a shared sandbox
 	// answers it when full); try again after the response's Retry-After. It also matches
 	// ErrServer.
-	ErrServiceUnavailable error = &sentinelError{msg: "hubmessage: service unavailable (503)", parent: ErrServer}
+	ErrServiceUnavailable error = &sentinelError{msg: "hubmessage: service unavailable (503)", parent: ErrServer, match: status(503)}
 	// ErrUnexpectedResponse: a 2xx the operation does not document, or a documented success
 	// body saying the call failed (connect's "success": false, disconnect's false). The call
 	// may or may not have taken effect.
-	ErrUnexpectedResponse error = &sentinelError{msg: "hubmessage: unexpected success response"}
+	ErrUnexpectedResponse error = &sentinelError{msg: "hubmessage: unexpected success response", match: func(s int) bool { return s/100 == 2 }}
 )
 
 // rejections maps each documented 422 message to its sentinel; rejection fills it.
@@ -62,7 +64,7 @@ var rejections = map[string]error{}
 // rejection returns the sentinel for a 422 whose message is one of messages (several
 // operations may word one rule differently); it also matches ErrRejected.
 func rejection(what string, messages ...string) error {
-	err := &sentinelError{msg: "hubmessage: " + what + " (422)", parent: ErrRejected}
+	err := &sentinelError{msg: "hubmessage: " + what + " (422)", parent: ErrRejected, match: status(422)}
 	for _, m := range messages {
 		rejections[m] = err
 	}
@@ -91,10 +93,8 @@ var (
 const MaxBodySize = 1 << 20
 
 // APIError is a response the Client cannot treat as success: every non-2xx status, and a 2xx
-// that is not the success the spec documents for the operation. It is returned even when the
-// body is not the API's error shape (an HTML page from a proxy, truncated JSON, no body):
-// StatusCode is always set. Match it with errors.Is against the Err* sentinels, or errors.As
-// for details.
+// that is not the operation's documented success, even when the body is not the API's error
+// shape (an HTML page from a proxy, truncated JSON, none). It matches its status's sentinel.
 type APIError struct {
 	// StatusCode is the HTTP status, e.g. 422.
 	StatusCode int
@@ -111,48 +111,27 @@ type APIError struct {
 
 // Error gives the status, then the API's code and message, or why the body had none.
 func (e *APIError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
-	if e.cause == nil {
-		fmt.Fprintf(&b, ": error %d: %s", e.Code, printable.String(e.Message))
-	} else {
-		fmt.Fprintf(&b, ": %v", e.cause)
+	head := fmt.Sprintf("%d %s: ", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.cause != nil {
+		return head + e.cause.Error()
 	}
-	return b.String()
+	return head + fmt.Sprintf("error %d: %s", e.Code, printable.String(e.Message))
 }
 
-// Unwrap returns why the body was unusable (a read error such as context.DeadlineExceeded, or
-// a decoding problem), or nil for a well-formed API error.
+// Unwrap returns why the body was unusable (a read or decoding error), or nil.
 func (e *APIError) Unwrap() error { return e.cause }
 
 // Is matches the sentinel for e's status and, for a 422, for its message.
 func (e *APIError) Is(target error) bool {
-	switch s := e.StatusCode; target {
-	case ErrInvalidRequest:
-		return s == http.StatusBadRequest
-	case ErrUnauthorized:
-		return s == http.StatusUnauthorized
-	case ErrChannelNotFound:
-		return s == http.StatusNotFound
-	case ErrRejected:
-		return s == http.StatusUnprocessableEntity
-	case ErrRateLimited:
-		return s == http.StatusTooManyRequests
-	case ErrUpstream:
-		return s == http.StatusBadGateway
-	case ErrServer:
-		return s >= 500 && s <= 599 && s != http.StatusBadGateway
-	case ErrServiceUnavailable:
-		return s == http.StatusServiceUnavailable
-	case ErrUnexpectedResponse:
-		return s >= 200 && s <= 299
+	s, ok := target.(*sentinelError)
+	if !ok || s.match == nil || !s.match(e.StatusCode) {
+		return false
 	}
-	return e.StatusCode == http.StatusUnprocessableEntity && target != nil && rejections[strings.TrimSpace(e.Message)] == target
+	return s.parent != ErrRejected || rejections[strings.TrimSpace(e.Message)] == target
 }
 
 // OperationError is what every failed call returns: the operation, the channel it was for,
-// and the cause (an *APIError, a *ValidationError, a transport error, ...), which Unwrap
-// returns so errors.Is and errors.As see through it.
+// and the cause (an *APIError, a *ValidationError, a transport error, ...), which it wraps.
 type OperationError struct {
 	// Op is the Client method, e.g. "ConnectChannel".
 	Op string
@@ -161,22 +140,18 @@ type OperationError struct {
 	ChannelID string
 	// Attempts is how many requests were started (0 when the input was rejected up front).
 	Attempts int
-	// Err is the cause.
-	Err error
+	Err      error // the cause
 }
 
 func (e *OperationError) Error() string {
-	var b strings.Builder
-	b.WriteString("hubmessage: " + e.Op)
+	s := "hubmessage: " + e.Op
 	if e.ChannelID != "" {
-		b.WriteString(": channel " + e.ChannelID)
+		s += ": channel " + e.ChannelID
 	}
 	if e.Attempts > 1 {
-		fmt.Fprintf(&b, " (%d attempts)", e.Attempts)
+		s += fmt.Sprintf(" (%d attempts)", e.Attempts)
 	}
-	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
-	return b.String()
+	return s + ": " + e.Err.Error()
 }
 
 func (e *OperationError) Unwrap() error { return e.Err }
@@ -213,39 +188,34 @@ func (es validationErrors) Unwrap() []error { return es }
 // into an *APIError with the API's error code and message, or with why the body has none.
 func apiError(resp *http.Response, body []byte) *APIError {
 	e := &APIError{StatusCode: resp.StatusCode, Body: body}
-	var code int
-	var message string
-	fields, err := jsonObject(resp.Header.Get("Content-Type"), body)
-	switch {
-	case err != nil:
-		e.cause = err
-	case fields["error"] == nil || fields["message"] == nil:
-		e.cause = errors.New(`response body is not an API error: no "error" or no "message"`)
-	default: // the members found above, exactly: not a "MESSAGE" that encoding/json would also take
-		if err := cmp.Or(json.Unmarshal(fields["error"], &code), json.Unmarshal(fields["message"], &message)); err != nil {
-			e.cause = fmt.Errorf("response body is not an API error: %w", err)
-		} else {
-			e.Code, e.Message = code, message
-		}
-	}
-	if resp.StatusCode >= 300 && resp.StatusCode <= 399 && e.cause != nil {
+	if e.cause = e.decode(resp.Header.Get("Content-Type")); e.cause != nil && e.StatusCode/100 == 3 {
 		e.cause = fmt.Errorf("redirect to %q not followed: %w", resp.Header.Get("Location"), e.cause)
 	}
 	return e
 }
 
-// jsonObject decodes body as one JSON object, as the content type must announce.
-func jsonObject(contentType string, body []byte) (map[string]json.RawMessage, error) {
+// decode sets e.Code and e.Message from a JSON body, as the content type must announce, with
+// the members named exactly so: not a "MESSAGE" that encoding/json would also take.
+func (e *APIError) decode(contentType string) error {
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	if err != nil || (mediaType != "application/json" && !strings.HasSuffix(mediaType, "+json")) {
-		return nil, fmt.Errorf("response body is %q (%d bytes), not JSON", contentType, len(body))
+		return fmt.Errorf("response body is %q (%d bytes), not JSON", contentType, len(e.Body))
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, errors.New("response body is empty")
+	if len(bytes.TrimSpace(e.Body)) == 0 {
+		return errors.New("response body is empty")
 	}
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, fmt.Errorf("response body is not a JSON object: %w", err)
+	if err := json.Unmarshal(e.Body, &fields); err != nil {
+		return fmt.Errorf("response body is not a JSON object: %w", err)
 	}
-	return fields, nil
+	if fields["error"] == nil || fields["message"] == nil {
+		return errors.New(`response body is not an API error: no "error" or no "message"`)
+	}
+	var code int
+	var message string
+	if err := cmp.Or(json.Unmarshal(fields["error"], &code), json.Unmarshal(fields["message"], &message)); err != nil {
+		return fmt.Errorf("response body is not an API error: %w", err)
+	}
+	e.Code, e.Message = code, message
+	return nil
 }

@@ -14,9 +14,18 @@ import (
 	"time"
 )
 
-// RetryPolicy says how often and how long a call may retry an attempt that certainly was not
-// processed (see the package documentation's Retries section). Nothing else is ever retried,
-// whatever the policy.
+// RetryPolicy bounds how often and how long a call repeats a failed attempt. Whatever the
+// policy, an attempt is repeated only when the API certainly did not process it:
+//
+//  1. the connection could not be made (refused, DNS failure) and no byte of the request was
+//     written, as net/http/httptrace reports; or
+//  2. for every operation but CreateChannel (not idempotent: a 503 may come from a proxy after
+//     the API acted), the API answered 429 or 503 with a Retry-After of at most MaxDelay; the
+//     wait is then at least what it asks.
+//
+// Never after a timeout, a reset once the request was sent, or any other status: Meta's code
+// is spent by a request the API processed. A wait that would outlive the context's deadline
+// is not started; the last error is returned at once.
 type RetryPolicy struct {
 	// MaxAttempts is the number of attempts, the first included; at least 1.
 	MaxAttempts int
@@ -55,31 +64,21 @@ func (p RetryPolicy) backoff(next int) time.Duration {
 	if shift := next - 2; shift < 32 && p.BaseDelay<<shift > 0 && p.BaseDelay<<shift < p.MaxDelay {
 		d = p.BaseDelay << shift
 	}
-	if d <= 0 {
-		return 0
-	}
-	half := d / 2
+	half := d / 2 // d ≥ 0: validate holds MaxDelay ≥ BaseDelay ≥ 0
 	return half + rand.N(d-half+1)
 }
 
-// retryRule is an operation's own limit on retries, within the RetryPolicy: which failed
-// attempts are safe to repeat.
+// retryRule is which of RetryPolicy's two cases an operation may repeat.
 type retryRule int
 
 const (
-	// retryUnprocessed repeats an attempt that certainly was not sent (see unsent), or that the
-	// API refused unprocessed with 429 or 503 and a Retry-After of at most MaxDelay. Connect
-	// uses it (its single-use code is spent only by a request the API processed), and so do
-	// disconnect and delete.
-	retryUnprocessed retryRule = iota
-	// retryUnsent repeats only an attempt that certainly was not sent: for an operation that
-	// must never run twice: create, which is not idempotent.
-	retryUnsent
+	retryUnprocessed retryRule = iota // both: unsent, or refused with 429/503 and Retry-After
+	retryUnsent                       // unsent only: for create, which is not idempotent
 )
 
-// traceWrites returns ctx with net/http/httptrace hooks that set wrote once a connection was
-// obtained or any part of a request was written to one: from then on, the server may have
-// acted on it. Each attempt needs its own: a hook may still run after Do has returned.
+// traceWrites returns ctx with hooks that set wrote once a connection was obtained or any part
+// of the request written: the server may then act on it. A hook may run after Do has returned,
+// so each attempt needs its own.
 func traceWrites(ctx context.Context) (_ context.Context, wrote *atomic.Bool) {
 	wrote = new(atomic.Bool)
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
@@ -89,18 +88,12 @@ func traceWrites(ctx context.Context) (_ context.Context, wrote *atomic.Bool) {
 	}), wrote
 }
 
-// unsent reports whether a transport error proves the request never left: the connection
-// could not be made (dial refused, DNS failure) and no request bytes were written. A timeout
-// is never treated as unsent: it used the attempt's budget, and the code's short life with it.
+// unsent reports whether a transport error proves the request never left: the dial failed
+// (refused, DNS) and nothing was written. Not a timeout: it spent the code's short life.
 func unsent(err error, wrote bool) bool {
-	if wrote || err == nil {
-		return false
-	}
 	var op *net.OpError
-	if !errors.As(err, &op) || op.Op != "dial" {
-		return false
-	}
-	return !op.Timeout() && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
+	return !wrote && errors.As(err, &op) && op.Op == "dial" && !op.Timeout() &&
+		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
 }
 
 // retryAfter returns how long a 429 or 503 response asks the client to wait, and whether it
@@ -110,9 +103,6 @@ func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
 	if secs, err := strconv.ParseUint(v, 10, 32); err == nil {
 		return time.Duration(secs) * time.Second, true
 	}

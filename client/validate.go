@@ -13,11 +13,9 @@ import (
 	"github.com/hubmessage/hubmessage-go/gen"
 )
 
-// validate checks an operation's input against the spec's rules (gen/constraints.gen.go):
-// params holds each path and query parameter as URL text (absent when not sent), body is
-// gen's request body value (nil when none is sent). Body properties are found by the JSON
-// names json.Marshal writes them under. It reports every problem, each naming its field, and
-// never repeats a value: it may be a secret (a code, or a key passed in the wrong place).
+// validate checks a call's params and body (see call) against the spec's rules, finding body
+// properties by the names json.Marshal writes. It reports every problem, each naming its
+// field, never a value: it may be a secret (a code, or a key passed in the wrong place).
 func validate(rules *gen.OperationRules, params map[string]string, body any) error {
 	var errs validationErrors
 	add := func(err *ValidationError) {
@@ -28,14 +26,13 @@ func validate(rules *gen.OperationRules, params map[string]string, body any) err
 	given := 0
 	for _, r := range rules.Params {
 		v, ok := params[r.Name]
-		if !ok {
-			if r.Required {
-				add(&ValidationError{Field: r.Name, Problem: "is required"})
-			}
-			continue
+		switch {
+		case ok:
+			given++
+			add(checkParam(r, v))
+		case r.Required:
+			add(problem(r, "is required"))
 		}
-		given++
-		add(checkParam(r, v))
 	}
 	if given < len(params) { // a misspelt name: the value would go unchecked
 		for _, name := range slices.Sorted(maps.Keys(params)) {
@@ -72,16 +69,12 @@ func validate(rules *gen.OperationRules, params map[string]string, body any) err
 }
 
 // jsonField returns the field of struct v that json.Marshal writes as property name, and
-// whether it writes it (not when the field is empty and tagged omitempty). It reads the json
-// tags as json.Marshal does; gen's body types have neither embedded nor untagged fields.
+// whether it writes it (not when the field is empty and tagged omitempty). gen tags every
+// field of its body types, and embeds none.
 func jsonField(v reflect.Value, name string) (reflect.Value, bool) {
 	for i := range v.NumField() {
 		f := v.Type().Field(i)
-		tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if tag == "" {
-			tag = f.Name
-		}
-		if f.IsExported() && tag == name && tag != "-" {
+		if tag, opts, _ := strings.Cut(f.Tag.Get("json"), ","); f.IsExported() && tag == name {
 			omitEmpty := slices.Contains(strings.Split(opts, ","), "omitempty")
 			return v.Field(i), !(omitEmpty && v.Field(i).IsZero())
 		}
@@ -102,9 +95,6 @@ func checkParam(r gen.Rule, v string) *ValidationError {
 	}
 	switch r.Type {
 	case "string":
-		if !utf8.ValidString(v) {
-			return problem(r, "must be valid UTF-8")
-		}
 		return checkString(r, v)
 	case "integer":
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -127,27 +117,17 @@ func checkParam(r gen.Rule, v string) *ValidationError {
 // checkProperty checks the body property r names in struct v, as json.Marshal would write it:
 // absent when its field is missing, or empty and tagged omitempty; null when a nil pointer.
 func checkProperty(r gen.Rule, v reflect.Value) *ValidationError {
-	v, ok := jsonField(v, r.Name)
-	if !ok {
-		if r.Required {
-			return problem(r, "is required")
-		}
-		return nil
+	v, present := jsonField(v, r.Name)
+	for (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && !v.IsNil() {
+		v = v.Elem() // a pointer or interface left after this is nil: JSON null
 	}
-	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.IsNil() {
-			if r.Nullable {
-				return nil
-			}
-			return problem(r, "must not be null")
-		}
-		v = v.Elem()
-	}
-	switch k := v.Kind(); {
+	switch k, null := v.Kind(), v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface; {
+	case !present && r.Required:
+		return problem(r, "is required")
+	case !present, null && r.Nullable:
+	case null:
+		return problem(r, "must not be null")
 	case r.Type == "string" && k == reflect.String:
-		if !utf8.ValidString(v.String()) {
-			return problem(r, "must be valid UTF-8") // json.Marshal would send U+FFFD instead
-		}
 		return checkString(r, v.String())
 	case r.Type == "integer" && v.CanInt():
 		return checkInteger(r, v.Int())
@@ -168,6 +148,8 @@ func checkProperty(r gen.Rule, v reflect.Value) *ValidationError {
 func checkString(r gen.Rule, s string) *ValidationError {
 	n := utf8.RuneCountInString(s)
 	switch {
+	case !utf8.ValidString(s): // json.Marshal would send U+FFFD instead
+		return problem(r, "must be valid UTF-8")
 	case n < r.MinLength && r.MinLength == 1:
 		return problem(r, "must not be empty")
 	case n < r.MinLength:

@@ -11,13 +11,10 @@ import (
 // null, in valid UTF-8 with whole surrogate pairs, and nothing after it. encoding/json alone
 // would take any of those for the payload, so what a backend checks could differ from what it
 // sends. The values' own rules (decimal digits, lengths) are the spec's, which the client
-// checks before anything is sent.
-//
-// On error the request is empty, and the error names the member and the problem, never a
-// value: the code is a secret. The handler answers such a payload 400 invalid_payload.
-func DecodePayload(data []byte) (client.ConnectRequest, error) {
-	var req client.ConnectRequest
-	if err := strictjson.Decode(data, &req); err != nil {
+// checks before anything is sent. On error the request is empty, and the error names the
+// member and the problem, never a value: the code is a secret.
+func DecodePayload(data []byte) (req client.ConnectRequest, err error) {
+	if err = strictjson.Decode(data, &req); err != nil {
 		return client.ConnectRequest{}, err
 	}
 	return req, nil

@@ -290,6 +290,8 @@ func TestNew(t *testing.T) {
 		{"origin with a slash", connecthandler.Config{Client: c, ChannelID: channel, AllowedOrigins: []string{"https://ok.example", "https://app.example.com/"}}, `Config.AllowedOrigins[1] "https://app.example.com/": an origin has no user, path, query or fragment`},
 		{"origin in upper case", connecthandler.Config{Client: c, ChannelID: channel, AllowedOrigins: []string{"https://App.Example.com"}}, `write it as browsers send it: "https://app.example.com"`},
 		{"origin with default port", connecthandler.Config{Client: c, ChannelID: channel, AllowedOrigins: []string{"https://app.example.com:443"}}, `write it as browsers send it: "https://app.example.com"`},
+		{"origin with an empty port", connecthandler.Config{Client: c, ChannelID: channel, AllowedOrigins: []string{"http://localhost:"}}, `write it as browsers send it: "http://localhost"`},
+		{"IPv6 origin in upper case", connecthandler.Config{Client: c, ChannelID: channel, AllowedOrigins: []string{"https://[FE80::1]:8443"}}, `write it as browsers send it: "https://[fe80::1]:8443"`},
 		{"origin without scheme", connecthandler.Config{Client: c, ChannelID: channel, AllowedOrigins: []string{"app.example.com"}}, `want scheme://host[:port]`},
 		{"wildcard", connecthandler.Config{Client: c, ChannelID: channel, AllowedOrigins: []string{"*"}}, `want scheme://host[:port]`},
 		{"null", connecthandler.Config{Client: c, ChannelID: channel, AllowedOrigins: []string{"null"}}, `want scheme://host[:port]`},
