@@ -94,7 +94,7 @@ func Cases(opts CaseOptions) ([]Case, error) {
 // validatorFor is the validator of doc, or the shared one of the embedded spec when doc is nil.
 func validatorFor(doc *openapi3.T) (*Validator, error) {
 	if doc == nil {
-		return defaultValidator()
+		return embedded()
 	}
 	return NewForSpec(doc)
 }

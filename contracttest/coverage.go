@@ -23,7 +23,7 @@ type Coverage struct {
 func NewCoverage(v *Validator) (*Coverage, error) {
 	if v == nil {
 		var err error
-		if v, err = defaultValidator(); err != nil {
+		if v, err = embedded(); err != nil {
 			return nil, err
 		}
 	}
@@ -39,15 +39,13 @@ func NewCoverage(v *Validator) (*Coverage, error) {
 }
 
 // Record notes one response with status to operationID. It is a no-op on a nil Coverage.
-func (c *Coverage) Record(operationID string, status int) { c.record(operationID, status) }
-
-func (c *Coverage) record(op string, status int) {
+func (c *Coverage) Record(operationID string, status int) {
 	if c == nil {
 		return
 	}
-	if key, ok := c.keyFor(op, status); ok {
+	if key, ok := c.keyFor(operationID, status); ok {
 		c.mu.Lock()
-		c.seen[op+" "+key] = true
+		c.seen[operationID+" "+key] = true
 		c.mu.Unlock()
 	}
 }

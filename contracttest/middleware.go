@@ -16,7 +16,7 @@ import (
 func Middleware(v *Validator, opts ...CheckOption) (func(http.Handler) http.Handler, error) {
 	if v == nil {
 		var err error
-		if v, err = defaultValidator(); err != nil {
+		if v, err = embedded(); err != nil {
 			return nil, err
 		}
 	}
@@ -75,7 +75,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.status = http.StatusOK
 	}
 	// Coverage counts what the handler answered, not what the middleware answers for it.
-	m.cfg.coverage.record(route.OperationID(), rec.status)
+	m.cfg.coverage.Record(route.OperationID(), rec.status)
 	if rec.passthrough {
 		m.cfg.report(tooLong(route.OperationID(), m.cfg.maxBody))
 		return

@@ -87,7 +87,7 @@ func newCheckConfig(opts []CheckOption) (*checkConfig, error) {
 		opt(c)
 	}
 	if c.validator == nil {
-		v, err := defaultValidator()
+		v, err := embedded()
 		if err != nil {
 			return nil, err
 		}

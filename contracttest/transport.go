@@ -68,7 +68,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	op := route.OperationID()
-	t.cfg.coverage.record(op, resp.StatusCode)
+	t.cfg.coverage.Record(op, resp.StatusCode)
 	respBody, complete, err := bufferBody(resp.Body, t.cfg.maxBody)
 	switch {
 	case err != nil:

@@ -42,7 +42,7 @@ func WithSecretKey(key string) Option {
 }
 
 // embedded is the spec embedded in package openapi and its router, built once and shared by
-// every Validator [New] returns.
+// every Validator [New] returns; what Transport, Middleware and Coverage use when given none.
 var embedded = sync.OnceValues(func() (*Validator, error) {
 	doc, err := openapi.Spec()
 	if err != nil {
@@ -71,10 +71,6 @@ func MustNew(tb TB, opts ...Option) *Validator {
 	}
 	return v
 }
-
-// defaultValidator is the validator Transport and Coverage use when given none: the embedded
-// spec, any well-formed bearer token.
-var defaultValidator = embedded
 
 // Spec returns the document the validator checks against; treat it as read-only.
 func (v *Validator) Spec() *openapi3.T { return v.doc }

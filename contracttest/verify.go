@@ -252,7 +252,7 @@ func (r *runner) run(ctx context.Context, c Case, q SentRequest) (int, []byte, [
 		return resp.StatusCode, body, fails
 	}
 	if probe.Method == c.Method {
-		r.coverage.record(route.OperationID(), resp.StatusCode)
+		r.coverage.Record(route.OperationID(), resp.StatusCode)
 	}
 	if !complete {
 		fail(CheckResponseSchemaConformance, "not validated: body longer than %d bytes", DefaultMaxBody)

@@ -93,7 +93,7 @@ func (v *Validator) violations(side Side, op string, err error) Violations {
 		}
 		if leaves := composedLeaves(err); len(leaves) > 0 {
 			for _, l := range leaves {
-				v := Violation{Side: side, Operation: op, Location: locate(l.err, param, header), Reason: l.note + leafReason(l.err), Err: err}
+				v := Violation{Side: side, Operation: op, Location: locate(l.err, param, header), Reason: l.note + cmp.Or(l.err.Reason, fmt.Sprintf("doesn't match schema %q", l.err.SchemaField)), Err: err}
 				if !slices.ContainsFunc(out, func(o Violation) bool { return o.Location == v.Location && o.Reason == v.Reason }) {
 					out = append(out, v)
 				}
@@ -170,13 +170,6 @@ func leavesOf(se *openapi3.SchemaError, subs openapi3.MultiError) []leaf {
 		}
 	}
 	return best
-}
-
-func leafReason(se *openapi3.SchemaError) string {
-	if se.Reason != "" {
-		return se.Reason
-	}
-	return fmt.Sprintf("doesn't match schema %q", se.SchemaField)
 }
 
 // headerName finds the header a kin-openapi response error is about: `response header "X" missing`.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/hubmessage/hubmessage-go/gen"
 	"github.com/hubmessage/hubmessage-go/mockserver"
-	"github.com/hubmessage/hubmessage-go/mockserver/internal/loadgen"
 )
 
 // loadCap bounds one load run, whatever b.N asks: the benchmark always stops by itself.
@@ -208,7 +207,7 @@ func TestLoadRequestsAllSucceed(t *testing.T) {
 			t.Run(mix+"/"+impl, func(t *testing.T) {
 				t.Parallel()
 				target := newLoadTarget(t, impl, c)
-				res, err := loadgen.Run(t.Context(), loadgen.Config{Concurrency: c, Requests: n, MaxDuration: loadCap, Do: target.do(mix)})
+				res, err := runLoad(t.Context(), loadConfig{Concurrency: c, Requests: n, MaxDuration: loadCap, Do: target.do(mix)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -249,17 +248,17 @@ func TestLoadRequestsAllSucceed(t *testing.T) {
 // measureLoad opens c connections with a warm-up, then runs b.N calls of do from c workers
 // with the clock running, and fails b if the run errs or hits loadCap. The caller judges
 // res.Errors and reports.
-func measureLoad(b *testing.B, c int, do func(ctx context.Context, w, i int) error) loadgen.Result {
+func measureLoad(b *testing.B, c int, do func(ctx context.Context, w, i int) error) loadResult {
 	b.Helper()
 	// Warm up: open the connections before the clock runs (codes below 0 are unique too).
-	warm, err := loadgen.Run(b.Context(), loadgen.Config{Concurrency: c, Requests: c, MaxDuration: loadCap,
+	warm, err := runLoad(b.Context(), loadConfig{Concurrency: c, Requests: c, MaxDuration: loadCap,
 		Do: func(ctx context.Context, w, i int) error { return do(ctx, w, -1-i) }})
 	if err != nil || warm.Errors > 0 {
 		b.Fatalf("warm-up: %v %v", err, warm.FirstErr)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	res, err := loadgen.Run(b.Context(), loadgen.Config{Concurrency: c, Requests: b.N, MaxDuration: loadCap, Do: do})
+	res, err := runLoad(b.Context(), loadConfig{Concurrency: c, Requests: b.N, MaxDuration: loadCap, Do: do})
 	b.StopTimer()
 	if err != nil {
 		b.Fatal(err)

@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -33,7 +32,7 @@ func (e *Error) Error() string {
 	if e.Pointer == "" {
 		return e.Problem
 	}
-	return "member " + quoteName(strings.TrimPrefix(e.Pointer, "/")) + ": " + e.Problem
+	return fmt.Sprintf("member %.64q: %s", strings.TrimPrefix(e.Pointer, "/"), e.Problem) // a name the sender chose, cut short
 }
 
 // Check reports the first way data is not exactly one strict JSON value, as an *Error, or nil.
@@ -181,17 +180,4 @@ func want(t reflect.Type) string {
 		return want(t.Elem())
 	}
 	return "an object"
-}
-
-// quoteName quotes a member name the sender chose: escaped, and cut after 64 bytes.
-func quoteName(name string) string {
-	const limit = 64
-	if len(name) <= limit {
-		return strconv.Quote(name)
-	}
-	cut := limit
-	for cut > 0 && !utf8.RuneStart(name[cut]) {
-		cut--
-	}
-	return strconv.Quote(name[:cut]) + "…"
 }

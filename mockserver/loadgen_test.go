@@ -1,8 +1,8 @@
-// Package loadgen is a small load generator for benchmarks: workers run one function N times
-// in all, or until a time cap or the context ends (never unbounded), and the per-call
-// latencies come back for percentiles. Its memory is one latency per call made, whatever N.
-// [Result.Report] puts the figures on a testing.B for benchstat.
-package loadgen
+package mockserver_test
+
+// The load generator of the benchmarks: workers run one function N times in all, or until a
+// time cap or the context ends (never unbounded), and the per-call latencies come back for
+// percentiles. Its memory is one latency per call made, whatever N.
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// Config says how much load [Run] makes.
-type Config struct {
+// loadConfig says how much load runLoad makes.
+type loadConfig struct {
 	// Concurrency is the number of workers calling Do at once; at least 1.
 	Concurrency int
 	// Requests is the total number of calls, shared by the workers; at least 1.
@@ -29,9 +29,9 @@ type Config struct {
 	Do func(ctx context.Context, worker, i int) error
 }
 
-// Result is what one [Run] measured.
-type Result struct {
-	Requests  int             // calls made (fewer than Config.Requests if the cap stopped the run)
+// loadResult is what one runLoad measured.
+type loadResult struct {
+	Requests  int             // calls made (fewer than loadConfig.Requests if the cap stopped the run)
 	Errors    int             // calls whose Do returned an error
 	FirstErr  error           // one of those errors, for the log; nil if none
 	Elapsed   time.Duration   // wall time from the first call's start to the last call's end
@@ -40,17 +40,17 @@ type Result struct {
 }
 
 // Run makes cfg.Requests calls of cfg.Do from cfg.Concurrency workers and returns what it
-// measured. It returns an error only for an invalid Config.
-func Run(ctx context.Context, cfg Config) (Result, error) {
+// measured. It returns an error only for an invalid loadConfig.
+func runLoad(ctx context.Context, cfg loadConfig) (loadResult, error) {
 	switch {
 	case cfg.Concurrency < 1:
-		return Result{}, fmt.Errorf("loadgen: Concurrency %d is less than 1", cfg.Concurrency)
+		return loadResult{}, fmt.Errorf("runLoad: Concurrency %d is less than 1", cfg.Concurrency)
 	case cfg.Requests < 1:
-		return Result{}, fmt.Errorf("loadgen: Requests %d is less than 1", cfg.Requests)
+		return loadResult{}, fmt.Errorf("runLoad: Requests %d is less than 1", cfg.Requests)
 	case cfg.MaxDuration < 0:
-		return Result{}, fmt.Errorf("loadgen: MaxDuration %v is negative", cfg.MaxDuration)
+		return loadResult{}, fmt.Errorf("runLoad: MaxDuration %v is negative", cfg.MaxDuration)
 	case cfg.Do == nil:
-		return Result{}, errors.New("loadgen: Do is nil")
+		return loadResult{}, errors.New("runLoad: Do is nil")
 	}
 	if cfg.MaxDuration > 0 {
 		var cancel context.CancelFunc
@@ -89,13 +89,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	wg.Wait()
 	elapsed, lat := time.Since(start), slices.Concat(perWorker...)
 	slices.Sort(lat)
-	return Result{Requests: len(lat), Errors: int(errCount.Load()), FirstErr: firstErr, Elapsed: elapsed,
+	return loadResult{Requests: len(lat), Errors: int(errCount.Load()), FirstErr: firstErr, Elapsed: elapsed,
 		Capped: len(lat) < cfg.Requests, Latencies: lat}, nil
 }
 
 // Percentile returns the nearest-rank p-th percentile (0 < p ≤ 100) of the latencies, or 0
 // when there are none.
-func (r Result) Percentile(p float64) time.Duration {
+func (r loadResult) Percentile(p float64) time.Duration {
 	n := len(r.Latencies)
 	if n == 0 {
 		return 0
@@ -106,7 +106,7 @@ func (r Result) Percentile(p float64) time.Duration {
 
 // Report records req/s, p50-ns, p99-ns, max-ns and errors on b (a *testing.B). Latencies are
 // in ns, as ns/op is, so that benchstat shows them in seconds with SI prefixes.
-func (r Result) Report(b interface{ ReportMetric(n float64, unit string) }) {
+func (r loadResult) Report(b interface{ ReportMetric(n float64, unit string) }) {
 	b.ReportMetric(float64(r.Requests)/r.Elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(r.Percentile(50).Nanoseconds()), "p50-ns")
 	b.ReportMetric(float64(r.Percentile(99).Nanoseconds()), "p99-ns")

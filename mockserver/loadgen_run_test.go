@@ -1,4 +1,4 @@
-package loadgen_test
+package mockserver_test
 
 import (
 	"context"
@@ -12,11 +12,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/hubmessage/hubmessage-go/mockserver/internal/loadgen"
 )
 
-func TestRunCallsEachIndexOnce(t *testing.T) {
+func TestLoadRunCallsEachIndexOnce(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name        string
@@ -33,7 +31,7 @@ func TestRunCallsEachIndexOnce(t *testing.T) {
 			seen := map[int]int{}
 			var inFlight, peak atomic.Int64
 			busy := make([]atomic.Bool, tc.concurrency)
-			res, err := loadgen.Run(context.Background(), loadgen.Config{
+			res, err := runLoad(context.Background(), loadConfig{
 				Concurrency: tc.concurrency,
 				Requests:    tc.requests,
 				Do: func(_ context.Context, w, i int) error {
@@ -76,10 +74,10 @@ func TestRunCallsEachIndexOnce(t *testing.T) {
 	}
 }
 
-func TestRunCountsErrors(t *testing.T) {
+func TestLoadRunCountsErrors(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
-	res, err := loadgen.Run(context.Background(), loadgen.Config{
+	res, err := runLoad(context.Background(), loadConfig{
 		Concurrency: 4,
 		Requests:    30,
 		Do: func(_ context.Context, _, i int) error {
@@ -100,22 +98,22 @@ func TestRunCountsErrors(t *testing.T) {
 	}
 }
 
-// blockUntilDone is a call that only ends with the run.
-func blockUntilDone(ctx context.Context, _, _ int) error {
+// blockUntilLoadDone is a call that only ends with the run.
+func blockUntilLoadDone(ctx context.Context, _, _ int) error {
 	<-ctx.Done()
 	return nil
 }
 
 // A run stops by itself when its time cap passes, whatever Requests says. In a synctest
 // bubble the cap passes only once every worker is blocked in its call: exactly one each.
-func TestRunStopsAtTheCap(t *testing.T) {
+func TestLoadRunStopsAtTheCap(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		res, err := loadgen.Run(t.Context(), loadgen.Config{
+		res, err := runLoad(t.Context(), loadConfig{
 			Concurrency: 2,
 			Requests:    1 << 30,
 			MaxDuration: 50 * time.Millisecond,
-			Do:          blockUntilDone,
+			Do:          blockUntilLoadDone,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -129,15 +127,15 @@ func TestRunStopsAtTheCap(t *testing.T) {
 // Regression: Run reserved Requests/Concurrency latencies per worker up front, 8 GiB for the
 // run above, so the cap often passed before any worker started (and memory peaked at 16.8
 // GB). Not parallel, so no other test allocates while this one counts.
-func TestRunAllocatesForCallsMadeNotRequested(t *testing.T) {
+func TestLoadRunAllocatesForCallsMadeNotRequested(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		res, err := loadgen.Run(t.Context(), loadgen.Config{
+		res, err := runLoad(t.Context(), loadConfig{
 			Concurrency: 2,
 			Requests:    1 << 30,
 			MaxDuration: time.Second,
-			Do:          blockUntilDone,
+			Do:          blockUntilLoadDone,
 		})
 		runtime.ReadMemStats(&after)
 		if err != nil {
@@ -149,10 +147,10 @@ func TestRunAllocatesForCallsMadeNotRequested(t *testing.T) {
 	})
 }
 
-func TestRunStopsWhenTheContextEnds(t *testing.T) {
+func TestLoadRunStopsWhenTheContextEnds(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
-	res, err := loadgen.Run(ctx, loadgen.Config{
+	res, err := runLoad(ctx, loadConfig{
 		Concurrency: 1,
 		Requests:    1000,
 		Do: func(context.Context, int, int) error {
@@ -168,22 +166,22 @@ func TestRunStopsWhenTheContextEnds(t *testing.T) {
 	}
 }
 
-func TestRunRejectsInvalidConfig(t *testing.T) {
+func TestLoadRunRejectsInvalidConfig(t *testing.T) {
 	t.Parallel()
 	do := func(context.Context, int, int) error { return nil }
 	for _, tc := range []struct {
 		name string
-		cfg  loadgen.Config
+		cfg  loadConfig
 		want string
 	}{
-		{"no workers", loadgen.Config{Concurrency: 0, Requests: 1, Do: do}, "Concurrency 0"},
-		{"no requests", loadgen.Config{Concurrency: 1, Requests: 0, Do: do}, "Requests 0"},
-		{"negative cap", loadgen.Config{Concurrency: 1, Requests: 1, MaxDuration: -1, Do: do}, "MaxDuration -1ns"},
-		{"no Do", loadgen.Config{Concurrency: 1, Requests: 1}, "Do is nil"},
+		{"no workers", loadConfig{Concurrency: 0, Requests: 1, Do: do}, "Concurrency 0"},
+		{"no requests", loadConfig{Concurrency: 1, Requests: 0, Do: do}, "Requests 0"},
+		{"negative cap", loadConfig{Concurrency: 1, Requests: 1, MaxDuration: -1, Do: do}, "MaxDuration -1ns"},
+		{"no Do", loadConfig{Concurrency: 1, Requests: 1}, "Do is nil"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := loadgen.Run(context.Background(), tc.cfg)
+			_, err := runLoad(context.Background(), tc.cfg)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want one naming %q", err, tc.want)
 			}
@@ -191,7 +189,7 @@ func TestRunRejectsInvalidConfig(t *testing.T) {
 	}
 }
 
-func TestPercentile(t *testing.T) {
+func TestLoadPercentile(t *testing.T) {
 	t.Parallel()
 	hundred := make([]time.Duration, 100)
 	for i := range hundred {
@@ -213,29 +211,29 @@ func TestPercentile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := (loadgen.Result{Latencies: tc.lat}).Percentile(tc.p); got != tc.want {
+			if got := (loadResult{Latencies: tc.lat}).Percentile(tc.p); got != tc.want {
 				t.Errorf("Percentile(%v) = %v, want %v", tc.p, got, tc.want)
 			}
 		})
 	}
 }
 
-type metrics map[string]float64
+type loadMetrics map[string]float64
 
-func (m metrics) ReportMetric(n float64, unit string) { m[unit] = n }
+func (m loadMetrics) ReportMetric(n float64, unit string) { m[unit] = n }
 
-func TestReport(t *testing.T) {
+func TestLoadReport(t *testing.T) {
 	t.Parallel()
-	r := loadgen.Result{
+	r := loadResult{
 		Requests:  4,
 		Errors:    1,
 		Elapsed:   2 * time.Second,
 		Latencies: []time.Duration{time.Millisecond, 2 * time.Millisecond, 3 * time.Millisecond, 4 * time.Millisecond},
 	}
-	got := metrics{}
+	got := loadMetrics{}
 	r.Report(got)
-	want := metrics{"req/s": 2, "p50-ns": 2e6, "p99-ns": 4e6, "max-ns": 4e6, "errors": 1}
+	want := loadMetrics{"req/s": 2, "p50-ns": 2e6, "p99-ns": 4e6, "max-ns": 4e6, "errors": 1}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("metrics (-want +got):\n%s", diff)
+		t.Errorf("loadMetrics (-want +got):\n%s", diff)
 	}
 }
