@@ -3,7 +3,6 @@ package contracttest
 import (
 	"errors"
 	"io"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -47,21 +46,29 @@ func checkJSONBody(route *Route, h http.Header, body []byte, validated io.ReadCl
 	walk = func(v any, s *openapi3.Schema, ptr string) {
 		switch v := v.(type) {
 		case map[string]any:
-			for _, key := range slices.Sorted(maps.Keys(v)) {
+			all := schemasOf(s)
+			for key, val := range v {
+				declared, variant := caseVariant(all, key)
+				_, object := val.(map[string]any)
+				if _, array := val.([]any); !variant && !object && !array {
+					continue // a fine key with nothing inside to walk
+				}
 				at := ptr + "/" + pointerEscaper.Replace(key)
-				if declared, ok := caseVariant(s, key); ok {
+				if variant {
 					out = append(out, Violation{Side: Request, Operation: op, Location: "body " + at,
 						Reason: "key differs only in case from the declared property " + strconv.Quote(declared), Err: errAmbiguousJSON})
 				}
-				walk(v[key], propertySchema(s, key), at)
+				walk(val, propertySchema(all, key), at)
 			}
 		case []any:
+			items := itemsSchema(schemasOf(s))
 			for i, item := range v {
-				walk(item, itemsSchema(s), ptr+"/"+strconv.Itoa(i))
+				walk(item, items, ptr+"/"+strconv.Itoa(i))
 			}
 		}
 	}
 	walk(kept.ValidatedValue(), schema, "")
+	slices.SortFunc(out, func(a, b Violation) int { return strings.Compare(a.Location, b.Location) })
 	return out
 }
 
@@ -84,10 +91,10 @@ func schemasOf(s *openapi3.Schema) []*openapi3.Schema {
 	return out
 }
 
-// propertySchema is the schema of the property key of an object of schema s, or nil.
-func propertySchema(s *openapi3.Schema, key string) *openapi3.Schema {
+// propertySchema is the schema of the property key of an object of the schemas all, or nil.
+func propertySchema(all []*openapi3.Schema, key string) *openapi3.Schema {
 	var extra *openapi3.Schema
-	for _, x := range schemasOf(s) {
+	for _, x := range all {
 		if p := x.Properties[key]; p != nil {
 			return p.Value
 		}
@@ -98,9 +105,9 @@ func propertySchema(s *openapi3.Schema, key string) *openapi3.Schema {
 	return extra
 }
 
-// itemsSchema is the schema of the items of an array of schema s, or nil.
-func itemsSchema(s *openapi3.Schema) *openapi3.Schema {
-	for _, x := range schemasOf(s) {
+// itemsSchema is the schema of the items of an array of the schemas all, or nil.
+func itemsSchema(all []*openapi3.Schema) *openapi3.Schema {
+	for _, x := range all {
 		if x.Items != nil {
 			return x.Items.Value
 		}
@@ -108,12 +115,11 @@ func itemsSchema(s *openapi3.Schema) *openapi3.Schema {
 	return nil
 }
 
-// caseVariant returns the declared property name key equals in all but case (as
-// encoding/json compares them), if key is not itself declared: the smallest such name,
-// should the spec declare several.
-func caseVariant(s *openapi3.Schema, key string) (string, bool) {
+// caseVariant returns the property name the schemas all declare that key equals in all but
+// case (as encoding/json compares them), if key is not itself declared: the smallest such.
+func caseVariant(all []*openapi3.Schema, key string) (string, bool) {
 	var variants []string
-	for _, x := range schemasOf(s) {
+	for _, x := range all {
 		if _, exact := x.Properties[key]; exact {
 			return "", false
 		}
