@@ -32,7 +32,8 @@ type VerifyOptions struct {
 	// Cases supplies the spec and the values requests are built from (parameters, body
 	// properties).
 	Cases CaseOptions
-	// HTTPClient sends the requests; nil means a client with a 30-second timeout.
+	// HTTPClient sends the requests (a copy that never follows a redirect); nil means a client
+	// with a 30-second timeout.
 	HTTPClient *http.Client
 	// Coverage, if set, records the (operationId, status) of every documented exchange.
 	Coverage *Coverage
@@ -86,12 +87,12 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	if opts.NoAuth {
 		opts.SecretKey = ""
 	}
-	client := opts.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
+	client := *cmp.Or(opts.HTTPClient, &http.Client{Timeout: 30 * time.Second})
+	// A contract check judges the answer it got: a redirect is one (a failure unless documented),
+	// never followed, so the Secret Key and single-use values go to no other server.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	// A given single-use value is as secret as the key in a report.
-	r := &runner{v: v, client: client, base: base, key: opts.SecretKey, coverage: opts.Coverage,
+	r := &runner{v: v, client: &client, base: base, key: opts.SecretKey, coverage: opts.Coverage,
 		secrets: []string{opts.SecretKey, opts.Cases.Values[opts.codeName()]}}
 	report := &Report{BaseURL: base.String()}
 	var deleted []string // paths a positive DELETE removed

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -485,6 +486,35 @@ func TestParseBaseURLNeverEchoesAPassword(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), "hunter2secret") {
 			t.Errorf("error repeats the password: %v", err)
+		}
+	}
+}
+
+// Verify judges the answer it got: a redirect is a failure, never followed, so the Secret Key
+// and a single-use value reach no other server (Go's client would keep Authorization on a
+// redirect to the same host on another port).
+func TestVerifyNeverFollowsARedirect(t *testing.T) {
+	t.Parallel()
+	var reached atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(elsewhere.Close)
+	redirect := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	})
+	report := verify(t, redirect, contracttest.VerifyOptions{SecretKey: secretKey, Positive: true,
+		Cases: contracttest.CaseOptions{Spec: fixture(t, "multiop.yaml"), Values: map[string]string{"code": "AQB-single-use"}}})
+	if n := reached.Load(); n != 0 {
+		t.Errorf("%d requests followed a redirect to another server", n)
+	}
+	if _, failed, _ := report.Counts(); report.Passed() || failed == 0 {
+		t.Error("a server answering every request with a redirect passed")
+	}
+	for _, res := range report.Results {
+		if res.Skipped == "" && res.Status != http.StatusTemporaryRedirect {
+			t.Errorf("%s: status %d, want the 307 itself", res.Case, res.Status)
 		}
 	}
 }

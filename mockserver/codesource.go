@@ -25,7 +25,8 @@ func ProbeCodes(ctx context.Context, client *http.Client, baseURL, secretKey str
 	if err != nil {
 		return nil, err
 	}
-	client = cmp.Or(client, &http.Client{Timeout: 30 * time.Second})
+	c := *cmp.Or(client, &http.Client{Timeout: 30 * time.Second})
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse } // the key goes nowhere else
 	const endpoint = "POST " + testPrefix + "codes: "
 	issue := func(ctx context.Context) (string, int, error) { // its errors never hold the key
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base.String()+testPrefix+"codes", strings.NewReader("{}"))
@@ -34,7 +35,7 @@ func ProbeCodes(ctx context.Context, client *http.Client, baseURL, secretKey str
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+secretKey)
-		resp, err := client.Do(req)
+		resp, err := c.Do(req)
 		if err != nil {
 			return "", 0, errors.New(endpoint + secretkey.Redact(err.Error(), secretKey))
 		}

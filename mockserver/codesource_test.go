@@ -2,9 +2,11 @@ package mockserver_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
@@ -52,5 +54,28 @@ func TestProbeCodesWithoutTheEndpoint(t *testing.T) {
 	url = serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusUnauthorized) }))
 	if _, err := mockserver.ProbeCodes(context.Background(), nil, url, "hm_key"); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("ProbeCodes on 401: %v; want an error naming the status", err)
+	}
+}
+
+// ProbeCodes never follows a redirect: the Secret Key goes to the base URL alone.
+func TestProbeCodesNeverFollowsARedirect(t *testing.T) {
+	t.Parallel()
+	var reached atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"code":"x"}`)
+	}))
+	t.Cleanup(elsewhere.Close)
+	base := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(base.Close)
+	codes, err := mockserver.ProbeCodes(context.Background(), nil, base.URL, "sk_redirect")
+	if err == nil || codes != nil || !strings.Contains(err.Error(), "307") {
+		t.Errorf("ProbeCodes: %v, %v; want an error naming the 307", codes != nil, err)
+	}
+	if n := reached.Load(); n != 0 {
+		t.Errorf("%d requests followed the redirect", n)
 	}
 }
