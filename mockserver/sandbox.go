@@ -40,6 +40,7 @@ type SandboxConfig struct {
 // not counted in MaxKeys.
 func WithSandbox(cfg SandboxConfig) Option {
 	return func(c *config) error {
+		cfg := cfg // each server its own: one Option may configure several at once
 		if cfg.MaxKeys < 0 {
 			return fmt.Errorf("mockserver: WithSandbox: MaxKeys %d is negative", cfg.MaxKeys)
 		}

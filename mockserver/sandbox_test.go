@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -156,4 +157,30 @@ func TestSandboxFullStillChecksKeys(t *testing.T) {
 	if rec.Code != 200 {
 		t.Errorf("Prefer on a full sandbox: %d %s", rec.Code, rec.Body)
 	}
+}
+
+// One WithSandbox option may configure several servers, even at once: each keeps its own
+// settings (the race detector saw one server read what another's New wrote).
+func TestWithSandboxServesSeveralServers(t *testing.T) {
+	t.Parallel()
+	opt := mockserver.WithSandbox(mockserver.SandboxConfig{MaxKeys: 1})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			ts := mocktest.Start(t, opt)
+			for _, key := range []string{"sk_first", "sk_second"} {
+				req := withKey(t, ts.URL, key, http.MethodPost, "/v1/channels", createBody(mockserver.BotTelegram))
+				res, err := testClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				res.Body.Close()
+				if want := map[string]int{"sk_first": 201, "sk_second": 503}[key]; res.StatusCode != want {
+					t.Errorf("%s: %d, want %d (MaxKeys 1)", key, res.StatusCode, want)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
