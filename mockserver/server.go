@@ -49,6 +49,7 @@ type config struct {
 	sandboxCfg    *SandboxConfig
 	logger        *slog.Logger
 	maxBody       int64
+	maxConns      int              // 0: DefaultMaxConns
 	clock         func() time.Time // each state adds its own offset
 	strictCodes   bool
 }

@@ -44,6 +44,8 @@ Flags:
                            Retry-After (default %d)
   --sandbox-idle DURATION  drop a key's state after this long without a request (default %s)
   --max-body-bytes N       largest request body accepted, else 413 (default %d)
+  --max-conns N            most connections open at once; at the cap the longest idle one
+                           is closed to make room (default %d, about 20 KB each)
   --log-level LEVEL        debug (a line per request), info (default: start-up notes, a full
                            sandbox, errors), warn, error or off; logs go to stderr
 
@@ -88,7 +90,7 @@ func mockHelp() string {
 	}
 	listTestEndpoints(&endpoints)
 	return fmt.Sprintf(mockUsage, ops.String(), mockserver.MetaWhatsApp, join(mockserver.ChannelTypes()), join(mockserver.SubscriptionStatuses()),
-		mockserver.DefaultSandboxMaxKeys, mockserver.DefaultSandboxIdleTimeout, mockserver.DefaultMaxBodyBytes, chans.String(),
+		mockserver.DefaultSandboxMaxKeys, mockserver.DefaultSandboxIdleTimeout, mockserver.DefaultMaxBodyBytes, mockserver.DefaultMaxConns, chans.String(),
 		mockserver.ExpiredCodePrefix+"...", mockserver.UpstreamErrorPrefix+"...", endpoints.String())
 }
 
@@ -109,12 +111,13 @@ type mockFlags struct {
 	sandbox                 bool
 	sandboxCfg              mockserver.SandboxConfig
 	maxBody                 int64
+	maxConns                int
 	opts                    []mockserver.Option // --channel's and --subscription's, checked by mockserver.New
 }
 
 // optionWords rewords mockserver's option errors in flag names.
 var optionWords = strings.NewReplacer("mockserver: ", "", "WithChannel", "--channel", "WithSubscription", "--subscription",
-	"WithMaxBodyBytes", "--max-body-bytes")
+	"WithMaxBodyBytes", "--max-body-bytes", "WithMaxConns", "--max-conns")
 
 // parseMockFlags parses args and reads the Secret Key.
 func parseMockFlags(args []string, env Env) (mockFlags, error) {
@@ -123,6 +126,7 @@ func parseMockFlags(args []string, env Env) (mockFlags, error) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "")
 	fs.StringVar(&f.keyFile, "secret-key-file", "", "")
 	fs.Int64Var(&f.maxBody, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "")
+	fs.IntVar(&f.maxConns, "max-conns", mockserver.DefaultMaxConns, "")
 	fs.StringVar(&f.logLevel, "log-level", "info", "")
 	fs.BoolVar(&f.noEnterprise, "no-enterprise", false, "")
 	fs.BoolVar(&f.strict, "strict-codes", false, "")
@@ -178,7 +182,8 @@ func parseMockFlags(args []string, env Env) (mockFlags, error) {
 
 // server returns the server the flags configure, logging to logger.
 func (f mockFlags) server(logger *slog.Logger) (*mockserver.Server, error) {
-	opts := append(f.opts, mockserver.WithEnterpriseRole(!f.noEnterprise), mockserver.WithMaxBodyBytes(f.maxBody), mockserver.WithLogger(logger))
+	opts := append(f.opts, mockserver.WithEnterpriseRole(!f.noEnterprise), mockserver.WithMaxBodyBytes(f.maxBody),
+		mockserver.WithMaxConns(f.maxConns), mockserver.WithLogger(logger))
 	if f.secretKey != "" {
 		opts = append(opts, mockserver.WithSecretKey(f.secretKey))
 	}

@@ -46,7 +46,7 @@ func TestMockHelp(t *testing.T) {
 		}
 	}
 	for _, w := range []string{"--addr", "--secret-key-file PATH", secretkey.EnvVar, "--channel ID[:TYPE]", "--subscription ID:STATUS",
-		"--no-enterprise", "--strict-codes", "--sandbox ", "--sandbox-max-keys N", "--sandbox-idle DURATION", "--max-body-bytes", "--log-level LEVEL",
+		"--no-enterprise", "--strict-codes", "--sandbox ", "--sandbox-max-keys N", "--sandbox-idle DURATION", "--max-body-bytes", "--max-conns N", "--log-level LEVEL",
 		mockserver.ExpiredCodePrefix, mockserver.UpstreamErrorPrefix, "Prefer: code=404", "Prefer: example=", "SIGINT", "SIGTERM"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("help does not mention %q", w)
@@ -127,6 +127,7 @@ func TestMockBadInput(t *testing.T) {
 		{"no key file", []string{"--secret-key-file", filepath.Join(dir, "missing")}, exitUsage, "--secret-key-file: open "},
 		{"key file and sandbox", []string{"--sandbox", "--secret-key-file", keyFile}, exitUsage, "--secret-key-file and --sandbox"},
 		{"bad body limit", []string{"--max-body-bytes", "0"}, exitUsage, "--max-body-bytes: 0 is not positive"},
+		{"bad connection cap", []string{"--max-conns", "-1"}, exitUsage, "--max-conns: -1 is not positive"},
 		{"bad log level", []string{"--log-level", "verbose"}, exitUsage, `--log-level "verbose": want debug, info, warn, error or off`},
 		{"subscription without status", []string{"--subscription", mockserver.ChannelHex}, exitUsage, "want ID:STATUS"},
 		{"subscription status unknown", []string{"--subscription", mockserver.ChannelHex + ":ACTIVE"}, exitUsage, `status "ACTIVE" is not one of PAID`},
