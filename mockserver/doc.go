@@ -14,7 +14,8 @@
 // [ExpiredCodePrefix], [Server.IssueCode] and [WithStrictCodes]; failures and scripted answers
 // at [Server.FailUpstream] and [Server.QueueResponses]; the Prefer header at [Examples]; the
 // test-only endpoints under /_mock/ at [TestEndpoints]; one server shared by many CI jobs at
-// [WithSandbox]; logs and limits at [WithLogger], [WithMaxBodyBytes] and [MaxQueuedResponses].
+// [WithSandbox] and [SandboxConfig]; logs and limits at [WithLogger], [WithMaxBodyBytes],
+// [WithMaxConns] and [MaxQueuedResponses].
 // The Go API acts on the server's own Secret Key's state ([Server.SecretKey]).
 //
 // A Server is safe for concurrent use by multiple goroutines; each call is atomic.

@@ -15,9 +15,9 @@ import (
 // body that does not decode, and the middleware has refused a missing required body.
 
 // PartnerCreateChannel implements gen.StrictServerInterface: 422 "This action requires
-// ENTERPRISE role" without that role ([WithEnterpriseRole]); else a channel of any
-// [ChannelTypes] and 201 with its new id, 32 upper-case hexadecimal digits from crypto/rand
-// that no channel of the account has or had.
+// ENTERPRISE role" without that role ([WithEnterpriseRole]); 503 for a sandbox key that holds
+// [SandboxConfig.MaxChannels]; else a channel of any [ChannelTypes] and 201 with its new id,
+// 32 upper-case hexadecimal digits from crypto/rand that no channel of the account has or had.
 func (s *Server) PartnerCreateChannel(ctx context.Context, req gen.PartnerCreateChannelRequestObject) (gen.PartnerCreateChannelResponseObject, error) {
 	st := s.stateFor(ctx)
 	st.mu.Lock()
@@ -25,6 +25,9 @@ func (s *Server) PartnerCreateChannel(ctx context.Context, req gen.PartnerCreate
 	if !st.enterprise {
 		return gen.PartnerCreateChannel422JSONResponse{CreateChannelUnprocessableEntityJSONResponse: gen.CreateChannelUnprocessableEntityJSONResponse(
 			apiError(http.StatusUnprocessableEntity, msgCreateNeedsEnterprise))}, nil
+	}
+	if st.limits != nil && len(st.channels) >= st.limits.MaxChannels {
+		return gen.PartnerCreateChannel503JSONResponse{ServiceUnavailableJSONResponse: st.full("channels", st.limits.MaxChannels)}, nil
 	}
 	id := st.newID()
 	st.channels[canonical(id)] = &channel{Channel: Channel{ID: id, Type: req.Body.Type, Name: req.Body.Name}}
@@ -36,8 +39,9 @@ func (s *Server) PartnerCreateChannel(ctx context.Context, req gen.PartnerCreate
 // META_WHATSAPP, CODE_ALREADY_USED for a code accepted before (on any channel), CODE_EXPIRED
 // (see [Server.IssueCode], [Server.ExpireCode], [ExpiredCodePrefix], [WithStrictCodes]),
 // INSTANCE_STILL_CONNECTED (disconnect first); 502 "Integration error" when upstream fails
-// ([Server.FailUpstream], [UpstreamErrorPrefix]); else 200 {"success":true}: the code is
-// consumed and the channel records wabaId, phoneId and coexistence ([Server.Channel]).
+// ([Server.FailUpstream], [UpstreamErrorPrefix]); 503 for a sandbox key that has used
+// [SandboxConfig.MaxCodes]; else 200 {"success":true}: the code is consumed and the channel
+// records wabaId, phoneId and coexistence ([Server.Channel]).
 func (s *Server) ConnectMetaChannel(ctx context.Context, req gen.ConnectMetaChannelRequestObject) (gen.ConnectMetaChannelResponseObject, error) {
 	body := *req.Body
 	code := digest(body.Code)
@@ -66,6 +70,9 @@ func (s *Server) ConnectMetaChannel(ctx context.Context, req gen.ConnectMetaChan
 	}
 	if ch.failUpstream || strings.HasPrefix(body.Code, UpstreamErrorPrefix) {
 		return gen.ConnectMetaChannel502JSONResponse{BadGatewayJSONResponse: gen.BadGatewayJSONResponse(apiError(http.StatusBadGateway, msgIntegrationError))}, nil
+	}
+	if st.limits != nil && len(st.used) >= st.limits.MaxCodes {
+		return gen.ConnectMetaChannel503JSONResponse{ServiceUnavailableJSONResponse: st.full("used codes", st.limits.MaxCodes)}, nil
 	}
 	st.used[code] = struct{}{}
 	ch.Connected, ch.WabaID, ch.PhoneID, ch.Coexistence = true, body.WabaId, body.PhoneId, body.Coexistence
@@ -96,7 +103,9 @@ func (s *Server) DisconnectMetaChannel(ctx context.Context, req gen.DisconnectMe
 // unknown or deleted channel; 422 without the ENTERPRISE role ([WithEnterpriseRole]), then
 // INSTANCE_STILL_CONNECTED, then INSTANCE_HAS_ACTIVE_SUBSCRIPTION ([SubscriptionStatus.Active]);
 // 502 "Hermitage deleteChannel failed" when upstream fails ([Server.FailUpstream]); else 204.
-// The id then answers 404 to every operation, for good: it is never issued or added again.
+// The id then answers 404 to every operation, for good: it is never issued or added again (a
+// sandbox key's state forgets it at once, freeing its place: its ids are random and no Go API
+// adds to it).
 // cancelReason, when sent, is accepted and not kept.
 func (s *Server) PartnerDeleteChannel(ctx context.Context, req gen.PartnerDeleteChannelRequestObject) (gen.PartnerDeleteChannelResponseObject, error) {
 	st := s.stateFor(ctx)
@@ -123,7 +132,11 @@ func (s *Server) PartnerDeleteChannel(ctx context.Context, req gen.PartnerDelete
 		return gen.PartnerDeleteChannel502JSONResponse{DeleteChannelBadGatewayJSONResponse: gen.DeleteChannelBadGatewayJSONResponse(
 			apiError(http.StatusBadGateway, msgDeleteFailed))}, nil
 	}
-	st.channels[key] = nil
+	if st.limits != nil {
+		delete(st.channels, key)
+	} else {
+		st.channels[key] = nil
+	}
 	return gen.PartnerDeleteChannel204Response{}, nil
 }
 

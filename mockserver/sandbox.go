@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hubmessage/hubmessage-go/gen"
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
 )
 
@@ -18,6 +19,8 @@ import (
 const (
 	DefaultSandboxMaxKeys     = 1000
 	DefaultSandboxIdleTimeout = 15 * time.Minute
+	DefaultSandboxMaxChannels = 100
+	DefaultSandboxMaxCodes    = 1000
 )
 
 // SandboxConfig bounds a shared sandbox (see [WithSandbox]).
@@ -30,24 +33,31 @@ type SandboxConfig struct {
 	// clock ([WithClock], without any key's AdvanceClock offset); the key then starts afresh
 	// and frees its place. 0 means [DefaultSandboxIdleTimeout].
 	IdleTimeout time.Duration
+	// MaxChannels is the most channels one key's state holds: past it, create answers 503 with
+	// Retry-After, the idle timeout. A deleted channel frees its place. 0 means
+	// [DefaultSandboxMaxChannels].
+	MaxChannels int
+	// MaxCodes is the most codes one key's state remembers as used: past it, a connect that
+	// would use one more answers 503 with Retry-After, the idle timeout. 0 means
+	// [DefaultSandboxMaxCodes]. (Queued answers are bounded per key by [MaxQueuedResponses].)
+	MaxCodes int
 }
 
 // WithSandbox makes the server a shared sandbox, for many CI jobs at once: it accepts any
 // well-formed Secret Key and keeps a separate state per key (channels, codes, role,
 // subscriptions, clock offset, queued answers), each starting as the other options set it,
-// so no key sees another's. cfg bounds the memory. Keys are held only as SHA-256 digests.
+// so no key sees another's. cfg bounds the memory: at most MaxKeys states of at most
+// MaxChannels channels and MaxCodes used codes each. Keys are held only as SHA-256 digests.
 // The Go API acts on the server's own key ([Server.SecretKey]), which never expires and is
-// not counted in MaxKeys.
+// bounded by none of these: it is the operator's.
 func WithSandbox(cfg SandboxConfig) Option {
 	return func(c *config) error {
 		cfg := cfg // each server its own: one Option may configure several at once
-		if cfg.MaxKeys < 0 {
-			return fmt.Errorf("mockserver: WithSandbox: MaxKeys %d is negative", cfg.MaxKeys)
-		}
-		if cfg.IdleTimeout < 0 {
-			return fmt.Errorf("mockserver: WithSandbox: IdleTimeout %v is negative", cfg.IdleTimeout)
+		if cfg.MaxKeys < 0 || cfg.IdleTimeout < 0 || cfg.MaxChannels < 0 || cfg.MaxCodes < 0 {
+			return fmt.Errorf("mockserver: WithSandbox: %+v: a bound is negative", cfg)
 		}
 		cfg.MaxKeys, cfg.IdleTimeout = cmp.Or(cfg.MaxKeys, DefaultSandboxMaxKeys), cmp.Or(cfg.IdleTimeout, DefaultSandboxIdleTimeout)
+		cfg.MaxChannels, cfg.MaxCodes = cmp.Or(cfg.MaxChannels, DefaultSandboxMaxChannels), cmp.Or(cfg.MaxCodes, DefaultSandboxMaxCodes)
 		c.sandboxCfg = &cfg
 		return nil
 	}
@@ -90,7 +100,7 @@ func (sb *sandbox) state(w http.ResponseWriter, r *http.Request, d hash, now tim
 		}
 	}
 	st, _ := newState(sb.config) // cannot fail: New built the server's own state from it
-	st.lastUsed, sb.keys[d] = now, st
+	st.limits, st.lastUsed, sb.keys[d] = sb.sandboxCfg, now, st
 	sb.logger.LogAttrs(r.Context(), slog.LevelInfo, "sandbox: a new Secret Key, with a state of its own",
 		slog.Int("keys", len(sb.keys)), slog.Int("max_keys", sb.sandboxCfg.MaxKeys))
 	if len(sb.keys) == sb.sandboxCfg.MaxKeys {
@@ -123,4 +133,15 @@ func (s *Server) keyState(w http.ResponseWriter, r *http.Request, key string) *s
 		return nil
 	}
 	return s.sandbox.state(w, r, d, s.clock())
+}
+
+// full is the 503 of a sandbox key's state that holds as many of what as it may. Nothing was
+// done; the state starts afresh once idle for the idle timeout.
+func (st *state) full(what string, limit int) gen.ServiceUnavailableJSONResponse {
+	secs := strconv.Itoa(int(st.limits.IdleTimeout / time.Second))
+	return gen.ServiceUnavailableJSONResponse{
+		Body: apiError(http.StatusServiceUnavailable, fmt.Sprintf("this Secret Key holds %d %s, the most a sandbox key may; its state starts afresh after %v without a request",
+			limit, what, st.limits.IdleTimeout)),
+		Headers: gen.ServiceUnavailableResponseHeaders{RetryAfter: &secs},
+	}
 }

@@ -2,9 +2,11 @@ package mockserver_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -183,4 +185,115 @@ func TestWithSandboxServesSeveralServers(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// One key may hold only so much: past MaxChannels create answers 503 with Retry-After (and a
+// deleted channel frees its place), past MaxCodes a connect that would use one more code
+// answers 503 and connects nothing; other keys, the server's own and the key after its idle
+// timeout are not held back. (Before the caps one key created 743,046 channels in 60 s.)
+func TestSandboxBoundsWhatAKeyHolds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, err := mockserver.New(mockserver.WithSandbox(mockserver.SandboxConfig{MaxChannels: 5, MaxCodes: 2, IdleTimeout: time.Minute}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		const key, other = "sk_greedy_job", "sk_other_job"
+		step := func(key, method, path, body, want string) response {
+			t.Helper()
+			res := serveKey(t, s, key, method, path, body)
+			if got := res.outcome(t); !strings.HasPrefix(got, want) {
+				t.Fatalf("%s %s with %s: %s, want %s", method, path, key, got, want)
+			}
+			return res
+		}
+		create := func(key, want string) response {
+			t.Helper()
+			return step(key, http.MethodPost, "/v1/channels", createBody(mockserver.BotTelegram), want)
+		}
+		create(key, "201") // the 3 seeded channels count: 4
+		last := create(key, "201")
+		full := create(key, "503 this Secret Key holds 5 channels, the most a sandbox key may; its state starts afresh after 1m0s without a request")
+		if got := full.header.Get("Retry-After"); got != "60" {
+			t.Errorf("Retry-After %q, want 60", got)
+		}
+		var created gen.CreateChannelResponse
+		if err := json.Unmarshal(last.body, &created); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 { // a deleted channel frees its place, however often
+			step(key, http.MethodDelete, "/v1/channels/"+created.Id, "", "204")
+			step(key, http.MethodDelete, "/v1/channels/"+created.Id, "", "404") // and stays deleted
+			if err := json.Unmarshal(create(key, "201").body, &created); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		for _, code := range []string{"code-one", "code-two"} {
+			step(key, http.MethodPost, connectPath(mockserver.ChannelUUID), payload(code), "200")
+			step(key, http.MethodPut, "/v1/channels/"+mockserver.ChannelUUID+"/disconnect", "", "200")
+		}
+		step(key, http.MethodPost, connectPath(mockserver.ChannelUUID), payload("code-three"), "503 this Secret Key holds 2 used codes")
+		step(key, http.MethodDelete, "/v1/channels/"+mockserver.ChannelUUID, "", "204") // not connected by the 503
+		step(key, http.MethodPost, connectPath(mockserver.ChannelHex), payload("code-one"), "422 CODE_ALREADY_USED")
+
+		create(other, "201")
+		for range 5 {
+			mustCreateWith(t, s, s.SecretKey())
+		}
+		time.Sleep(time.Minute) // idle: the key starts afresh
+		create(key, "201")
+		create(key, "201")
+		step(key, http.MethodPost, connectPath(mockserver.ChannelUUID), payload("code-three"), "200")
+	})
+}
+
+// mustCreateWith creates a channel with key, in-process.
+func mustCreateWith(t *testing.T, s *mockserver.Server, key string) {
+	t.Helper()
+	if res := serveKey(t, s, key, http.MethodPost, "/v1/channels", createBody(mockserver.MetaWhatsApp)); res.status != 201 {
+		t.Fatalf("create with the server's own key: %d %s", res.status, res.body)
+	}
+}
+
+// BenchmarkSandboxFullKey fills one new key per op to the default bounds, the worst case:
+// DefaultSandboxMaxChannels channels named with 1,024 four-byte characters (the spec's
+// longest), DefaultSandboxMaxCodes used codes and MaxQueuedResponses queued answers.
+// full-key-B is the memory one such key holds; times DefaultSandboxMaxKeys, the sandbox's.
+func BenchmarkSandboxFullKey(b *testing.B) {
+	s, err := mockserver.New(mockserver.WithSandbox(mockserver.SandboxConfig{MaxKeys: 1 << 20}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	name := strings.Repeat("\U0001F4AC", 1024)
+	statuses := strings.TrimSuffix(strings.Repeat("502,", mockserver.MaxQueuedResponses), ",")
+	do := func(key, method, path, body string, want int) {
+		req := withKey(b, "", key, method, path, body)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != want {
+			b.Fatalf("%s %s: %d %s, want %d", method, path, rec.Code, rec.Body, want)
+		}
+	}
+	before := heapInUse()
+	for i := 0; b.Loop(); i++ {
+		key := fmt.Sprintf("sk_full_key_%d", i)
+		for range mockserver.DefaultSandboxMaxChannels - 3 { // the seeded three count
+			do(key, http.MethodPost, "/v1/channels", `{"name":"`+name+`","type":"META_WHATSAPP"}`, 201)
+		}
+		for c := range mockserver.DefaultSandboxMaxCodes {
+			do(key, http.MethodPost, connectPath(mockserver.ChannelUUID), payload(fmt.Sprintf("code-%d-%d", i, c)), 200)
+			do(key, http.MethodPut, "/v1/channels/"+mockserver.ChannelUUID+"/disconnect", "", 200)
+		}
+		do(key, http.MethodPost, "/_mock/scenarios", `{"operationId":"partnerDeleteChannel","statuses":[`+statuses+`]}`, 201)
+	}
+	b.ReportMetric(float64(heapInUse()-before)/float64(b.N), "full-key-B")
+	runtime.KeepAlive(s) // the keys live in it
+}
+
+// heapInUse is the live heap after a collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

@@ -199,8 +199,10 @@ func TestOptions(t *testing.T) {
 		{"subscription status unknown", mockserver.WithSubscription(mockserver.ChannelUUID, "paid"), `WithSubscription: channel a1b2c3d4-e5f6-7890-abcd-ef1234567890: subscription status "paid" is not one of`},
 		{"no enterprise role", mockserver.WithEnterpriseRole(false), ""},
 		{"sandbox defaults", mockserver.WithSandbox(mockserver.SandboxConfig{}), ""},
-		{"sandbox negative keys", mockserver.WithSandbox(mockserver.SandboxConfig{MaxKeys: -1}), "WithSandbox: MaxKeys -1 is negative"},
-		{"sandbox negative idle", mockserver.WithSandbox(mockserver.SandboxConfig{IdleTimeout: -time.Second}), "WithSandbox: IdleTimeout -1s is negative"},
+		{"sandbox negative keys", mockserver.WithSandbox(mockserver.SandboxConfig{MaxKeys: -1}), "WithSandbox: {MaxKeys:-1 IdleTimeout:0s MaxChannels:0 MaxCodes:0}: a bound is negative"},
+		{"sandbox negative idle", mockserver.WithSandbox(mockserver.SandboxConfig{IdleTimeout: -time.Second}), "IdleTimeout:-1s MaxChannels:0 MaxCodes:0}: a bound is negative"},
+		{"sandbox negative channels", mockserver.WithSandbox(mockserver.SandboxConfig{MaxChannels: -1}), "MaxChannels:-1 MaxCodes:0}: a bound is negative"},
+		{"sandbox negative codes", mockserver.WithSandbox(mockserver.SandboxConfig{MaxCodes: -1}), "MaxCodes:-1}: a bound is negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

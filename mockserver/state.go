@@ -173,6 +173,7 @@ type state struct {
 
 	queue    map[queueKey][]example // QueueResponses', each served once, in order; no empty entry
 	lastUsed time.Time              // in a sandbox: its key's last request, guarded by the sandbox's lock
+	limits   *SandboxConfig         // a sandbox key's bounds; nil for the server's own state: unbounded
 }
 
 // newState builds a state as the options set it; its errors are the options'.

@@ -43,6 +43,9 @@ Flags:
   --sandbox-max-keys N     most keys with a state at once; a further key is answered 503 with
                            Retry-After (default %d)
   --sandbox-idle DURATION  drop a key's state after this long without a request (default %s)
+  --sandbox-max-channels N most channels one key holds; past it create answers 503 with
+                           Retry-After (default %d)
+  --sandbox-max-codes N    most codes one key uses; past it connect answers 503 (default %d)
   --max-body-bytes N       largest request body accepted, else 413 (default %d)
   --max-conns N            most connections open at once; at the cap the longest idle one
                            is closed to make room (default %d, about 20 KB each)
@@ -90,7 +93,8 @@ func mockHelp() string {
 	}
 	listTestEndpoints(&endpoints)
 	return fmt.Sprintf(mockUsage, ops.String(), mockserver.MetaWhatsApp, join(mockserver.ChannelTypes()), join(mockserver.SubscriptionStatuses()),
-		mockserver.DefaultSandboxMaxKeys, mockserver.DefaultSandboxIdleTimeout, mockserver.DefaultMaxBodyBytes, mockserver.DefaultMaxConns, chans.String(),
+		mockserver.DefaultSandboxMaxKeys, mockserver.DefaultSandboxIdleTimeout, mockserver.DefaultSandboxMaxChannels,
+		mockserver.DefaultSandboxMaxCodes, mockserver.DefaultMaxBodyBytes, mockserver.DefaultMaxConns, chans.String(),
 		mockserver.ExpiredCodePrefix+"...", mockserver.UpstreamErrorPrefix+"...", endpoints.String())
 }
 
@@ -133,6 +137,8 @@ func parseMockFlags(args []string, env Env) (mockFlags, error) {
 	fs.BoolVar(&f.sandbox, "sandbox", false, "")
 	fs.IntVar(&f.sandboxCfg.MaxKeys, "sandbox-max-keys", mockserver.DefaultSandboxMaxKeys, "")
 	fs.DurationVar(&f.sandboxCfg.IdleTimeout, "sandbox-idle", mockserver.DefaultSandboxIdleTimeout, "")
+	fs.IntVar(&f.sandboxCfg.MaxChannels, "sandbox-max-channels", mockserver.DefaultSandboxMaxChannels, "")
+	fs.IntVar(&f.sandboxCfg.MaxCodes, "sandbox-max-codes", mockserver.DefaultSandboxMaxCodes, "")
 	fs.Func("channel", "", func(s string) error {
 		ch, err := mockserver.ParseChannel(s)
 		if err == nil {
@@ -162,6 +168,10 @@ func parseMockFlags(args []string, env Env) (mockFlags, error) {
 		return f, fmt.Errorf("%s: only with --sandbox", strings.Join(sandboxOnly, ", "))
 	case f.sandboxCfg.MaxKeys <= 0:
 		return f, fmt.Errorf("--sandbox-max-keys %d: must be positive", f.sandboxCfg.MaxKeys)
+	case f.sandboxCfg.MaxChannels <= 0:
+		return f, fmt.Errorf("--sandbox-max-channels %d: must be positive", f.sandboxCfg.MaxChannels)
+	case f.sandboxCfg.MaxCodes <= 0:
+		return f, fmt.Errorf("--sandbox-max-codes %d: must be positive", f.sandboxCfg.MaxCodes)
 	case f.sandboxCfg.IdleTimeout <= 0:
 		return f, fmt.Errorf("--sandbox-idle %v: must be positive", f.sandboxCfg.IdleTimeout)
 	case f.logLevel == "off":
@@ -230,8 +240,8 @@ func runMock(ctx context.Context, args []string, env Env) int {
 func printMockStart(w io.Writer, f mockFlags, s *mockserver.Server) {
 	switch {
 	case f.sandbox:
-		fmt.Fprintf(w, "sandbox: any well-formed Secret Key, each with its own state; up to %d keys, a key's state dropped after %v idle\n",
-			f.sandboxCfg.MaxKeys, f.sandboxCfg.IdleTimeout)
+		fmt.Fprintf(w, "sandbox: any well-formed Secret Key, each with its own state; up to %d keys of %d channels and %d used codes each, a key's state dropped after %v idle\n",
+			f.sandboxCfg.MaxKeys, f.sandboxCfg.MaxChannels, f.sandboxCfg.MaxCodes, f.sandboxCfg.IdleTimeout)
 	case f.secretKey == "":
 		fmt.Fprintf(w, "Secret Key (generated; set %s or --secret-key-file to choose one): %s\n", secretkey.EnvVar, s.SecretKey())
 	}

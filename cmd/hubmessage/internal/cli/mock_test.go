@@ -46,7 +46,7 @@ func TestMockHelp(t *testing.T) {
 		}
 	}
 	for _, w := range []string{"--addr", "--secret-key-file PATH", secretkey.EnvVar, "--channel ID[:TYPE]", "--subscription ID:STATUS",
-		"--no-enterprise", "--strict-codes", "--sandbox ", "--sandbox-max-keys N", "--sandbox-idle DURATION", "--max-body-bytes", "--max-conns N", "--log-level LEVEL",
+		"--no-enterprise", "--strict-codes", "--sandbox ", "--sandbox-max-keys N", "--sandbox-idle DURATION", "--sandbox-max-channels N", "--sandbox-max-codes N", "--max-body-bytes", "--max-conns N", "--log-level LEVEL",
 		mockserver.ExpiredCodePrefix, mockserver.UpstreamErrorPrefix, "Prefer: code=404", "Prefer: example=", "SIGINT", "SIGTERM"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("help does not mention %q", w)
@@ -134,6 +134,9 @@ func TestMockBadInput(t *testing.T) {
 		{"subscription of an unknown channel", []string{"--subscription", "00000000-0000-4000-8000-000000000000:PAID"}, exitUsage, `--subscription: no channel "00000000-0000-4000-8000-000000000000" (seed it, or add it with --channel)`},
 		{"sandbox flags without --sandbox", []string{"--sandbox-idle", "1m", "--sandbox-max-keys", "3"}, exitUsage, "--sandbox-idle, --sandbox-max-keys: only with --sandbox"},
 		{"sandbox without keys", []string{"--sandbox", "--sandbox-max-keys", "0"}, exitUsage, "--sandbox-max-keys 0: must be positive"},
+		{"sandbox without channels", []string{"--sandbox", "--sandbox-max-channels", "0"}, exitUsage, "--sandbox-max-channels 0: must be positive"},
+		{"sandbox without codes", []string{"--sandbox", "--sandbox-max-codes", "-2"}, exitUsage, "--sandbox-max-codes -2: must be positive"},
+		{"sandbox caps without --sandbox", []string{"--sandbox-max-codes", "5"}, exitUsage, "--sandbox-max-codes: only with --sandbox"},
 		{"sandbox idle negative", []string{"--sandbox", "--sandbox-idle", "-1s"}, exitUsage, "--sandbox-idle -1s: must be positive"},
 		{"bad addr", []string{"--addr", "127.0.0.1:99999"}, exitFail, "--addr 127.0.0.1:99999"},
 		{"strict codes with a value", []string{"--strict-codes=maybe"}, exitUsage, `invalid boolean value "maybe" for -strict-codes`},
@@ -395,8 +398,8 @@ func TestMockLifecycle(t *testing.T) {
 func TestMockSandbox(t *testing.T) {
 	t.Parallel()
 	url, header, stop := startMock(t, map[string]string{secretkey.EnvVar: "sk_ignored_in_sandbox"},
-		"--sandbox", "--sandbox-max-keys", "2", "--sandbox-idle", "10m")
-	if !slices.Contains(header, "sandbox: any well-formed Secret Key, each with its own state; up to 2 keys, a key's state dropped after 10m0s idle") {
+		"--sandbox", "--sandbox-max-keys", "2", "--sandbox-idle", "10m", "--sandbox-max-channels", "50")
+	if !slices.Contains(header, "sandbox: any well-formed Secret Key, each with its own state; up to 2 keys of 50 channels and 1000 used codes each, a key's state dropped after 10m0s idle") {
 		t.Errorf("start-up output does not describe the sandbox: %q", header)
 	}
 	status, _, body := call(t, url, "sk_job_a", http.MethodPost, "/v1/channels", `{"name":"A","type":"META_WHATSAPP"}`)
