@@ -255,18 +255,31 @@ func mustCreateWith(t *testing.T, s *mockserver.Server, key string) {
 	}
 }
 
-// BenchmarkSandboxFullKey fills one new key per op to the default bounds, the worst case:
-// DefaultSandboxMaxChannels channels named with 1,024 four-byte characters (the spec's
-// longest), DefaultSandboxMaxCodes used codes and MaxQueuedResponses queued answers.
-// full-key-B is the memory one such key holds; times DefaultSandboxMaxKeys, the sandbox's.
+// BenchmarkSandboxFullKey fills one new key per op to the default bounds:
+// DefaultSandboxMaxChannels channels, named as the spec's example or with its longest name
+// (1,024 four-byte characters), DefaultSandboxMaxCodes used codes and MaxQueuedResponses
+// queued answers. full-key-B is the memory one such key holds; times DefaultSandboxMaxKeys,
+// the sandbox's.
 func BenchmarkSandboxFullKey(b *testing.B) {
-	s, err := mockserver.New(mockserver.WithSandbox(mockserver.SandboxConfig{MaxKeys: 1 << 20}))
-	if err != nil {
-		b.Fatal(err)
+	for _, name := range []string{"Sales channel", strings.Repeat("\U0001F4AC", 1024)} {
+		b.Run(fmt.Sprintf("name-bytes=%d", len(name)), func(b *testing.B) {
+			s, err := mockserver.New(mockserver.WithSandbox(mockserver.SandboxConfig{MaxKeys: 1 << 20}))
+			if err != nil {
+				b.Fatal(err)
+			}
+			before := heapInUse()
+			for i := 0; b.Loop(); i++ {
+				fillKey(b, s, fmt.Sprintf("sk_full_key_%d", i), name)
+			}
+			b.ReportMetric(float64(heapInUse()-before)/float64(b.N), "full-key-B")
+			runtime.KeepAlive(s) // the keys live in it
+		})
 	}
-	name := strings.Repeat("\U0001F4AC", 1024)
-	statuses := strings.TrimSuffix(strings.Repeat("502,", mockserver.MaxQueuedResponses), ",")
-	do := func(key, method, path, body string, want int) {
+}
+
+// fillKey takes key's state to every default bound.
+func fillKey(b *testing.B, s *mockserver.Server, key, name string) {
+	do := func(method, path, body string, want int) {
 		req := withKey(b, "", key, method, path, body)
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
@@ -274,20 +287,16 @@ func BenchmarkSandboxFullKey(b *testing.B) {
 			b.Fatalf("%s %s: %d %s, want %d", method, path, rec.Code, rec.Body, want)
 		}
 	}
-	before := heapInUse()
-	for i := 0; b.Loop(); i++ {
-		key := fmt.Sprintf("sk_full_key_%d", i)
-		for range mockserver.DefaultSandboxMaxChannels - 3 { // the seeded three count
-			do(key, http.MethodPost, "/v1/channels", `{"name":"`+name+`","type":"META_WHATSAPP"}`, 201)
-		}
-		for c := range mockserver.DefaultSandboxMaxCodes {
-			do(key, http.MethodPost, connectPath(mockserver.ChannelUUID), payload(fmt.Sprintf("code-%d-%d", i, c)), 200)
-			do(key, http.MethodPut, "/v1/channels/"+mockserver.ChannelUUID+"/disconnect", "", 200)
-		}
-		do(key, http.MethodPost, "/_mock/scenarios", `{"operationId":"partnerDeleteChannel","statuses":[`+statuses+`]}`, 201)
+	for range mockserver.DefaultSandboxMaxChannels - 3 { // the seeded three count
+		do(http.MethodPost, "/v1/channels", `{"name":"`+name+`","type":"META_WHATSAPP"}`, 201)
 	}
-	b.ReportMetric(float64(heapInUse()-before)/float64(b.N), "full-key-B")
-	runtime.KeepAlive(s) // the keys live in it
+	for c := range mockserver.DefaultSandboxMaxCodes {
+		do(http.MethodPost, connectPath(mockserver.ChannelUUID), payload(fmt.Sprintf("%s-code-%d", key, c)), 200)
+		do(http.MethodPut, "/v1/channels/"+mockserver.ChannelUUID+"/disconnect", "", 200)
+	}
+	statuses := strings.TrimSuffix(strings.Repeat("502,", mockserver.MaxQueuedResponses), ",")
+	do(http.MethodPost, "/_mock/scenarios", `{"operationId":"partnerDeleteChannel","statuses":[`+statuses+`]}`, 201)
+	do(http.MethodPost, "/v1/channels", `{"name":"one too many","type":"META_WHATSAPP"}`, 503)
 }
 
 // heapInUse is the live heap after a collection.
