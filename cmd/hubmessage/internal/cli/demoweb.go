@@ -2,12 +2,9 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"time"
 
 	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/webdemo"
 )
@@ -57,20 +54,10 @@ func runDemoWeb(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "hubmessage demo-web: %v\n", err)
 		return exitFail
 	}
-	srv := &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(env.Stdout, "Web demo: the page (frontend), /backend/connect (backend, package connecthandler) and\n"+
 		"/api/ (the reference server, with a generated Secret Key that only the backend holds).\n"+
-		"Open %s/ in a browser; Ctrl-C stops.\nlistening on %s\n", url, url)
-	select {
-	case err = <-served:
-	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err = srv.Shutdown(shutdown)
-		cancel()
-	}
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		"Open %s/ in a browser; Ctrl-C stops.\nlistening on %s\n", url, url) // ln already accepts
+	if err := d.Serve(ctx, ln); err != nil {
 		fmt.Fprintf(env.Stderr, "hubmessage demo-web: %v\n", err)
 		return exitFail
 	}

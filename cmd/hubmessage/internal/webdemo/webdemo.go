@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/wiretap"
 	"github.com/hubmessage/hubmessage-go/connecthandler"
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
+	"github.com/hubmessage/hubmessage-go/internal/httpserve"
 	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
@@ -26,6 +28,11 @@ var staticFiles embed.FS
 
 // APIPath is where the reference server is mounted.
 const APIPath = "/api"
+
+// readTimeout is how long [Demo.Serve] gives a whole request, headers and body, to arrive: the
+// page's requests are a few hundred bytes on loopback, so a body still arriving after it is
+// stalled, and the backend answers it 400 "did not arrive in full" at once.
+const readTimeout = 20 * time.Second
 
 // Demo is the web demo's http.Handler. It is safe for concurrent use.
 type Demo struct {
@@ -74,6 +81,14 @@ func New(baseURL string, logger *slog.Logger) (*Demo, error) {
 	}
 	d.routes(connect)
 	return d, nil
+}
+
+// Serve answers HTTP on ln until ctx is cancelled, then shuts down gracefully and returns nil;
+// it closes ln. Its bounds are the reference server's (package httpserve: a cap on
+// connections, timeouts for headers, writes and idle connections) with readTimeout for a
+// whole request; the HTTP server's own errors go to the demo's logger.
+func (d *Demo) Serve(ctx context.Context, ln net.Listener) error {
+	return httpserve.Serve(ctx, ln, d, httpserve.Config{ReadTimeout: readTimeout, Logger: d.logger.With("component", "http server")})
 }
 
 // routes mounts the page, the backend (connect, the demo's own routes) and the API.

@@ -1,0 +1,106 @@
+package webdemo
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/hubmessage/hubmessage-go/mockserver"
+)
+
+// A chunked body trickled to the backend a byte every 5 s (issue 17: no answer after 150 s)
+// is answered within readTimeout, on the path `hubmessage demo-web` serves: the backend's 400,
+// the body "did not arrive in full".
+func TestServeAnswersATrickledBody(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d, err := New("http://127.0.0.1:8090", nil) // the request never reaches the API
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := d.addSession(mockserver.ChannelUUID) // the backend reads a body only for a session
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln := newPipeListener()
+		ctx, cancel := context.WithCancel(t.Context())
+		served := make(chan error, 1)
+		go func() { served <- d.Serve(ctx, ln) }()
+
+		start := time.Now()
+		conn := ln.dial()
+		var trickle sync.WaitGroup
+		trickle.Go(func() { // the headers, then one byte of the body every 5 s, never its end
+			_, err := io.WriteString(conn, "POST /backend/connect HTTP/1.1\r\nHost: demo\r\nCookie: "+sessionCookie+"="+s.token+
+				"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+			for tick := time.Tick(5 * time.Second); err == nil; <-tick {
+				_, err = io.WriteString(conn, "1\r\n{\r\n")
+			}
+		})
+		_ = conn.SetReadDeadline(start.Add(2 * readTimeout)) // fail, not hang, without the timeout
+		if res, err := http.ReadResponse(bufio.NewReader(conn), nil); err != nil {
+			t.Errorf("no answer to a trickled body after %v: %v", time.Since(start), err)
+		} else {
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if took := time.Since(start); took > readTimeout {
+				t.Errorf("a trickled body answered after %v, want within the read timeout, %v", took, readTimeout)
+			}
+			if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), `"reason":"invalid_payload"`) {
+				t.Errorf("a trickled body: %d %s, want the backend's 400 invalid_payload", res.StatusCode, body)
+			}
+		}
+		conn.Close() // ends the trickle
+		trickle.Wait()
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+}
+
+// pipeListener is a net.Listener over net.Pipe: in a synctest bubble, a server on it runs on
+// the bubble's fake clock, deadlines included (as in mockserver's serve_test.go).
+type pipeListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newPipeListener() *pipeListener {
+	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
+
+// dial returns the client end of a new connection to the server.
+func (l *pipeListener) dial() net.Conn {
+	client, server := net.Pipe()
+	l.conns <- server
+	return client
+}
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "pipe" }
