@@ -29,8 +29,9 @@ var (
 type session struct {
 	token, channelID string // the channel is the backend's: the page's word is never asked
 
-	mu    sync.Mutex
-	calls []apiCall // the backend's calls to the API for the session's last connect
+	mu       sync.Mutex
+	calls    []apiCall // the backend's calls to the API for the session's last connect
+	failNext bool      // failNextConnect's: the next connect call is answered 502
 }
 
 // apiCall is one call the backend made to the API, as the page shows it: no header, no body
@@ -119,6 +120,25 @@ func traceCall(ex wiretap.Exchange) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, call)
+}
+
+// failNext is the backend's transport: the connect call of a session whose failNext is set
+// asks the reference server for its 502 (Prefer: code=502, answered with the spec's example,
+// no state read or changed), and clears it.
+type failNext struct{ base http.RoundTripper }
+
+func (t failNext) RoundTrip(r *http.Request) (*http.Response, error) {
+	if s, _ := r.Context().Value(sessionKey{}).(*session); s != nil && strings.HasSuffix(r.URL.Path, "/connect") {
+		s.mu.Lock()
+		fail := s.failNext
+		s.failNext = false
+		s.mu.Unlock()
+		if fail {
+			r = r.Clone(r.Context())
+			r.Header.Set("Prefer", "code=502")
+		}
+	}
+	return t.base.RoundTrip(r)
 }
 
 func (s *session) lastCalls() []apiCall {

@@ -60,7 +60,7 @@ func New(baseURL string, logger *slog.Logger) (*Demo, error) {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}
 	d.client, err = client.New(d.mock.SecretKey(), client.WithBaseURL(strings.TrimSuffix(baseURL, "/")+APIPath),
-		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: http.DefaultTransport, Record: traceCall}}))
+		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: failNext{http.DefaultTransport}, Record: traceCall}}))
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}
@@ -170,12 +170,14 @@ func (d *Demo) expire(w http.ResponseWriter, _ *http.Request, _ *session) {
 	writeJSON(w, http.StatusOK, map[string]bool{"expired": true})
 }
 
-func (d *Demo) failNextConnect(w http.ResponseWriter, r *http.Request, s *session) {
-	if err := d.mock.QueueResponses("connectMetaChannel", s.channelID, http.StatusBadGateway); err != nil {
-		d.logger.ErrorContext(r.Context(), "queueing the session's failure", "error", err)
-		errorbody.Write(w, http.StatusInternalServerError, "the reference server did not queue the failure")
-		return
-	}
+// failNextConnect makes the reference server answer the session's next connect 502, as when
+// Meta fails (see failNext); asked twice, still one. The failure waits in the session, not in
+// the reference server's queue: it ends with the session, never reaches whoever gets the
+// channel next, and no session can fill the queue for the others.
+func (d *Demo) failNextConnect(w http.ResponseWriter, _ *http.Request, s *session) {
+	s.mu.Lock()
+	s.failNext = true
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]bool{"queued": true})
 }
 

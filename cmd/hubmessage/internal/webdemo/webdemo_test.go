@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
 // testClient sends the tests' requests on a transport of its own: httptest.Server.Close calls
@@ -278,6 +280,30 @@ func TestUpstreamFailureIsQueuedOnce(t *testing.T) {
 	}
 	if status, body, _ := p.connect(p.payload()); status != http.StatusOK {
 		t.Fatalf("the connect after: %d %v, want 200", status, body)
+	}
+}
+
+// An upstream failure waits in its session: asked for more often than the reference server
+// queues answers, it is still one failure of that session's next connect, and another
+// session's failure is still taken.
+func TestUpstreamFailureIsTheSessions(t *testing.T) {
+	t.Parallel()
+	d, ts := startDemo(t)
+	a, b := newPage(t, d, ts), newPage(t, d, ts)
+	a.start()
+	b.start()
+	for range mockserver.MaxQueuedResponses + 1 {
+		a.demo("/backend/demo/fail-next-connect")
+	}
+	b.demo("/backend/demo/fail-next-connect")
+	for _, tc := range []struct {
+		p      *page
+		name   string
+		status int
+	}{{b, "b's connect", http.StatusBadGateway}, {a, "a's connect", http.StatusBadGateway}, {a, "a's next connect", http.StatusOK}} {
+		if status, body, _ := tc.p.connect(tc.p.payload()); status != tc.status {
+			t.Errorf("%s: %d %v, want %d", tc.name, status, body, tc.status)
+		}
 	}
 }
 
