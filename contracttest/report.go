@@ -1,6 +1,7 @@
 package contracttest
 
 import (
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -76,17 +77,30 @@ func (r *Report) Passed() bool {
 }
 
 // SetupError says why the run's verdict cannot be trusted whatever its counts, or "" when it
-// can: a case that sent the Secret Key got 401 or 403 (not a status it wanted), so the key is
-// wrong and such cases were stopped before any validation; or no case ran at all.
+// can: the run stopped before some cases ran (its context ended, or the server did not answer
+// several requests in a row); a case that sent the Secret Key got 401 or 403 (not a status it
+// wanted), so the key is wrong and such cases were stopped before any validation; or no case
+// ran at all.
 func (r *Report) SetupError() string {
-	var ran, keyed, rejected, keyedData, rejectedData int
-	example := ""
+	var ran, keyed, rejected, keyedData, rejectedData, notRun int
+	example, stop, last := "", "", ""
 	for _, res := range r.Results {
+		if why, ok := strings.CutPrefix(res.Skipped, notRunPrefix); ok {
+			notRun++
+			stop = cmp.Or(stop, why)
+		}
 		if res.Skipped != "" {
 			continue
 		}
 		ran++
-		if res.Request == nil || !res.Request.UseSecretKey {
+		if res.Request == nil {
+			continue
+		}
+		last = ""
+		if res.Status == 0 && len(res.Failures) > 0 { // a request that got no answer
+			last = " (last: " + res.Failures[0].Message + ")"
+		}
+		if !res.Request.UseSecretKey {
 			continue
 		}
 		data := isDataCheck(res.Check)
@@ -106,6 +120,8 @@ func (r *Report) SetupError() string {
 		}
 	}
 	switch {
+	case notRun > 0:
+		return fmt.Sprintf("%s%s; %d cases not run", stop, last, notRun)
 	case ran == 0:
 		return "no case ran: every case was skipped, so nothing was checked"
 	case rejected > 0 && rejectedData == keyedData:
@@ -187,12 +203,17 @@ func (r *Report) WriteText(w io.Writer) error {
 }
 
 // Summary is the counts line: "30 passed, 2 failed, 1 skipped; 25 of 28 data cases reached
-// the server's validation".
+// the server's validation", led by "not a pass (setup error): " when the run has a
+// [Report.SetupError], so that it never reads like a pass.
 func (r *Report) Summary() string {
 	passed, failed, skipped := r.Counts()
 	reached, data := r.Validated()
-	return fmt.Sprintf("%d passed, %d failed, %d skipped; %d of %d data cases reached the server's validation",
+	s := fmt.Sprintf("%d passed, %d failed, %d skipped; %d of %d data cases reached the server's validation",
 		passed, failed, skipped, reached, data)
+	if r.SetupError() != "" {
+		s = "not a pass (setup error): " + s
+	}
+	return s
 }
 
 // failureText is a failed case's exchange, then each failed check and the curl command that

@@ -196,9 +196,6 @@ func runStateful(ctx context.Context, r *runner, opts VerifyOptions) []Result {
 			for _, c := range g.positive() {
 				detail := strings.TrimPrefix(c.Name, CheckPositiveDataAcceptance+"/"+g.id+"/")
 				out = append(out, s.chain(ctx, src, c, detail)...)
-				if ctx.Err() != nil {
-					return out
-				}
 			}
 			continue
 		}

@@ -67,7 +67,10 @@ var ErrNoSecretKey = errors.New("contracttest: no Secret Key: every case but ign
 // cannot change state run unless opts.Positive is set. A positive case on a path that an earlier
 // positive DELETE removed (the same path, or one below it) may also get 404: two documented
 // delete examples cannot both delete one resource. The error is for unusable options (a bad
-// base URL, a [*ValueError] in opts.Cases); a server that fails shows up in the Report.
+// base URL, a [*ValueError] in opts.Cases); a server that fails shows up in the Report. The run
+// stops when ctx ends or after 3 requests in a row got no HTTP answer (a timeout, a refused
+// connection); every case not yet run is then in the Report as not run, and
+// [Report.SetupError] says why.
 func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, error) {
 	base, err := ParseBaseURL(baseURL)
 	if err != nil {
@@ -113,11 +116,8 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 			}
 		}
 		report.Results = append(report.Results, res)
-		if ctx.Err() != nil {
-			break
-		}
 	}
-	if opts.Stateful && ctx.Err() == nil {
+	if opts.Stateful {
 		report.Results = append(report.Results, runStateful(ctx, r, opts)...)
 	}
 	for i, res := range report.Results { // the one place a failure's curl line is written
@@ -166,6 +166,28 @@ type runner struct {
 	key      string
 	coverage *Coverage
 	secrets  []string // the Secret Key and the single-use codes sent: never in a Result
+	silent   int      // requests in a row that got no HTTP answer (a timeout, a refused connection)
+}
+
+// maxSilent is how many requests in a row may get no HTTP answer before the run stops sending:
+// against a silent server every case would wait the client's whole timeout.
+const maxSilent = 3
+
+// notRunPrefix starts the Skipped reason of a case the run ended before; [Report.SetupError]
+// counts them.
+const notRunPrefix = "not run: "
+
+// stopped is why no more requests are sent, as a Skipped reason, or "".
+func (r *runner) stopped(ctx context.Context) string {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return notRunPrefix + "the run reached its deadline"
+	case ctx.Err() != nil:
+		return notRunPrefix + "the run was cancelled"
+	case r.silent >= maxSilent:
+		return fmt.Sprintf("%sthe server at %s did not answer %d requests in a row", notRunPrefix, r.base, maxSilent)
+	}
+	return ""
 }
 
 // resultOf is the Result of c before it runs.
@@ -173,15 +195,28 @@ func (r *runner) resultOf(c Case) Result {
 	return Result{Case: c.Name, Check: c.Check, Operation: c.Operation, Method: c.Method, Path: r.redact(c.Path)}
 }
 
-// runCase runs c and returns its Result and the response body.
+// runCase runs c and returns its Result and the response body; once the run is
+// [runner.stopped], c is not run.
 func (r *runner) runCase(ctx context.Context, c Case) (Result, []byte) {
 	res := r.resultOf(c)
+	if res.Skipped = r.stopped(ctx); res.Skipped != "" {
+		return res, nil
+	}
 	q := sentOf(c)
 	start := time.Now()
 	var body []byte
 	res.Status, body, res.Failures = r.run(ctx, c, q)
 	res.Duration = time.Since(start)
 	res.Request = r.redacted(q)
+	switch {
+	case res.Status != 0: // any answer, even a 500
+		r.silent = 0
+	case ctx.Err() != nil: // cut short by the run's end, not by the server
+		res = r.resultOf(c)
+		res.Skipped = r.stopped(ctx)
+	default:
+		r.silent++
+	}
 	return res, body
 }
 

@@ -281,15 +281,15 @@ func FuzzParseVerifyFlags(f *testing.F) {
 	})
 }
 
-// A wrong key fails the run and names the key as the cause, whatever the counts; with
-// --no-auth only the cases that send no key run.
+// A wrong key fails the run and names the key as the cause, whatever the counts (the summary
+// line does not read like a pass); with --no-auth only the cases that send no key run.
 func TestVerifyWrongKeyAndNoAuth(t *testing.T) {
 	t.Parallel()
 	url, _ := apiServer(t)
 	code, stdout, stderr := runWithEnv(t, map[string]string{secretkey.EnvVar: "sk_test_wrong_key"}, "verify", "--base-url", url)
 	if code != exitFail || !strings.Contains(stdout, "SETUP ERROR: the Secret Key was rejected") ||
 		!strings.Contains(stderr, "hubmessage verify: the Secret Key was rejected") || !strings.Contains(stderr, "check $HUBMESSAGE_SECRET_KEY") ||
-		!regexp.MustCompile(`(?m)^\d+ passed, 0 failed, \d+ skipped; 0 of [1-9]\d* data cases reached the server's validation$`).MatchString(stdout) {
+		!regexp.MustCompile(`(?m)^not a pass \(setup error\): \d+ passed, 0 failed, \d+ skipped; 0 of [1-9]\d* data cases reached the server's validation$`).MatchString(stdout) {
 		t.Errorf("wrong key: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	if strings.Contains(stdout+stderr, "sk_test_wrong_key") {
