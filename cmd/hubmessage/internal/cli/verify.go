@@ -23,7 +23,8 @@ const verifyUsage = `Usage: hubmessage verify --base-url URL [flags]
 Runs the contract cases generated from openapi/hubmessage.yaml against a running server and
 reports each as PASS, FAIL (with a curl command that reproduces it) or SKIP, and how many data
 cases reached the server's validation. Only cases that cannot change state run, unless
---positive or --stateful is given.
+--positive or --stateful is given. The run stops early, and the cases it did not run fail it,
+at --max-time or after 3 requests in a row got no answer (a timeout, a refused connection).
 
 Flags:
   --base-url URL           base URL of the server, e.g. http://localhost:8080 (required)
@@ -33,6 +34,7 @@ Flags:
   --format FORMAT          report format: text (default), json or junit
   --output FILE            write the report to FILE instead of stdout
   --timeout DURATION       timeout of each request (default 30s)
+  --max-time DURATION      deadline of the whole run (default 5m)
   --positive               also send valid requests to every operation (its examples, else
                            values from the schema): they CHANGE STATE on the server
   --param NAME=VALUE       use VALUE, read as the schema's type (true, 42, JSON), for every
@@ -54,8 +56,8 @@ Examples:
   hubmessage verify --base-url URL --emit-go-test regress/verify_regress_test.go
   hubmessage verify --base-url URL --positive --param channelId=019E4C54B1B375A28970B605CA9B03C3 --param code=AQB...
 
-Exit status: 0 all cases passed; 1 a case failed, the Secret Key was rejected (401 or 403)
-or no case ran; 2 usage error (including no Secret Key without --no-auth).
+Exit status: 0 all cases passed; 1 a case failed, the Secret Key was rejected (401 or 403),
+the run stopped early or no case ran; 2 usage error (including no Secret Key without --no-auth).
 `
 
 // verifyConfig is a parsed `hubmessage verify` command line.
@@ -63,7 +65,7 @@ type verifyConfig struct {
 	opts                                       contracttest.VerifyOptions
 	baseURL, format, output, keyFile, emitTest string
 	code                                       string // from --code; never printed
-	timeout                                    time.Duration
+	timeout, maxTime                           time.Duration
 
 	keySource, testPkg string // set by prepare
 	file               *os.File
@@ -87,6 +89,7 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 	fs.BoolVar(&c.opts.Positive, "positive", false, "")
 	fs.Func("param", "", func(s string) error { params = append(params, s); return nil })
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "")
+	fs.DurationVar(&c.maxTime, "max-time", 5*time.Minute, "")
 	fs.BoolVar(&c.opts.Stateful, "stateful", false, "")
 	fs.StringVar(&c.code, "code", "", "")
 	fs.BoolVar(&c.opts.NoAuth, "no-auth", false, "")
@@ -106,6 +109,8 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 		return c, errors.New("--code: only a --stateful run sends it")
 	case c.timeout <= 0:
 		return c, fmt.Errorf("--timeout %v: must be positive", c.timeout)
+	case c.maxTime <= 0:
+		return c, fmt.Errorf("--max-time %v: must be positive", c.maxTime)
 	}
 	for _, p := range params {
 		name, value, ok := strings.Cut(p, "=")
@@ -145,9 +150,6 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "hubmessage verify: write report:", err)
 		return exitFail
 	}
-	if c.file != nil {
-		fmt.Fprintf(env.Stderr, "hubmessage verify: %s; report in %s\n", report.Summary(), c.output)
-	}
 	return c.verdict(report, env)
 }
 
@@ -178,9 +180,12 @@ func (c *verifyConfig) prepare(env Env) (err error) {
 	return nil
 }
 
-// verify runs the cases against the server. A stateful run's codes come from --code, else
-// the server's POST /_mock/codes, else the spec's example, which stderr then notes.
+// verify runs the cases against the server within --max-time. A stateful run's codes come
+// from --code, else the server's POST /_mock/codes, else the spec's example, which stderr then
+// notes.
 func (c *verifyConfig) verify(ctx context.Context, env Env) (*contracttest.Report, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.maxTime)
+	defer cancel()
 	opts := c.opts
 	opts.HTTPClient = &http.Client{Timeout: c.timeout}
 	switch {
@@ -200,14 +205,20 @@ func (c *verifyConfig) verify(ctx context.Context, env Env) (*contracttest.Repor
 	return contracttest.Verify(ctx, c.baseURL, opts)
 }
 
-// verdict says why the report cannot be trusted, writes --emit-go-test's file if a case
-// failed, and returns the exit code.
+// verdict says why the report cannot be trusted, then the summary when the report went to
+// --output, writes --emit-go-test's file if a case failed, and returns the exit code.
 func (c *verifyConfig) verdict(report *contracttest.Report, env Env) int {
 	if e := report.SetupError(); e != "" {
-		if strings.Contains(e, "Secret Key") {
+		switch {
+		case strings.Contains(e, "Secret Key"):
 			e += "; check " + c.keySource + " (the Secret Key, not the Public Key, for this server)"
+		case strings.HasPrefix(e, "the run reached its deadline"):
+			e += "; --max-time was " + c.maxTime.String()
 		}
 		fmt.Fprintln(env.Stderr, "hubmessage verify:", e)
+	}
+	if c.file != nil {
+		fmt.Fprintf(env.Stderr, "hubmessage verify: %s; report in %s\n", report.Summary(), c.output)
 	}
 	if _, failed, _ := report.Counts(); c.emitTest != "" && failed == 0 {
 		fmt.Fprintf(env.Stderr, "hubmessage verify: no case failed; %s not written\n", c.emitTest)

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -81,6 +82,8 @@ func TestVerifyUsageErrors(t *testing.T) {
 		{"key as a flag", nil, []string{"verify", "--base-url", "http://x", "--secret-key", "sekret-0"}, errSecretKeyFlag.Error()},
 		{"old connect-only flag", nil, []string{"verify", "--base-url", "http://x", "--channel", "x"}, "unknown flag --channel"},
 		{"bad timeout", nil, []string{"verify", "--base-url", "http://x", "--timeout", "0s"}, "--timeout"},
+		{"zero max-time", nil, []string{"verify", "--base-url", "http://x", "--max-time", "0"}, "--max-time 0s: must be positive"},
+		{"negative max-time", nil, []string{"verify", "--base-url", "http://x", "--max-time", "-1s"}, "--max-time -1s: must be positive"},
 		{"unwritable output", map[string]string{secretkey.EnvVar: verifyKey}, []string{"verify", "--base-url", "http://127.0.0.1:1", "--output", "/nonexistent/dir/report.xml"}, "--output"},
 		{"no key", nil, []string{"verify", "--base-url", "http://127.0.0.1:1"}, "no Secret Key: set $HUBMESSAGE_SECRET_KEY to it (export HUBMESSAGE_SECRET_KEY=...), or give --no-auth"},
 		{"emit into a missing directory", map[string]string{secretkey.EnvVar: verifyKey}, []string{"verify", "--base-url", "http://127.0.0.1:1", "--emit-go-test", "/nonexistent/dir/x_test.go"}, "--emit-go-test: /nonexistent/dir/x_test.go: directory /nonexistent/dir does not exist"},
@@ -128,9 +131,14 @@ func TestVerifyHelp(t *testing.T) {
 			t.Errorf("--help documents --%s, which is not a flag", name)
 		}
 	}
-	want := []string{"base-url", "secret-key-file", "no-auth", "format", "output", "timeout", "positive", "param", "stateful", "code", "emit-go-test"}
+	want := []string{"base-url", "secret-key-file", "no-auth", "format", "output", "timeout", "max-time", "positive", "param", "stateful", "code", "emit-go-test"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("documented flags (-want +got):\n%s", diff)
+	}
+	// --max-time's default shown is the flag's own.
+	c, err := parseVerifyFlags([]string{"--base-url", "http://x"})
+	if err != nil || c.maxTime != 5*time.Minute || !strings.Contains(stdout, "\n  --max-time DURATION      deadline of the whole run (default 5m)\n") {
+		t.Errorf("--max-time defaults to %v (%v); --help does not show it as the default 5m", c.maxTime, err)
 	}
 }
 
