@@ -11,8 +11,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
 // A chunked body trickled to the backend a byte every 5 s (issue 17: no answer after 150 s)
@@ -24,10 +22,7 @@ func TestServeAnswersATrickledBody(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := d.addSession(mockserver.ChannelUUID) // the backend reads a body only for a session
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := fill(t, d, 1)[0] // the backend reads a body only for a session
 		ln := newPipeListener()
 		ctx, cancel := context.WithCancel(t.Context())
 		served := make(chan error, 1)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/wiretap"
 	"github.com/hubmessage/hubmessage-go/internal/errorbody"
@@ -17,17 +18,20 @@ import (
 // sessionCookie holds the page's session with the backend: which channel it may connect.
 const sessionCookie = "hubmessage_demo_session"
 
-// maxSessions bounds the memory a long-running demo holds (each session is a channel).
+// maxSessions bounds the memory a long-running demo holds: the sessions, and a channel of the
+// reference server for each (an expired session's goes to the next new browser).
 const maxSessions = 1000
 
-var (
-	errNoSession       = errors.New("no session: reload the page")
-	errTooManySessions = errors.New("too many sessions; restart the demo")
-)
+// sessionIdle is how long a session lives after its last request. Then its cookie is refused
+// (the page reloads for a new session); its place, and its channel, wait for a new browser.
+const sessionIdle = 30 * time.Minute
+
+var errNoSession = errors.New("no session: reload the page")
 
 // session is one browser's session with the demo's backend.
 type session struct {
-	token, channelID string // the channel is the backend's: the page's word is never asked
+	token, channelID string    // the channel is the backend's: the page's word is never asked
+	lastUsed         time.Time // guarded by Demo.mu, as channelID until the cookie is sent
 
 	mu       sync.Mutex
 	calls    []apiCall // the backend's calls to the API for the session's last connect
@@ -44,34 +48,52 @@ type apiCall struct {
 	Error   string `json:"error,omitempty"`   // why there was no answer
 }
 
-// full says whether a new session would be refused: checked before creating its channel.
-func (d *Demo) full() bool {
+// newSession reserves a place for a new browser's session: a new place while there is room,
+// else the place and the channel of the least recently used session, if it has expired. With
+// no place, it returns how long until one frees. A session without a channel is startSession's
+// to complete (setChannel) or drop.
+func (d *Demo) newSession() (*session, time.Duration) {
+	now := time.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return len(d.sessions) >= d.maxSessions
-}
-
-// addSession starts a session for channelID.
-func (d *Demo) addSession(channelID string) (*session, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	s := &session{token: rand.Text(), lastUsed: now}
 	if len(d.sessions) >= d.maxSessions {
-		return nil, errTooManySessions
+		var lru *session
+		for _, old := range d.sessions {
+			if lru == nil || old.lastUsed.Before(lru.lastUsed) {
+				lru = old
+			}
+		}
+		if wait := lru.lastUsed.Add(sessionIdle).Sub(now); wait > 0 {
+			return nil, wait
+		}
+		delete(d.sessions, lru.token)
+		s.channelID = lru.channelID
 	}
-	s := &session{token: rand.Text(), channelID: channelID}
 	d.sessions[s.token] = s
-	return s, nil
+	return s, 0
 }
 
-// session returns the session of r's cookie.
+// setChannel completes a session newSession reserved; "" drops it.
+func (d *Demo) setChannel(s *session, channelID string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s.channelID = channelID; channelID == "" {
+		delete(d.sessions, s.token)
+	}
+}
+
+// session returns the session of r's cookie, unless it has expired, and marks it used.
 func (d *Demo) session(r *http.Request) (*session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return nil, errNoSession
 	}
+	now := time.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if s := d.sessions[c.Value]; s != nil {
+	if s := d.sessions[c.Value]; s != nil && now.Sub(s.lastUsed) < sessionIdle {
+		s.lastUsed = now
 		return s, nil
 	}
 	return nil, errNoSession

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -131,28 +132,38 @@ func sameOrigin(h http.Handler) http.Handler {
 	return csrf.Handler(h)
 }
 
-// startSession gives the browser a session, with a channel the backend creates for it.
+// startSession gives the browser a session, with a channel the backend creates for it, or the
+// channel of an expired session, disconnected. When every session is in use, 503 with
+// Retry-After: the seconds until the least recently used one expires.
 func (d *Demo) startSession(w http.ResponseWriter, r *http.Request) {
 	if s, err := d.session(r); err == nil {
 		writeJSON(w, http.StatusOK, map[string]string{"channelId": s.channelID})
 		return
 	}
-	if d.full() { // before creating a channel no session would hold
-		errorbody.Write(w, http.StatusServiceUnavailable, errTooManySessions.Error())
+	s, wait := d.newSession()
+	if s == nil {
+		secs := int(max(time.Second, wait+time.Second-1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		errorbody.Write(w, http.StatusServiceUnavailable, fmt.Sprintf(
+			"the demo is busy: it holds %d sessions, the most it keeps; try again in %v, when the least recently used one expires",
+			d.maxSessions, time.Duration(secs)*time.Second))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
-	defer cancel()
-	res, err := d.client.CreateChannel(ctx, client.CreateChannelRequest{Name: "Web demo", Type: client.ChannelTypeMetaWhatsApp})
-	if err != nil {
-		d.logger.ErrorContext(ctx, "creating the session's channel", "error", err)
-		errorbody.Write(w, http.StatusBadGateway, "the API did not create a channel")
-		return
-	}
-	s, err := d.addSession(res.ChannelID)
-	if err != nil {
-		errorbody.Write(w, http.StatusServiceUnavailable, err.Error())
-		return
+	if s.channelID != "" {
+		if err := d.mock.Disconnect(s.channelID); err != nil { // cannot fail: the demo deletes no channel
+			d.logger.ErrorContext(r.Context(), "disconnecting an expired session's channel", "error", err)
+		}
+	} else {
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		defer cancel()
+		res, err := d.client.CreateChannel(ctx, client.CreateChannelRequest{Name: "Web demo", Type: client.ChannelTypeMetaWhatsApp})
+		if err != nil {
+			d.setChannel(s, "")
+			d.logger.ErrorContext(ctx, "creating the session's channel", "error", err)
+			errorbody.Write(w, http.StatusBadGateway, "the API did not create a channel")
+			return
+		}
+		d.setChannel(s, res.ChannelID)
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	writeJSON(w, http.StatusCreated, map[string]string{"channelId": s.channelID})

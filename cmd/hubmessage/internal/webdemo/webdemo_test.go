@@ -22,7 +22,7 @@ var testClient = &http.Client{Transport: &http.Transport{}}
 // startDemo serves a Demo on httptest, after setup (if any) changed it. The demo must know
 // its own URL before it serves (its backend calls its API over HTTP), so the listener comes
 // first.
-func startDemo(t *testing.T, setup ...func(*Demo)) (*Demo, *httptest.Server) {
+func startDemo(t testing.TB, setup ...func(*Demo)) (*Demo, *httptest.Server) {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	d, err := New("http://"+ts.Listener.Addr().String(), nil)
@@ -386,13 +386,18 @@ func TestRefused(t *testing.T) {
 	}
 }
 
+// Over HTTP, as the page sees it: a new browser past the limit is told when to try again (the
+// figures: TestSessionsExpire).
 func TestTooManySessions(t *testing.T) {
 	t.Parallel()
 	d, ts := startDemo(t, func(d *Demo) { d.maxSessions = 1 })
 	newPage(t, d, ts).start()
-	status, body := newPage(t, d, ts).do(http.MethodPost, "/backend/session", "")
-	if status != http.StatusServiceUnavailable || body["message"] != errTooManySessions.Error() {
-		t.Errorf("a session past the limit: %d %v, want 503 %q", status, body, errTooManySessions)
+	p := newPage(t, d, ts)
+	status, body := p.do(http.MethodPost, "/backend/session", "")
+	msg, _ := body["message"].(string)
+	if status != http.StatusServiceUnavailable || !strings.Contains(p.seen[0], "Retry-After: ") ||
+		!strings.Contains(msg, "try again in ") || strings.Contains(msg, "restart") {
+		t.Errorf("a session past the limit: %d %q, want 503 with Retry-After and a message saying when, not to restart", status, p.seen[0])
 	}
 }
 
