@@ -467,7 +467,11 @@ func TestChannelCommandsWrongFlag(t *testing.T) {
 				prog = "hubmessage channel connect"
 				stderr = strings.TrimPrefix(stderr, "hubmessage connect: deprecated; use 'hubmessage channel connect' (same flags)\n")
 			}
-			want := prog + ": unknown flag --nmae\nRun '" + prog + " --help' for usage.\n"
+			hint := "" // a likely typo of a flag the command has is named
+			if name == "channel create" {
+				hint = "; did you mean --name?"
+			}
+			want := prog + ": unknown flag --nmae" + hint + "\nRun '" + prog + " --help' for usage.\n"
 			if code != exitUsage || stdout != "" || stderr != want {
 				t.Errorf("exit %d, stdout %q, stderr %q; want %d, nothing, %q", code, stdout, stderr, exitUsage, want)
 			}

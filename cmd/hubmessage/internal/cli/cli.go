@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"text/tabwriter"
 )
 
@@ -65,7 +66,11 @@ func (s commandSet) run(ctx context.Context, args []string, env Env) int {
 		s.usage(env.Stdout)
 		return exitOK
 	}
-	fmt.Fprintf(env.Stderr, "%s: unknown command %q\nRun '%s --help' for the commands.\n", s.prog, args[0], s.prog)
+	names := make([]string, len(s.cmds))
+	for i, c := range s.cmds {
+		names[i] = strconv.Quote(c.name)
+	}
+	fmt.Fprintf(env.Stderr, "%s: unknown command %q%s\nRun '%s --help' for the commands.\n", s.prog, args[0], didYouMean(strconv.Quote(args[0]), names), s.prog)
 	return exitUsage
 }
 

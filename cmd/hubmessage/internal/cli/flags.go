@@ -44,12 +44,49 @@ func parseArgs(fs *flag.FlagSet, args []string) error {
 		return nil
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
-		return errors.New("unknown flag --" + name)
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, "--"+f.Name) })
+		return errors.New("unknown flag --" + name + didYouMean("--"+name, names))
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "flag needs an argument: -"); ok {
 		return errors.New("--" + name + " needs a value")
 	}
 	return err
+}
+
+// didYouMean is "; did you mean X?" for the one of candidates nearest to word, if it is a
+// likely typo of it (at most two edits, and at most half its letters), else "".
+func didYouMean(word string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := editDistance(word, c); d < bestDist && 2*d <= len(strings.TrimLeft(word, "-")) {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return "; did you mean " + best + "?"
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := range len(a) {
+		cur[0] = i + 1
+		for j := range len(b) {
+			sub := prev[j]
+			if a[i] != b[j] {
+				sub++
+			}
+			cur[j+1] = min(prev[j+1]+1, cur[j]+1, sub)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // parseFlags is parseArgs for a command that takes flags only.
