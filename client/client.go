@@ -13,7 +13,8 @@ import (
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
-// Version is the version of this module, sent in the default User-Agent.
+// Version is the version of this module, sent in the default User-Agent. Module vX.Y.Z speaks
+// API X.Y.0, the spec's info.version (a test holds them together).
 const Version = "1.1.0"
 
 // DefaultBaseURL is the production Hub Message API.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hubmessage/hubmessage-go/client"
 	"github.com/hubmessage/hubmessage-go/gen"
+	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
 var apiLine = regexp.MustCompile(`^\s*// API: ([A-Z]+) (\S+)\s*$`)
@@ -157,5 +158,26 @@ func TestImportersDoNotCompileGenerators(t *testing.T) {
 				t.Errorf("client depends on %s", dep)
 			}
 		}
+	}
+}
+
+// Version follows the spec: module vX.Y.Z speaks API X.Y.0 (README, "Versions"), so a spec
+// release that does not bump Version fails here.
+func TestVersionSpeaksTheSpecsAPIVersion(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	majorMinor := func(v string) string {
+		parts := strings.SplitN(v, ".", 3)
+		if len(parts) != 3 {
+			t.Fatalf("version %q is not X.Y.Z", v)
+		}
+		return parts[0] + "." + parts[1]
+	}
+	if got, want := majorMinor(client.Version), majorMinor(doc.Info.Version); got != want {
+		t.Errorf("client.Version %s speaks API %s.0, but the spec's info.version is %s: set Version to %s.0",
+			client.Version, got, doc.Info.Version, want)
 	}
 }

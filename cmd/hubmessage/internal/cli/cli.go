@@ -31,6 +31,7 @@ var commands = []command{
 	{name: "channel", summary: "Create, connect, disconnect or delete a channel: the API's operations", run: runChannel},
 	{name: "connect", summary: "Deprecated: use 'hubmessage channel connect' (same flags)", run: runConnect},
 	{name: "verify", summary: "Check a running server against the spec's contract cases", run: runVerify},
+	{name: "version", summary: "Print the module, API and Go versions (also --version)", run: runVersion},
 }
 
 // Exit codes shared by every subcommand.
@@ -61,6 +62,9 @@ func (s commandSet) run(ctx context.Context, args []string, env Env) int {
 		if c.name == args[0] {
 			return c.run(ctx, args[1:], env)
 		}
+	}
+	if s.prog == "hubmessage" && slices.Contains([]string{"-version", "--version"}, args[0]) {
+		return runVersion(ctx, args[1:], env)
 	}
 	if slices.Contains([]string{"help", "-h", "-help", "--help"}, args[0]) {
 		s.usage(env.Stdout)

@@ -3,8 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -51,5 +55,25 @@ func TestDidYouMean(t *testing.T) {
 		if code != exitUsage || !strings.HasPrefix(stderr, tc.want) {
 			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, exitUsage, tc.want)
 		}
+	}
+}
+
+// version and --version print the module's version from the build information, the API
+// version of the embedded spec and the Go toolchain's.
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := regexp.MustCompile(`^hubmessage-go (\(devel\)|v\d+\.\d+\.\d+\S*)\nAPI ` + regexp.QuoteMeta(doc.Info.Version) + "\n" +
+		regexp.QuoteMeta(runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH) + "\n$")
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		if code, stdout, stderr := run(t, args...); code != exitOK || stderr != "" || !want.MatchString(stdout) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 0 and %s", args, code, stdout, stderr, want)
+		}
+	}
+	if code, _, stderr := run(t, "version", "--json"); code != exitUsage || !strings.Contains(stderr, "unknown flag --json") {
+		t.Errorf("version --json: exit %d, stderr %q; want a usage error", code, stderr)
 	}
 }
