@@ -47,9 +47,9 @@ type Config struct {
 	// lower case, a port only when not the scheme's default, no path). They also get CORS
 	// answers (preflight, credentials allowed). The request's own origin is always allowed.
 	AllowedOrigins []string
-	// Logger gets one line per request (nil: slog.Default()): the outcome as the message, with
-	// reason, status, duration and, when known, channel, attempts (of the API call),
-	// api_status and error. Success and the browser's mistakes are at Info, the API's failures
+	// Logger gets one line per request (nil: none; a library is silent unless asked): the
+	// outcome as the message, with reason, status, duration and, when known, channel, attempts
+	// (of the API call), api_status and error. Success and the browser's mistakes are at Info, the API's failures
 	// at Warn, the backend's own (a rejected Secret Key, a failing ChannelID) at Error,
 	// preflights at Debug. The errors Authorize and ChannelID return are logged; the Secret
 	// Key, the code and the API's response body never are.
@@ -92,7 +92,7 @@ func New(cfg Config) (http.Handler, error) {
 		}
 		_ = h.csrf.AddTrustedOrigin(o) // it refuses only what checkOrigin refused already
 	}
-	h.Logger = cmp.Or(h.Logger, slog.Default())
+	h.Logger = cmp.Or(h.Logger, slog.New(slog.DiscardHandler))
 	h.MaxBodyBytes = cmp.Or(h.MaxBodyBytes, DefaultMaxBodyBytes)
 	return h, nil
 }

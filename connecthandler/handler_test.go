@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -287,5 +288,29 @@ func TestBrowserGoneStillConnects(t *testing.T) {
 	e.checkLog(t, 200, "connected")
 	if ch, _ := api.Server.Channel(mockserver.ChannelUUID); !ch.Connected {
 		t.Error("the channel is not connected: the call was cancelled with the browser's request")
+	}
+}
+
+// A library is silent unless asked: without Config.Logger, nothing reaches slog.Default (every
+// user's go test printed the handler's lines). Not parallel: it swaps the default logger.
+func TestNoLoggerLogsNothing(t *testing.T) {
+	logs := newSyncBuffer()
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	c, err := client.New(testKey, client.WithBaseURL("http://127.0.0.1:1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := connecthandler.New(connecthandler.Config{Client: c, ChannelID: func(*http.Request) (string, error) { return mockserver.ChannelUUID, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, mountPath, nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET: %d, want 405", rec.Code)
+	}
+	if got := logs.String(); got != "" {
+		t.Errorf("slog.Default got %q, want nothing", got)
 	}
 }
