@@ -62,6 +62,23 @@ type channelCmd struct {
 	insecure, json   bool
 
 	key, keySource string // once read: to redact output, and where it came from, for advice
+	payloadOnStdin bool   // connect's values came from the SDK's JSON, named as it names them
+}
+
+// flagOf names the flag that sets each request field, so that the client's validation errors
+// read in the command line's terms ("--channel: must be a UUID or 32 hexadecimal digits").
+var flagOf = map[string]string{"channelId": "--channel", "wabaId": "--waba", "phoneId": "--phone", "code": "--code",
+	"name": "--name", "type": "--type", "cancelReason": "--reason"}
+
+// invalid is a validation error in flag names, or in the payload's for values read from stdin.
+func (c *channelCmd) invalid(v *client.ValidationError) string {
+	switch f := flagOf[v.Field]; {
+	case f == "--channel" || f != "" && !c.payloadOnStdin:
+		return f + ": " + v.Problem
+	case c.payloadOnStdin:
+		return "stdin: " + v.Error()
+	}
+	return v.Error()
 }
 
 func newChannelCmd(name, help string, env Env) *channelCmd {
@@ -211,7 +228,10 @@ func (c *channelCmd) explain(err error) outcome {
 	}
 	var apiErr *client.APIError
 	var netErr *net.OpError
+	var invalid *client.ValidationError
 	switch {
+	case errors.As(err, &invalid):
+		return outcome{Reason: c.invalid(invalid), Advice: "Run '" + c.fs.Name() + " --help' for usage.", exit: exitUsage}
 	case errors.Is(err, client.ErrInvalidInput):
 		return outcome{Reason: err.Error(), Advice: "Run '" + c.fs.Name() + " --help' for usage.", exit: exitUsage}
 	case errors.As(err, &apiErr):

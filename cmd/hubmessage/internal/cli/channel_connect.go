@@ -57,11 +57,13 @@ func runChannelConnect(ctx context.Context, args []string, env Env) int {
 	} else if len(rest) > 0 {
 		return cmd.usageErr("unexpected argument %q", rest[0])
 	}
-	if *channelID == "" {
-		return cmd.usageErr("--channel is required")
+	for _, name := range []string{"channel", "waba", "phone", "code"} {
+		if cmd.fs.Lookup(name).Value.String() == "" && (name == "channel" || !*stdin) {
+			return cmd.usageErr("--%s is required", name)
+		}
 	}
 	req := client.ConnectRequest{WabaID: *wabaID, PhoneID: *phoneID, Code: *code, Coexistence: *coexistence}
-	if *stdin {
+	if cmd.payloadOnStdin = *stdin; *stdin {
 		var set []string
 		cmd.fs.Visit(func(f *flag.Flag) {
 			if slices.Contains([]string{"waba", "phone", "code", "coexistence"}, f.Name) {

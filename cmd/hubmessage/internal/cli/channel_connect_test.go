@@ -45,11 +45,15 @@ func TestChannelConnect(t *testing.T) {
 		},
 		{
 			name: "a pattern in the spec's words", args: slices.Concat(flags, []string{"--waba", "12x"}), wantCode: exitUsage,
-			wantStderr: "hubmessage channel connect: wabaId: must be decimal digits\nRun 'hubmessage channel connect --help' for usage.\n",
+			wantStderr: "hubmessage channel connect: --waba: must be decimal digits\nRun 'hubmessage channel connect --help' for usage.\n",
+		},
+		{ // from stdin, a value is named as the SDK's payload names it
+			name: "a pattern on stdin", args: []string{"--channel", hexChannel, "-"}, stdin: `{"wabaId":"12x","phoneId":"2","code":"c","coexistence":false}`, wantCode: exitUsage,
+			wantStderr: "hubmessage channel connect: stdin: wabaId: must be decimal digits\nRun 'hubmessage channel connect --help' for usage.\n",
 		},
 		{
 			name: "no code", args: flags[:6], wantCode: exitUsage,
-			wantStderr: "hubmessage channel connect: code: must not be empty\nRun 'hubmessage channel connect --help' for usage.\n",
+			wantStderr: "hubmessage channel connect: --code is required\nRun 'hubmessage channel connect --help' for usage.\n",
 		},
 		{
 			name: "no channel", args: flags[2:], wantCode: exitUsage,

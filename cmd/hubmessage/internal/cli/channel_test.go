@@ -164,7 +164,7 @@ func TestChannelCommands(t *testing.T) {
 		{
 			name: "create, bad type", args: []string{"create", "--name", "Sales", "--type", "SMS"},
 			wantCode:   exitUsage,
-			wantStderr: "hubmessage channel create: type: must be one of META_WHATSAPP, META_INSTAGRAM, META_MESSENGER, BOT_TELEGRAM\nRun 'hubmessage channel create --help' for usage.\n",
+			wantStderr: "hubmessage channel create: --type: must be one of META_WHATSAPP, META_INSTAGRAM, META_MESSENGER, BOT_TELEGRAM\nRun 'hubmessage channel create --help' for usage.\n",
 		},
 		{
 			name: "create, no name", args: []string{"create", "--type", "META_WHATSAPP"},
@@ -174,7 +174,7 @@ func TestChannelCommands(t *testing.T) {
 		{
 			name: "create, no type, JSON", args: []string{"create", "--json", "--name", "Sales"},
 			wantCode:   exitUsage,
-			wantStdout: `{"error":{"reason":"type: must be one of META_WHATSAPP, META_INSTAGRAM, META_MESSENGER, BOT_TELEGRAM","advice":"Run 'hubmessage channel create --help' for usage."}}` + "\n",
+			wantStdout: `{"error":{"reason":"--type: must be one of META_WHATSAPP, META_INSTAGRAM, META_MESSENGER, BOT_TELEGRAM","advice":"Run 'hubmessage channel create --help' for usage."}}` + "\n",
 		},
 		{
 			name: "connect: the stutter is gone", args: []string{"connect", "--channel", hexChannel, "--waba", "1", "--phone", "2", "--code", "USED"},
@@ -192,7 +192,7 @@ func TestChannelCommands(t *testing.T) {
 		{
 			name: "connect, a pattern in words", args: []string{"connect", "--channel", "channel-1", "--waba", "1", "--phone", "2", "--code", "C"},
 			wantCode:   exitUsage,
-			wantStderr: "hubmessage channel connect: channelId: must be a UUID or 32 hexadecimal digits\nRun 'hubmessage channel connect --help' for usage.\n",
+			wantStderr: "hubmessage channel connect: --channel: must be a UUID or 32 hexadecimal digits\nRun 'hubmessage channel connect --help' for usage.\n",
 		},
 		{
 			name: "disconnect", args: []string{"disconnect", "--channel", hexChannel},
@@ -254,7 +254,7 @@ func TestChannelCommands(t *testing.T) {
 		{
 			name: "delete, reason too long", args: []string{"delete", "--channel", hexChannel, "--reason", strings.Repeat("r", 4097)},
 			wantCode:   exitUsage,
-			wantStderr: "hubmessage channel delete: cancelReason: must be at most 4096 characters, have 4097\nRun 'hubmessage channel delete --help' for usage.\n",
+			wantStderr: "hubmessage channel delete: --reason: must be at most 4096 characters, have 4097\nRun 'hubmessage channel delete --help' for usage.\n",
 		},
 		{
 			name: "a 503 from a full sandbox", args: []string{"disconnect", "--channel", hexChannel, "--json"},
