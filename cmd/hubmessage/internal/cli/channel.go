@@ -25,19 +25,11 @@ var channelCommands = []command{
 	{name: "delete", summary: "Delete a channel for good (DELETE /v1/channels/{channelId})", run: runChannelDelete},
 }
 
-const envBaseURL = "HUBMESSAGE_BASE_URL"
-
 // channelFlagsHelp ends every channel command's help.
-const channelFlagsHelp = `
+var channelFlagsHelp = `
 Flags of every channel command:
   --json                   print one JSON object on stdout: the result, or {"error": {...}}
-  --secret-key-file PATH   read the Secret Key from PATH (default $` + secretkey.EnvVar + `;
-                           never a flag: ps would show it)
-  --base-url URL           the API's base URL (default $` + envBaseURL + `,
-                           else ` + client.DefaultBaseURL + `)
-  --insecure-http          allow a plain http base URL on a host that is not loopback (the key
-                           then crosses the network in clear; only behind a trusted TLS proxy)
-
+` + fmt.Sprintf(connFlagsHelp, client.DefaultBaseURL) + `
 With --json, stdout holds one object: {"channelId": ID, "<done>": true} on success, else
 {"error": {"status": HTTP status, "message": the API's message, "reason": what went wrong,
 "detail": the underlying error, "advice": what to do}}, each but reason only when known.
@@ -58,11 +50,10 @@ type channelCmd struct {
 	env        Env
 	fs         *flag.FlagSet
 
-	keyFile, baseURL string
-	insecure, json   bool
-
-	key, keySource string // once read: to redact output, and where it came from, for advice
-	payloadOnStdin bool   // connect's values came from the SDK's JSON, named as it names them
+	connFlags
+	json           bool
+	api            conn // once connected: the key, to redact output, and where it came from, for advice
+	payloadOnStdin bool // connect's values came from the SDK's JSON, named as it names them
 }
 
 // flagOf names the flag that sets each request field, so that the client's validation errors
@@ -83,9 +74,7 @@ func (c *channelCmd) invalid(v *client.ValidationError) string {
 
 func newChannelCmd(name, help string, env Env) *channelCmd {
 	c := &channelCmd{name: name, help: help, env: env, fs: newFlagSet("hubmessage channel " + name)}
-	c.fs.StringVar(&c.keyFile, "secret-key-file", "", "")
-	c.fs.StringVar(&c.baseURL, "base-url", "", "")
-	c.fs.BoolVar(&c.insecure, "insecure-http", false, "")
+	c.connFlags.register(c.fs)
 	c.fs.BoolVar(&c.json, "json", false, "")
 	return c
 }
@@ -124,33 +113,10 @@ func (c *channelCmd) usageErr(format string, args ...any) int {
 // once it reported why not, in flag names.
 func (c *channelCmd) client() (*client.Client, int) {
 	var err error
-	c.key, c.keySource, err = readSecretKey(c.keyFile, c.env)
-	if err == nil && c.key == "" {
-		err = fmt.Errorf("no Secret Key: set %s or pass --secret-key-file", secretkey.EnvVar)
-	}
-	if err != nil {
+	if c.api, err = c.connect(c.env, client.DefaultBaseURL); err != nil {
 		return nil, c.report(outcome{Reason: err.Error(), exit: exitUsage})
 	}
-	baseURL, source := c.baseURL, "--base-url"
-	if baseURL == "" {
-		baseURL, source = cmp.Or(c.env.Getenv(envBaseURL), client.DefaultBaseURL), "$"+envBaseURL
-	}
-	opts := []client.Option{client.WithBaseURL(baseURL)}
-	if c.insecure {
-		opts = append(opts, client.WithInsecureHTTP())
-	}
-	cl, err := client.New(c.key, opts...)
-	var optErr *client.OptionError
-	switch {
-	case errors.Is(err, client.ErrInsecureHTTP):
-		err = fmt.Errorf("%s %s: plain http to a host that is not loopback would send the Secret Key in clear; use https, or --insecure-http behind a trusted TLS-terminating proxy", source, baseURL)
-	case errors.As(err, &optErr) && optErr.Option == "WithBaseURL":
-		err = fmt.Errorf("%s: %v", source, optErr.Err)
-	}
-	if err != nil {
-		return nil, c.report(outcome{Reason: err.Error(), exit: exitUsage})
-	}
-	return cl, 0
+	return c.api.client, 0
 }
 
 // done prints a success: "channel ID <verb>", or {"channelId": ID, "<verb>": true}.
@@ -183,7 +149,7 @@ func (c *channelCmd) fail(err error) int { return c.report(c.explain(err)) }
 // --json one object on stdout. It returns the exit code.
 func (c *channelCmd) report(o outcome) int {
 	code := cmp.Or(o.exit, exitFail)
-	o.Message, o.Detail, o.Reason = secretkey.Redact(o.Message, c.key), secretkey.Redact(o.Detail, c.key), secretkey.Redact(o.Reason, c.key)
+	o.Message, o.Detail, o.Reason = secretkey.Redact(o.Message, c.api.key), secretkey.Redact(o.Detail, c.api.key), secretkey.Redact(o.Reason, c.api.key)
 	if c.json {
 		return c.writeJSON(map[string]outcome{"error": o}, code)
 	}
@@ -270,7 +236,7 @@ func (c *channelCmd) rule(apiErr *client.APIError, channelID string) (reason, ad
 	case errors.Is(apiErr, client.ErrRejected):
 		return "the API refused the request", ""
 	case errors.Is(apiErr, client.ErrUnauthorized):
-		return "the API did not accept the Secret Key", "Check " + c.keySource + ": it must hold the Secret Key from the Hub Message Security panel, not the browser SDK's Public Key."
+		return "the API did not accept the Secret Key", "Check " + c.api.keySource + ": it must hold the Secret Key from the Hub Message Security panel, not the browser SDK's Public Key."
 	case errors.Is(apiErr, client.ErrChannelNotFound) && channelID != "":
 		return "no channel " + channelID, "Check --channel: a deleted channel is gone for good. If every call answers 404, check --base-url."
 	case errors.Is(apiErr, client.ErrChannelNotFound):

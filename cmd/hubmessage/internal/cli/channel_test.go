@@ -372,7 +372,7 @@ func TestChannelCommandsConfiguration(t *testing.T) {
 		},
 		{
 			name: "no key", args: disconnect, wantCode: exitUsage,
-			wantStderr: []string{"hubmessage channel disconnect: no Secret Key: set HUBMESSAGE_SECRET_KEY or pass --secret-key-file"},
+			wantStderr: []string{"hubmessage channel disconnect: no Secret Key: set $HUBMESSAGE_SECRET_KEY (export HUBMESSAGE_SECRET_KEY=...) or pass --secret-key-file"},
 		},
 		{
 			name: "key with a space", args: disconnect, env: map[string]string{secretkey.EnvVar: "sk test"}, wantCode: exitUsage,

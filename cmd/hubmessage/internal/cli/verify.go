@@ -18,7 +18,7 @@ import (
 	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
-const verifyUsage = `Usage: hubmessage verify --base-url URL [flags]
+var verifyUsage = `Usage: hubmessage verify [--base-url URL] [flags]
 
 Runs the contract cases generated from openapi/hubmessage.yaml against a running server and
 reports each as PASS, FAIL (with a curl command that reproduces it) or SKIP, and how many data
@@ -27,9 +27,6 @@ cases reached the server's validation. Only cases that cannot change state run, 
 at --max-time or after 3 requests in a row got no answer (a timeout, a refused connection).
 
 Flags:
-  --base-url URL           base URL of the server, e.g. http://localhost:8080 (required)
-  --secret-key-file PATH   read the Secret Key from PATH (default $` + secretkey.EnvVar + `;
-                           never a flag: ps would show it); required unless --no-auth
   --no-auth                run only the cases that send no Secret Key (ignored_auth)
   --format FORMAT          report format: text (default), json or junit
   --output FILE            write the report to FILE instead of stdout
@@ -48,10 +45,11 @@ Flags:
   --emit-go-test FILE      when a case failed, write FILE (ending in _test.go; package: its
                            directory's, plus _test), a Go test that replays each failed case
                            against the reference server and wants the documented status
-
+` + fmt.Sprintf(connFlagsHelp, "none: required, as a run may change state") + `
 Examples:
   export HUBMESSAGE_SECRET_KEY=...   # the Secret Key, not the Public Key
-  hubmessage verify --base-url http://localhost:8080
+  export HUBMESSAGE_BASE_URL=http://localhost:8080
+  hubmessage verify
   hubmessage verify --base-url URL --no-auth --format junit --output verify.xml
   hubmessage verify --base-url URL --emit-go-test regress/verify_regress_test.go
   hubmessage verify --base-url URL --positive --param channelId=019E4C54B1B375A28970B605CA9B03C3 --param code=AQB...
@@ -62,13 +60,14 @@ the run stopped early or no case ran; 2 usage error (including no Secret Key wit
 
 // verifyConfig is a parsed `hubmessage verify` command line.
 type verifyConfig struct {
-	opts                                       contracttest.VerifyOptions
-	baseURL, format, output, keyFile, emitTest string
-	code                                       string // from --code; never printed
-	timeout, maxTime                           time.Duration
+	opts contracttest.VerifyOptions
+	connFlags
+	format, output, emitTest string
+	code                     string // from --code; never printed
+	timeout, maxTime         time.Duration
 
-	keySource, testPkg string // set by prepare
-	file               *os.File
+	url, keySource, testPkg string // set by prepare: the base URL, from the flag or environment
+	file                    *os.File
 }
 
 // reportWriters write a report in each --format.
@@ -82,8 +81,7 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 	c := verifyConfig{opts: contracttest.VerifyOptions{Cases: contracttest.CaseOptions{Values: map[string]string{}}}}
 	var params []string
 	fs := newFlagSet("hubmessage verify")
-	fs.StringVar(&c.baseURL, "base-url", "", "")
-	fs.StringVar(&c.keyFile, "secret-key-file", "", "")
+	c.connFlags.register(fs)
 	fs.StringVar(&c.format, "format", "text", "")
 	fs.StringVar(&c.output, "output", "", "")
 	fs.BoolVar(&c.opts.Positive, "positive", false, "")
@@ -99,9 +97,7 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 	}
 	_, urlErr := contracttest.ParseBaseURL(c.baseURL)
 	switch {
-	case c.baseURL == "":
-		return c, errors.New("--base-url is required")
-	case urlErr != nil:
+	case c.baseURL != "" && urlErr != nil:
 		return c, fmt.Errorf("--base-url: %w", urlErr)
 	case reportWriters[c.format] == nil:
 		return c, fmt.Errorf("--format %q: must be one of text, json, junit", c.format)
@@ -159,13 +155,21 @@ func (c *verifyConfig) prepare(env Env) (err error) {
 	if _, err := contracttest.Cases(c.opts.Cases); errors.As(err, &bad) {
 		return fmt.Errorf("--param %s: %s", bad.Name, bad.Reason)
 	}
+	var source string
+	if c.url, source, err = c.base(env, ""); err != nil { // verify has no default server: it may change state
+		return err
+	}
+	if _, err := contracttest.ParseBaseURL(c.url); err != nil {
+		return fmt.Errorf("%s: %w", source, err)
+	}
 	if !c.opts.NoAuth { // with --no-auth no key is sent, so none is read
-		if c.opts.SecretKey, c.keySource, err = readSecretKey(c.keyFile, env); err != nil {
+		api, err := c.connect(env, "")
+		if errors.Is(err, errNoSecretKey) {
+			return fmt.Errorf("%w, or give --no-auth to run only the cases that send none", err)
+		} else if err != nil {
 			return err
 		}
-		if c.opts.SecretKey == "" {
-			return fmt.Errorf("no Secret Key: set $%s to it (export %s=...), or give --no-auth to run only the cases that send none", secretkey.EnvVar, secretkey.EnvVar)
-		}
+		c.opts.SecretKey, c.keySource = api.key, api.keySource
 	}
 	if c.emitTest != "" {
 		if c.testPkg, err = testPackageFor(c.emitTest); err != nil {
@@ -193,7 +197,7 @@ func (c *verifyConfig) verify(ctx context.Context, env Env) (*contracttest.Repor
 	case c.code != "":
 		opts.CodeSource = contracttest.FixedCode(c.code)
 	default:
-		codes, err := mockserver.ProbeCodes(ctx, opts.HTTPClient, c.baseURL, opts.SecretKey)
+		codes, err := mockserver.ProbeCodes(ctx, opts.HTTPClient, c.url, opts.SecretKey)
 		why := "it has no POST /_mock/codes"
 		if err != nil {
 			why = secretkey.Redact(err.Error(), opts.SecretKey)
@@ -202,7 +206,7 @@ func (c *verifyConfig) verify(ctx context.Context, env Env) (*contracttest.Repor
 			fmt.Fprintf(env.Stderr, "hubmessage verify: --stateful without --code, and the server issues no codes (%s): connect sends the spec's example code\n", why)
 		}
 	}
-	return contracttest.Verify(ctx, c.baseURL, opts)
+	return contracttest.Verify(ctx, c.url, opts)
 }
 
 // verdict says why the report cannot be trusted, then the summary when the report went to

@@ -75,7 +75,7 @@ func TestVerifyUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no base URL", nil, []string{"verify"}, "--base-url is required"},
+		{"no base URL", nil, []string{"verify"}, "--base-url is required (or set $HUBMESSAGE_BASE_URL)"},
 		{"relative base URL", nil, []string{"verify", "--base-url", "localhost:8080"}, "absolute http"},
 		{"bad format", nil, []string{"verify", "--base-url", "http://x", "--format", "xml"}, `--format "xml"`},
 		{"extra argument", nil, []string{"verify", "--base-url", "http://x", "now"}, `unexpected argument "now"`},
@@ -85,7 +85,10 @@ func TestVerifyUsageErrors(t *testing.T) {
 		{"zero max-time", nil, []string{"verify", "--base-url", "http://x", "--max-time", "0"}, "--max-time 0s: must be positive"},
 		{"negative max-time", nil, []string{"verify", "--base-url", "http://x", "--max-time", "-1s"}, "--max-time -1s: must be positive"},
 		{"unwritable output", map[string]string{secretkey.EnvVar: verifyKey}, []string{"verify", "--base-url", "http://127.0.0.1:1", "--output", "/nonexistent/dir/report.xml"}, "--output"},
-		{"no key", nil, []string{"verify", "--base-url", "http://127.0.0.1:1"}, "no Secret Key: set $HUBMESSAGE_SECRET_KEY to it (export HUBMESSAGE_SECRET_KEY=...), or give --no-auth"},
+		{"plain http off loopback", map[string]string{secretkey.EnvVar: verifyKey}, []string{"verify", "--base-url", "http://api.example"},
+			"--base-url http://api.example: plain http to a host that is not loopback would send the Secret Key in clear; use https, or --insecure-http"},
+		{"base URL from the environment", map[string]string{secretkey.EnvVar: verifyKey, envBaseURL: "localhost:8080"}, []string{"verify"}, "$HUBMESSAGE_BASE_URL: "},
+		{"no key", nil, []string{"verify", "--base-url", "http://127.0.0.1:1"}, "no Secret Key: set $HUBMESSAGE_SECRET_KEY (export HUBMESSAGE_SECRET_KEY=...) or pass --secret-key-file, or give --no-auth"},
 		{"emit into a missing directory", map[string]string{secretkey.EnvVar: verifyKey}, []string{"verify", "--base-url", "http://127.0.0.1:1", "--emit-go-test", "/nonexistent/dir/x_test.go"}, "--emit-go-test: /nonexistent/dir/x_test.go: directory /nonexistent/dir does not exist"},
 		{"emit a non-test file", map[string]string{secretkey.EnvVar: verifyKey}, []string{"verify", "--base-url", "http://127.0.0.1:1", "--emit-go-test", "x.go"}, "--emit-go-test: x.go: must end in _test.go"},
 		{"param without =", nil, []string{"verify", "--base-url", "http://x", "--param", "sekret-1"}, "--param: want NAME=VALUE"},
@@ -131,7 +134,8 @@ func TestVerifyHelp(t *testing.T) {
 			t.Errorf("--help documents --%s, which is not a flag", name)
 		}
 	}
-	want := []string{"base-url", "secret-key-file", "no-auth", "format", "output", "timeout", "max-time", "positive", "param", "stateful", "code", "emit-go-test"}
+	want := []string{"no-auth", "format", "output", "timeout", "max-time", "positive", "param", "stateful", "code", "emit-go-test",
+		"base-url", "secret-key-file", "insecure-http"} // the connection flags, as every command that calls an API has them
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("documented flags (-want +got):\n%s", diff)
 	}
@@ -153,6 +157,10 @@ func TestVerifyConformantServer(t *testing.T) {
 	}
 	if got := seen(); len(got) != 0 {
 		t.Errorf("without --positive the handler was reached (state could change): %v", got)
+	}
+	// The connection comes from the environment alone, as for every command that calls an API.
+	if code, stdout, stderr := runWithEnv(t, map[string]string{secretkey.EnvVar: verifyKey, envBaseURL: url}, "verify"); code != exitOK || strings.Contains(stdout, "FAIL") {
+		t.Errorf("with only $%s and $%s: exit %d\nstdout:\n%s\nstderr:\n%s", secretkey.EnvVar, envBaseURL, code, stdout, stderr)
 	}
 
 	values := map[string]string{"channelId": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "code": "FRESH123", "wabaId": "555", "phoneId": "777"}
@@ -275,7 +283,7 @@ func FuzzParseVerifyFlags(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := contracttest.ParseBaseURL(c.baseURL); err != nil {
+		if _, err := contracttest.ParseBaseURL(c.baseURL); c.baseURL != "" && err != nil {
 			t.Errorf("accepted base URL %q: %v", c.baseURL, err)
 		}
 		if c.format != "text" && c.format != "json" && c.format != "junit" || c.timeout <= 0 {
