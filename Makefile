@@ -70,19 +70,23 @@ demo: ## Walk the channel lifecycle: client -> reference server in-process, no k
 DEMO_WEB_ADDR ?= 127.0.0.1:8090
 
 .PHONY: demo-web
-demo-web: ## Serve the web demo (page, backend handler, reference server) on DEMO_WEB_ADDR until Ctrl-C; open the printed URL
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(GO) build -o "$$tmp/hubmessage" ./cmd/hubmessage && "$$tmp/hubmessage" demo-web --addr $(DEMO_WEB_ADDR)
+demo-web: bin/hubmessage ## Serve the web demo (page, backend handler, reference server) on DEMO_WEB_ADDR until Ctrl-C; open the printed URL
+	@bin/hubmessage demo-web --addr $(DEMO_WEB_ADDR)
 
-# make mock: flags for `hubmessage mock`, e.g. MOCK_ARGS='--sandbox --log-level debug'. The
-# binary is built, then run: `go run` exits 1 whenever it is interrupted, so Ctrl-C would end
-# in make's "Error 1"; the binary itself exits 0 on SIGINT or SIGTERM.
+# make mock: flags for `hubmessage mock`, e.g. MOCK_ARGS='--sandbox --log-level debug'.
 MOCK_ARGS ?=
 
 .PHONY: mock
-mock: ## Run the reference server on 127.0.0.1:8080 until Ctrl-C (MOCK_ARGS; hubmessage mock --help)
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(GO) build -o "$$tmp/hubmessage" ./cmd/hubmessage && "$$tmp/hubmessage" mock $(MOCK_ARGS)
+mock: bin/hubmessage ## Run the reference server on 127.0.0.1:8080 until Ctrl-C (MOCK_ARGS; hubmessage mock --help)
+	@bin/hubmessage mock $(MOCK_ARGS)
+
+# bin/hubmessage is the command, built for mock and demo-web in the repository (bin/ is
+# ignored), so that an interrupted run leaves nothing behind: `go run` would exit 1 when
+# interrupted, and a temporary directory would outlive the shell make kills on Ctrl-C. The
+# binary exits 0 on SIGINT or SIGTERM; make, which gets Ctrl-C too, still says "Interrupt".
+.PHONY: bin/hubmessage
+bin/hubmessage:
+	@$(GO) build -o $@ ./cmd/hubmessage
 
 .PHONY: test
 test: breaking lint check-generated tidy-check ## Every check and every test, the compatibility gate first (what CI runs)

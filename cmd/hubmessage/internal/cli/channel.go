@@ -209,7 +209,7 @@ func (c *channelCmd) explain(err error) outcome {
 		o.Reason += after
 		return o
 	case errors.As(err, &netErr) && netErr.Op == "dial": // nothing was sent
-		return outcome{Reason: "could not reach the API" + after, Detail: err.Error(), Advice: "Check --base-url, and that the API is reachable from here."}
+		return outcome{Reason: "could not reach the API" + after, Detail: err.Error(), Advice: c.api.checkBaseURL()}
 	case errors.Is(err, context.DeadlineExceeded):
 		return outcome{Reason: "no answer from the API in time" + after, Advice: c.maybeCreated("Try again later.")}
 	case errors.Is(err, context.Canceled):

@@ -404,11 +404,11 @@ func TestChannelCommandsConfiguration(t *testing.T) {
 		},
 		{
 			name: "plain http to a remote host, allowed", args: append(disconnect, "--insecure-http", "--base-url", refusedNonLoopback), noBaseURL: true, env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitFail,
-			wantStderr: []string{"hubmessage channel disconnect: could not reach the API, after 3 attempts (dial tcp " + strings.TrimPrefix(refusedNonLoopback, "http://") + ": connect: connection refused)", "Check --base-url, and that the API is reachable from here."},
+			wantStderr: []string{"hubmessage channel disconnect: could not reach the API, after 3 attempts (dial tcp " + strings.TrimPrefix(refusedNonLoopback, "http://") + ": connect: connection refused)", "Check --base-url (" + refusedNonLoopback + "), and that the server is reachable from here."},
 		},
 		{
 			name: "create, connection refused: nothing was sent, so nothing created", args: []string{"channel", "create", "--name", "n", "--type", "META_WHATSAPP", "--base-url", refused}, noBaseURL: true, env: map[string]string{secretkey.EnvVar: testKey}, wantCode: exitFail,
-			wantStderr: []string{"hubmessage channel create: could not reach the API, after 3 attempts (dial tcp " + strings.TrimPrefix(refused, "http://") + ": connect: connection refused)", "Check --base-url, and that the API is reachable from here."},
+			wantStderr: []string{"hubmessage channel create: could not reach the API, after 3 attempts (dial tcp " + strings.TrimPrefix(refused, "http://") + ": connect: connection refused)", "Check --base-url (" + refused + "), and that the server is reachable from here."},
 		},
 	}
 	for _, tc := range tests {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -39,15 +38,17 @@ func (f *connFlags) register(fs *flag.FlagSet) {
 }
 
 // base is the base URL, --base-url else $HUBMESSAGE_BASE_URL else byDefault ("": one is
-// required), and where it came from.
+// required), and where it came from: the flag, the variable or "" for the default.
 func (f *connFlags) base(env Env, byDefault string) (baseURL, source string, err error) {
-	if f.baseURL != "" {
+	switch {
+	case f.baseURL != "":
 		return f.baseURL, "--base-url", nil
-	}
-	if baseURL = cmp.Or(env.Getenv(envBaseURL), byDefault); baseURL == "" {
+	case env.Getenv(envBaseURL) != "":
+		return env.Getenv(envBaseURL), "$" + envBaseURL, nil
+	case byDefault == "":
 		return "", "", fmt.Errorf("--base-url is required (or set $%s)", envBaseURL)
 	}
-	return baseURL, "$" + envBaseURL, nil
+	return byDefault, "", nil
 }
 
 // errNoSecretKey is connect's error without a key.
@@ -58,6 +59,15 @@ type conn struct {
 	client         *client.Client
 	key, keySource string // the Secret Key, to redact output, and where it came from, for advice
 	baseURL        string
+	baseSource     string // --base-url, $HUBMESSAGE_BASE_URL or "" (the default), for advice
+}
+
+// checkBaseURL is the advice when the base URL cannot be reached.
+func (c conn) checkBaseURL() string {
+	if c.baseSource == "" {
+		return fmt.Sprintf("The base URL is the default, %s: to reach another server (a mock, say), set --base-url or $%s. Check that it is reachable from here.", c.baseURL, envBaseURL)
+	}
+	return fmt.Sprintf("Check %s (%s), and that the server is reachable from here.", c.baseSource, c.baseURL)
 }
 
 // connect reads the Secret Key and makes the client for the base URL (see base). Its error
@@ -68,9 +78,8 @@ func (f *connFlags) connect(env Env, byDefault string) (conn, error) {
 	if c.key, c.keySource, err = readSecretKey(f.keyFile, env); err == nil && c.key == "" {
 		err = errNoSecretKey
 	}
-	var source string
 	if err == nil {
-		c.baseURL, source, err = f.base(env, byDefault)
+		c.baseURL, c.baseSource, err = f.base(env, byDefault)
 	}
 	if err != nil {
 		return c, err
@@ -83,9 +92,9 @@ func (f *connFlags) connect(env Env, byDefault string) (conn, error) {
 	var optErr *client.OptionError
 	switch {
 	case errors.Is(err, client.ErrInsecureHTTP):
-		err = fmt.Errorf("%s %s: plain http to a host that is not loopback would send the Secret Key in clear; use https, or --insecure-http behind a trusted TLS-terminating proxy", source, c.baseURL)
+		err = fmt.Errorf("%s %s: plain http to a host that is not loopback would send the Secret Key in clear; use https, or --insecure-http behind a trusted TLS-terminating proxy", c.baseSource, c.baseURL)
 	case errors.As(err, &optErr) && optErr.Option == "WithBaseURL":
-		err = fmt.Errorf("%s: %v", source, optErr.Err)
+		err = fmt.Errorf("%s: %v", c.baseSource, optErr.Err)
 	}
 	return c, err
 }
