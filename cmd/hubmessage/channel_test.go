@@ -52,7 +52,7 @@ func TestChannelBinary(t *testing.T) {
 	if v, code := run("delete", "--json", "--channel", id); code != 0 || v["deleted"] != true {
 		t.Errorf("delete: exit %d, %v", code, v)
 	}
-	if v, code := run("delete", "--json", "--channel", "not-an-id"); code != 2 || errorField(v, "reason") != "channelId: must be a UUID or 32 hexadecimal digits" {
+	if v, code := run("delete", "--json", "--channel", "not-an-id"); code != 2 || errorField(v, "reason") != "--channel: must be a UUID or 32 hexadecimal digits" {
 		t.Errorf("delete a malformed id: exit %d, %v; want 2 and an error", code, v)
 	}
 }
