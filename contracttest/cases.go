@@ -117,7 +117,7 @@ func generate(v *Validator, values map[string]string) ([]Case, error) {
 		}
 		out = append(out, first.probes(v)...)
 	}
-	out = append(out, rootProbe(v)...)
+	out = append(out, rootProbe(v, slices.ContainsFunc(out, func(c Case) bool { return c.UseSecretKey }))...)
 	for _, name := range slices.Sorted(maps.Keys(values)) {
 		if !used[name] {
 			return nil, &ValueError{name, "no path or query parameter or top-level request body property of that name in the spec"}
@@ -192,7 +192,8 @@ type opGen struct {
 	bodyRequired bool             // the request body is required
 	schema       *openapi3.Schema // the request body's schema, if any
 	bodies       []namedBody      // valid bodies: the documented examples by name, else one built from the schema
-	secured      bool
+	secured      bool             // a token is required
+	keyed        bool             // a token is accepted (required or optional): valid requests send the key
 }
 
 type namedBody struct {
@@ -202,7 +203,12 @@ type namedBody struct {
 
 // newOpGen reads ref's parameters, security and JSON body, with values applied (marked used).
 func newOpGen(doc *openapi3.T, ref opRef, values map[string]string, used map[string]bool) (*opGen, error) {
-	g := &opGen{opRef: ref, values: map[*openapi3.Parameter]string{}, complete: true, secured: secured(doc, ref.op)}
+	security := doc.Security
+	if ref.op.Security != nil {
+		security = *ref.op.Security
+	}
+	g := &opGen{opRef: ref, values: map[*openapi3.Parameter]string{}, complete: true, keyed: len(security) > 0,
+		secured: len(security) > 0 && !slices.ContainsFunc(security, func(req openapi3.SecurityRequirement) bool { return len(req) == 0 })}
 	if err := g.readParams(values, used); err != nil {
 		return nil, err
 	}
@@ -215,15 +221,6 @@ func newOpGen(doc *openapi3.T, ref opRef, values map[string]string, used map[str
 		}
 	}
 	return g, nil
-}
-
-// secured reports whether op needs a token: a security requirement, none of them {} (optional).
-func secured(doc *openapi3.T, op *openapi3.Operation) bool {
-	security := doc.Security
-	if op.Security != nil {
-		security = *op.Security
-	}
-	return len(security) > 0 && !slices.ContainsFunc(security, func(req openapi3.SecurityRequirement) bool { return len(req) == 0 })
 }
 
 // readParams sets the path and query parameters and the value each carries: the one in
@@ -327,7 +324,7 @@ func (g *opGen) base(check, detail, description string) Case {
 	c := Case{
 		Name: check + "/" + g.id + "/" + detail, Check: check, Description: description,
 		Operation: g.op.OperationID, Method: g.method, Path: g.target(nil, ""), Header: http.Header{},
-		UseSecretKey: true, Want: []string{"4XX"},
+		UseSecretKey: g.keyed, Want: []string{"4XX"},
 	}
 	if len(g.bodies) > 0 {
 		c.Header.Set("Content-Type", g.media)

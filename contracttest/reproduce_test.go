@@ -30,6 +30,30 @@ func TestVerifyRefusesToRunWithoutAKey(t *testing.T) {
 	}
 }
 
+// Where the spec declares no security, no key is needed and none is sent: every case runs (the
+// fixture documents no 4XX, so its negative cases fail status_code_conformance, as they should).
+func TestVerifyNeedsNoKeyWhereTheSpecAsksNone(t *testing.T) {
+	t.Parallel()
+	doc := fixture(t, "multiop-pets.yaml") // no security anywhere
+	var mu sync.Mutex
+	var sentAuth []string
+	api := exampleAPI(t, doc, 0)
+	report := verify(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := r.Header.Get("Authorization"); a != "" {
+			mu.Lock()
+			sentAuth = append(sentAuth, r.Method+" "+r.URL.Path+": "+a)
+			mu.Unlock()
+		}
+		api.ServeHTTP(w, r)
+	}), contracttest.VerifyOptions{Positive: true, Cases: contracttest.CaseOptions{Spec: doc}})
+	if passed, _, skipped := report.Counts(); skipped != 0 || passed == 0 || report.SetupError() != "" {
+		t.Errorf("%d passed, %d skipped, setup error %q; want every case run", passed, skipped, report.SetupError())
+	}
+	if len(sentAuth) > 0 {
+		t.Errorf("requests carried Authorization although the spec asks none: %q", sentAuth)
+	}
+}
+
 // A rejected key fails the run, whatever the counts: a negative case answered 401 passes its
 // own check (4XX) but reached no validation.
 func TestVerifyWrongKeyIsASetupError(t *testing.T) {

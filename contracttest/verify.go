@@ -21,7 +21,7 @@ type VerifyOptions struct {
 	// SecretKey is sent as the bearer token of every case that needs a valid one. It never
 	// appears in a Report: any echo of it in a response is replaced by "[REDACTED]", and a
 	// [Result.Curl] names it "$HUBMESSAGE_SECRET_KEY". Verify refuses to run without it
-	// ([ErrNoSecretKey]) unless NoAuth is set.
+	// ([ErrNoSecretKey]) unless NoAuth is set or the spec declares no security.
 	SecretKey string
 	// NoAuth runs only the cases that send no Secret Key (ignored_auth) and skips the others;
 	// SecretKey, if set, is not sent. Such a run checks no data validation.
@@ -57,8 +57,9 @@ type VerifyOptions struct {
 // codeName is the name of the single-use value.
 func (o VerifyOptions) codeName() string { return cmp.Or(o.CodeName, "code") }
 
-// ErrNoSecretKey is returned by [Verify] given no Secret Key and not NoAuth: almost every
-// case needs the key, and a run that skips them would pass while checking nothing.
+// ErrNoSecretKey is returned by [Verify] given no Secret Key and not NoAuth, for a spec that
+// declares security: almost every case needs the key, and a run that skips them would pass
+// while checking nothing. A spec without security needs no key.
 var ErrNoSecretKey = errors.New("contracttest: no Secret Key: every case but ignored_auth sends one (set VerifyOptions.NoAuth to run those alone)")
 
 // Verify runs the spec's [Cases] against the server at baseURL (which may include a base path)
@@ -84,7 +85,7 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	if err != nil {
 		return nil, err
 	}
-	if opts.SecretKey == "" && !opts.NoAuth {
+	if opts.SecretKey == "" && !opts.NoAuth && slices.ContainsFunc(cases, func(c Case) bool { return c.UseSecretKey }) {
 		return nil, ErrNoSecretKey
 	}
 	if opts.NoAuth {
