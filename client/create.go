@@ -8,10 +8,16 @@ import (
 	"github.com/hubmessage/hubmessage-go/gen"
 )
 
-// ChannelType is the platform a channel serves: gen's type for the spec's enum.
+// ChannelType is the platform a channel serves, the spec's ChannelType enum (gen's type). Its
+// values, the constants below:
+//
+//	ChannelTypeMetaWhatsApp   META_WHATSAPP   the only type connect accepts
+//	ChannelTypeMetaInstagram  META_INSTAGRAM
+//	ChannelTypeMetaMessenger  META_MESSENGER
+//	ChannelTypeBotTelegram    BOT_TELEGRAM
 type ChannelType = gen.ChannelType
 
-// The channel types the spec allows. Only META_WHATSAPP ones can be connected.
+// The channel types the spec allows (see [ChannelType]).
 const (
 	ChannelTypeMetaWhatsApp  = gen.ChannelTypeMETAWHATSAPP
 	ChannelTypeMetaInstagram = gen.ChannelTypeMETAINSTAGRAM

@@ -2,6 +2,9 @@ package client_test
 
 import (
 	"bufio"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -179,5 +182,32 @@ func TestVersionSpeaksTheSpecsAPIVersion(t *testing.T) {
 	if got, want := majorMinor(client.Version), majorMinor(doc.Info.Version); got != want {
 		t.Errorf("client.Version %s speaks API %s.0, but the spec's info.version is %s: set Version to %s.0",
 			client.Version, got, doc.Info.Version, want)
+	}
+}
+
+// go doc ChannelType lists its values: as an alias of gen's type, the constants are not
+// grouped under it, so its comment must name each one the spec's enum has.
+func TestChannelTypeDocListsTheValues(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "create.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var comment string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if gd, ok := n.(*ast.GenDecl); ok && gd.Tok == token.TYPE && gd.Specs[0].(*ast.TypeSpec).Name.Name == "ChannelType" {
+			comment = gd.Doc.Text()
+		}
+		return comment == ""
+	})
+	for _, v := range doc.Components.Schemas["ChannelType"].Value.Enum {
+		if !slices.Contains(strings.Fields(comment), v.(string)) {
+			t.Errorf("the ChannelType comment does not list %s:\n%s", v, comment)
+		}
 	}
 }
