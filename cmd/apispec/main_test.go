@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -99,5 +100,39 @@ func TestRunUsage(t *testing.T) {
 	var stdout, stderr strings.Builder
 	if code := run(nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage: apispec [-root DIR] breaking|changelog|release") {
 		t.Errorf("run() = %d, stderr %q", code, stderr.String())
+	}
+}
+
+// The gate demands one version, the one that applies: the next major for a deliberate break
+// (acknowledged or still to be), even beside an additive change; the next minor for an
+// additive change alone.
+func TestBreakingDemandsOneVersion(t *testing.T) {
+	t.Parallel()
+	const ack = "POST /v1/channels/{channelId}/connect removed the non-success response with the status `404`\n"
+	demand := regexp.MustCompile(`\d+\.\d+\.\d+ or higher`)
+	for _, tc := range []struct {
+		name    string
+		working string // a file in testdata, at 1.0.0 like the release
+		acks    string
+		want    string
+	}{
+		{name: "deliberate break, not acknowledged yet", working: "status-removed-operation-added.yaml", want: "2.0.0 or higher"},
+		{name: "deliberate break, acknowledged", working: "status-removed-operation-added.yaml", acks: ack, want: "2.0.0 or higher"},
+		{name: "compatible change", working: "operation-added-same-version.yaml", want: "1.1.0 or higher"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := repo(t, tc.working)
+			if tc.acks != "" {
+				write(t, filepath.Join(root, "openapi", "breaking-ignore.txt"), []byte(tc.acks))
+			}
+			var stdout, stderr strings.Builder
+			if code := run([]string{"-root", root, "breaking"}, &stdout, &stderr); code != 1 {
+				t.Fatalf("exit code %d, want 1\nstderr: %s", code, stderr.String())
+			}
+			if got := demand.FindAllString(stderr.String(), -1); len(got) != 1 || got[0] != tc.want {
+				t.Errorf("version demands %q, want only %q:\n%s", got, tc.want, stderr.String())
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/oasdiff/oasdiff/checker"
@@ -57,6 +58,8 @@ func (p *Project) Breaking(w io.Writer) error {
 		}
 		need, why := rel.Version, ""
 		switch {
+		case len(breaking) > 0: // if deliberate, acknowledged: the major; undone, the next run says
+			need, why = rel.Version.NextMajor(), describe("breaking change", slices.Concat(breaking, acknowledged), rel)
 		case len(acknowledged) > 0:
 			need, why = rel.Version.NextMajor(), describe("acknowledged breaking change", acknowledged, rel)
 		case len(others) > 0:
@@ -86,7 +89,9 @@ func (p *Project) Breaking(w io.Writer) error {
 	return &GateError{problems}
 }
 
-// breakingProblem lists the breaking changes against rel and the lines that would acknowledge them.
+// breakingProblem lists the breaking changes against rel and the lines that would acknowledge
+// them. It demands no version: the gate's one version demand counts these changes as the break
+// they become once acknowledged.
 func breakingProblem(rel *Spec, breaking []Change, ackFile string) string {
 	var list, acks []string
 	for _, c := range breaking {
@@ -94,9 +99,9 @@ func breakingProblem(rel *Spec, breaking []Change, ackFile string) string {
 	}
 	return fmt.Sprintf("%d breaking change(s) vs released %s (%s):\n  %s\n"+
 		"Clients generated from %s would break. Undo the change or, if the break is deliberate,\n"+
-		"add these lines to %s and bump info.version to %s or higher:\n  %s",
+		"add these lines to %s:\n  %s",
 		len(breaking), rel.Version, rel.File, strings.Join(list, "\n  "),
-		rel.Version, ackFile, rel.Version.NextMajor(), strings.Join(acks, "\n  "))
+		rel.Version, ackFile, strings.Join(acks, "\n  "))
 }
 
 // describe says why a bump is needed: how many changes of what kind, and the first few.

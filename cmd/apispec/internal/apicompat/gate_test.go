@@ -49,12 +49,16 @@ func TestGateVersionDiscipline(t *testing.T) {
 			working: []variant{add409, version("1.1.0")}},
 		{name: "operation removed, minor bump", released: v1, working: []variant{removeDisconnect, version("1.1.0")},
 			want: []string{"1 breaking change(s) vs released 1.0.0 (1.0.0.yaml):\n" +
-				"  error [api-path-removed-without-deprecation] PUT /v1/channels/{channelId}/disconnect: api path removed without deprecation"}},
+				"  error [api-path-removed-without-deprecation] PUT /v1/channels/{channelId}/disconnect: api path removed without deprecation",
+				"info.version 1.1.0 must become 2.0.0 or higher: 1 breaking change(s) since released 1.0.0:\n  error [api-path-removed-without-deprecation]"}},
 		{name: "breaking, not acknowledged", released: v1, working: []variant{remove404, version("2.0.0")},
 			want: []string{"1 breaking change(s) vs released 1.0.0 (1.0.0.yaml):\n" +
 				"  error [response-non-success-status-removed] POST /v1/channels/{channelId}/connect: removed the non-success response with the status `404`\n" +
 				"Clients generated from 1.0.0 would break. Undo the change or, if the break is deliberate,\n" +
-				"add these lines to breaking-ignore.txt and bump info.version to 2.0.0 or higher:\n  " + ack404}},
+				"add these lines to breaking-ignore.txt:\n  " + ack404}},
+		{name: "breaking, not acknowledged, with an addition, same version", released: v1, working: []variant{remove404, add409},
+			want: []string{"add these lines to breaking-ignore.txt:\n  " + ack404,
+				"info.version 1.0.0 must become 2.0.0 or higher: 1 breaking change(s) since released 1.0.0:\n  error [response-non-success-status-removed]"}},
 		{name: "breaking, acknowledged, same version", released: v1, working: []variant{remove404}, acks: ack404,
 			want: []string{"info.version 1.0.0 must become 2.0.0 or higher: 1 acknowledged breaking change(s) since released 1.0.0:\n  error [response-non-success-status-removed]"}},
 		{name: "breaking, acknowledged, minor bump", released: v1, working: []variant{remove404, version("1.1.0")}, acks: ack404,
