@@ -44,9 +44,16 @@ check-generated: ## Fail if gen/ differs in any way (changed, new or removed fil
 breaking: ## Compatibility gate only: openapi/hubmessage.yaml vs every openapi/released/*.yaml (oasdiff)
 	$(GO) run ./cmd/apispec breaking
 
+# make changelog, changelog-write: TEXT='…' is the release's text, what it is for in a sentence
+# or two, below its heading. The recipes read it from the environment (make exports a variable
+# set on its command line), so quotes and backticks in it stay text; write $ as $$.
 .PHONY: changelog
-changelog: ## Print the API changes since the latest release to stdout (markdown list)
-	@$(GO) run ./cmd/apispec changelog
+changelog: ## Print CHANGELOG.md's section for info.version: heading, TEXT, the API changes since the release before
+	@$(GO) run ./cmd/apispec changelog -text "$$TEXT"
+
+.PHONY: changelog-write
+changelog-write: ## Insert that section into CHANGELOG.md above the newest release (TEXT required; refuses a version already there)
+	@$(GO) run ./cmd/apispec changelog -text "$$TEXT" -write CHANGELOG.md
 
 .PHONY: release
 release: ## Snapshot the spec as openapi/released/<info.version>.yaml (gate must pass; never overwrites)

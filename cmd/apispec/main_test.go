@@ -59,7 +59,8 @@ func TestRun(t *testing.T) {
 			wantStderr: "apispec: API compatibility gate failed:\n\n1 breaking change(s) vs released 1.0.0 (ROOT/openapi/released/1.0.0.yaml):\n" +
 				"  error [response-non-success-status-removed] POST /v1/channels/{channelId}/connect: removed the non-success response with the status `404`"},
 		{name: "changelog", working: "operation-added.yaml", task: "changelog", wantCode: 0,
-			wantStdout: "## API changes since 1.0.0 (ROOT/openapi/released/1.0.0.yaml → ROOT/openapi/hubmessage.yaml, info.version 1.1.0)\n\n" +
+			wantStdout: "## 1.1.0\n\nTEXT='…': what 1.1.0 is for, in a sentence or two.\n\n" +
+				"### API changes since 1.0.0 (ROOT/openapi/released/1.0.0.yaml → ROOT/openapi/hubmessage.yaml, info.version 1.1.0)\n\n" +
 				"- info [endpoint-added] PUT /v1/channels/{channelId}/disconnect: endpoint added\n"},
 		{name: "release", working: "operation-added.yaml", task: "release", wantCode: 0,
 			wantStdout: "released 1.1.0 as ROOT/openapi/released/1.1.0.yaml\n", wantSnapshot: "1.1.0.yaml"},
@@ -98,8 +99,15 @@ func TestRun(t *testing.T) {
 func TestRunUsage(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr strings.Builder
-	if code := run(nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage: apispec [-root DIR] breaking|changelog|release") {
+	if code := run(nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage: apispec [-root DIR] breaking|release\n"+
+		"       apispec [-root DIR] changelog [-text TEXT] [-write FILE]") {
 		t.Errorf("run() = %d, stderr %q", code, stderr.String())
+	}
+	for _, args := range [][]string{{"breaking", "-text", "x"}, {"changelog", "extra"}} {
+		stderr.Reset()
+		if code := run(args, &stdout, &stderr); code != 2 {
+			t.Errorf("run(%q) = %d, want 2; stderr %q", args, code, stderr.String())
+		}
 	}
 }
 
@@ -134,5 +142,81 @@ func TestBreakingDemandsOneVersion(t *testing.T) {
 				t.Errorf("version demands %q, want only %q:\n%s", got, tc.want, stderr.String())
 			}
 		})
+	}
+}
+
+// changelogRun runs apispec changelog with args in root and returns its stdout; it fails the
+// test unless the exit code is wantCode, and returns stderr in that case.
+func changelogRun(t *testing.T, root string, wantCode int, args ...string) string {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	if code := run(append([]string{"-root", root, "changelog"}, args...), &stdout, &stderr); code != wantCode {
+		t.Fatalf("changelog %q: exit code %d, want %d\nstdout: %s\nstderr: %s", args, code, wantCode, stdout.String(), stderr.String())
+	}
+	if wantCode != 0 {
+		return stderr.String()
+	}
+	return stdout.String()
+}
+
+// make changelog prints a release's section as CHANGELOG.md lays it out: "## <version>", the
+// text, "### API changes since <previous> (…)" and the changes.
+func TestChangelogSection(t *testing.T) {
+	t.Parallel()
+	root := repo(t, "operation-added.yaml")
+	got := changelogRun(t, root, 0, "-text", "A second operation: disconnect.")
+	if heading, _, _ := strings.Cut(got, "\n"); !regexp.MustCompile(`^## \d+\.\d+\.\d+$`).MatchString(heading) {
+		t.Errorf("heading %q does not match ^## <version>$:\n%s", heading, got)
+	}
+	want := strings.ReplaceAll("## 1.1.0\n\nA second operation: disconnect.\n\n"+
+		"### API changes since 1.0.0 (ROOT/openapi/released/1.0.0.yaml → ROOT/openapi/hubmessage.yaml, info.version 1.1.0)\n\n"+
+		"- info [endpoint-added] PUT /v1/channels/{channelId}/disconnect: endpoint added\n", "ROOT", root)
+	if got != want {
+		t.Errorf("changelog:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// make changelog-write puts the section printed above into a copy of testdata/changelog.md:
+// above the newest release, below Unreleased, every other byte kept; a second run refuses.
+func TestChangelogWrite(t *testing.T) {
+	t.Parallel()
+	root := repo(t, "operation-added.yaml")
+	orig, err := os.ReadFile(filepath.Join("testdata", "changelog.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "CHANGELOG.md")
+	write(t, file, orig)
+	const text = "A second operation: `PUT /v1/channels/{channelId}/disconnect`."
+	section := changelogRun(t, root, 0, "-text", text)
+
+	out := changelogRun(t, root, 0, "-text", text, "-write", file)
+	if want := file + ": inserted \"## 1.1.0\" at line 17\n"; out != want {
+		t.Errorf("stdout %q, want %q", out, want)
+	}
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := strings.Index(string(orig), "\n## 1.0.0\n") + 1
+	if want := string(orig[:at]) + section + "\n" + string(orig[at:]); string(got) != want {
+		t.Fatalf("CHANGELOG.md after the insert:\n%s\nwant:\n%s", got, want)
+	}
+	if u, s := strings.Index(string(got), "\n## Unreleased"), strings.Index(string(got), "\n## 1.1.0\n"); u < 0 || s < u {
+		t.Errorf("the section is not below Unreleased:\n%s", got)
+	}
+
+	if errOut := changelogRun(t, root, 1, "-text", text, "-write", file); !strings.Contains(errOut, "apispec: changelog: "+file+":17 already has a section for 1.1.0; nothing written") {
+		t.Errorf("second run: %s", errOut)
+	}
+	if errOut := changelogRun(t, root, 1, "-write", file); !strings.Contains(errOut, "apispec: changelog: the text is empty") {
+		t.Errorf("without a text: %s", errOut)
+	}
+	if again, _ := os.ReadFile(file); string(again) != string(got) {
+		t.Errorf("a refused run changed the file:\n%s", again)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%s holds %d files, want only CHANGELOG.md: %v", dir, len(entries), entries)
 	}
 }

@@ -1,7 +1,6 @@
 package apicompat
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -115,30 +114,4 @@ func describe(kind string, changes []Change, rel *Spec) string {
 		s += fmt.Sprintf("\n  … and %d more (see `make changelog`)", len(changes)-shown)
 	}
 	return s
-}
-
-// Changelog writes the changes since the latest release to w, one markdown list item each.
-func (p *Project) Changelog(w io.Writer) error {
-	if len(p.Released) == 0 {
-		return errors.New("changelog: no released contract to compare with")
-	}
-	latest := p.Released[len(p.Released)-1]
-	changes, err := Compare(latest, p.Working, p.Policy)
-	if err != nil {
-		return err
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "## API changes since %s (%s → %s, info.version %s)\n\n", latest.Version, latest.File, p.Working.File, p.Working.Version)
-	if len(changes) == 0 {
-		b.WriteString("No API changes.\n")
-	}
-	for _, c := range changes {
-		fmt.Fprintf(&b, "- %s", c)
-		if c.AcknowledgedBy != nil {
-			fmt.Fprintf(&b, " (acknowledged: %s:%d)", c.AcknowledgedBy.File, c.AcknowledgedBy.Line)
-		}
-		b.WriteString("\n")
-	}
-	_, err = io.WriteString(w, b.String())
-	return err
 }

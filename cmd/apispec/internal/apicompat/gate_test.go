@@ -121,29 +121,3 @@ func TestGateReportsWarningsWithoutFailing(t *testing.T) {
 		t.Errorf("summary does not list the warning:\n%s", summary.String())
 	}
 }
-
-func TestChangelog(t *testing.T) {
-	t.Parallel()
-	released := []*apicompat.Spec{spec(t, "1.0.0.yaml")}
-	var out strings.Builder
-	p := &apicompat.Project{Released: released, Working: spec(t, "hubmessage.yaml", remove404, add409, version("2.0.0")),
-		Policy: repoPolicy(t, "# 2.0.0\n"+ack404)}
-	if err := p.Changelog(&out); err != nil {
-		t.Fatal(err)
-	}
-	want := "## API changes since 1.0.0 (1.0.0.yaml → hubmessage.yaml, info.version 2.0.0)\n\n" +
-		"- error [response-non-success-status-removed] POST /v1/channels/{channelId}/connect: removed the non-success response with the status `404` (acknowledged: breaking-ignore.txt:2)\n" +
-		"- info [response-non-success-status-added] POST /v1/channels/{channelId}/connect: added the non-success response with the status `409`\n"
-	if out.String() != want {
-		t.Errorf("changelog:\n%s\nwant:\n%s", out.String(), want)
-	}
-
-	out.Reset()
-	p = &apicompat.Project{Released: released, Working: spec(t, "hubmessage.yaml"), Policy: repoPolicy(t, "")}
-	if err := p.Changelog(&out); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasSuffix(out.String(), "\n\nNo API changes.\n") {
-		t.Errorf("changelog of an unchanged spec:\n%s", out.String())
-	}
-}
