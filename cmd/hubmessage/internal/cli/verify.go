@@ -43,8 +43,9 @@ Flags:
                            default: one per connect from the server's POST /_mock/codes
                            (hubmessage mock), else the spec's example
   --emit-go-test FILE      when a case failed, write FILE (ending in _test.go; package: its
-                           directory's, plus _test), a Go test that replays each failed case
-                           against the reference server and wants the documented status
+                           directory's, plus _test): a Go test that resends each request that
+                           got a wrong status to $HUBMESSAGE_BASE_URL, with the key from
+                           $` + secretkey.EnvVar + `; it fails until the server is fixed
 ` + fmt.Sprintf(connFlagsHelp, "none: required, as a run may change state") + `
 Examples:
   export HUBMESSAGE_SECRET_KEY=...   # the Secret Key, not the Public Key
@@ -224,24 +225,51 @@ func (c *verifyConfig) verdict(report *contracttest.Report, env Env) int {
 	if c.file != nil {
 		fmt.Fprintf(env.Stderr, "hubmessage verify: %s; report in %s\n", report.Summary(), c.output)
 	}
-	if _, failed, _ := report.Counts(); c.emitTest != "" && failed == 0 {
-		fmt.Fprintf(env.Stderr, "hubmessage verify: no case failed; %s not written\n", c.emitTest)
-	} else if c.emitTest != "" {
-		var b bytes.Buffer
-		err := mockserver.WriteRegressionTest(&b, report, c.testPkg)
-		if err == nil {
-			err = os.WriteFile(c.emitTest, b.Bytes(), 0o644)
-		}
-		if err != nil {
-			fmt.Fprintln(env.Stderr, "hubmessage verify: --emit-go-test:", err)
-			return exitFail
-		}
-		fmt.Fprintf(env.Stderr, "hubmessage verify: %d failed cases replayed in %s (go test it beside the module's mockserver)\n", failed, c.emitTest)
+	if c.emitTest != "" && !c.emitGoTest(report, env) {
+		return exitFail
 	}
 	if !report.Passed() {
 		return exitFail
 	}
 	return exitOK
+}
+
+// emitGoTest writes --emit-go-test's file when a failed case can be replayed, says what it
+// did, and reports whether it could write the file.
+func (c *verifyConfig) emitGoTest(report *contracttest.Report, env Env) bool {
+	_, failed, _ := report.Counts()
+	replayed, vars := 0, envBaseURL
+	for _, res := range report.Results {
+		if mockserver.Replayable(res) {
+			replayed++
+			if res.Request.UseSecretKey {
+				vars = envBaseURL + " and " + secretkey.EnvVar
+			}
+		}
+	}
+	switch {
+	case failed == 0:
+		fmt.Fprintf(env.Stderr, "hubmessage verify: no case failed; %s not written\n", c.emitTest)
+		return true
+	case replayed == 0:
+		fmt.Fprintf(env.Stderr, "hubmessage verify: every failed case got a status it wanted (only verify checks headers and bodies); %s not written\n", c.emitTest)
+		return true
+	}
+	var b bytes.Buffer
+	err := mockserver.WriteRegressionTest(&b, report, c.testPkg)
+	if err == nil {
+		err = os.WriteFile(c.emitTest, b.Bytes(), 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "hubmessage verify: --emit-go-test:", err)
+		return false
+	}
+	count := fmt.Sprintf("%d failed cases", failed)
+	if replayed < failed {
+		count = fmt.Sprintf("%d of %d failed cases (those with a wrong status)", replayed, failed)
+	}
+	fmt.Fprintf(env.Stderr, "hubmessage verify: %s replayed in %s: go test it with %s set\n", count, c.emitTest, vars)
+	return true
 }
 
 // testPackageFor is the package of a test file at path: the _test package of its directory's
