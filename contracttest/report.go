@@ -37,7 +37,7 @@ type Result struct {
 }
 
 // SentRequest is what a case sent, without the Secret Key: enough to replay it ([SentRequest.Curl],
-// mockserver.WriteRegressionTest).
+// [Report.WriteRegressionTest]).
 type SentRequest struct {
 	Method string      `json:"method"`
 	Path   string      `json:"path"`             // path and query, escaped, relative to the base URL
@@ -48,6 +48,9 @@ type SentRequest struct {
 	// Want lists the statuses the case accepts: "401", "4XX".
 	Want []string `json:"want,omitempty"`
 }
+
+// Wants reports whether status is one of Want.
+func (q SentRequest) Wants(status int) bool { return statusMatches(status, q.Want) }
 
 // Failure is one check a case's response failed.
 type Failure struct {

@@ -17,7 +17,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
-	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
 func TestVerifyRefusesToRunWithoutAKey(t *testing.T) {
@@ -323,7 +322,7 @@ func TestVerifyRedactsTheKeyFromSentRequests(t *testing.T) {
 	report := verify(t, broken, contracttest.VerifyOptions{SecretKey: secretKey, Positive: true,
 		Cases: contracttest.CaseOptions{Spec: fixture(t, "multiop.yaml"), Values: map[string]string{"code": secretKey}}})
 	var js, src bytes.Buffer
-	if err := errors.Join(report.WriteJSON(&js), mockserver.WriteRegressionTest(&src, report, "x_test")); err != nil {
+	if err := errors.Join(report.WriteJSON(&js), report.WriteRegressionTest(&src, "x_test")); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(js.String()+src.String(), secretKey) || !strings.Contains(js.String(), `\"code\":\"[REDACTED]\"`) {
@@ -340,7 +339,7 @@ func TestVerifyRedactsTheCodeFromSentRequests(t *testing.T) {
 	report := verify(t, broken, contracttest.VerifyOptions{SecretKey: secretKey, Positive: true,
 		Cases: contracttest.CaseOptions{Spec: fixture(t, "multiop.yaml"), Values: map[string]string{"code": code}}})
 	var text, js, src bytes.Buffer
-	if err := errors.Join(report.WriteText(&text), report.WriteJSON(&js), mockserver.WriteRegressionTest(&src, report, "x_test")); err != nil {
+	if err := errors.Join(report.WriteText(&text), report.WriteJSON(&js), report.WriteRegressionTest(&src, "x_test")); err != nil {
 		t.Fatal(err)
 	}
 	if all := text.String() + js.String() + src.String(); strings.Contains(all, code) || !strings.Contains(js.String(), `\"code\":\"[REDACTED]\"`) {

@@ -240,7 +240,7 @@ func (c *verifyConfig) emitGoTest(report *contracttest.Report, env Env) bool {
 	_, failed, _ := report.Counts()
 	replayed, vars := 0, envBaseURL
 	for _, res := range report.Results {
-		if mockserver.Replayable(res) {
+		if res.Replayable() {
 			replayed++
 			if res.Request.UseSecretKey {
 				vars = envBaseURL + " and " + secretkey.EnvVar
@@ -256,7 +256,7 @@ func (c *verifyConfig) emitGoTest(report *contracttest.Report, env Env) bool {
 		return true
 	}
 	var b bytes.Buffer
-	err := mockserver.WriteRegressionTest(&b, report, c.testPkg)
+	err := report.WriteRegressionTest(&b, c.testPkg)
 	if err == nil {
 		err = os.WriteFile(c.emitTest, b.Bytes(), 0o644)
 	}

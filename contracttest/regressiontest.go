@@ -1,4 +1,4 @@
-package mockserver
+package contracttest
 
 import (
 	"errors"
@@ -6,16 +6,14 @@ import (
 	"go/format"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/internal/printable"
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 )
 
 // WriteRegressionTest writes a Go test file of package pkg that replays the failed cases of a
-// [contracttest.Verify] report that it can check ([Replayable]) against the server named by
+// [Verify] report that it can check ([Result.Replayable]) against the server named by
 // $HUBMESSAGE_BASE_URL, so a team can pin a provider's bug: the test fails while that server
 // answers as it did and passes once it is fixed. One subtest per case sends the same method,
 // path, headers and body (with "Authorization: Bearer $HUBMESSAGE_SECRET_KEY" where the case
@@ -25,18 +23,18 @@ import (
 // never skips. The file is gofmt'd and imports only the standard library. It holds no secret:
 // the report's requests are already redacted (a row says where), and the base URL the report
 // ran against is named in a comment, never used.
-func WriteRegressionTest(w io.Writer, r *contracttest.Report, pkg string) error {
+func (r *Report) WriteRegressionTest(w io.Writer, pkg string) error {
 	var rows, others strings.Builder
 	for _, res := range r.Results {
 		switch {
-		case Replayable(res):
+		case res.Replayable():
 			writeGoTestRow(&rows, res)
 		case res.Request != nil && res.Skipped == "" && len(res.Failures) > 0:
 			fmt.Fprintf(&others, "// %s\n", printable.String(res.Case+": "+exchange(res)))
 		}
 	}
 	if rows.Len() == 0 {
-		return errors.New("mockserver: no failed case to replay: each got a status it wanted (hubmessage verify alone checks their headers and bodies)")
+		return errors.New("contracttest: no failed case to replay: each got a status it wanted (hubmessage verify alone checks their headers and bodies)")
 	}
 	if others.Len() > 0 {
 		rows.WriteString("// Also failed, with a status this test accepts: hubmessage verify checks their headers and bodies.\n")
@@ -45,27 +43,25 @@ func WriteRegressionTest(w io.Writer, r *contracttest.Report, pkg string) error 
 	src := fmt.Appendf(nil, goTestTemplate, pkg, printable.String(r.BaseURL), rows.String(), secretkey.EnvVar)
 	out, err := format.Source(src)
 	if err != nil {
-		return fmt.Errorf("mockserver: go test source: %w", err)
+		return fmt.Errorf("contracttest: go test source: %w", err)
 	}
 	_, err = w.Write(out)
 	return err
 }
 
-// Replayable reports whether [WriteRegressionTest] replays res: a failed case whose request got
+// Replayable reports whether [Report.WriteRegressionTest] replays res: a failed case whose request got
 // no answer, a 5xx, or a status it did not want, which a test can check without the spec. A
 // case that got a status it wanted and failed on the response's headers or body is not.
-func Replayable(res contracttest.Result) bool {
+func (res Result) Replayable() bool {
 	q := res.Request
 	if q == nil || res.Skipped != "" || len(res.Failures) == 0 {
 		return false
 	}
-	s := strconv.Itoa(res.Status)
-	return res.Status == 0 || res.Status >= 500 ||
-		!slices.ContainsFunc(q.Want, func(w string) bool { return w == s || strings.EqualFold(w, s[:1]+"XX") })
+	return res.Status == 0 || res.Status >= 500 || !q.Wants(res.Status)
 }
 
 // exchange is a failed case's request, the status it got and the checks it failed, for a comment.
-func exchange(res contracttest.Result) string {
+func exchange(res Result) string {
 	var checks []string
 	for _, f := range res.Failures {
 		if !slices.Contains(checks, f.Check) {
@@ -76,7 +72,7 @@ func exchange(res contracttest.Result) string {
 }
 
 // writeGoTestRow writes the emitted test's table row of a failed case.
-func writeGoTestRow(b *strings.Builder, res contracttest.Result) {
+func writeGoTestRow(b *strings.Builder, res Result) {
 	q := res.Request
 	fmt.Fprintf(b, "{ // %s\n", printable.String(exchange(res)))
 	if strings.Contains(fmt.Sprint(q.Path, q.Body, q.Header), secretkey.Redacted) {

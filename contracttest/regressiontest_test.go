@@ -1,4 +1,4 @@
-package mockserver_test
+package contracttest_test
 
 import (
 	"bytes"
@@ -22,10 +22,8 @@ import (
 	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
-const (
-	secretKey  = "sk_test_regression"
-	envBaseURL = "HUBMESSAGE_BASE_URL" // the CLI's variable, which the emitted test reads
-)
+// envBaseURL is the CLI's variable, which the emitted test reads.
+const envBaseURL = "HUBMESSAGE_BASE_URL"
 
 // emitRegressionTest runs verify against the server at baseURL and writes its regression test;
 // it returns the file and the names of the failed cases it replays.
@@ -37,7 +35,7 @@ func emitRegressionTest(t *testing.T, baseURL string) ([]byte, []string) {
 	}
 	var replayed, others []string
 	for _, res := range report.Results {
-		if mockserver.Replayable(res) {
+		if res.Replayable() {
 			replayed = append(replayed, res.Case)
 		} else if len(res.Failures) > 0 {
 			others = append(others, res.Case)
@@ -47,7 +45,7 @@ func emitRegressionTest(t *testing.T, baseURL string) ([]byte, []string) {
 		t.Fatalf("no case failed with a wrong status against %s", baseURL)
 	}
 	var src bytes.Buffer
-	if err := mockserver.WriteRegressionTest(&src, report, "regress_test"); err != nil {
+	if err := report.WriteRegressionTest(&src, "regress_test"); err != nil {
 		t.Fatal(err)
 	}
 	if formatted, err := format.Source(src.Bytes()); err != nil || !bytes.Equal(formatted, src.Bytes()) {
@@ -227,7 +225,7 @@ func TestReplayable(t *testing.T) {
 		if tc.res.Request == nil && tc.name != "not sent" {
 			tc.res.Request = &contracttest.SentRequest{Method: "GET", Path: "/p", Want: []string{"4xx"}}
 		}
-		if got := mockserver.Replayable(tc.res); got != tc.replay {
+		if got := tc.res.Replayable(); got != tc.replay {
 			t.Errorf("%s: Replayable = %v, want %v", tc.name, got, tc.replay)
 		}
 	}
@@ -235,7 +233,7 @@ func TestReplayable(t *testing.T) {
 	report := &contracttest.Report{Results: []contracttest.Result{{Case: "c", Status: 418, Failures: failed,
 		Request: &contracttest.SentRequest{Method: "GET", Path: "/p", Want: []string{"4XX"}}}}}
 	var src bytes.Buffer
-	if err := mockserver.WriteRegressionTest(&src, report, "x_test"); err == nil || src.Len() > 0 {
+	if err := report.WriteRegressionTest(&src, "x_test"); err == nil || src.Len() > 0 {
 		t.Errorf("nothing to replay: err %v, wrote %d bytes; want an error and nothing", err, src.Len())
 	}
 }
@@ -249,7 +247,7 @@ func TestWriteRegressionTestCommentStaysOneLine(t *testing.T) {
 		Request:  &contracttest.SentRequest{Method: "GET", Path: "/a\nb", Want: []string{"4XX"}}}
 	var src bytes.Buffer
 	report := &contracttest.Report{BaseURL: "http://h.test/\n}\x1b", Results: []contracttest.Result{res}}
-	if err := mockserver.WriteRegressionTest(&src, report, "x_test"); err != nil {
+	if err := report.WriteRegressionTest(&src, "x_test"); err != nil {
 		t.Fatal(err)
 	}
 	line := regexp.MustCompile(`(?m)^\s*\{ // (.*)$`).FindStringSubmatch(src.String())
@@ -271,7 +269,7 @@ func TestWriteRegressionTestMarksRedactedRequests(t *testing.T) {
 		{Case: "plain", Status: 200, Failures: failed, Request: &contracttest.SentRequest{Method: "POST", Path: "/p", Body: `{"code":"x"}`, Want: []string{"4XX"}}},
 	}}
 	var src bytes.Buffer
-	if err := mockserver.WriteRegressionTest(&src, report, "x_test"); err != nil {
+	if err := report.WriteRegressionTest(&src, "x_test"); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(src.String(), "// verify sent a secret where this request says [REDACTED]"); n != 1 {
