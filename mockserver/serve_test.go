@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/hubmessage/hubmessage-go/internal/memnet"
 	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
@@ -73,46 +73,6 @@ func TestServeReturnsListenerErrors(t *testing.T) {
 	}
 }
 
-// pipeListener is a net.Listener over net.Pipe: in a synctest bubble, a server on it runs on
-// the bubble's fake clock, deadlines included.
-type pipeListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func newPipeListener() *pipeListener {
-	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
-
-// dial returns the client end of a new connection to the server.
-func (l *pipeListener) dial() net.Conn {
-	client, server := net.Pipe()
-	l.conns <- server
-	return client
-}
-
-type pipeAddr struct{}
-
-func (pipeAddr) Network() string { return "pipe" }
-func (pipeAddr) String() string  { return "pipe" }
-
 // A request whose body stops arriving still gets an answer in the spec's error shape, even
 // to a client that is slow to read it: the connection's deadlines must leave the middleware
 // time to answer. (With ReadTimeout = WriteTimeout = 30 s they did not: the body's read
@@ -123,12 +83,12 @@ func TestServeAnswersAStalledBody(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ln := newPipeListener()
+		ln := memnet.Listen()
 		ctx, cancel := context.WithCancel(t.Context())
 		served := make(chan error, 1)
 		go func() { served <- s.Serve(ctx, ln) }()
 
-		conn := ln.dial()
+		conn := ln.Dial()
 		body := payload("stalled-code")
 		go func() { // the headers and the body's first bytes, then nothing, ever
 			_, _ = io.WriteString(conn, "POST "+connectPath(mockserver.ChannelUUID)+" HTTP/1.1\r\nHost: mock\r\n"+

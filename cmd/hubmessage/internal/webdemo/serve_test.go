@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/hubmessage/hubmessage-go/internal/memnet"
 )
 
 // A chunked body trickled to the backend a byte every 5 s (issue 17: no answer after 150 s)
@@ -23,13 +24,13 @@ func TestServeAnswersATrickledBody(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := fill(t, d, 1)[0] // the backend reads a body only for a session
-		ln := newPipeListener()
+		ln := memnet.Listen()
 		ctx, cancel := context.WithCancel(t.Context())
 		served := make(chan error, 1)
 		go func() { served <- d.Serve(ctx, ln) }()
 
 		start := time.Now()
-		conn := ln.dial()
+		conn := ln.Dial()
 		var trickle sync.WaitGroup
 		trickle.Go(func() { // the headers, then one byte of the body every 5 s, never its end
 			_, err := io.WriteString(conn, "POST /backend/connect HTTP/1.1\r\nHost: demo\r\nCookie: "+sessionCookie+"="+s.token+
@@ -59,43 +60,3 @@ func TestServeAnswersATrickledBody(t *testing.T) {
 		}
 	})
 }
-
-// pipeListener is a net.Listener over net.Pipe: in a synctest bubble, a server on it runs on
-// the bubble's fake clock, deadlines included (as in mockserver's serve_test.go).
-type pipeListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func newPipeListener() *pipeListener {
-	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
-
-// dial returns the client end of a new connection to the server.
-func (l *pipeListener) dial() net.Conn {
-	client, server := net.Pipe()
-	l.conns <- server
-	return client
-}
-
-type pipeAddr struct{}
-
-func (pipeAddr) Network() string { return "pipe" }
-func (pipeAddr) String() string  { return "pipe" }
