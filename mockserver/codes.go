@@ -48,6 +48,11 @@ func (s *Server) IssueCode() (code string, expiresAt time.Time) {
 	return s.own.issueCode()
 }
 
+// Issued reports whether this server issued code ([Server.IssueCode], POST /_mock/codes with
+// its own key), and when it expires. A code it did not issue is, with [WithStrictCodes],
+// answered 422 CODE_EXPIRED: Issued tells a demo or a test why.
+func (s *Server) Issued(code string) (expiresAt time.Time, ok bool) { return s.own.issued(code) }
+
 // AdvanceClock moves the server's clock d forward, so a test expires a code without waiting:
 // AdvanceClock(CodeLifetime) and every code issued so far has expired (under
 // testing/synctest, so does time.Sleep(CodeLifetime)). A negative d panics: time does not go

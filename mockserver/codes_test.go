@@ -122,6 +122,24 @@ func TestIssuedCodeLife(t *testing.T) {
 	}
 }
 
+// Issued knows the server's own codes, expired or not, and no other: not another server's,
+// not a tampered one, not a hand-made one.
+func TestIssued(t *testing.T) {
+	t.Parallel()
+	s, other := mocktest.Start(t).Server, mocktest.Start(t).Server
+	code, expires := s.IssueCode()
+	s.AdvanceClock(time.Hour)
+	if got, ok := s.Issued(code); !ok || !got.Equal(expires) {
+		t.Errorf("Issued(its own expired code) = %v, %v; want %v, true", got, ok, expires)
+	}
+	foreign, _ := other.IssueCode()
+	for _, c := range []string{foreign, code[:len(code)-1] + "A", "HANDMADE123", ""} {
+		if _, ok := s.Issued(c); ok {
+			t.Errorf("Issued(%q) = true, want false", c)
+		}
+	}
+}
+
 // WithClock's clock is the codes' clock, and AdvanceClock moves it forward, exactly.
 func TestAdvanceClock(t *testing.T) {
 	t.Parallel()

@@ -45,6 +45,7 @@ type apiCall struct {
 	Path    string `json:"path"`              // as the API's spec names it, without the demo's /api mount
 	Status  int    `json:"status,omitempty"`  // 0: no answer
 	Message string `json:"message,omitempty"` // the API's error message, e.g. CODE_EXPIRED
+	Note    string `json:"note,omitempty"`    // what the demo knows and the API's answer does not say
 	Error   string `json:"error,omitempty"`   // why there was no answer
 }
 
@@ -125,8 +126,11 @@ func (d *Demo) traced(h http.Handler) http.Handler {
 	})
 }
 
+// neverIssued is the note on a CODE_EXPIRED for a code the reference server did not issue.
+const neverIssued = "the code was never issued (a hand-made one?): with strict codes the reference server answers a code it did not issue CODE_EXPIRED, as the real API answers a code Meta will not exchange"
+
 // traceCall records a call of the backend's client in the session traced marked, if any.
-func traceCall(ex wiretap.Exchange) {
+func (d *Demo) traceCall(ex wiretap.Exchange) {
 	s, _ := ex.Request.Context().Value(sessionKey{}).(*session)
 	if s == nil {
 		return
@@ -137,6 +141,13 @@ func traceCall(ex wiretap.Exchange) {
 		call.Status, call.Error = ex.Response.StatusCode, ""
 		if call.Status >= 300 && json.Unmarshal(ex.ResponseBody, &e) == nil {
 			call.Message = printable.String(e.Message)
+		}
+		var sent struct{ Code string }
+		if e.Message == "CODE_EXPIRED" && json.Unmarshal(ex.RequestBody, &sent) == nil {
+			if _, issued := d.mock.Issued(sent.Code); !issued {
+				call.Note = neverIssued
+				d.logger.InfoContext(ex.Request.Context(), "demo: "+neverIssued)
+			}
 		}
 	}
 	s.mu.Lock()

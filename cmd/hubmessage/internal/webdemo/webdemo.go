@@ -39,7 +39,7 @@ const readTimeout = 20 * time.Second
 type Demo struct {
 	*http.ServeMux
 	mock   *mockserver.Server
-	client *client.Client // the backend's, which records its calls for the page (traceCall)
+	client *client.Client // the backend's, which records its calls for the page (Demo.traceCall)
 	logger *slog.Logger
 
 	mu          sync.Mutex
@@ -61,7 +61,7 @@ func New(baseURL string, logger *slog.Logger) (*Demo, error) {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}
 	d.client, err = client.New(d.mock.SecretKey(), client.WithBaseURL(strings.TrimSuffix(baseURL, "/")+APIPath),
-		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: failNext{http.DefaultTransport}, Record: traceCall}}))
+		client.WithHTTPClient(&http.Client{Transport: wiretap.Transport{Base: failNext{http.DefaultTransport}, Record: d.traceCall}}))
 	if err != nil {
 		return nil, fmt.Errorf("webdemo: %w", err)
 	}

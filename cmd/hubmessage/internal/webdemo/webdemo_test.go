@@ -166,8 +166,8 @@ func TestPageIsServed(t *testing.T) {
 // and the calls it made to the API.
 func TestFlow(t *testing.T) {
 	t.Parallel()
-	connectCall := func(id string, status int, message string) apiCall {
-		return apiCall{Method: http.MethodPost, Path: "/v1/channels/" + id + "/connect", Status: status, Message: message}
+	connectCall := func(id string, status int, message, note string) apiCall {
+		return apiCall{Method: http.MethodPost, Path: "/v1/channels/" + id + "/connect", Status: status, Message: message, Note: note}
 	}
 	for _, tc := range []struct {
 		name string
@@ -178,6 +178,7 @@ func TestFlow(t *testing.T) {
 		message    string
 		apiStatus  int
 		apiMessage string
+		apiNote    string
 	}{{
 		name:   "success",
 		run:    func(p *page) (int, map[string]any, []apiCall) { return p.connect(p.payload()) },
@@ -191,6 +192,13 @@ func TestFlow(t *testing.T) {
 		},
 		status: http.StatusUnprocessableEntity, reason: "code_expired", message: "The signup took too long; start it again.",
 		apiStatus: http.StatusUnprocessableEntity, apiMessage: "CODE_EXPIRED",
+	}, { // the API's answer, CODE_EXPIRED, does not tell; the demo's trace does
+		name: "hand-made code",
+		run: func(p *page) (int, map[string]any, []apiCall) {
+			return p.connect(`{"wabaId":"428083093730937","phoneId":"123456789012345","code":"HANDMADE123","coexistence":false}`)
+		},
+		status: http.StatusUnprocessableEntity, reason: "code_expired",
+		apiStatus: http.StatusUnprocessableEntity, apiMessage: "CODE_EXPIRED", apiNote: neverIssued,
 	}, {
 		name: "reused code",
 		run: func(p *page) (int, map[string]any, []apiCall) {
@@ -256,7 +264,7 @@ func TestFlow(t *testing.T) {
 					t.Errorf("message %q, want %q", msg, tc.message)
 				}
 			}
-			if diff := cmp.Diff([]apiCall{connectCall(id, tc.apiStatus, tc.apiMessage)}, calls); diff != "" {
+			if diff := cmp.Diff([]apiCall{connectCall(id, tc.apiStatus, tc.apiMessage, tc.apiNote)}, calls); diff != "" {
 				t.Errorf("the backend's calls to the API (-want +got):\n%s", diff)
 			}
 			for _, s := range p.seen {

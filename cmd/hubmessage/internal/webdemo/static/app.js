@@ -97,7 +97,7 @@ async function connect() {
     if (calls.length === 0) hop("api", "Backend → API", "no call: the backend answered on its own");
     for (const c of calls) {
       const answer = c.status ? `${c.status}${c.message ? " " + c.message : ""}` : "no answer (" + c.error + ")";
-      hop("api", "Backend → API", `${c.method} ${c.path} answered ${answer}`);
+      hop("api", "Backend → API", `${c.method} ${c.path} answered ${answer}${c.note ? ": " + c.note : ""}`);
     }
     if (res.ok) {
       hop("backend", "Backend → page", `${res.status} {"connected":true}`);
