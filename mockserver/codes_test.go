@@ -133,7 +133,8 @@ func TestIssued(t *testing.T) {
 		t.Errorf("Issued(its own expired code) = %v, %v; want %v, true", got, ok, expires)
 	}
 	foreign, _ := other.IssueCode()
-	for _, c := range []string{foreign, code[:len(code)-1] + "A", "HANDMADE123", ""} {
+	tampered := code[:len(code)-1] + map[bool]string{true: "B", false: "A"}[strings.HasSuffix(code, "A")]
+	for _, c := range []string{foreign, tampered, "HANDMADE123", ""} {
 		if _, ok := s.Issued(c); ok {
 			t.Errorf("Issued(%q) = true, want false", c)
 		}
