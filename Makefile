@@ -78,19 +78,23 @@ DEMO_WEB_ADDR ?= 127.0.0.1:8090
 
 .PHONY: demo-web
 demo-web: bin/hubmessage ## Serve the web demo (page, backend handler, reference server) on DEMO_WEB_ADDR until Ctrl-C; open the printed URL
-	@bin/hubmessage demo-web --addr $(DEMO_WEB_ADDR)
+	@$(FOREGROUND) bin/hubmessage demo-web --addr $(DEMO_WEB_ADDR)
 
 # make mock: flags for `hubmessage mock`, e.g. MOCK_ARGS='--sandbox --log-level debug'.
 MOCK_ARGS ?=
 
 .PHONY: mock
 mock: bin/hubmessage ## Run the reference server on 127.0.0.1:8080 until Ctrl-C (MOCK_ARGS; hubmessage mock --help)
-	@bin/hubmessage mock $(MOCK_ARGS)
+	@$(FOREGROUND) bin/hubmessage mock $(MOCK_ARGS)
 
 # bin/hubmessage is the command, built for mock and demo-web in the repository (bin/ is
 # ignored), so that an interrupted run leaves nothing behind: `go run` would exit 1 when
-# interrupted, and a temporary directory would outlive the shell make kills on Ctrl-C. The
-# binary exits 0 on SIGINT or SIGTERM; make, which gets Ctrl-C too, still says "Interrupt".
+# interrupted, and a temporary directory would outlive the shell make kills on Ctrl-C.
+# FOREGROUND runs it as the terminal's foreground job (bash's job control, when there is a
+# terminal): Ctrl-C then reaches the server alone, which exits 0, and so does make (which
+# would die of the SIGINT otherwise). The trailing exit keeps bash from exec'ing the server.
+FOREGROUND = bash -c 'if [ -t 0 ]; then set -m; fi; "$$@"; exit $$?' foreground
+
 .PHONY: bin/hubmessage
 bin/hubmessage:
 	@$(GO) build -o $@ ./cmd/hubmessage

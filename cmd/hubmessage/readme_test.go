@@ -1,3 +1,7 @@
+//go:build linux
+
+// Linux only: the servers run on a pseudo-terminal, as a newcomer's, for their Ctrl-C.
+
 package main
 
 import (
@@ -5,9 +9,11 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"unsafe"
 )
 
 // readmeBlock is one ```sh block of README.md: the line it starts on and its text.
@@ -51,11 +57,12 @@ func (b readmeBlock) lastCommand() string {
 }
 
 // TestReadmeBlocks runs README's shell blocks as written, in order, as a newcomer would in two
-// terminals, on a free port instead of 8080, with only the Go toolchain on PATH besides
-// what the blocks install: a block that ends in a server runs until it listens (the server
-// before it is stopped first), then the blocks after it run against it; Ctrl-C stops it,
-// and it must say "stopped" (the binary exiting 0; make reports its own interrupt). Every
-// other block must exit 0. Only the block that runs make test is left out: it runs this test.
+// terminals, on a free port instead of 8080, with what the blocks install first on PATH: a
+// block that ends in a server runs on a terminal of its own until it listens (the server
+// before it is stopped first), then the blocks after it run against it; Ctrl-C on its
+// terminal stops it, and it must say "stopped" and exit 0, make included. Every other block
+// must exit 0, and none may leave anything in the temporary directory. Only the block that
+// runs make test is left out: it runs this test.
 func TestReadmeBlocks(t *testing.T) {
 	t.Parallel()
 	dir, gobin, tmp := t.TempDir(), t.TempDir(), t.TempDir()
@@ -95,35 +102,35 @@ func TestReadmeBlocks(t *testing.T) {
 	}
 }
 
-// serverBlock is a block whose last command serves until Ctrl-C.
+// serverBlock is a block whose last command serves until Ctrl-C, run in a terminal.
 type serverBlock struct {
 	b       readmeBlock
 	cmd     *exec.Cmd
+	tty     *os.File    // the terminal's controller: what the newcomer types goes in here
 	printed chan string // all it printed, once it exits
 }
 
-// startServer starts the block in a process group of its own, as a terminal's foreground
-// job, and returns once it says it listens.
+// startServer starts the block on a terminal of its own, as a newcomer's, and returns once
+// it says it listens.
 func startServer(t *testing.T, b readmeBlock, cmd *exec.Cmd) *serverBlock {
 	t.Helper()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
+	ptmx, pts := openPTY(t)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = pts, pts, pts
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true} // the terminal is its stdin
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	pts.Close() // the child holds it
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
-	s := &serverBlock{b: b, cmd: cmd, printed: make(chan string, 1)}
+	s := &serverBlock{b: b, cmd: cmd, tty: ptmx, printed: make(chan string, 1)}
 	listening := make(chan bool, 1)
 	go func() {
 		var all strings.Builder
-		lines := bufio.NewScanner(out)
+		lines := bufio.NewScanner(ptmx) // ends with EIO once the terminal's last holder exits
 		for lines.Scan() {
-			all.WriteString(lines.Text() + "\n")
-			if strings.HasPrefix(lines.Text(), "listening on ") {
+			line := strings.TrimSuffix(lines.Text(), "\r")
+			all.WriteString(line + "\n")
+			if strings.HasPrefix(line, "listening on ") {
 				listening <- true
 			}
 		}
@@ -136,24 +143,51 @@ func startServer(t *testing.T, b readmeBlock, cmd *exec.Cmd) *serverBlock {
 	return s
 }
 
-// stop presses Ctrl-C: SIGINT to the block's process group, as a terminal sends it.
+// stop types Ctrl-C on the server's terminal and wants it to say "stopped" and exit 0.
 func (s *serverBlock) stop(t *testing.T) {
 	t.Helper()
 	if s == nil {
 		return
 	}
-	if err := syscall.Kill(-s.cmd.Process.Pid, syscall.SIGINT); err != nil {
+	if _, err := s.tty.Write([]byte{0x03}); err != nil {
 		t.Fatal(err)
 	}
 	err := s.cmd.Wait()
 	printed := <-s.printed
-	if !strings.Contains(printed, "\nstopped\n") {
-		t.Errorf("README.md:%d: after Ctrl-C: %v; want the server to say stopped:\n%s", s.b.line, err, printed)
+	s.tty.Close()
+	if !strings.HasSuffix(strings.TrimSpace(printed), "stopped") || err != nil { // the terminal echoes ^C before it
+		t.Errorf("README.md:%d: after Ctrl-C: %v; want exit 0 and the server to say stopped:\n%s", s.b.line, err, printed)
+		return
 	}
-	if !strings.HasPrefix(s.b.lastCommand(), "make ") && err != nil {
-		t.Errorf("README.md:%d: after Ctrl-C: %v, want exit 0", s.b.line, err)
+	t.Logf("README.md:%d: served until Ctrl-C, then exited 0", s.b.line)
+}
+
+// openPTY opens a pseudo-terminal: its controller, and its terminal end for a child.
+func openPTY(t *testing.T) (ptmx, pts *os.File) {
+	t.Helper()
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatalf("a pseudo-terminal: %v", err)
 	}
-	t.Logf("README.md:%d: served until Ctrl-C", s.b.line)
+	var unlock int32
+	var n uint32
+	if err := ioctl(ptmx, syscall.TIOCSPTLCK, unsafe.Pointer(&unlock)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ioctl(ptmx, syscall.TIOCGPTN, unsafe.Pointer(&n)); err != nil {
+		t.Fatal(err)
+	}
+	if pts, err = os.OpenFile("/dev/pts/"+strconv.Itoa(int(n)), os.O_RDWR|syscall.O_NOCTTY, 0); err != nil {
+		t.Fatal(err)
+	}
+	return ptmx, pts
+}
+
+func ioctl(f *os.File, req uint, arg unsafe.Pointer) error {
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), uintptr(req), uintptr(arg)); errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // freeAddr is a loopback address no one listens on.
