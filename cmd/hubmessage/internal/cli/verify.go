@@ -10,23 +10,29 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
 	"github.com/hubmessage/hubmessage-go/mockserver"
+	"github.com/hubmessage/hubmessage-go/openapi"
 )
 
 var verifyUsage = `Usage: hubmessage verify [--base-url URL] [flags]
 
-Runs the contract cases generated from openapi/hubmessage.yaml against a running server and
-reports each as PASS, FAIL (with a curl command that reproduces it) or SKIP, and how many data
-cases reached the server's validation. Only cases that cannot change state run, unless
---positive or --stateful is given. The run stops early, and the cases it did not run fail it,
+Runs the contract cases generated from a spec (the embedded openapi/hubmessage.yaml, or any
+OpenAPI 3.0 document with --spec) against a running server and reports each as PASS, FAIL
+(with a curl command that reproduces it) or SKIP, and how many data cases reached the
+server's validation. Only cases that cannot change state run, unless --positive or
+--stateful is given. The run stops early, and the cases it did not run fail it,
 at --max-time or after 3 requests in a row got no answer (a timeout, a refused connection).
 
 Flags:
+  --spec FILE              the OpenAPI 3.0 document (YAML or JSON) to check against instead of
+                           the embedded one; where it declares no security, no key is needed
   --no-auth                run only the cases that send no Secret Key (ignored_auth)
   --format FORMAT          report format: text (default), json or junit
   --output FILE            write the report to FILE instead of stdout
@@ -53,6 +59,7 @@ Examples:
   hubmessage verify
   hubmessage verify --base-url URL --no-auth --format junit --output verify.xml
   hubmessage verify --base-url URL --emit-go-test regress/verify_regress_test.go
+  hubmessage verify --base-url https://staging.example --spec openapi.yaml
   hubmessage verify --base-url URL --positive --param channelId=019E4C54B1B375A28970B605CA9B03C3 --param code=AQB...
 
 Exit status: 0 all cases passed; 1 a case failed, the Secret Key was rejected (401 or 403),
@@ -64,6 +71,7 @@ type verifyConfig struct {
 	opts contracttest.VerifyOptions
 	connFlags
 	format, output, emitTest string
+	specFile                 string // --spec; "" is the embedded spec
 	code                     string // from --code; never printed
 	timeout, maxTime         time.Duration
 
@@ -93,6 +101,7 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 	fs.StringVar(&c.code, "code", "", "")
 	fs.BoolVar(&c.opts.NoAuth, "no-auth", false, "")
 	fs.StringVar(&c.emitTest, "emit-go-test", "", "")
+	fs.StringVar(&c.specFile, "spec", "", "")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
@@ -152,8 +161,14 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 
 // prepare checks what parsing could not, and creates the --output file before the run.
 func (c *verifyConfig) prepare(env Env) (err error) {
+	if c.specFile != "" {
+		if c.opts.Cases.Spec, err = readSpec(c.specFile); err != nil {
+			return fmt.Errorf("--spec %s: %w", c.specFile, err)
+		}
+	}
+	cases, err := contracttest.Cases(c.opts.Cases)
 	var bad *contracttest.ValueError
-	if _, err := contracttest.Cases(c.opts.Cases); errors.As(err, &bad) {
+	if errors.As(err, &bad) {
 		return fmt.Errorf("--param %s: %s", bad.Name, bad.Reason)
 	}
 	var source string
@@ -163,7 +178,8 @@ func (c *verifyConfig) prepare(env Env) (err error) {
 	if _, err := contracttest.ParseBaseURL(c.url); err != nil {
 		return fmt.Errorf("%s: %w", source, err)
 	}
-	if !c.opts.NoAuth { // with --no-auth no key is sent, so none is read
+	keyed := slices.ContainsFunc(cases, func(k contracttest.Case) bool { return k.UseSecretKey })
+	if !c.opts.NoAuth && keyed { // no key is read unless a case sends it
 		api, err := c.connect(env, "")
 		if errors.Is(err, errNoSecretKey) {
 			return fmt.Errorf("%w, or give --no-auth to run only the cases that send none", err)
@@ -296,4 +312,21 @@ func testPackageFor(path string) (string, error) {
 		name = "regression"
 	}
 	return name + "_test", nil
+}
+
+// maxSpecSize bounds --spec: a large API's spec is a few MB.
+const maxSpecSize = 32 << 20
+
+// readSpec reads and checks the OpenAPI 3.0 document at path, examples included.
+func readSpec(path string) (*openapi3.T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := readAtMost(f, maxSpecSize)
+	if err != nil {
+		return nil, err
+	}
+	return openapi.Parse(filepath.Base(path), data)
 }
