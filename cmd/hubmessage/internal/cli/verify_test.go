@@ -134,7 +134,7 @@ func TestVerifyHelp(t *testing.T) {
 			t.Errorf("--help documents --%s, which is not a flag", name)
 		}
 	}
-	want := []string{"no-auth", "format", "output", "timeout", "max-time", "positive", "param", "stateful", "code", "emit-go-test",
+	want := []string{"spec", "no-auth", "format", "output", "timeout", "max-time", "positive", "param", "stateful", "code", "emit-go-test",
 		"base-url", "secret-key-file", "insecure-http"} // the connection flags, as every command that calls an API has them
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("documented flags (-want +got):\n%s", diff)
