@@ -113,8 +113,8 @@ func WithRecordMaxBody(n int) RecordOption { return func(r *Recorder) { r.maxBod
 //
 // Secrets are replaced at write time by placeholders, "<NAME-N>": the Authorization header's
 // value (<authorization-1>); every value of a member named "code" or a [WithRedact] name, at
-// any depth of a JSON body, and of a query parameter of that name (in the path and in
-// Location). Names match in any case, as encoding/json matches them, and as decoded
+// any depth of a JSON body, and of a query parameter of that name (in the path, in Location,
+// in a JSON string holding a URL). Names match in any case, as encoding/json matches them, and as decoded
 // ("\u0063ode" is code). A value that is not a string becomes a placeholder string too; null
 // and "" stay, having nothing to hide. One value gets one placeholder throughout the Recorder,
 // so a replay sees the same code used twice; it keeps only a salted SHA-256 digest of each
@@ -345,11 +345,17 @@ func unescape(s string) string {
 }
 
 // walkJSON reads body, one JSON value: each member with a redacted name gets a placeholder,
-// every other string (names too) its secrets replaced, written to enc (nil while finding
-// them). It reports whether body is exactly one JSON value. Finding is lenient (invalid UTF-8,
-// and what comes before a syntax error), so that the secrets of a body then withheld are still
-// replaced elsewhere.
+// every other string (names too) its secrets replaced, and a string holding a URL its query's
+// too, written to enc. It reports whether body is exactly one JSON value.
+//
+// With enc nil it only finds the secrets, leniently, so that those of a body then withheld
+// are still replaced elsewhere in the exchange: from the first { or [ (past a byte order mark
+// or a prefix such as )]}'), through any values that follow, with invalid UTF-8, up to the
+// first syntax error.
 func (s *scrub) walkJSON(body []byte, enc *jsontext.Encoder) bool {
+	if enc == nil {
+		body = body[max(bytes.IndexAny(body, "{["), 0):]
+	}
 	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(enc == nil))
 	write := func(t jsontext.Token) bool { return enc == nil || enc.WriteToken(t) == nil }
 	for {
@@ -357,15 +363,19 @@ func (s *scrub) walkJSON(body []byte, enc *jsontext.Encoder) bool {
 		if err != nil {
 			return false
 		}
+		kind, n := dec.StackIndex(dec.StackDepth())
+		isName := kind == '{' && n%2 == 1
 		out := tok
-		if tok.Kind() == '"' {
+		switch {
+		case isName:
 			out = jsontext.String(s.text(tok.String()))
+		case tok.Kind() == '"':
+			out = jsontext.String(s.url(tok.String())) // a URL's ?code=… too
 		}
 		if !write(out) {
 			return false
 		}
-		kind, n := dec.StackIndex(dec.StackDepth())
-		if kind == '{' && n%2 == 1 { // tok was a member's name
+		if isName {
 			if canon, ok := matchName(s.r.names, tok.String()); ok {
 				v, err := dec.ReadValue()
 				if err != nil || !write(s.value(canon, v)) {
@@ -373,7 +383,7 @@ func (s *scrub) walkJSON(body []byte, enc *jsontext.Encoder) bool {
 				}
 			}
 		}
-		if dec.StackDepth() == 0 {
+		if dec.StackDepth() == 0 && enc != nil {
 			_, err := dec.ReadToken()
 			return err == io.EOF
 		}

@@ -149,6 +149,7 @@ func TestRecordRedactsNamedMembers(t *testing.T) {
 		{"user-named property", `{"otp":"S1","OTP":"S1","x":{"otp":"S2"}}`, `{"otp":"<otp-1>","OTP":"<otp-1>","x":{"otp":"<otp-2>"}}`},
 		{"other names stay", `{"codes":"S1","barcode":"S2","code_":"S3"}`, `{"codes":"S1","barcode":"S2","code_":"S3"}`},
 		{"a name that is only a value", `["code","S1"]`, `["code","S1"]`},
+		{"a URL's query", `{"next":"https://h/cb?x=1&code=S1#code=S2"}`, `{"next":"https://h/cb?x=1&code=<code-1>#code=<code-2>"}`},
 		{"whitespace goes", " {\n\t\"code\" : \"S1\" ,\"n\":[ 1 , 2 ] }\n", `{"code":"<code-1>","n":[1,2]}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -479,6 +480,10 @@ func FuzzRecorderNeverLeaks(f *testing.F) {
 		{"/v1/x?%63ode=@QCODE@;b=@KEY@", ``, ``, "/cb?x=1#code=@QCODE@"},
 		{"/v1/@CODE@?CODE=@QCODE@", `{"code":"x@CODE@y","a":"@CODE@"}`, `<p>code @CODE@</p>`, "https://h/cb?Code=@QCODE@"},
 		{"/v1/x", `{"note":"{\"code\":\"@JCODE@\"}","code":"@JCODE@"}`, `{"m":"@JCODE@"}`, ""},
+		{"/v1/x", `{"redirect":"https://h/cb?state=1&code=@QCODE@#x"}`, `{"m":"@CODE@"}`, ""},
+		{"/v1/x", `a=1&code=@QCODE@`, `{"m":"x"}`, ""},
+		{"/v1/x", "\ufeff{\"code\":\"@JCODE@\"}", `{"m":"@CODE@"}`, ""},
+		{"/v1/x", `)]}'` + "\n" + `{"a":1} {"code":"@JCODE@"}`, `{"m":"@CODE@"}`, ""},
 	} {
 		for v := range uint8(3) {
 			f.Add(seed.path, seed.req, seed.resp, seed.location, v)
@@ -520,6 +525,11 @@ func FuzzRecorderNeverLeaks(f *testing.F) {
 			if sentAsCode && strings.Contains(out, form) {
 				t.Fatalf("the code reached the recording as %q:\n%s", form, out)
 			}
+			for i, m := range []contracttest.RecordedMessage{got[0].Request, got[0].Response} {
+				if body := []string{reqBody, respBody}[i]; !json.Valid([]byte(body)) && queryHas("?"+body, names, code) && strings.Contains(string(m.Body)+m.Text, form) {
+					t.Fatalf("a form body's code reached the recording as %q:\n%s", form, out)
+				}
+			}
 		}
 	})
 }
@@ -556,19 +566,21 @@ func queryHas(u string, names []string, want string) bool {
 	return false
 }
 
-// jsonHas reports whether body, one JSON value as encoding/json reads it, has a member named
-// one of names whose value is want or holds want as a string, at any depth.
+// jsonHas reports whether body, read as JSON by encoding/json from its first { or [, value
+// after value, up to its first error if any (a cut body, a body with invalid UTF-8), has a
+// member named one of names whose value is want or holds want as a string, at any depth.
 func jsonHas(body string, names []string, want string) bool {
-	dec := json.NewDecoder(strings.NewReader(body))
-	found, ok := jsonWalk(dec, names, want)
-	if _, err := dec.Token(); !ok || err != io.EOF {
-		return false
+	dec := json.NewDecoder(strings.NewReader(body[max(strings.IndexAny(body, "{["), 0):]))
+	for {
+		found, ok := jsonWalk(dec, names, want)
+		if found || !ok {
+			return found
+		}
 	}
-	return found
 }
 
-// jsonWalk reads one value from dec, reporting whether it holds a named member valued want,
-// and whether the value was well formed.
+// jsonWalk reads one value from dec, reporting whether what it read holds a named member
+// valued want, and whether the value was well formed.
 func jsonWalk(dec *json.Decoder, names []string, want string) (found, ok bool) {
 	tok, err := dec.Token()
 	if err != nil {
@@ -579,32 +591,33 @@ func jsonWalk(dec *json.Decoder, names []string, want string) (found, ok bool) {
 		for dec.More() {
 			name, err := dec.Token()
 			if err != nil {
-				return false, false
+				return found, false
 			}
 			if nameIn(name.(string), names) {
 				var v any
 				if dec.Decode(&v) != nil {
-					return false, false
+					return found, false
 				}
 				found = found || holds(v, want)
 				continue
 			}
 			f, ok := jsonWalk(dec, names, want)
-			if !ok {
-				return false, false
+			if found = found || f; !ok {
+				return found, false
 			}
-			found = found || f
 		}
 	case json.Delim('['):
 		for dec.More() {
 			f, ok := jsonWalk(dec, names, want)
-			if !ok {
-				return false, false
+			if found = found || f; !ok {
+				return found, false
 			}
-			found = found || f
 		}
-	default:
+	case nil, true, false:
 		return false, true
+	default: // a string or a number: a string may be a URL with ?code=…
+		str, _ := tok.(string)
+		return strings.ContainsAny(str, "?#") && queryHas(str, names, want), true
 	}
 	_, err = dec.Token() // the closing delimiter
 	return found, err == nil
