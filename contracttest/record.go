@@ -63,12 +63,15 @@ type Exchange struct {
 	Status         int
 	ResponseHeader http.Header
 	ResponseBody   []byte
+	// RequestCut and ResponseCut say a body holds only the first bytes of a longer one (a
+	// proxy's buffer limit): it is recorded as truncated.
+	RequestCut, ResponseCut bool
 }
 
 // RecordedExchange is one line of a recording, as a [Recorder] writes it and [ReadRecording]
 // reads it back. Every secret is a placeholder already; see [Recorder].
 type RecordedExchange struct {
-	Time      time.Time       `json:"time"` // RFC 3339 in UTC, with fractional seconds
+	Time      time.Time       `json:"time"` // RFC 3339 in UTC, to the nanosecond
 	Duration  time.Duration   `json:"durationNs"`
 	Operation string          `json:"operation"` // "" when no route matched
 	Method    string          `json:"method"`
@@ -88,7 +91,8 @@ type RecordedMessage struct {
 	Body json.RawMessage `json:"body,omitempty"`
 	// Text is any other body (invalid UTF-8 becomes U+FFFD), or a JSON body that was cut.
 	Text string `json:"text,omitempty"`
-	// Truncated: the body was longer than the recorder's limit; Text holds its first bytes.
+	// Truncated: the body was longer than the recorder's limit, or than what the proxy kept;
+	// Text holds its first bytes.
 	Truncated bool `json:"truncated,omitempty"`
 	// Withheld: the body was not JSON and might hide a redacted name; Text only gives its size.
 	Withheld bool `json:"withheld,omitempty"`
@@ -206,8 +210,8 @@ func (r *Recorder) line(x Exchange) ([]byte, error) {
 	rec := RecordedExchange{
 		Time: cmp.Or(x.Time, time.Now()).UTC(), Duration: x.Duration, Operation: x.Operation,
 		Method: s.text(x.Method), Path: s.url(x.Path), Status: x.Status,
-		Request:  s.message(x.RequestHeader, x.RequestBody, recordedRequestHeaders),
-		Response: s.message(x.ResponseHeader, x.ResponseBody, recordedResponseHeaders),
+		Request:  s.message(x.RequestHeader, x.RequestBody, x.RequestCut, recordedRequestHeaders),
+		Response: s.message(x.ResponseHeader, x.ResponseBody, x.ResponseCut, recordedResponseHeaders),
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -417,7 +421,7 @@ func (s *scrub) value(name string, v jsontext.Value) jsontext.Token {
 }
 
 // message is one side of the exchange: the headers that matter and the body, redacted.
-func (s *scrub) message(h http.Header, body []byte, keep []string) RecordedMessage {
+func (s *scrub) message(h http.Header, body []byte, cut bool, keep []string) RecordedMessage {
 	var m RecordedMessage
 	for _, name := range slices.Sorted(maps.Keys(h)) {
 		canon := textproto.CanonicalMIMEHeaderKey(name)
@@ -444,6 +448,7 @@ func (s *scrub) message(h http.Header, body []byte, keep []string) RecordedMessa
 	if len(body) == 0 {
 		return m
 	}
+	m.Truncated = cut
 	var out bytes.Buffer
 	switch {
 	case s.walkJSON(body, jsontext.NewEncoder(&out, jsontext.AllowDuplicateNames(true))):

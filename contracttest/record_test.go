@@ -274,6 +274,19 @@ func TestRecordTruncates(t *testing.T) {
 	}
 }
 
+// A body the proxy cut short is recorded as truncated, and withheld if a name could hide in it.
+func TestRecordMarksBodiesCutByTheCaller(t *testing.T) {
+	_, got := recordAll(t, nil, contracttest.Exchange{Method: "POST", Path: "/p",
+		RequestBody: []byte(`{"code":"S1","n":`), RequestCut: true, ResponseBody: []byte(`{"n":1`), ResponseCut: true})
+	want := contracttest.RecordedMessage{Text: "<unparsed body of 17 bytes, redacted>", Withheld: true, Truncated: true}
+	if diff := cmp.Diff(want, got[0].Request); diff != "" {
+		t.Errorf("request (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(contracttest.RecordedMessage{Text: `{"n":1`, Truncated: true}, got[0].Response); diff != "" {
+		t.Errorf("response (-want +got):\n%s", diff)
+	}
+}
+
 // The default limit is the reference server's: a body it accepts is recorded whole.
 func TestDefaultRecordMaxBodyIsTheMocks(t *testing.T) {
 	if contracttest.DefaultRecordMaxBody != mockserver.DefaultMaxBodyBytes {
