@@ -113,22 +113,25 @@ func WithRedact(names ...string) RecordOption {
 func WithRecordMaxBody(n int) RecordOption { return func(r *Recorder) { r.maxBody = n } }
 
 // Recorder appends exchanges to a writer as JSON Lines, a [RecordedExchange] a line, each
-// written as it comes: nothing of a session is buffered.
+// written as it comes, in one Write: nothing of a session is buffered.
 //
 // Secrets are replaced at write time by placeholders, "<NAME-N>": the Authorization header's
 // value (<authorization-1>); every value of a member named "code" or a [WithRedact] name, at
 // any depth of a JSON body, and of a query parameter of that name (in the path, in Location,
-// in a JSON string holding a URL). Names match in any case, as encoding/json matches them, and as decoded
-// ("\u0063ode" is code). A value that is not a string becomes a placeholder string too; null
-// and "" stay, having nothing to hide. One value gets one placeholder throughout the Recorder,
-// so a replay sees the same code used twice; it keeps only a salted SHA-256 digest of each
-// value, never the value, and at most 100,000 of them. Within an exchange, a secret of 4 bytes
-// or more is also replaced wherever else it appears as text (an error message quoting it).
+// in a JSON string holding a URL). Names match in any case, as encoding/json matches them,
+// and as decoded ("\u0063ode" is code). A value that is not a string becomes a placeholder
+// string too; null and "" stay, having nothing to hide. Within an exchange, a secret of 4
+// bytes or more is also replaced wherever else it appears as text (an error message quoting
+// it, a path segment), though not percent-encoded; a path segment alone is never taken for a
+// secret.
+//
+// One value gets one placeholder throughout the Recorder, so that a replay sees the same code
+// used twice. The Recorder keeps a salted SHA-256 digest of each value, never the value, and
+// at most 100,000 of them: past that a new value gets a fresh placeholder at each use.
 //
 // A body that is not one JSON value cannot be searched by name: it is kept as text only if it
 // holds no redacted name, in any case, and no \ or % (escapes that could spell one); otherwise
-// it is withheld, its Text saying only "<unparsed body of N bytes, redacted>". Path segments
-// are kept as sent.
+// it is withheld, its Text saying only "<unparsed body of N bytes, redacted>".
 //
 // A Recorder is safe for concurrent use by multiple goroutines; lines never interleave.
 type Recorder struct {
