@@ -58,4 +58,13 @@
 // written as text, JSON or JUnit XML, or fails a test ([Report.Require]); a rejected key or a
 // run where nothing ran is a [Report.SetupError], never a pass. Every failure has a curl line
 // ([Result.Curl]); the Secret Key and single-use values never appear in a report.
+// [Report.WriteRegressionTest] turns the failures into a Go test that replays them.
+//
+// # Recordings
+//
+// A [Recorder] appends exchanges to a file as JSON Lines as they happen, the Authorization
+// header and every value named "code" (or [WithRedact]'s names) replaced at write time by a
+// stable placeholder ("<code-1>"), so the same code is recognisable and never kept;
+// [ReadRecording] reads a recording back. They are the first half of a validating, recording
+// proxy and a replay against the reference server (issue 19, under way).
 package contracttest
