@@ -65,6 +65,6 @@
 // A [Recorder] appends exchanges to a file as JSON Lines as they happen, the Authorization
 // header and every value named "code" (or [WithRedact]'s names) replaced at write time by a
 // stable placeholder ("<code-1>"), so the same code is recognisable and never kept;
-// [ReadRecording] reads a recording back. They are the first half of a validating, recording
-// proxy and a replay against the reference server (issue 19, under way).
+// [ReadRecording] reads a recording back: the parts a validating, recording proxy and a
+// replay against the reference server (still to come) build on.
 package contracttest
