@@ -694,3 +694,22 @@ func BenchmarkRecord(b *testing.B) {
 		}
 	}
 }
+
+// ReadRecording reads any input without panicking: what it yields are exchanges, and a bad
+// line ends it with an error that names the line.
+func FuzzReadRecording(f *testing.F) {
+	if seed, err := os.ReadFile("testdata/record/session.jsonl"); err == nil {
+		f.Add(string(seed))
+	}
+	f.Add("")
+	f.Add("{}\n")
+	f.Add(`{"time":"2026-01-02T03:04:05Z","method":"GET","path":"/x","status":200,"request":{},"response":{"body":{"a":1}}}` + "\n{")
+	f.Add("\n\n")
+	f.Fuzz(func(t *testing.T, input string) {
+		for _, err := range contracttest.ReadRecording(strings.NewReader(input)) {
+			if err != nil && !strings.HasPrefix(err.Error(), "contracttest: recording line ") {
+				t.Fatalf("error %q does not name the line", err)
+			}
+		}
+	})
+}

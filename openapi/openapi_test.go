@@ -520,3 +520,21 @@ func ExampleSpec() {
 	}
 	// Output: POST /v1/channels/{channelId}/connect
 }
+
+// Parse reads any input without panicking (verify --spec hands it a user's file): a document,
+// or an error that names the file.
+func FuzzParse(f *testing.F) {
+	f.Add(string(openapi.YAML()))
+	f.Add("openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths: {}\n")
+	f.Add(`{"openapi":"3.0.3","info":{"title":"x","version":"1"},"paths":{"/a/{b}":{"get":{"responses":{"200":{"description":"ok"}}}}}}`)
+	f.Add("{")
+	f.Fuzz(func(t *testing.T, data string) {
+		doc, err := openapi.Parse("fuzz.yaml", []byte(data))
+		if err != nil && !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+			t.Fatalf("error %q does not name the file", err)
+		}
+		if err == nil && doc == nil {
+			t.Fatal("no document and no error")
+		}
+	})
+}
