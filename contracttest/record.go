@@ -15,12 +15,12 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -137,8 +137,9 @@ func WithRecordMaxBody(n int) RecordOption { return func(r *Recorder) { r.maxBod
 type Recorder struct {
 	mu      sync.Mutex
 	w       io.Writer
-	err     error    // the first write error: a later line would follow a partial one
-	names   []string // redacted names, "code" first
+	err     error          // the first write error: a later line would follow a partial one
+	names   []string       // redacted names, "code" first
+	hiding  *regexp.Regexp // what may hide a redacted name in a body that is not JSON
 	maxBody int
 	salt    [32]byte
 	seen    map[secretID]int // a value's digest → its placeholder's number
@@ -169,6 +170,11 @@ func NewRecorder(w io.Writer, opts ...RecordOption) (*Recorder, error) {
 		}
 	}
 	r.names = names
+	quoted := []string{`[\\%]`} // a JSON or percent escape could spell a name
+	for _, n := range names {
+		quoted = append(quoted, regexp.QuoteMeta(n))
+	}
+	r.hiding = regexp.MustCompile("(?i)" + strings.Join(quoted, "|")) // (?i) folds as strings.EqualFold
 	r.maxBody = cmp.Or(max(r.maxBody, 0), DefaultRecordMaxBody)
 	_, _ = rand.Read(r.salt[:]) // never fails (crypto/rand)
 	return r, nil
@@ -253,12 +259,6 @@ func (r *Recorder) number(name, value string) string {
 		}
 	}
 	return "<" + name + "-" + strconv.Itoa(n) + ">"
-}
-
-// mayHide reports whether body, not JSON, may hold a redacted name: in any case, or behind a
-// JSON or percent escape.
-func (r *Recorder) mayHide(body []byte) bool {
-	return bytes.ContainsAny(body, `\%`) || slices.ContainsFunc(r.names, func(n string) bool { return containsFold(string(body), n) })
 }
 
 // scrub redacts one exchange in two passes: the first finds its secrets, the second writes
@@ -461,7 +461,7 @@ func (s *scrub) message(h http.Header, body []byte, cut bool, keep []string) Rec
 			return m
 		}
 		m.Text = out.String()
-	case s.r.mayHide(body):
+	case s.r.hiding.Match(body): // not JSON, so not searchable by name
 		m.Text, m.Withheld = fmt.Sprintf("<unparsed body of %d bytes, redacted>", len(body)), true
 		return m
 	default:
@@ -486,39 +486,6 @@ func headerValues(h http.Header, name string) []string {
 		}
 	}
 	return out
-}
-
-// containsFold reports whether sub is in s under Unicode case folding, as strings.EqualFold
-// compares.
-func containsFold(s, sub string) bool {
-	for i := range s {
-		if hasPrefixFold(s[i:], sub) {
-			return true
-		}
-	}
-	return false
-}
-
-func hasPrefixFold(s, prefix string) bool {
-	for _, want := range prefix {
-		r, n := utf8.DecodeRuneInString(s)
-		if n == 0 || !equalFoldRune(r, want) {
-			return false
-		}
-		s = s[n:]
-	}
-	return true
-}
-
-func equalFoldRune(a, b rune) bool {
-	for f := a; ; {
-		if f == b {
-			return true
-		}
-		if f = unicode.SimpleFold(f); f == a {
-			return false
-		}
-	}
 }
 
 // ReadRecording reads back what a [Recorder] wrote, an exchange at a time, in order, holding
