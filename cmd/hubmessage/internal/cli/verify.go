@@ -168,8 +168,13 @@ func (c *verifyConfig) prepare(env Env) (err error) {
 	}
 	cases, err := contracttest.Cases(c.opts.Cases)
 	var bad *contracttest.ValueError
-	if errors.As(err, &bad) {
+	switch {
+	case errors.As(err, &bad):
 		return fmt.Errorf("--param %s: %s", bad.Name, bad.Reason)
+	case err != nil && c.specFile != "": // a document OpenAPI accepts that the kit cannot check
+		return fmt.Errorf("--spec %s: %w", c.specFile, err)
+	case err != nil:
+		return err
 	}
 	var source string
 	if c.url, source, err = c.base(env, ""); err != nil { // verify has no default server: it may change state

@@ -81,8 +81,8 @@ func TestVerifySpec(t *testing.T) {
 	}
 }
 
-// A --spec that is missing, too large or not a valid OpenAPI 3.0 document is a usage error
-// naming the flag, before anything is sent.
+// A --spec that is missing, not a valid OpenAPI 3.0 document, or one the kit cannot route is a
+// usage error naming the flag, before anything is sent.
 func TestVerifySpecErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -90,8 +90,24 @@ func TestVerifySpecErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	overlap := filepath.Join(dir, "overlap.yaml") // valid OpenAPI, but its two paths both match /a/b
+	if err := os.WriteFile(overlap, []byte(`openapi: 3.0.3
+info: {title: x, version: "1"}
+paths:
+  /a/{x}:
+    get:
+      parameters: [{name: x, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok}}
+  /{y}/b:
+    get:
+      parameters: [{name: y, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{secretkey.EnvVar: "sk_x", envBaseURL: "http://127.0.0.1:1"}
 	for file, want := range map[string]string{
+		overlap:                            "--spec " + overlap + ": contracttest: build router: conflicting paths",
 		filepath.Join(dir, "missing.yaml"): "--spec " + filepath.Join(dir, "missing.yaml") + ": open ",
 		bad:                                "--spec " + bad + ": bad.yaml: ",
 	} {
