@@ -57,13 +57,13 @@ func (b readmeBlock) lastCommand() string {
 	return ""
 }
 
-// TestReadmeBlocks runs README's shell blocks as written, in order, as a newcomer would in two
-// terminals, on a free port instead of 8080, with what the blocks install first on PATH: a
-// block that ends in a server runs on a terminal of its own until it listens (the server
-// before it is stopped first), then the blocks after it run against it; Ctrl-C on its
-// terminal stops it, and it must say "stopped" and exit 0, make included. Every other block
-// must exit 0, and none may leave anything in the temporary directory. Only the block that
-// runs make test is left out: it runs this test.
+// TestReadmeBlocks runs README's shell blocks as written, in order, as a newcomer would in a
+// few terminals, on free ports instead of 8080 and 8081, with what the blocks install first on
+// PATH: a block that ends in a server runs on a terminal of its own until it listens (a mock
+// stops the servers before it first; a proxy runs in front of the mock), then the blocks
+// after it run against it; Ctrl-C on its terminal stops it, and it must say "stopped" and
+// exit 0, make included. Every other block must exit 0, and none may leave anything in the
+// temporary directory. Only the block that runs make test is left out: it runs this test.
 func TestReadmeBlocks(t *testing.T) {
 	t.Parallel()
 	dir, gobin, tmp := t.TempDir(), t.TempDir(), t.TempDir()
@@ -75,10 +75,16 @@ func TestReadmeBlocks(t *testing.T) {
 			env = append(env, kv)
 		}
 	}
-	addr := freeAddr(t)
-	var server *serverBlock
+	ports := strings.NewReplacer("127.0.0.1:8080", freeAddr(t), "127.0.0.1:8081", freeAddr(t))
+	var servers []*serverBlock // the mock first, then a proxy in front of it
+	stopAll := func() {
+		for _, s := range slices.Backward(servers) {
+			s.stop(t)
+		}
+		servers = nil
+	}
 	for _, b := range readmeBlocks(t) {
-		script := strings.ReplaceAll(b.text, "127.0.0.1:8080", addr)
+		script := ports.Replace(b.text)
 		cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 		cmd.Env, cmd.Dir = env, dir
 		if strings.Contains("\n"+b.text, "\nmake ") || strings.Contains("\n"+b.text, "\ngo install ./") {
@@ -89,8 +95,10 @@ func TestReadmeBlocks(t *testing.T) {
 		case strings.Contains(b.text, "make test"):
 			t.Logf("README.md:%d: not run: it runs make test, which runs this test", b.line)
 		case strings.Contains(last, "hubmessage mock") || strings.HasPrefix(last, "make mock"):
-			server.stop(t)
-			server = startServer(t, b, cmd)
+			stopAll()
+			servers = append(servers, startServer(t, b, cmd))
+		case strings.Contains(last, "hubmessage proxy"):
+			servers = append(servers, startServer(t, b, cmd))
 		default:
 			out, err := cmd.CombinedOutput()
 			if err != nil {
@@ -99,7 +107,7 @@ func TestReadmeBlocks(t *testing.T) {
 			t.Logf("README.md:%d: ran; its output:\n%s", b.line, out)
 		}
 	}
-	server.stop(t)
+	stopAll()
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("the blocks left %d entries in the temporary directory, the first %s", len(left), left[0].Name())
 	}
@@ -149,9 +157,6 @@ func startServer(t *testing.T, b readmeBlock, cmd *exec.Cmd) *serverBlock {
 // stop types Ctrl-C on the server's terminal and wants it to say "stopped" and exit 0.
 func (s *serverBlock) stop(t *testing.T) {
 	t.Helper()
-	if s == nil {
-		return
-	}
 	if _, err := s.tty.Write([]byte{0x03}); err != nil {
 		t.Fatal(err)
 	}
