@@ -50,7 +50,8 @@ type middleware struct {
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &Exchange{Time: time.Now(), Method: r.Method}
-	if m.cfg.recorder != nil || m.cfg.onExchange != nil {
+	keep := m.cfg.recorder != nil || m.cfg.onExchange != nil
+	if keep {
 		x.Path, x.RequestHeader = r.URL.RequestURI(), r.Header.Clone() // as it arrived: the handler may change r
 	}
 	route, err := m.checkRequest(w, r, x)
@@ -58,19 +59,21 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = route.withRoute(r.Context(), r.Body) // the handler (and a RejectFunc) need not route again
 		x.Operation = route.OperationID()
 	}
+	var vs Violations
 	if err != nil {
-		vs := asViolations(err, Request, r.Method+" "+r.URL.Path)
-		m.cfg.report(vs, x)
+		vs = asViolations(err, Request, r.Method+" "+r.URL.Path)
+		m.cfg.report(vs)
 		if m.cfg.mode.rejectsRequests() {
-			status := rejectStatus(vs)
-			if status == http.StatusMethodNotAllowed {
+			x.Status = rejectStatus(vs)
+			if x.Status == http.StatusMethodNotAllowed {
 				w.Header().Set("Allow", strings.Join(m.cfg.validator.AllowedMethods(r), ", "))
 			}
-			m.cfg.reject(w, r, status, vs)
+			m.cfg.reject(w, r, x.Status, vs)
+			m.cfg.finish(x, vs, false)
 			return
 		}
 	}
-	if route == nil && m.cfg.recorder == nil {
+	if route == nil && !keep {
 		m.next.ServeHTTP(w, r)
 		return
 	}
@@ -84,39 +87,42 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.commit()
 		return
 	}
-	if route != nil && m.checkResponse(w, r, route, rec, x) {
-		m.cfg.record(x)
-		return
+	replaced := false
+	if route != nil {
+		var respVs Violations
+		respVs, replaced = m.checkResponse(w, r, route, rec)
+		vs = append(vs, respVs...)
 	}
-	if !rec.passthrough {
+	if !replaced && !rec.passthrough {
 		rec.commit()
 	}
-	m.cfg.record(x)
+	m.cfg.finish(x, vs, true)
 }
 
-// checkResponse validates the handler's answer, held in rec, and reports whether it sent a
-// 500 in its place (in Enforce mode).
-func (m *middleware) checkResponse(w http.ResponseWriter, r *http.Request, route *Route, rec *recorder, x *Exchange) (replaced bool) {
+// checkResponse validates and reports the handler's answer, held in rec; in Enforce mode it
+// sends a 500 in place of an invalid one, and says so.
+func (m *middleware) checkResponse(w http.ResponseWriter, r *http.Request, route *Route, rec *recorder) (vs Violations, replaced bool) {
 	// Coverage counts what the handler answered, not what the middleware answers for it.
 	m.cfg.coverage.Record(route.OperationID(), rec.status)
 	if rec.passthrough {
-		m.cfg.report(tooLong(route.OperationID(), m.cfg.maxBody), x)
-		return false
+		vs = tooLong(route.OperationID(), m.cfg.maxBody)
+		m.cfg.report(vs)
+		return vs, false
 	}
 	if rec.header.Get("Content-Type") == "" && rec.body.Len() > 0 {
 		rec.header.Set("Content-Type", http.DetectContentType(rec.body.Bytes()))
 	}
 	err := m.cfg.validator.ValidateResponseFor(route, r, rec.status, rec.header, rec.body.Bytes())
 	if err == nil {
-		return false
+		return nil, false
 	}
-	vs := asViolations(err, Response, route.OperationID())
-	m.cfg.report(vs, x)
+	vs = asViolations(err, Response, route.OperationID())
+	m.cfg.report(vs)
 	if m.cfg.mode != Enforce {
-		return false
+		return vs, false
 	}
 	m.cfg.reject(w, r, http.StatusInternalServerError, vs)
-	return true
+	return vs, true
 }
 
 var (

@@ -109,11 +109,13 @@ func WithRecorder(rec *Recorder) CheckOption { return func(c *checkConfig) { c.r
 // first time. Without f the error goes to [WithTB], if any.
 func OnRecordError(f func(error)) CheckOption { return func(c *checkConfig) { c.onRecord = f } }
 
-// OnExchangeViolations is [OnViolation] with the exchange the violations were found in, as far
-// as it went: the request (its body as buffered) for a request's violations, the response too
-// for a response's. Its headers hold the Authorization header as sent: redact before printing
-// ([Recorder.Redact]). A [Middleware] option; Transport ignores it.
-func OnExchangeViolations(f func(Exchange, Violations)) CheckOption {
+// OnExchange hands f each exchange once its response is sent, with its violations (none if
+// it kept the contract), request's and response's together: an exchange [WithRecorder] would
+// record, and a request the middleware rejected, whose Status is the rejection's and which
+// has no response header or body. The request's headers hold Authorization as it came: redact
+// the exchange before printing it ([Recorder.Redact]). f may be called from several goroutines
+// at once. A [Middleware] option; Transport ignores it.
+func OnExchange(f func(Exchange, Violations)) CheckOption {
 	return func(c *checkConfig) { c.onExchange = f }
 }
 
@@ -149,8 +151,7 @@ func newCheckConfig(opts []CheckOption) (*checkConfig, error) {
 	return c, nil
 }
 
-// report hands vs to the hooks; x is the exchange they were found in, nil for Transport.
-func (c *checkConfig) report(vs Violations, x *Exchange) {
+func (c *checkConfig) report(vs Violations) {
 	if len(vs) == 0 {
 		return
 	}
@@ -161,18 +162,23 @@ func (c *checkConfig) report(vs Violations, x *Exchange) {
 	if c.onViolation != nil {
 		c.onViolation(vs)
 	}
-	if c.onExchange != nil && x != nil {
+}
+
+// finish hands the exchange x, whose response is sent, to the hooks: OnExchange, and if
+// record, the recorder.
+func (c *checkConfig) finish(x *Exchange, vs Violations, record bool) {
+	x.Duration = time.Since(x.Time)
+	if record && c.recorder != nil {
+		c.record(*x)
+	}
+	if c.onExchange != nil {
 		c.onExchange(*x, vs)
 	}
 }
 
-// record records x, if there is a recorder, reporting an error unless it was the last one.
-func (c *checkConfig) record(x *Exchange) {
-	if c.recorder == nil {
-		return
-	}
-	x.Duration = time.Since(x.Time)
-	err := c.recorder.Record(*x)
+// record records x, reporting an error unless it was the last one.
+func (c *checkConfig) record(x Exchange) {
+	err := c.recorder.Record(x)
 	if err == nil {
 		return
 	}

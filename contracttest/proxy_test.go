@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,7 +25,7 @@ type proxyFixture struct {
 	hits      *atomic.Int32 // requests the upstream saw
 	mu        sync.Mutex
 	reported  contracttest.Violations
-	exchanges []contracttest.Exchange // one per OnExchangeViolations call
+	exchanges []contracttest.Exchange // as OnExchange got them
 	upstream  []error
 }
 
@@ -46,7 +47,7 @@ func newProxy(t *testing.T, upstream http.Handler, opts ...contracttest.CheckOpt
 func (p *proxyFixture) serve(t *testing.T, upstream *url.URL, opts ...contracttest.CheckOption) *proxyFixture {
 	v := contracttest.MustNew(t, contracttest.WithSecretKey(secretKey))
 	opts = append([]contracttest.CheckOption{
-		contracttest.OnExchangeViolations(func(x contracttest.Exchange, vs contracttest.Violations) {
+		contracttest.OnExchange(func(x contracttest.Exchange, vs contracttest.Violations) {
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			p.reported = append(p.reported, vs...)
@@ -185,6 +186,14 @@ func TestProxyRecordsWhatTheUpstreamAnswered(t *testing.T) {
 	if diff := cmp.Diff([]string{"connectMetaChannel 200", "connectMetaChannel 422"}, cov.Covered()); diff != "" {
 		t.Errorf("coverage (-want +got):\n%s", diff)
 	}
+	var statuses []int // OnExchange also sees the rejection, with its status
+	for _, x := range p.exchanges {
+		statuses = append(statuses, x.Status)
+	}
+	slices.Sort(statuses)
+	if diff := cmp.Diff([]int{200, 400, 422}, statuses); diff != "" {
+		t.Errorf("OnExchange statuses (-want +got):\n%s", diff)
+	}
 }
 
 // A violation's exchange, redacted, gives a curl line without the key or the code.
@@ -225,7 +234,7 @@ func TestProxyUnreachableUpstream(t *testing.T) {
 		t.Errorf("got %d %q, want the spec's 502", status, body)
 	}
 	p.close()
-	if len(p.upstream) != 1 || len(p.reported) != 0 {
+	if len(p.upstream) != 1 || len(p.reported) != 0 || len(p.exchanges) != 0 {
 		t.Errorf("%d upstream errors and violations %v, want 1 and none", len(p.upstream), p.reported)
 	}
 	if file.Len() != 0 || len(cov.Covered()) != 0 {

@@ -53,7 +53,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err == nil {
 		_, err = t.cfg.validator.checkRequest(route, req, body) // req is left as it is
 	}
-	t.cfg.report(asViolations(err, Request, req.Method+" "+req.URL.Path), nil)
+	t.cfg.report(asViolations(err, Request, req.Method+" "+req.URL.Path))
 
 	send := req.Clone(req.Context())
 	if body != nil {
@@ -76,13 +76,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	case !complete:
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(respBody), resp.Body), resp.Body}
-		t.cfg.report(tooLong(op, t.cfg.maxBody), nil)
+		t.cfg.report(tooLong(op, t.cfg.maxBody))
 		return resp, nil
 	}
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(respBody))
 	err = t.cfg.validator.ValidateResponseFor(route, req, resp.StatusCode, resp.Header, respBody)
-	t.cfg.report(asViolations(err, Response, op), nil)
+	t.cfg.report(asViolations(err, Response, op))
 	return resp, nil
 }
 
