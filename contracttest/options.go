@@ -42,7 +42,7 @@ func (m Mode) rejectsRequests() bool { return m == Enforce || m == EnforceReques
 // [Validator.Proxy]'s upstream gave no answer); for 405 the Allow header is already set.
 type RejectFunc func(w http.ResponseWriter, r *http.Request, status int, vs Violations)
 
-// CheckOption configures [Transport] and [Middleware].
+// CheckOption configures [Transport], [Middleware] and [Validator.Proxy].
 type CheckOption func(*checkConfig)
 
 type checkConfig struct {
