@@ -33,7 +33,8 @@ func Middleware(v *Validator, opts ...CheckOption) (func(http.Handler) http.Hand
 // the limit, 408 for a body too slow ([WithBodyTimeout]), 400 for anything else, naming every
 // problem. A response that breaks the contract is replaced by a 500, so a client under test
 // sees the server failed rather than a subtly wrong answer. A request passed on carries its
-// route ([RouteOf]) and the body value validated. In [ReportOnly] mode everything passes.
+// route ([RouteOf]) and the body value validated. [EnforceRequests] rejects requests so, but
+// passes every response on unchanged, reported. In [ReportOnly] mode everything passes.
 //
 // The response is buffered up to the limit to be validated before it is sent (Flush calls are
 // absorbed); a longer one is streamed on unvalidated, and reported.
@@ -48,24 +49,31 @@ type middleware struct {
 }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	enforce := m.cfg.mode == Enforce
-	route, err := m.checkRequest(w, r)
+	x := &Exchange{Time: time.Now(), Method: r.Method}
+	keep := m.cfg.recorder != nil || m.cfg.onExchange != nil
+	if keep {
+		x.Path, x.RequestHeader = r.URL.RequestURI(), r.Header.Clone() // as it arrived: the handler may change r
+	}
+	route, err := m.checkRequest(w, r, x)
 	if route != nil {
 		r = route.withRoute(r.Context(), r.Body) // the handler (and a RejectFunc) need not route again
+		x.Operation = route.OperationID()
 	}
+	var vs Violations
 	if err != nil {
-		vs := asViolations(err, Request, r.Method+" "+r.URL.Path)
+		vs = asViolations(err, Request, r.Method+" "+r.URL.Path)
 		m.cfg.report(vs)
-		if enforce {
-			status := rejectStatus(vs)
-			if status == http.StatusMethodNotAllowed {
+		if m.cfg.mode.rejectsRequests() {
+			x.Status = rejectStatus(vs)
+			if x.Status == http.StatusMethodNotAllowed {
 				w.Header().Set("Allow", strings.Join(m.cfg.validator.AllowedMethods(r), ", "))
 			}
-			m.cfg.reject(w, r, status, vs)
+			m.cfg.reject(w, r, x.Status, vs)
+			m.cfg.finish(x, vs, false)
 			return
 		}
 	}
-	if route == nil {
+	if route == nil && !keep {
 		m.next.ServeHTTP(w, r)
 		return
 	}
@@ -74,25 +82,47 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
+	x.Status, x.ResponseHeader, x.ResponseBody, x.ResponseCut = rec.status, rec.header, rec.body.Bytes(), rec.passthrough
+	if rec.upstreamFailed { // the proxy's own 502: no answer of the upstream to check or keep
+		rec.commit()
+		return
+	}
+	replaced := false
+	if route != nil {
+		var respVs Violations
+		respVs, replaced = m.checkResponse(w, r, route, rec)
+		vs = append(vs, respVs...)
+	}
+	if !replaced && !rec.passthrough {
+		rec.commit()
+	}
+	m.cfg.finish(x, vs, true)
+}
+
+// checkResponse validates and reports the handler's answer, held in rec; in Enforce mode it
+// sends a 500 in place of an invalid one, and says so.
+func (m *middleware) checkResponse(w http.ResponseWriter, r *http.Request, route *Route, rec *recorder) (vs Violations, replaced bool) {
 	// Coverage counts what the handler answered, not what the middleware answers for it.
 	m.cfg.coverage.Record(route.OperationID(), rec.status)
 	if rec.passthrough {
-		m.cfg.report(tooLong(route.OperationID(), m.cfg.maxBody))
-		return
+		vs = tooLong(route.OperationID(), m.cfg.maxBody)
+		m.cfg.report(vs)
+		return vs, false
 	}
 	if rec.header.Get("Content-Type") == "" && rec.body.Len() > 0 {
 		rec.header.Set("Content-Type", http.DetectContentType(rec.body.Bytes()))
 	}
-	err = m.cfg.validator.ValidateResponseFor(route, r, rec.status, rec.header, rec.body.Bytes())
-	if err != nil {
-		vs := asViolations(err, Response, route.OperationID())
-		m.cfg.report(vs)
-		if enforce {
-			m.cfg.reject(w, r, http.StatusInternalServerError, vs)
-			return
-		}
+	err := m.cfg.validator.ValidateResponseFor(route, r, rec.status, rec.header, rec.body.Bytes())
+	if err == nil {
+		return nil, false
 	}
-	rec.commit()
+	vs = asViolations(err, Response, route.OperationID())
+	m.cfg.report(vs)
+	if m.cfg.mode != Enforce {
+		return vs, false
+	}
+	m.cfg.reject(w, r, http.StatusInternalServerError, vs)
+	return vs, true
 }
 
 var (
@@ -103,8 +133,9 @@ var (
 )
 
 // checkRequest validates r, reading its body once (within the limit and the timeout), and
-// leaves r.Body the body validated (with its value) or, if invalid, an unread copy.
-func (m *middleware) checkRequest(w http.ResponseWriter, r *http.Request) (*Route, error) {
+// leaves r.Body the body validated (with its value) or, if invalid, an unread copy; x gets the
+// bytes read.
+func (m *middleware) checkRequest(w http.ResponseWriter, r *http.Request, x *Exchange) (*Route, error) {
 	route, err := m.cfg.validator.FindRoute(r)
 	if err != nil {
 		return nil, err
@@ -121,6 +152,7 @@ func (m *middleware) checkRequest(w http.ResponseWriter, r *http.Request) (*Rout
 		rc := http.NewResponseController(w)
 		deadline := rc.SetReadDeadline(time.Now().Add(m.cfg.bodyTimeout)) == nil // else http.ErrNotSupported: none
 		data, complete, err := bufferBody(r.Body, m.cfg.maxBody)
+		x.RequestBody, x.RequestCut = data, !complete || err != nil
 		if !complete {
 			// Put back what was read, so a ReportOnly handler still sees the whole body.
 			r.Body = readCloser{io.MultiReader(bytes.NewReader(data), r.Body), r.Body}
@@ -162,6 +194,8 @@ type recorder struct {
 	body        bytes.Buffer
 	limit       int64
 	passthrough bool
+	// upstreamFailed: the answer is a proxy's 502 for an upstream that gave none.
+	upstreamFailed bool
 }
 
 func (r *recorder) Header() http.Header {

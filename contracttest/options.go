@@ -3,6 +3,7 @@ package contracttest
 import (
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -27,15 +28,21 @@ type Mode int
 
 const (
 	Enforce    Mode = iota // reject invalid requests, replace an invalid response by a 500; the default
-	ReportOnly             // pass everything through unchanged; only report
+	ReportOnly             // pass everything through unchanged; only report; [Validator.Proxy]'s default
+	// EnforceRequests rejects invalid requests as Enforce does, but passes every response on
+	// unchanged and only reports it: a proxy never hides what its upstream answered.
+	EnforceRequests
 )
 
+// rejectsRequests reports whether m keeps an invalid request from the handler.
+func (m Mode) rejectsRequests() bool { return m == Enforce || m == EnforceRequests }
+
 // RejectFunc writes the response to a request the middleware rejects. status is the one the
-// middleware chose (400, 401, 404, 405, 408, 413 or, for an invalid response, 500); for 405
-// the Allow header is already set.
+// middleware chose (400, 401, 404, 405, 408, 413, for an invalid response 500, or 502 when a
+// [Validator.Proxy]'s upstream gave no answer); for 405 the Allow header is already set.
 type RejectFunc func(w http.ResponseWriter, r *http.Request, status int, vs Violations)
 
-// CheckOption configures [Transport] and [Middleware].
+// CheckOption configures [Transport], [Middleware] and [Validator.Proxy].
 type CheckOption func(*checkConfig)
 
 type checkConfig struct {
@@ -47,6 +54,13 @@ type checkConfig struct {
 	bodyTimeout time.Duration
 	mode        Mode
 	reject      RejectFunc
+	recorder    *Recorder
+	onExchange  func(Exchange, Violations)
+	onRecord    func(error)
+	onUpstream  func(*http.Request, error)
+
+	mu        sync.Mutex
+	recordErr error // the last record error reported, so that a lasting one is reported once
 }
 
 // WithValidator checks against v instead of a validator for the embedded spec that accepts any
@@ -71,8 +85,8 @@ func WithMaxBody(n int64) CheckOption { return func(c *checkConfig) { c.maxBody 
 // deadlines (net/http's does, see http.ResponseController).
 func WithBodyTimeout(d time.Duration) CheckOption { return func(c *checkConfig) { c.bodyTimeout = d } }
 
-// WithMode sets what a [Middleware] does on a violation: [Enforce] (default) or [ReportOnly].
-// Transport ignores it: it always sends the request and returns the response.
+// WithMode sets what a [Middleware] does on a violation: [Enforce] (default), [ReportOnly] or
+// [EnforceRequests]. Transport ignores it: it always sends the request and returns the response.
 func WithMode(m Mode) CheckOption { return func(c *checkConfig) { c.mode = m } }
 
 // WithRejectFunc replaces how an enforcing [Middleware] writes a rejection. The default fills
@@ -80,6 +94,38 @@ func WithMode(m Mode) CheckOption { return func(c *checkConfig) { c.mode = m } }
 // {"error","message"}, RFC 7807's type, title, status and detail, and the like), else writes
 // {"error":<status>,"message":"..."}; use this hook for any other shape.
 func WithRejectFunc(f RejectFunc) CheckOption { return func(c *checkConfig) { c.reject = f } }
+
+// WithRecorder has a [Middleware] record to rec each exchange its handler answered (not the
+// middleware's own rejections, as for [Coverage]), once the response is sent: the request as
+// it arrived, its body as buffered, and the handler's response as it wrote it, even one an
+// enforcing middleware replaced by a 500; a body past the buffer limit ([WithMaxBody]) is
+// recorded cut. A request no route matched is recorded too, with no Operation. Recording
+// never holds up or changes the response; its errors go to [OnRecordError]. Transport
+// ignores it.
+func WithRecorder(rec *Recorder) CheckOption { return func(c *checkConfig) { c.recorder = rec } }
+
+// OnRecordError hands f each error of [WithRecorder]'s Recorder, the same error once: after a
+// failed write the Recorder refuses every exchange with that error, which f gets only the
+// first time. Without f the error goes to [WithTB], if any.
+func OnRecordError(f func(error)) CheckOption { return func(c *checkConfig) { c.onRecord = f } }
+
+// OnExchange hands f each exchange once its response is sent, with its violations (none if
+// it kept the contract), request's and response's together: an exchange [WithRecorder] would
+// record, and a request the middleware rejected, whose Status is the rejection's and which
+// has no response header or body. The request's headers hold Authorization as it came: redact
+// the exchange before printing it ([Recorder.Redact]). f may be called from several goroutines
+// at once. A [Middleware] option; Transport ignores it.
+func OnExchange(f func(Exchange, Violations)) CheckOption {
+	return func(c *checkConfig) { c.onExchange = f }
+}
+
+// OnUpstreamError hands f each request a [Validator.Proxy] got no answer to from its upstream
+// (refused, reset, timed out), and why; the proxy answered it 502 in the spec's error shape
+// ([WithRejectFunc]). Such an exchange is no violation, and neither recorded nor counted in
+// [Coverage]. A request its client abandoned is not reported.
+func OnUpstreamError(f func(r *http.Request, err error)) CheckOption {
+	return func(c *checkConfig) { c.onUpstream = f }
+}
 
 func newCheckConfig(opts []CheckOption) (*checkConfig, error) {
 	c := &checkConfig{}
@@ -115,6 +161,37 @@ func (c *checkConfig) report(vs Violations) {
 	}
 	if c.onViolation != nil {
 		c.onViolation(vs)
+	}
+}
+
+// finish hands the exchange x, whose response is sent, to the hooks: OnExchange, and if
+// record, the recorder.
+func (c *checkConfig) finish(x *Exchange, vs Violations, record bool) {
+	x.Duration = time.Since(x.Time)
+	if record && c.recorder != nil {
+		c.record(*x)
+	}
+	if c.onExchange != nil {
+		c.onExchange(*x, vs)
+	}
+}
+
+// record records x, reporting an error unless it was the last one.
+func (c *checkConfig) record(x Exchange) {
+	err := c.recorder.Record(x)
+	if err == nil {
+		return
+	}
+	c.mu.Lock()
+	repeated := c.recordErr != nil && errors.Is(err, c.recordErr) // the Recorder's lasting write error
+	c.recordErr = err
+	c.mu.Unlock()
+	switch {
+	case repeated:
+	case c.onRecord != nil:
+		c.onRecord(err)
+	case c.tb != nil:
+		c.tb.Errorf("%v", err)
 	}
 }
 

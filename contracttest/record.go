@@ -200,6 +200,28 @@ func (r *Recorder) Record(x Exchange) error {
 }
 
 func (r *Recorder) line(x Exchange) ([]byte, error) {
+	rec := r.redact(x)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // placeholders read <code-1>, not \u003ccode-1\u003e
+	if err := enc.Encode(rec); err != nil {
+		return nil, fmt.Errorf("contracttest: record: %w", err)
+	}
+	if b.Len() > maxRecordingLine {
+		return nil, fmt.Errorf("contracttest: record: the exchange takes %d bytes, over the %d-byte line limit", b.Len(), maxRecordingLine)
+	}
+	return b.Bytes(), nil
+}
+
+// Redact returns x as Record would write it, its secrets replaced by the Recorder's
+// placeholders, without writing it: to print an exchange safely.
+func (r *Recorder) Redact(x Exchange) RecordedExchange {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.redact(x)
+}
+
+func (r *Recorder) redact(x Exchange) RecordedExchange {
 	s := &scrub{r: r, placeholders: map[string]string{}}
 	for _, v := range headerValues(x.RequestHeader, "Authorization") {
 		p := s.placeholder("authorization", v)
@@ -222,16 +244,25 @@ func (r *Recorder) line(x Exchange) ([]byte, error) {
 		Request:  s.message(x.RequestHeader, x.RequestBody, x.RequestCut, recordedRequestHeaders),
 		Response: s.message(x.ResponseHeader, x.ResponseBody, x.ResponseCut, recordedResponseHeaders),
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false) // placeholders read <code-1>, not \u003ccode-1\u003e
-	if err := enc.Encode(rec); err != nil {
-		return nil, fmt.Errorf("contracttest: record: %w", err)
+	return rec
+}
+
+// SentRequest is x's request, to resend ([SentRequest.Curl]): its headers but Authorization,
+// whose presence sets UseSecretKey, and its body as recorded, placeholders included (a
+// withheld or truncated body is not what was sent).
+func (x RecordedExchange) SentRequest() *SentRequest {
+	q := &SentRequest{Method: x.Method, Path: x.Path, Body: cmp.Or(string(x.Request.Body), x.Request.Text)}
+	for k, vs := range x.Request.Header {
+		if k == "Authorization" {
+			q.UseSecretKey = true
+			continue
+		}
+		if q.Header == nil {
+			q.Header = http.Header{}
+		}
+		q.Header[k] = vs
 	}
-	if b.Len() > maxRecordingLine {
-		return nil, fmt.Errorf("contracttest: record: the exchange takes %d bytes, over the %d-byte line limit", b.Len(), maxRecordingLine)
-	}
-	return b.Bytes(), nil
+	return q
 }
 
 // matchName returns the one of names that name matches.

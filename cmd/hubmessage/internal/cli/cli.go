@@ -31,6 +31,7 @@ var commands = []command{
 	{name: "channel", summary: "Create, connect, disconnect or delete a channel: the API's operations", run: runChannel},
 	{name: "connect", summary: "Deprecated: use 'hubmessage channel connect' (same flags)", run: runConnect},
 	{name: "verify", summary: "Check a running server against the spec's contract cases", run: runVerify},
+	{name: "proxy", summary: "Forward to a server, checking and optionally recording every exchange against the spec", run: runProxy},
 	{name: "version", summary: "Print the module, API and Go versions (also --version)", run: runVersion},
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 
 	"github.com/hubmessage/hubmessage-go/cmd/hubmessage/internal/webdemo"
 )
@@ -71,8 +72,13 @@ func checkLoopback(addr string) error {
 	if err != nil {
 		return fmt.Errorf("--addr %q: want HOST:PORT, e.g. 127.0.0.1:8090", addr)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !isLoopbackHost(host) {
 		return fmt.Errorf("--addr %s: the host must be loopback (127.0.0.1, ::1 or localhost): the demo is plain http", addr)
 	}
 	return nil
+}
+
+// isLoopbackHost reports whether host (a name or an IP, without port) is loopback.
+func isLoopbackHost(host string) bool {
+	return strings.EqualFold(host, "localhost") || net.ParseIP(host).IsLoopback() // a nil IP is not
 }

@@ -191,12 +191,18 @@ func (l *lockedBuffer) String() string {
 // its exit code and full output.
 func startMock(t *testing.T, env map[string]string, args ...string) (url string, header []string, stop func() (int, string, string)) {
 	t.Helper()
+	return startServer(t, env, append([]string{"mock", "--addr", "127.0.0.1:0"}, args...)...)
+}
+
+// startServer runs the server command args in-process, as startMock does.
+func startServer(t *testing.T, env map[string]string, args ...string) (url string, header []string, stop func() (int, string, string)) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	outR, outW := io.Pipe()
 	var stderr lockedBuffer
 	exit := make(chan int, 1)
 	go func() {
-		code := Main(ctx, append([]string{"mock", "--addr", "127.0.0.1:0"}, args...),
+		code := Main(ctx, args,
 			Env{Stdin: strings.NewReader(""), Stdout: outW, Stderr: &stderr, Getenv: func(k string) string { return env[k] }})
 		outW.Close()
 		exit <- code

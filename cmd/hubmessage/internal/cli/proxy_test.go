@@ -1,0 +1,208 @@
+package cli
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hubmessage/hubmessage-go/contracttest"
+	"github.com/hubmessage/hubmessage-go/mockserver"
+)
+
+const proxyKey = "sk_proxy_test_key_do_not_print"
+
+// startProxy runs `hubmessage proxy --upstream upstream args...` on a free port.
+func startProxy(t *testing.T, upstream string, args ...string) (url string, stop func() (int, string, string)) {
+	t.Helper()
+	url, _, stop = startServer(t, nil, append([]string{"proxy", "--addr", "127.0.0.1:0", "--upstream", upstream}, args...)...)
+	return url, stop
+}
+
+// A valid lifecycle through the proxy in front of the reference server passes, and the
+// recording holds every exchange, without the key or the code.
+func TestProxyCommandLifecycle(t *testing.T) {
+	t.Parallel()
+	mock, err := mockserver.New(mockserver.WithSecretKey(proxyKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstream := httptest.NewServer(mock)
+	t.Cleanup(upstream.Close)
+	record := filepath.Join(t.TempDir(), "session.jsonl")
+	url, stop := startProxy(t, upstream.URL, "--record", record)
+	const code = "proxy-secret-code"
+	if status, body := postConnect(t, url, proxyKey, mockserver.ChannelUUID, code); status != 200 {
+		t.Fatalf("connect through the proxy: %d %s", status, body)
+	}
+	if status, _, body := call(t, url, proxyKey, http.MethodPut, "/v1/channels/"+mockserver.ChannelUUID+"/disconnect", ""); status != 200 {
+		t.Fatalf("disconnect through the proxy: %d %s", status, body)
+	}
+	exit, stdout, stderr := stop()
+	if exit != exitOK || !strings.Contains(stdout, "2 exchanges checked, 0 with violations; 0 upstream errors") ||
+		!strings.Contains(stdout, "covered  connectMetaChannel 200") || !strings.Contains(stdout, "missing  connectMetaChannel 422") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", exit, stdout, stderr)
+	}
+	data, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(record); st.Mode().Perm() != 0o600 {
+		t.Errorf("--record file mode %v, want 0600", st.Mode().Perm())
+	}
+	for _, secret := range []string{proxyKey, code} {
+		if strings.Contains(string(data)+stdout+stderr, secret) {
+			t.Errorf("the recording or the output holds %q:\n%s", secret, data)
+		}
+	}
+	var ops []string
+	for x, err := range contracttest.ReadRecording(strings.NewReader(string(data))) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops = append(ops, x.Operation)
+	}
+	if strings.Join(ops, " ") != "connectMetaChannel disconnectMetaChannel" {
+		t.Errorf("recorded %v, want the two exchanges", ops)
+	}
+}
+
+// An upstream out of contract fails the session: each violation is printed with a curl line
+// that holds neither the key nor the code.
+func TestProxyCommandViolation(t *testing.T) {
+	t.Parallel()
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{}`)) // connect documents {"success":true}
+	}))
+	t.Cleanup(upstream.Close)
+	url, stop := startProxy(t, upstream.URL+"/base")
+	const code = "proxy-secret-code"
+	req, _ := http.NewRequest(http.MethodPost, url+"/v1/channels/"+mockserver.ChannelUUID+"/connect",
+		strings.NewReader(`{"wabaId":"1","phoneId":"2","code":"`+code+`","coexistence":false}`))
+	req.Header.Set("Authorization", "Bearer "+proxyKey)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := testClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("status %d, want the upstream's 200, unchanged", res.StatusCode)
+	}
+	exit, stdout, stderr := stop()
+	for _, want := range []string{
+		"hubmessage proxy: violation: POST /v1/channels/" + mockserver.ChannelUUID + "/connect -> 200",
+		`connectMetaChannel response: body /success: property "success" is missing`,
+		"reproduce: curl -sS -i -g --path-as-is -X 'POST' '" + upstream.URL + "/base/v1/channels/",
+		`'Authorization: Bearer '"$HUBMESSAGE_SECRET_KEY"`, `"code":"<code-1>"`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+	if exit != exitFail || !strings.Contains(stdout, "connectMetaChannel                       1 exchanges with violations") {
+		t.Errorf("exit %d, stdout:\n%s", exit, stdout)
+	}
+	if strings.Contains(stdout+stderr, proxyKey) || strings.Contains(stdout+stderr, code) {
+		t.Errorf("the output holds the key or the code:\n%s\n%s", stdout, stderr)
+	}
+}
+
+// --spec checks another API; --format json writes the summary as a report.
+func TestProxyCommandSpec(t *testing.T) {
+	t.Parallel()
+	const spec = "testdata/shelf.yaml"
+	output := filepath.Join(t.TempDir(), "summary.json")
+	url, stop := startProxy(t, specServer(t, spec, proxyKey), "--spec", spec, "--enforce", "--format", "json", "--output", output)
+	for _, body := range []string{`{"title":"Dune"}`, `{"title":""}`} { // the second is rejected
+		req, _ := http.NewRequest(http.MethodPost, url+"/shelf/books", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+proxyKey)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := testClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	exit, stdout, stderr := stop()
+	if exit != exitFail || !strings.Contains(stderr, "addBook request: body /title: minimum string length is 1") {
+		t.Errorf("exit %d\nstderr:\n%s", exit, stderr)
+	}
+	data, err := os.ReadFile(output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report contracttest.Report
+	if err := json.Unmarshal(data, &report); err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	var cases []string
+	for _, r := range report.Results {
+		cases = append(cases, r.Case)
+	}
+	if strings.Join(cases, " ") != "proxy/addBook/1 proxy/addBook/conforming" || strings.Contains(stdout, "{") {
+		t.Errorf("report cases %v (want the violation and the conforming one); stdout %q", cases, stdout)
+	}
+}
+
+// A session in which nothing was checked, here as the upstream never answered, fails.
+func TestProxyCommandNothingChecked(t *testing.T) {
+	t.Parallel()
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	url, stop := startProxy(t, gone.URL)
+	if status, body := postConnect(t, url, proxyKey, mockserver.ChannelUUID, "x"); status != http.StatusBadGateway {
+		t.Errorf("status %d %s, want 502", status, body)
+	}
+	exit, stdout, stderr := stop()
+	if exit != exitFail || !strings.Contains(stdout, "0 exchanges checked, 0 with violations; 1 upstream errors") ||
+		!strings.Contains(stderr, "hubmessage proxy: upstream error: POST ") || !strings.Contains(stderr, "no exchange was checked") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", exit, stdout, stderr)
+	}
+}
+
+func TestProxyCommandFlagErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no upstream", nil, "--upstream is required"},
+		{"typo", []string{"--upstrem", "http://127.0.0.1:1"}, "unknown flag --upstrem; did you mean --upstream?"},
+		{"not http", []string{"--upstream", "ftp://127.0.0.1"}, "--upstream: base URL \"ftp://127.0.0.1\": must be an absolute http:// or https:// URL"},
+		{"query", []string{"--upstream", "http://127.0.0.1:1/?a=b"}, "--upstream: base URL"},
+		{"plain http afar", []string{"--upstream", "http://example.com"}, "--upstream http://example.com: plain http to a host that is not loopback"},
+		{"format", []string{"--upstream", "http://127.0.0.1:1", "--format", "xml"}, `--format "xml": must be one of text, json, junit`},
+		{"connections", []string{"--upstream", "http://127.0.0.1:1", "--max-conns", "0"}, "--max-conns: 0 is not positive"},
+		{"redact", []string{"--upstream", "http://127.0.0.1:1", "--redact", "a b"}, `--redact: redacted name "a b"`},
+		{"spec", []string{"--upstream", "http://127.0.0.1:1", "--spec", filepath.Join(dir, "missing.yaml")}, "--spec " + filepath.Join(dir, "missing.yaml") + ": open "},
+		{"record", []string{"--upstream", "http://127.0.0.1:1", "--record", filepath.Join(dir, "no", "such.jsonl")}, "--record: open "},
+		{"secret key", []string{"--upstream", "http://127.0.0.1:1", "--secret-key", proxyKey}, "unknown flag --secret-key"},
+		{"argument", []string{"--upstream", "http://127.0.0.1:1", "now"}, `unexpected argument "now"`},
+	} {
+		code, _, stderr := run(t, append([]string{"proxy"}, tc.args...)...)
+		if code != exitUsage || !strings.HasPrefix(stderr, "hubmessage proxy: "+tc.want) || strings.Contains(stderr, proxyKey) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tc.name, code, stderr, exitUsage, tc.want)
+		}
+	}
+	if code, _, _ := run(t, "proxy", "--upstream", "http://example.com", "--insecure-http", "--addr", "256.0.0.1:1"); code != exitFail {
+		t.Errorf("--insecure-http: exit %d, want the address error (1)", code)
+	}
+}
+
+func TestProxyCommandHelp(t *testing.T) {
+	t.Parallel()
+	code, stdout, _ := run(t, "proxy", "--help")
+	for _, w := range []string{"--upstream URL", "--addr HOST:PORT", "--spec FILE", "--enforce", "--record FILE", "--redact NAME",
+		"--format FORMAT", "--output FILE", "--max-conns N", "--insecure-http", "$HUBMESSAGE_SECRET_KEY", "<code-1>", "SIGTERM", "Exit status"} {
+		if code != exitOK || !strings.Contains(stdout, w) {
+			t.Errorf("exit %d; help does not mention %q", code, w)
+		}
+	}
+}
