@@ -19,6 +19,7 @@ import (
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/internal/httpserve"
 	"github.com/hubmessage/hubmessage-go/internal/secretkey"
+	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
 const proxyUsage = `Usage: hubmessage proxy --upstream URL [flags]
@@ -51,7 +52,10 @@ Flags:
                            lines (repeatable)
   --format FORMAT          summary format: text (default), json or junit
   --output FILE            write the summary to FILE instead of stdout
-  --max-conns N            most connections open at once (default %d)
+  --max-conns N            most connections open at once (default %d); each buffers up to
+                           64 KiB of request and 64 KiB of answer to check them (the
+                           reference server's body limit): at most about 130 MB in all. A
+                           longer body passes on unchecked, reported
   --insecure-http          allow a plain http --upstream on a host that is not loopback (the
                            clients' keys then cross the network in clear)
 
@@ -173,6 +177,7 @@ func runProxy(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "hubmessage proxy:", err)
 		return exitFail
 	}
+	fmt.Fprintln(env.Stdout, "stopped")
 	out := io.Writer(env.Stdout)
 	if c.outFile != nil {
 		out = c.outFile
@@ -214,6 +219,7 @@ func newProxySession(c *proxyConfig, stderr io.Writer) (*proxySession, error) {
 		mode = contracttest.EnforceRequests
 	}
 	opts := []contracttest.CheckOption{contracttest.WithMode(mode), contracttest.WithCoverage(cov),
+		contracttest.WithMaxBody(mockserver.DefaultMaxBodyBytes),
 		contracttest.OnExchange(s.exchange), contracttest.OnUpstreamError(s.upstreamError)}
 	if c.recorder != nil {
 		opts = append(opts, contracttest.WithRecorder(c.recorder), contracttest.OnRecordError(s.recordError))
