@@ -51,6 +51,14 @@ type ReplayedExchange struct {
 	Curl string `json:"curl,omitempty"`
 }
 
+// operation is the exchange's operationId, or "(no route)".
+func (x ReplayedExchange) operation() string {
+	if x.Operation == "" {
+		return "(no route)"
+	}
+	return x.Operation
+}
+
 // Answer is a status and its body: JSON in Body, anything else in Text.
 type Answer struct {
 	Status int             `json:"status"`
@@ -72,10 +80,7 @@ type OperationFidelity struct {
 func (r *FidelityReport) Operations() []OperationFidelity {
 	var out []OperationFidelity
 	for _, x := range r.Exchanges {
-		op := x.Operation
-		if op == "" {
-			op = "(no route)"
-		}
+		op := x.operation()
 		i := slices.IndexFunc(out, func(o OperationFidelity) bool { return o.Operation == op })
 		if i < 0 {
 			i, out = len(out), append(out, OperationFidelity{Operation: op})
@@ -176,7 +181,7 @@ func (r *FidelityReport) WriteText(w io.Writer) error {
 // answers and the curl line.
 func (x ReplayedExchange) text(indent string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "line %d: %s %s %s", x.Line, x.Operation, x.Method, x.Path)
+	fmt.Fprintf(&b, "line %d: %s %s %s", x.Line, x.operation(), x.Method, x.Path)
 	for _, d := range x.Differences {
 		fmt.Fprintf(&b, "\n%s%s", indent, d)
 	}
@@ -234,10 +239,7 @@ func (r *FidelityReport) WriteJUnit(w io.Writer) error {
 	suites := junitSuites{Name: "hubmessage fidelity " + r.BaseURL}
 	index := map[string]int{}
 	for _, x := range r.Exchanges {
-		op := x.Operation
-		if op == "" {
-			op = "(no route)"
-		}
+		op := x.operation()
 		if _, ok := index[op]; !ok {
 			index[op] = len(suites.Suites)
 			suites.Suites = append(suites.Suites, junitSuite{Name: op})

@@ -31,6 +31,7 @@ var commands = []command{
 	{name: "channel", summary: "Create, connect, disconnect or delete a channel: the API's operations", run: runChannel},
 	{name: "connect", summary: "Deprecated: use 'hubmessage channel connect' (same flags)", run: runConnect},
 	{name: "verify", summary: "Check a running server against the spec's contract cases", run: runVerify},
+	{name: "fidelity", summary: "Replay a recording against the reference server and measure how faithful it is", run: runFidelity},
 	{name: "version", summary: "Print the module, API and Go versions (also --version)", run: runVersion},
 }
 
