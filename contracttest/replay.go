@@ -84,6 +84,9 @@ var placeholderRE = regexp.MustCompile(`<([^<>\s]+)-[0-9]+>`)
 // body that was withheld or truncated is compared on the status alone, as the exchange's
 // Why says.
 //
+// Replay changes state on the server as the recording did: what it creates is deleted only
+// where the recording deleted it.
+//
 // The error is for unusable options or a recording that cannot be read (the replay stops
 // there); a server that never answers or refuses the Secret Key is the report's
 // [FidelityReport.SetupError], after which nothing more is sent.
@@ -152,7 +155,7 @@ func (rp *replay) exchange(ctx context.Context, line int, x RecordedExchange) Re
 	}
 	shown := rp.redact(string(body))
 	out.Replayed = &Answer{Status: status}
-	if json.Valid(body) {
+	if json.Valid([]byte(shown)) { // a code replaced inside a number would break it: then it is text
 		out.Replayed.Body = json.RawMessage(shown)
 	} else {
 		out.Replayed.Text = shown
