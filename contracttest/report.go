@@ -342,11 +342,21 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		s.Cases = append(s.Cases, tc)
 	}
 	if e := r.SetupError(); e != "" {
-		suites.Suites = append(suites.Suites, junitSuite{Name: "setup", junitCounts: junitCounts{Tests: 1, Failures: 1}, Cases: []junitCase{{
-			Name: "setup", ClassName: "hubmessage.verify.setup",
-			Failures: []junitFailed{{Message: e, Type: "setup", Text: e + "\n" + r.Summary()}},
-		}}})
+		suites.Suites = append(suites.Suites, setupSuite("hubmessage.verify.setup", e, r.Summary()))
 	}
+	return suites.write(w)
+}
+
+// setupSuite is the suite of one failed testcase, "setup", that a setup error adds.
+func setupSuite(class, setupError, summary string) junitSuite {
+	return junitSuite{Name: "setup", junitCounts: junitCounts{Tests: 1, Failures: 1}, Cases: []junitCase{{
+		Name: "setup", ClassName: class,
+		Failures: []junitFailed{{Message: setupError, Type: "setup", Text: setupError + "\n" + summary}},
+	}}}
+}
+
+// write totals the suites and writes them as an XML document.
+func (suites junitSuites) write(w io.Writer) error {
 	for _, s := range suites.Suites {
 		suites.Tests += s.Tests
 		suites.Failures += s.Failures

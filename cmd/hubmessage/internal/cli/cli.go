@@ -32,6 +32,7 @@ var commands = []command{
 	{name: "connect", summary: "Deprecated: use 'hubmessage channel connect' (same flags)", run: runConnect},
 	{name: "verify", summary: "Check a running server against the spec's contract cases", run: runVerify},
 	{name: "proxy", summary: "Forward to a server, checking and optionally recording every exchange against the spec", run: runProxy},
+	{name: "fidelity", summary: "Replay a recording against the reference server and measure how faithful it is", run: runFidelity},
 	{name: "version", summary: "Print the module, API and Go versions (also --version)", run: runVersion},
 }
 
