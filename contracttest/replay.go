@@ -226,23 +226,17 @@ func (rp *replay) request(ctx context.Context, x RecordedExchange, auth string, 
 	if why != "" {
 		return SentRequest{}, seeds, why
 	}
-	q := SentRequest{Method: x.Method, Path: rp.mapPath(x.Path), Header: http.Header{}, Body: x.Request.Text}
+	q := *x.SentRequest()
+	q.Path = rp.mapPath(q.Path)
 	if len(x.Request.Body) > 0 {
 		q.Body = string(mapJSON(x.Request.Body, rp.mapID))
 	}
-	for k, vs := range x.Request.Header {
-		if k != "Authorization" {
-			q.Header[k] = slices.Clone(vs)
+	if q.UseSecretKey = auth == "Bearer "+rp.opts.SecretKey; !q.UseSecretKey && auth != "" {
+		q.Header = maps.Clone(q.Header)
+		if q.Header == nil {
+			q.Header = http.Header{}
 		}
-	}
-	switch {
-	case auth == "Bearer "+rp.opts.SecretKey:
-		q.UseSecretKey = true
-	case auth != "":
-		q.Header.Set("Authorization", auth)
-	}
-	if len(q.Header) == 0 {
-		q.Header = nil
+		q.Header.Set("Authorization", auth) // a refused credential, sent as an invalid one
 	}
 	return q, seeds, ""
 }
