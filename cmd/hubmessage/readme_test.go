@@ -62,7 +62,8 @@ func (b readmeBlock) lastCommand() string {
 // PATH: a block that ends in a server runs on a terminal of its own until it listens (a mock
 // stops the servers before it first; a proxy runs in front of the mock), then the blocks
 // after it run against it; Ctrl-C on its terminal stops it, and it must say "stopped" and
-// exit 0, make included. Every other block must exit 0, and none may leave anything in the
+// exit 0, make included. A block that replays a recording runs once the proxy that recorded
+// it is stopped, as README says. Every other block must exit 0, and none may leave anything in the
 // temporary directory. Only the block that runs make test is left out: it runs this test.
 func TestReadmeBlocks(t *testing.T) {
 	t.Parallel()
@@ -83,6 +84,12 @@ func TestReadmeBlocks(t *testing.T) {
 		}
 		servers = nil
 	}
+	stopProxies := func() {
+		for len(servers) > 0 && strings.Contains(servers[len(servers)-1].b.lastCommand(), "hubmessage proxy") {
+			servers[len(servers)-1].stop(t)
+			servers = servers[:len(servers)-1]
+		}
+	}
 	for _, b := range readmeBlocks(t) {
 		script := ports.Replace(b.text)
 		cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
@@ -100,6 +107,9 @@ func TestReadmeBlocks(t *testing.T) {
 		case strings.Contains(last, "hubmessage proxy"):
 			servers = append(servers, startServer(t, b, cmd))
 		default:
+			if strings.Contains(b.text, "hubmessage fidelity") {
+				stopProxies()
+			}
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("README.md:%d: %v\n%s\noutput:\n%s", b.line, err, script, out)
