@@ -60,11 +60,28 @@
 // ([Result.Curl]); the Secret Key and single-use values never appear in a report.
 // [Report.WriteRegressionTest] turns the failures into a Go test that replays them.
 //
-// # Recordings
+// # Proxy, recordings and replay
 //
-// A [Recorder] appends exchanges to a file as JSON Lines as they happen, the Authorization
+// [Validator.Proxy] is a reverse proxy to an upstream that checks every exchange as
+// [Validator.Middleware] does, in [ReportOnly] mode by default; [EnforceRequests] keeps invalid
+// requests from the upstream but passes its answers on unchanged, reported. The Authorization
+// header goes upstream untouched; an upstream that gives no answer gets the client a 502 in the
+// spec's error shape and goes to [OnUpstreamError], not to the violations, the recording or
+// the [Coverage]. [OnExchange] hands over each exchange with its violations.
+//
+// A [Recorder] ([WithRecorder]) appends exchanges as JSON Lines as they end, the Authorization
 // header and every value named "code" (or [WithRedact]'s names) replaced at write time by a
 // stable placeholder ("<code-1>"), so the same code is recognisable and never kept;
-// [ReadRecording] reads a recording back: the parts a validating, recording proxy and a
-// replay against the reference server (still to come) build on.
+// [ReadRecording] reads a recording back, and [Recorder.Redact] with
+// [RecordedExchange.SentRequest] gives a curl line with no secret.
+//
+// [Replay] sends a recording's requests in order to a server and compares each answer with
+// the recorded one: the status, an error's message and the body's shape. Ids the recorded
+// service chose are mapped to the server's (the spec's links, else a 201's "id"), each
+// "<code-N>" gets a value from a [CodeSource] (the same placeholder, the same value), an id
+// used but never created is created first, and an exchange whose answer cannot be compared
+// (a redacted value, a withheld body, what [ReplayOptions].NotComparable names) is not sent.
+// The [FidelityReport] gives a verdict per exchange, a table by operation and the fidelity
+// (identical ÷ comparable), as text, JSON or JUnit; a server that refused the key or never
+// answered is a [FidelityReport.SetupError], never a pass.
 package contracttest
