@@ -68,8 +68,8 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if x.Status == http.StatusMethodNotAllowed {
 				w.Header().Set("Allow", strings.Join(m.cfg.validator.AllowedMethods(r), ", "))
 			}
-			m.cfg.reject(w, r, x.Status, vs)
 			m.cfg.finish(x, vs, false)
+			m.cfg.reject(w, r, x.Status, vs)
 			return
 		}
 	}
@@ -87,42 +87,38 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.commit()
 		return
 	}
-	replaced := false
+	var respVs Violations
 	if route != nil {
-		var respVs Violations
-		respVs, replaced = m.checkResponse(w, r, route, rec)
+		respVs = m.checkResponse(r, route, rec)
 		vs = append(vs, respVs...)
 	}
-	if !replaced && !rec.passthrough {
+	// Before the answer goes on: a recording is never behind what its clients have seen.
+	m.cfg.finish(x, vs, true)
+	switch {
+	case rec.passthrough: // already on its way
+	case len(respVs) > 0 && m.cfg.mode == Enforce:
+		m.cfg.reject(w, r, http.StatusInternalServerError, respVs)
+	default:
 		rec.commit()
 	}
-	m.cfg.finish(x, vs, true)
 }
 
-// checkResponse validates and reports the handler's answer, held in rec; in Enforce mode it
-// sends a 500 in place of an invalid one, and says so.
-func (m *middleware) checkResponse(w http.ResponseWriter, r *http.Request, route *Route, rec *recorder) (vs Violations, replaced bool) {
+// checkResponse validates and reports the handler's answer, held in rec.
+func (m *middleware) checkResponse(r *http.Request, route *Route, rec *recorder) Violations {
 	// Coverage counts what the handler answered, not what the middleware answers for it.
 	m.cfg.coverage.Record(route.OperationID(), rec.status)
 	if rec.passthrough {
-		vs = tooLong(route.OperationID(), m.cfg.maxBody)
+		vs := tooLong(route.OperationID(), m.cfg.maxBody)
 		m.cfg.report(vs)
-		return vs, false
+		return vs
 	}
 	if rec.header.Get("Content-Type") == "" && rec.body.Len() > 0 {
 		rec.header.Set("Content-Type", http.DetectContentType(rec.body.Bytes()))
 	}
 	err := m.cfg.validator.ValidateResponseFor(route, r, rec.status, rec.header, rec.body.Bytes())
-	if err == nil {
-		return nil, false
-	}
-	vs = asViolations(err, Response, route.OperationID())
+	vs := asViolations(err, Response, route.OperationID())
 	m.cfg.report(vs)
-	if m.cfg.mode != Enforce {
-		return vs, false
-	}
-	m.cfg.reject(w, r, http.StatusInternalServerError, vs)
-	return vs, true
+	return vs
 }
 
 var (

@@ -96,12 +96,13 @@ func WithMode(m Mode) CheckOption { return func(c *checkConfig) { c.mode = m } }
 func WithRejectFunc(f RejectFunc) CheckOption { return func(c *checkConfig) { c.reject = f } }
 
 // WithRecorder has a [Middleware] record to rec each exchange its handler answered (not the
-// middleware's own rejections, as for [Coverage]), once the response is sent: the request as
-// it arrived, its body as buffered, and the handler's response as it wrote it, even one an
-// enforcing middleware replaced by a 500; a body past the buffer limit ([WithMaxBody]) is
-// recorded cut. A request no route matched is recorded too, with no Operation. Recording
-// never holds up or changes the response; its errors go to [OnRecordError]. Transport
-// ignores it.
+// middleware's own rejections, as for [Coverage]): the request as it arrived, its body as
+// buffered, and the handler's response as it wrote it, even one an enforcing middleware
+// replaced by a 500. It is recorded before the answer goes on, so a recording is never behind
+// what its clients have seen; a body past the buffer limit ([WithMaxBody]) is recorded cut,
+// once the handler has streamed it. A request no route matched is recorded too, with no
+// Operation. Recording never changes the response; its errors go to [OnRecordError].
+// Transport ignores it.
 func WithRecorder(rec *Recorder) CheckOption { return func(c *checkConfig) { c.recorder = rec } }
 
 // OnRecordError hands f each error of [WithRecorder]'s Recorder, the same error once: after a
@@ -109,7 +110,7 @@ func WithRecorder(rec *Recorder) CheckOption { return func(c *checkConfig) { c.r
 // first time. Without f the error goes to [WithTB], if any.
 func OnRecordError(f func(error)) CheckOption { return func(c *checkConfig) { c.onRecord = f } }
 
-// OnExchange hands f each exchange once its response is sent, with its violations (none if
+// OnExchange hands f each exchange before its answer is sent on, with its violations (none if
 // it kept the contract), request's and response's together: an exchange [WithRecorder] would
 // record, and a request the middleware rejected, whose Status is the rejection's and which
 // has no response header or body. The request's headers hold Authorization as it came: redact
