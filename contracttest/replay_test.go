@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -19,9 +20,9 @@ import (
 	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
-// recordThrough serves h behind a Recorder writing to buf (under a base path) and returns
-// the base URL: what a recording proxy in front of the real API does.
-func recordThrough(t *testing.T, h http.Handler, spec *openapi3.T, buf *bytes.Buffer, opts ...contracttest.RecordOption) string {
+// recordThrough serves h behind a recording Validator.Proxy writing to buf and returns the
+// proxy's URL: what a team puts in front of the real API.
+func recordThrough(t *testing.T, h http.Handler, spec *openapi3.T, buf *lockedBuffer, opts ...contracttest.RecordOption) string {
 	t.Helper()
 	v, err := contracttest.New()
 	if spec != nil {
@@ -31,25 +32,11 @@ func recordThrough(t *testing.T, h http.Handler, spec *openapi3.T, buf *bytes.Bu
 	if err != nil || err2 != nil {
 		t.Fatal(err, err2)
 	}
-	return serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		rr := httptest.NewRecorder()
-		h.ServeHTTP(rr, r)
-		op := ""
-		if route, err := v.FindRoute(r); err == nil {
-			op = route.OperationID()
-		}
-		if err := rec.Record(contracttest.Exchange{Operation: op, Method: r.Method, Path: r.URL.RequestURI(),
-			RequestHeader: r.Header, RequestBody: body, Status: rr.Code, ResponseHeader: rr.Header(), ResponseBody: rr.Body.Bytes()}); err != nil {
-			t.Error(err)
-		}
-		for k, vs := range rr.Header() {
-			w.Header()[k] = vs
-		}
-		w.WriteHeader(rr.Code)
-		w.Write(rr.Body.Bytes())
-	}))
+	upstream, err := url.Parse(serve(t, h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, v.Proxy(upstream, contracttest.WithRecorder(rec), contracttest.OnRecordError(func(err error) { t.Error(err) })))
 }
 
 // call sends one request and returns the status and body.
@@ -99,7 +86,7 @@ func newMock(t *testing.T) (*mockserver.Server, contracttest.CodeSource, func() 
 // delete, delete again, and a create with a wrong key.
 func lifecycle(t *testing.T, real http.Handler, key string, issue func() string) string {
 	t.Helper()
-	var buf bytes.Buffer
+	var buf lockedBuffer
 	base := recordThrough(t, real, nil, &buf)
 	bearer := "Bearer " + key
 	_, created := call(t, base, bearer, "POST", "/v1/channels", `{"name":"Sales","type":"META_WHATSAPP"}`)
@@ -237,7 +224,7 @@ func TestReplaySeedsUncreatedIDs(t *testing.T) {
 	bearer := "Bearer " + real.SecretKey()
 	_, created := call(t, direct, bearer, "POST", "/v1/channels", `{"name":"Old","type":"META_WHATSAPP"}`)
 	id := strings.Split(created, `"`)[3]
-	var buf bytes.Buffer
+	var buf lockedBuffer
 	base := recordThrough(t, real, nil, &buf)
 	code, _ := real.IssueCode()
 	call(t, base, bearer, "DELETE", "/v1/channels/00000000000000000000000000000001", "")
@@ -265,7 +252,7 @@ func TestReplaySeedsUncreatedIDs(t *testing.T) {
 func TestReplayOtherSpec(t *testing.T) {
 	t.Parallel()
 	spec := fixture(t, "stateful-books.yaml")
-	var buf bytes.Buffer
+	var buf lockedBuffer
 	base := recordThrough(t, newBooks().handler(), spec, &buf, contracttest.WithRedact("ticket", "title"))
 	key := "Bearer hm_books_key"
 	call(t, base, key, "POST", "/shelf/books", `{"title":"Secret diary"}`)
