@@ -63,7 +63,7 @@ func call(t *testing.T, base, auth, method, path, body string) (int, string) {
 
 // newMock is a reference server as the replay target, and a code source that remembers the
 // codes it gave.
-func newMock(t *testing.T) (*mockserver.Server, contracttest.CodeSource, func() []string) {
+func newMock(t testing.TB) (*mockserver.Server, contracttest.CodeSource, func() []string) {
 	t.Helper()
 	srv, err := mockserver.New(mockserver.WithStrictCodes())
 	if err != nil {
@@ -335,4 +335,33 @@ func TestReplaySetupErrors(t *testing.T) {
 	if s := fmt.Sprintf("%v %+v", wrongKey, wrongKey); strings.Contains(s, wrongKey.SecretKey) {
 		t.Errorf("%%v of ReplayOptions shows the key: %s", s)
 	}
+}
+
+// Replay takes any recording without panicking, and neither its error nor its report, in any
+// format, holds the Secret Key or a code it sent.
+func FuzzReplay(f *testing.F) {
+	target, codes, given := newMock(f)
+	base := serve(f, target)
+	f.Add(`{"operation":"partnerCreateChannel","method":"POST","path":"/v1/channels","request":{"header":{"Authorization":["<authorization-1>"],"Content-Type":["application/json"]},"body":{"name":"a","type":"META_WHATSAPP"}},"status":201,"response":{"body":{"id":"019E4C54B1B375A28970B605CA9B03C3"}}}`)
+	f.Add(`{"operation":"connectMetaChannel","method":"POST","path":"/v1/channels/019E4C54B1B375A28970B605CA9B03C3/connect?x=<code-1>","request":{"header":{"Authorization":["<authorization-1>"]},"body":{"wabaId":"1","phoneId":"2","code":"<code-1>"}},"status":200,"response":{"body":{"success":true}}}`)
+	f.Add(`{"method":"DELETE","path":"/v1/channels/%2F<code-2>","request":{"header":{"Authorization":["<authorization-2>"]},"text":"<code-2>"},"status":401,"response":{"text":"no"}}`)
+	f.Add(`{"method":"GET","path":"/<title-1>","status":204}` + "\n{")
+	f.Fuzz(func(t *testing.T, recording string) {
+		report, err := contracttest.Replay(t.Context(), base, contracttest.ReadRecording(strings.NewReader(recording)), hubOptions(target, codes))
+		var out bytes.Buffer
+		if err != nil {
+			out.WriteString(err.Error())
+		} else {
+			for _, write := range []func(io.Writer) error{report.WriteText, report.WriteJSON, report.WriteJUnit} {
+				if err := write(&out); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for _, secret := range append(given(), target.SecretKey()) {
+			if strings.Contains(out.String(), secret) {
+				t.Fatalf("the report holds %q:\n%s", secret, out.String())
+			}
+		}
+	})
 }

@@ -23,7 +23,7 @@ import (
 )
 
 // serve mounts h under a non-empty base path, so URL joining is exercised too.
-func serve(t *testing.T, h http.Handler) string {
+func serve(t testing.TB, h http.Handler) string {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.Handle("/base/", http.StripPrefix("/base", h))
