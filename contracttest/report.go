@@ -17,6 +17,15 @@ import (
 type Report struct {
 	BaseURL string   `json:"baseUrl"`
 	Results []Result `json:"results"`
+	// Tool names what made the report, in the text and JUnit headings: "" means
+	// "hubmessage verify".
+	Tool string `json:"-"`
+}
+
+// tool is the report's Tool, and its JUnit class name prefix.
+func (r *Report) tool() (name, class string) {
+	name = cmp.Or(r.Tool, "hubmessage verify")
+	return name, strings.ReplaceAll(name, " ", ".")
 }
 
 // Result is one case's outcome. It passed when it has no Failures and was not skipped.
@@ -186,7 +195,8 @@ func (r *Report) Validated() (reached, dataCases int) {
 // the server's validation ([Report.Validated]).
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "hubmessage verify %s\n", r.BaseURL)
+	name, _ := r.tool()
+	fmt.Fprintf(&b, "%s %s\n", name, r.BaseURL)
 	for _, res := range r.Results {
 		switch {
 		case res.Skipped != "":
@@ -313,7 +323,8 @@ type junitSkipped struct {
 // request and a curl command that reproduces it. A [Report.SetupError] is one more failed
 // testcase, "setup", in a suite of that name, so a CI reading only the XML fails too.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	suites := junitSuites{Name: "hubmessage verify " + r.BaseURL}
+	name, class := r.tool()
+	suites := junitSuites{Name: name + " " + r.BaseURL}
 	index := map[string]int{}
 	for _, res := range r.Results {
 		suite := res.Check
@@ -325,7 +336,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			suites.Suites = append(suites.Suites, junitSuite{Name: suite})
 		}
 		s := &suites.Suites[index[suite]]
-		tc := junitCase{Name: res.Case, ClassName: "hubmessage.verify." + suite, Time: seconds(res.Duration.Seconds())}
+		tc := junitCase{Name: res.Case, ClassName: class + "." + suite, Time: seconds(res.Duration.Seconds())}
 		switch {
 		case res.Skipped != "":
 			tc.Skipped = &junitSkipped{Message: res.Skipped}
@@ -342,7 +353,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		s.Cases = append(s.Cases, tc)
 	}
 	if e := r.SetupError(); e != "" {
-		suites.Suites = append(suites.Suites, setupSuite("hubmessage.verify.setup", e, r.Summary()))
+		suites.Suites = append(suites.Suites, setupSuite(class+".setup", e, r.Summary()))
 	}
 	return suites.write(w)
 }

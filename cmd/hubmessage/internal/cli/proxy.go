@@ -281,7 +281,7 @@ func (s *proxySession) recordError(err error) {
 // report is the session as a contracttest.Report: a failed Result per exchange with
 // violations, then a passed one per operation for its conforming exchanges.
 func (s *proxySession) report() *contracttest.Report {
-	r := &contracttest.Report{BaseURL: s.cfg.upstream.String(), Results: slices.Clone(s.failures)}
+	r := &contracttest.Report{BaseURL: s.cfg.upstream.String(), Results: slices.Clone(s.failures), Tool: "hubmessage proxy"}
 	for _, op := range slices.Sorted(maps.Keys(s.conforming)) {
 		r.Results = append(r.Results, contracttest.Result{Case: fmt.Sprintf("proxy/%s/conforming", op), Check: "proxy", Operation: op})
 	}

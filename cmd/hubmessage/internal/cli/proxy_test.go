@@ -79,7 +79,8 @@ func TestProxyCommandViolation(t *testing.T) {
 		w.Write([]byte(`{}`)) // connect documents {"success":true}
 	}))
 	t.Cleanup(upstream.Close)
-	url, stop := startProxy(t, upstream.URL+"/base")
+	junit := filepath.Join(t.TempDir(), "proxy.xml")
+	url, stop := startProxy(t, upstream.URL+"/base", "--format", "junit", "--output", junit)
 	const code = "proxy-secret-code"
 	req, _ := http.NewRequest(http.MethodPost, url+"/v1/channels/"+mockserver.ChannelUUID+"/connect",
 		strings.NewReader(`{"wabaId":"1","phoneId":"2","code":"`+code+`","coexistence":false}`))
@@ -104,10 +105,12 @@ func TestProxyCommandViolation(t *testing.T) {
 			t.Errorf("stderr does not say %q:\n%s", want, stderr)
 		}
 	}
-	if exit != exitFail || !strings.Contains(stdout, "connectMetaChannel                       1 exchanges with violations") {
-		t.Errorf("exit %d, stdout:\n%s", exit, stdout)
+	report := mustRead(t, junit)
+	if exit != exitFail || !strings.Contains(report, `<testsuites name="hubmessage proxy `+upstream.URL+`/base"`) ||
+		!strings.Contains(report, `<testcase name="proxy/connectMetaChannel/1" classname="hubmessage.proxy.proxy"`) {
+		t.Errorf("exit %d, report:\n%s", exit, report)
 	}
-	if strings.Contains(stdout+stderr, proxyKey) || strings.Contains(stdout+stderr, code) {
+	if strings.Contains(stdout+stderr+report, proxyKey) || strings.Contains(stdout+stderr+report, code) {
 		t.Errorf("the output holds the key or the code:\n%s\n%s", stdout, stderr)
 	}
 }
