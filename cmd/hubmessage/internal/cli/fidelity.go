@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"net"
 	"net/http"
@@ -59,18 +58,12 @@ compared); 2 usage error, including a recording that cannot be read.
 // fidelityConfig is a parsed `hubmessage fidelity` command line.
 type fidelityConfig struct {
 	connFlags
-	recording, format, output string
-	minFidelity               float64
+	reportFlags
+	recording   string
+	minFidelity float64
 
 	exchanges []contracttest.RecordedExchange // read by prepare
 	api       conn                            // with --base-url: the key and the base URL, set by prepare
-	file      *os.File
-}
-
-// fidelityWriters write a fidelity report in each --format.
-var fidelityWriters = map[string]func(*contracttest.FidelityReport, io.Writer) error{
-	"text": (*contracttest.FidelityReport).WriteText, "json": (*contracttest.FidelityReport).WriteJSON,
-	"junit": (*contracttest.FidelityReport).WriteJUnit,
 }
 
 func parseFidelityFlags(args []string) (fidelityConfig, error) {
@@ -78,17 +71,16 @@ func parseFidelityFlags(args []string) (fidelityConfig, error) {
 	fs := newFlagSet("hubmessage fidelity")
 	c.connFlags.register(fs)
 	fs.StringVar(&c.recording, "recording", "", "")
-	fs.StringVar(&c.format, "format", "text", "")
-	fs.StringVar(&c.output, "output", "", "")
+	c.reportFlags.register(fs)
 	fs.Float64Var(&c.minFidelity, "min-fidelity", 1, "")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
-	switch {
+	switch formatErr := c.reportFlags.check(); {
 	case c.recording == "":
 		return c, errors.New("--recording is required")
-	case fidelityWriters[c.format] == nil:
-		return c, fmt.Errorf("--format %q: must be one of text, json, junit", c.format)
+	case formatErr != nil:
+		return c, formatErr
 	case !(c.minFidelity >= 0 && c.minFidelity <= 1):
 		return c, fmt.Errorf("--min-fidelity %v: must be from 0 to 1", c.minFidelity)
 	case c.baseURL == "" && (c.keyFile != "" || c.insecure):
@@ -102,13 +94,9 @@ func runFidelity(ctx context.Context, args []string, env Env) int {
 	if err == nil {
 		err = c.prepare(env)
 	}
+	defer c.reportFlags.close()
 	if err != nil {
 		return flagsFailed(env, "hubmessage fidelity", fidelityUsage, err)
-	}
-	out := env.Stdout
-	if c.file != nil {
-		defer c.file.Close()
-		out = c.file
 	}
 	var report *contracttest.FidelityReport
 	if c.baseURL == "" {
@@ -120,11 +108,7 @@ func runFidelity(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "hubmessage fidelity:", strings.TrimPrefix(err.Error(), "contracttest: "))
 		return exitFail
 	}
-	if err = fidelityWriters[c.format](report, out); err == nil && c.file != nil {
-		err = c.file.Close()
-	}
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "hubmessage fidelity: write report:", err)
+	if !c.reportFlags.write(env, "hubmessage fidelity", report) {
 		return exitFail
 	}
 	if e := report.SetupError(); e != "" {
@@ -159,12 +143,7 @@ func (c *fidelityConfig) prepare(env Env) error {
 		}
 		c.exchanges = append(c.exchanges, x)
 	}
-	if c.output != "" && c.output != "-" {
-		if c.file, err = os.Create(c.output); err != nil {
-			return fmt.Errorf("--output: %w", err)
-		}
-	}
-	return nil
+	return c.reportFlags.open()
 }
 
 // recorded is the recording read by prepare, as Replay takes it.

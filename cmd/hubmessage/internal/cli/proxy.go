@@ -50,7 +50,9 @@ Flags:
                            replaced by placeholders
   --redact NAME            also replace the values of NAME in the recording and the curl
                            lines (repeatable)
-  --format FORMAT          summary format: text (default), json or junit
+  --format FORMAT          summary format: text (default), json or junit (a report: a failed
+                           case per exchange with violations, and a case per documented
+                           response, skipped when no exchange got it)
   --output FILE            write the summary to FILE instead of stdout
   --max-conns N            most connections open at once (default %d); each buffers up to
                            64 KiB of request and 64 KiB of answer to check them (the
@@ -72,13 +74,14 @@ checked, --record failed, --addr unusable or the server failed; 2 usage error.
 type proxyConfig struct {
 	upstream                     *url.URL
 	upstreamFlag, addr, specFile string
-	record, format, output       string
+	record                       string
 	redact                       []string
 	enforce, insecure            bool
 	maxConns                     int
 	validator                    *contracttest.Validator
-	recordFile, outFile          *os.File
-	recorder, redactor           *contracttest.Recorder // redactor: for the curl lines
+	recordFile                   *os.File
+	reportFlags
+	recorder, redactor *contracttest.Recorder // redactor: for the curl lines
 }
 
 func parseProxyFlags(args []string) (proxyConfig, error) {
@@ -90,19 +93,18 @@ func parseProxyFlags(args []string) (proxyConfig, error) {
 	fs.BoolVar(&c.enforce, "enforce", false, "")
 	fs.StringVar(&c.record, "record", "", "")
 	fs.Func("redact", "", func(s string) error { c.redact = append(c.redact, s); return nil })
-	fs.StringVar(&c.format, "format", "text", "")
-	fs.StringVar(&c.output, "output", "", "")
+	c.reportFlags.register(fs)
 	fs.IntVar(&c.maxConns, "max-conns", httpserve.DefaultMaxConns, "")
 	fs.BoolVar(&c.insecure, "insecure-http", false, "")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
 	var err error
-	switch {
+	switch formatErr := c.reportFlags.check(); {
 	case c.upstreamFlag == "":
 		return c, errors.New("--upstream is required: the URL of the server to forward to")
-	case reportWriters[c.format] == nil:
-		return c, fmt.Errorf("--format %q: must be one of text, json, junit", c.format)
+	case formatErr != nil:
+		return c, formatErr
 	case c.maxConns <= 0:
 		return c, fmt.Errorf("--max-conns: %d is not positive", c.maxConns)
 	}
@@ -137,20 +139,14 @@ func (c *proxyConfig) prepare() error {
 		}
 		c.recorder, _ = contracttest.NewRecorder(c.recordFile, contracttest.WithRedact(c.redact...)) // names checked by parse
 	}
-	if c.output != "" && c.output != "-" {
-		if c.outFile, err = os.Create(c.output); err != nil {
-			return fmt.Errorf("--output: %w", err)
-		}
-	}
-	return nil
+	return c.reportFlags.open()
 }
 
 func (c *proxyConfig) close() {
-	for _, f := range []*os.File{c.recordFile, c.outFile} {
-		if f != nil {
-			f.Close()
-		}
+	if c.recordFile != nil {
+		c.recordFile.Close()
 	}
+	c.reportFlags.close()
 }
 
 func runProxy(ctx context.Context, args []string, env Env) int {
@@ -178,15 +174,7 @@ func runProxy(ctx context.Context, args []string, env Env) int {
 		return exitFail
 	}
 	fmt.Fprintln(env.Stdout, "stopped")
-	out := io.Writer(env.Stdout)
-	if c.outFile != nil {
-		out = c.outFile
-	}
-	if err = s.writeSummary(out, c.format); err == nil && c.outFile != nil {
-		err = c.outFile.Close()
-	}
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "hubmessage proxy: write summary:", err)
+	if !c.reportFlags.write(env, "hubmessage proxy", s.summary()) {
 		return exitFail
 	}
 	return s.verdict(env.Stderr)
@@ -278,22 +266,26 @@ func (s *proxySession) recordError(err error) {
 	fmt.Fprintf(s.stderr, "hubmessage proxy: --record %s: %s\n", s.cfg.record, strings.TrimPrefix(err.Error(), "contracttest: "))
 }
 
-// report is the session as a contracttest.Report: a failed Result per exchange with
-// violations, then a passed one per operation for its conforming exchanges.
-func (s *proxySession) report() *contracttest.Report {
-	r := &contracttest.Report{BaseURL: s.cfg.upstream.String(), Results: slices.Clone(s.failures), Tool: "hubmessage proxy"}
-	for _, op := range slices.Sorted(maps.Keys(s.conforming)) {
-		r.Results = append(r.Results, contracttest.Result{Case: fmt.Sprintf("proxy/%s/conforming", op), Check: "proxy", Operation: op})
-	}
-	return r
+// proxySummary is a session's summary: its own text, and for json and junit a
+// contracttest.Report with a failed Result per exchange with violations, a passed one per
+// operation for its conforming exchanges, and per documented response one that passed if
+// the traffic covered it, else skipped.
+type proxySummary struct {
+	*contracttest.Report
+	text string
 }
 
-// writeSummary writes the session's summary in format: a report for json and junit.
-func (s *proxySession) writeSummary(w io.Writer, format string) error {
+func (p proxySummary) WriteText(w io.Writer) error {
+	_, err := io.WriteString(w, p.text)
+	return err
+}
+
+func (s *proxySession) summary() proxySummary {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if format != "text" {
-		return reportWriters[format](s.report(), w)
+	r := &contracttest.Report{BaseURL: s.cfg.upstream.String(), Results: slices.Clone(s.failures), Tool: "hubmessage proxy"}
+	for _, op := range slices.Sorted(maps.Keys(s.conforming)) {
+		r.Results = append(r.Results, contracttest.Result{Case: "proxy/" + op + "/conforming", Check: "proxy", Operation: op})
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "hubmessage proxy %s: %d exchanges checked, %d with violations; %d upstream errors\n",
@@ -305,12 +297,14 @@ func (s *proxySession) writeSummary(w io.Writer, format string) error {
 	fmt.Fprintf(&b, "documented responses covered: %d of %d\n", len(covered), len(covered)+len(missing))
 	for _, p := range covered {
 		fmt.Fprintf(&b, "  covered  %s\n", p)
+		r.Results = append(r.Results, contracttest.Result{Case: "coverage/" + strings.Replace(p, " ", "/", 1), Check: "coverage"})
 	}
 	for _, p := range missing {
 		fmt.Fprintf(&b, "  missing  %s\n", p)
+		r.Results = append(r.Results, contracttest.Result{Case: "coverage/" + strings.Replace(p, " ", "/", 1), Check: "coverage",
+			Skipped: "no exchange got this documented response"})
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return proxySummary{r, b.String()}
 }
 
 // verdict is the exit code: a violation, a failed recording, or a session in which nothing

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"go/build"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -70,18 +69,13 @@ the run stopped early or no case ran; 2 usage error (including no Secret Key wit
 type verifyConfig struct {
 	opts contracttest.VerifyOptions
 	connFlags
-	format, output, emitTest string
-	specFile                 string // --spec; "" is the embedded spec
-	code                     string // from --code; never printed
-	timeout, maxTime         time.Duration
+	reportFlags
+	emitTest         string
+	specFile         string // --spec; "" is the embedded spec
+	code             string // from --code; never printed
+	timeout, maxTime time.Duration
 
 	url, keySource, testPkg string // set by prepare: the base URL, from the flag or environment
-	file                    *os.File
-}
-
-// reportWriters write a report in each --format.
-var reportWriters = map[string]func(*contracttest.Report, io.Writer) error{
-	"text": (*contracttest.Report).WriteText, "json": (*contracttest.Report).WriteJSON, "junit": (*contracttest.Report).WriteJUnit,
 }
 
 // parseVerifyFlags parses verify's flags; --param values are checked after parsing, as
@@ -91,8 +85,7 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 	var params []string
 	fs := newFlagSet("hubmessage verify")
 	c.connFlags.register(fs)
-	fs.StringVar(&c.format, "format", "text", "")
-	fs.StringVar(&c.output, "output", "", "")
+	c.reportFlags.register(fs)
 	fs.BoolVar(&c.opts.Positive, "positive", false, "")
 	fs.Func("param", "", func(s string) error { params = append(params, s); return nil })
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "")
@@ -106,11 +99,11 @@ func parseVerifyFlags(args []string) (verifyConfig, error) {
 		return c, err
 	}
 	_, urlErr := contracttest.ParseBaseURL(c.baseURL)
-	switch {
+	switch formatErr := c.reportFlags.check(); {
 	case c.baseURL != "" && urlErr != nil:
 		return c, fmt.Errorf("--base-url: %w", urlErr)
-	case reportWriters[c.format] == nil:
-		return c, fmt.Errorf("--format %q: must be one of text, json, junit", c.format)
+	case formatErr != nil:
+		return c, formatErr
 	case c.code != "" && !c.opts.Stateful:
 		return c, errors.New("--code: only a --stateful run sends it")
 	case c.timeout <= 0:
@@ -136,24 +129,16 @@ func runVerify(ctx context.Context, args []string, env Env) int {
 	if err == nil {
 		err = c.prepare(env)
 	}
+	defer c.reportFlags.close()
 	if err != nil {
 		return flagsFailed(env, "hubmessage verify", verifyUsage, err)
-	}
-	out := env.Stdout
-	if c.file != nil {
-		defer c.file.Close()
-		out = c.file
 	}
 	report, err := c.verify(ctx, env)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "hubmessage verify:", secretkey.Redact(strings.TrimPrefix(err.Error(), "contracttest: "), c.opts.SecretKey))
 		return exitFail
 	}
-	if err = reportWriters[c.format](report, out); err == nil && c.file != nil {
-		err = c.file.Close()
-	}
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "hubmessage verify: write report:", err)
+	if !c.reportFlags.write(env, "hubmessage verify", report) {
 		return exitFail
 	}
 	return c.verdict(report, env)
@@ -198,12 +183,7 @@ func (c *verifyConfig) prepare(env Env) (err error) {
 			return fmt.Errorf("--emit-go-test: %w", err)
 		}
 	}
-	if c.output != "" && c.output != "-" {
-		if c.file, err = os.Create(c.output); err != nil {
-			return fmt.Errorf("--output: %w", err)
-		}
-	}
-	return nil
+	return c.reportFlags.open()
 }
 
 // verify runs the cases against the server within --max-time. A stateful run's codes come
