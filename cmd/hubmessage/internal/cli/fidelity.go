@@ -189,14 +189,8 @@ func (c *fidelityConfig) remote(ctx context.Context, env Env) (*contracttest.Fid
 	api := c.api
 	opts := mockserver.ReplayOptions()
 	opts.SecretKey, opts.HTTPClient = api.key, &http.Client{Timeout: 30 * time.Second}
-	codes, err := mockserver.ProbeCodes(ctx, opts.HTTPClient, api.baseURL, api.key)
-	why := "it has no POST /_mock/codes"
-	if err != nil {
-		why = secretkey.Redact(err.Error(), api.key)
-	}
-	if opts.CodeSource = codes; codes == nil {
-		fmt.Fprintf(env.Stderr, "hubmessage fidelity: the server issues no codes (%s): exchanges that send a code are not comparable\n", why)
-	}
+	opts.CodeSource = probeCodes(ctx, opts.HTTPClient, api.baseURL, api.key, env.Stderr,
+		"hubmessage fidelity:", "exchanges that send a code are not comparable")
 	report, err := contracttest.Replay(ctx, api.baseURL, c.recorded(), opts)
 	if err != nil {
 		err = errors.New(secretkey.Redact(err.Error(), api.key))

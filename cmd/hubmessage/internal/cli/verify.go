@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"go/build"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -199,14 +200,8 @@ func (c *verifyConfig) verify(ctx context.Context, env Env) (*contracttest.Repor
 	case c.code != "":
 		opts.CodeSource = contracttest.FixedCode(c.code)
 	default:
-		codes, err := mockserver.ProbeCodes(ctx, opts.HTTPClient, c.url, opts.SecretKey)
-		why := "it has no POST /_mock/codes"
-		if err != nil {
-			why = secretkey.Redact(err.Error(), opts.SecretKey)
-		}
-		if opts.CodeSource = codes; codes == nil {
-			fmt.Fprintf(env.Stderr, "hubmessage verify: --stateful without --code, and the server issues no codes (%s): connect sends the spec's example code\n", why)
-		}
+		opts.CodeSource = probeCodes(ctx, opts.HTTPClient, c.url, opts.SecretKey, env.Stderr,
+			"hubmessage verify: --stateful without --code, and", "connect sends the spec's example code")
 	}
 	return contracttest.Verify(ctx, c.url, opts)
 }
@@ -314,4 +309,18 @@ func readSpec(path string) (*openapi3.T, error) {
 		return nil, err
 	}
 	return openapi.Parse(filepath.Base(path), data)
+}
+
+// probeCodes asks the server at url for codes (mockserver.ProbeCodes); if it issues none it
+// says so on stderr, as "<lead> the server issues no codes (why): <then>", and returns nil.
+func probeCodes(ctx context.Context, client *http.Client, url, key string, stderr io.Writer, lead, then string) contracttest.CodeSource {
+	codes, err := mockserver.ProbeCodes(ctx, client, url, key)
+	why := "it has no POST /_mock/codes"
+	if err != nil {
+		why = secretkey.Redact(err.Error(), key)
+	}
+	if codes == nil {
+		fmt.Fprintf(stderr, "%s the server issues no codes (%s): %s\n", lead, why, then)
+	}
+	return codes
 }
