@@ -121,9 +121,9 @@ func OnExchange(f func(Exchange, Violations)) CheckOption {
 }
 
 // OnUpstreamError hands f each request a [Validator.Proxy] got no answer to from its upstream
-// (refused, reset, timed out), and why; the proxy answered it 502 in the spec's error shape
+// (refused, reset, timed out, past a deadline set on the request's context), and why; the proxy answered it 502 in the spec's error shape
 // ([WithRejectFunc]). Such an exchange is no violation, and neither recorded nor counted in
-// [Coverage]. A request its client abandoned is not reported.
+// [Coverage]. A request its client abandoned (its context canceled) is not reported.
 func OnUpstreamError(f func(r *http.Request, err error)) CheckOption {
 	return func(c *checkConfig) { c.onUpstream = f }
 }

@@ -1,6 +1,8 @@
 package contracttest
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -23,7 +25,7 @@ func (v *Validator) Proxy(upstream *url.URL, opts ...CheckOption) http.Handler {
 			if rec, ok := w.(*recorder); ok {
 				rec.upstreamFailed = true
 			}
-			if c.onUpstream != nil && r.Context().Err() == nil {
+			if c.onUpstream != nil && !errors.Is(r.Context().Err(), context.Canceled) { // not a client gone; a deadline is
 				c.onUpstream(r, err)
 			}
 			c.reject(w, r, http.StatusBadGateway, nil)

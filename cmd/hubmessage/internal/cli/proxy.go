@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/internal/httpserve"
@@ -54,6 +55,8 @@ Flags:
                            case per exchange with violations, and a case per documented
                            response, skipped when no exchange got it)
   --output FILE            write the summary to FILE instead of stdout
+  --timeout DURATION       how long the upstream may take to answer a request; past it the
+                           client gets 502 and it counts as an upstream error (default 30s)
   --max-conns N            most connections open at once (default %d); each buffers up to
                            64 KiB of request and 64 KiB of answer to check them (the
                            reference server's body limit): at most about 130 MB in all. A
@@ -78,6 +81,7 @@ type proxyConfig struct {
 	redact                       []string
 	enforce, insecure            bool
 	maxConns                     int
+	timeout                      time.Duration
 	validator                    *contracttest.Validator
 	recordFile                   *os.File
 	reportFlags
@@ -95,6 +99,7 @@ func parseProxyFlags(args []string) (proxyConfig, error) {
 	fs.Func("redact", "", func(s string) error { c.redact = append(c.redact, s); return nil })
 	c.reportFlags.register(fs)
 	fs.IntVar(&c.maxConns, "max-conns", httpserve.DefaultMaxConns, "")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "")
 	fs.BoolVar(&c.insecure, "insecure-http", false, "")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
@@ -107,6 +112,8 @@ func parseProxyFlags(args []string) (proxyConfig, error) {
 		return c, formatErr
 	case c.maxConns <= 0:
 		return c, fmt.Errorf("--max-conns: %d is not positive", c.maxConns)
+	case c.timeout <= 0:
+		return c, fmt.Errorf("--timeout %v: must be positive", c.timeout)
 	}
 	if c.upstream, err = contracttest.ParseBaseURL(c.upstreamFlag); err != nil {
 		return c, fmt.Errorf("--upstream: %w", err)
@@ -169,7 +176,12 @@ func runProxy(ctx context.Context, args []string, env Env) int {
 		return exitFail
 	}
 	fmt.Fprintf(env.Stdout, "proxying to %s; Ctrl-C stops and prints the summary\nlistening on http://%s\n", c.upstream, ln.Addr())
-	if err := httpserve.Serve(ctx, ln, s.handler, httpserve.Config{MaxConns: c.maxConns}); err != nil {
+	bounded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), c.timeout) // the upstream's answer, too
+		defer cancel()
+		s.handler.ServeHTTP(w, r.WithContext(ctx))
+	})
+	if err := httpserve.Serve(ctx, ln, bounded, httpserve.Config{MaxConns: c.maxConns}); err != nil {
 		fmt.Fprintln(env.Stderr, "hubmessage proxy:", err)
 		return exitFail
 	}

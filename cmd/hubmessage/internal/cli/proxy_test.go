@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -175,6 +176,25 @@ func TestProxyCommandNothingChecked(t *testing.T) {
 	}
 }
 
+// An upstream that does not answer within --timeout gets the client a 502, and the
+// session an upstream error: no handler waits on it for ever.
+func TestProxyCommandUpstreamTimeout(t *testing.T) {
+	t.Parallel()
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // so that net/http watches the connection for the proxy's close
+		<-r.Context().Done()        // until the proxy gives up
+	}))
+	t.Cleanup(silent.Close)
+	url, stop := startProxy(t, silent.URL, "--timeout", "50ms")
+	if status, body := postConnect(t, url, proxyKey, mockserver.ChannelUUID, "x"); status != http.StatusBadGateway {
+		t.Errorf("status %d %s, want 502", status, body)
+	}
+	exit, stdout, stderr := stop()
+	if exit != exitFail || !strings.Contains(stdout, "1 upstream errors") || !strings.Contains(stderr, "context deadline exceeded (answered 502)") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", exit, stdout, stderr)
+	}
+}
+
 func TestProxyCommandFlagErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -190,6 +210,7 @@ func TestProxyCommandFlagErrors(t *testing.T) {
 		{"plain http afar", []string{"--upstream", "http://example.com"}, "--upstream http://example.com: plain http to a host that is not loopback"},
 		{"format", []string{"--upstream", "http://127.0.0.1:1", "--format", "xml"}, `--format "xml": must be one of text, json, junit`},
 		{"connections", []string{"--upstream", "http://127.0.0.1:1", "--max-conns", "0"}, "--max-conns: 0 is not positive"},
+		{"timeout", []string{"--upstream", "http://127.0.0.1:1", "--timeout", "0s"}, "--timeout 0s: must be positive"},
 		{"redact", []string{"--upstream", "http://127.0.0.1:1", "--redact", "a b"}, `--redact: redacted name "a b"`},
 		{"spec", []string{"--upstream", "http://127.0.0.1:1", "--spec", filepath.Join(dir, "missing.yaml")}, "--spec " + filepath.Join(dir, "missing.yaml") + ": open "},
 		{"record", []string{"--upstream", "http://127.0.0.1:1", "--record", filepath.Join(dir, "no", "such.jsonl")}, "--record: open "},
