@@ -203,10 +203,15 @@ type proxySession struct {
 	exchanges    int
 	upstreamErrs int
 	recordErr    error
-	violating    map[string]int // operation → exchanges with violations
-	conforming   map[string]int // operation → exchanges without
-	failures     []contracttest.Result
+	violating    map[string]int        // operation (or "(no route)") → exchanges with violations
+	conforming   map[string]int        // operation → exchanges without
+	violations   int                   // exchanges with violations
+	failures     []contracttest.Result // the first maxKeptFailures of them, for the report
 }
+
+// maxKeptFailures bounds what a session keeps of its violating exchanges (about 1 KB each),
+// so that memory stays flat however long it runs; stderr has them all.
+const maxKeptFailures = 1000
 
 func newProxySession(c *proxyConfig, stderr io.Writer) (*proxySession, error) {
 	cov, err := contracttest.NewCoverage(c.validator)
@@ -238,8 +243,9 @@ func (s *proxySession) exchange(x contracttest.Exchange, vs contracttest.Violati
 		s.conforming[x.Operation]++
 		return
 	}
-	op := cmp.Or(x.Operation, vs[0].Operation) // "METHOD /path" when no route matched
+	op := cmp.Or(x.Operation, "(no route)")
 	s.violating[op]++
+	s.violations++
 	rec := s.cfg.redactor.Redact(x)
 	res := contracttest.Result{Case: "proxy/" + op + "/" + strconv.Itoa(s.violating[op]), Check: "proxy",
 		Operation: x.Operation, Method: rec.Method, Path: rec.Path, Status: x.Status, Duration: x.Duration,
@@ -255,7 +261,9 @@ func (s *proxySession) exchange(x contracttest.Exchange, vs contracttest.Violati
 		fmt.Fprintf(s.stderr, "  %s %s: %s\n", v.Operation, v.Side, msg)
 	}
 	fmt.Fprintf(s.stderr, "  reproduce: %s\n", res.Curl)
-	s.failures = append(s.failures, res)
+	if len(s.failures) < maxKeptFailures {
+		s.failures = append(s.failures, res)
+	}
 }
 
 // bearerToken is the credential of h's Authorization header, "" if none.
@@ -296,12 +304,19 @@ func (s *proxySession) summary() proxySummary {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := &contracttest.Report{BaseURL: s.cfg.upstream.String(), Results: slices.Clone(s.failures), Tool: "hubmessage proxy"}
+	if more := s.violations - len(s.failures); more > 0 {
+		r.Results = append(r.Results, contracttest.Result{Case: "proxy/not-kept", Check: "proxy", Failures: []contracttest.Failure{
+			{Check: "proxy", Message: fmt.Sprintf("%d more exchanges with violations, printed on stderr as they happened", more)}}})
+	}
 	for _, op := range slices.Sorted(maps.Keys(s.conforming)) {
 		r.Results = append(r.Results, contracttest.Result{Case: "proxy/" + op + "/conforming", Check: "proxy", Operation: op})
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "hubmessage proxy %s: %d exchanges checked, %d with violations; %d upstream errors\n",
-		s.cfg.upstream, s.exchanges, len(s.failures), s.upstreamErrs)
+		s.cfg.upstream, s.exchanges, s.violations, s.upstreamErrs)
+	if s.violations > len(s.failures) {
+		fmt.Fprintf(&b, "  (a json or junit summary details the first %d)\n", len(s.failures))
+	}
 	for _, op := range slices.Sorted(maps.Keys(s.violating)) {
 		fmt.Fprintf(&b, "  %-40s %d exchanges with violations\n", op, s.violating[op])
 	}
@@ -325,7 +340,7 @@ func (s *proxySession) verdict(stderr io.Writer) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case len(s.failures) > 0 || s.recordErr != nil:
+	case s.violations > 0 || s.recordErr != nil:
 		return exitFail
 	case s.exchanges == 0:
 		fmt.Fprintln(stderr, "hubmessage proxy: no exchange was checked, so nothing passed: did the clients use the proxy's URL, and did the upstream answer?")

@@ -117,6 +117,36 @@ func TestProxyCommandViolation(t *testing.T) {
 	}
 }
 
+// A long session keeps a bounded share of its violations for the report, and counts them all.
+func TestProxyCommandKeepsBoundedFailures(t *testing.T) {
+	t.Parallel()
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{}`) // connect documents {"success":true}
+	}))
+	t.Cleanup(upstream.Close)
+	output := filepath.Join(t.TempDir(), "summary.json")
+	url, stop := startProxy(t, upstream.URL, "--format", "json", "--output", output)
+	for range maxKeptFailures + 2 {
+		res, err := testClient.Post(url+"/v1/channels/"+mockserver.ChannelUUID+"/connect", "application/json", strings.NewReader(`{"wabaId":"1","phoneId":"2","code":"x"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	exit, _, stderr := stop()
+	var report contracttest.Report
+	if err := json.Unmarshal([]byte(mustRead(t, output)), &report); err != nil {
+		t.Fatal(err)
+	}
+	_, failed, _ := report.Counts()
+	last := report.Results[maxKeptFailures] // after those kept, before the conforming and coverage cases
+	if exit != exitFail || failed != maxKeptFailures+1 || last.Case != "proxy/not-kept" || last.Failures[0].Message != "2 more exchanges with violations, printed on stderr as they happened" ||
+		strings.Count(stderr, "hubmessage proxy: violation:") != maxKeptFailures+2 {
+		t.Errorf("exit %d, %d failed cases in the report, the last %+v", exit, failed, last)
+	}
+}
+
 // --spec checks another API; --format json writes the summary as a report: violations, the
 // operations' conforming exchanges, and the documented responses covered (passed) or not
 // (skipped).
