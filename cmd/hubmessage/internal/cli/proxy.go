@@ -85,7 +85,7 @@ type proxyConfig struct {
 	validator                    *contracttest.Validator
 	recordFile                   *os.File
 	reportFlags
-	recorder, redactor *contracttest.Recorder // redactor: for the curl lines
+	recorder, redactor *contracttest.Recorder // redactor: for the curl lines, the recorder if any
 }
 
 func parseProxyFlags(args []string) (proxyConfig, error) {
@@ -145,6 +145,7 @@ func (c *proxyConfig) prepare() error {
 			return fmt.Errorf("--record: %w", err)
 		}
 		c.recorder, _ = contracttest.NewRecorder(c.recordFile, contracttest.WithRedact(c.redact...)) // names checked by parse
+		c.redactor = c.recorder // so that a curl line's <code-2> is the recording's
 	}
 	return c.reportFlags.open()
 }

@@ -72,6 +72,31 @@ func TestProxyCommandLifecycle(t *testing.T) {
 	}
 }
 
+// With --record, a violation's curl line names a code by its placeholder in the recording.
+func TestProxyCommandCurlMatchesRecording(t *testing.T) {
+	t.Parallel()
+	mock, err := mockserver.New(mockserver.WithSecretKey(proxyKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstream := httptest.NewServer(mock)
+	t.Cleanup(upstream.Close)
+	record := filepath.Join(t.TempDir(), "session.jsonl")
+	url, stop := startProxy(t, upstream.URL, "--record", record)
+	postConnect(t, url, proxyKey, mockserver.ChannelUUID, "first-secret-code")
+	res, err := testClient.Post(url+"/v1/channels/"+mockserver.ChannelUUID+"/connect", "application/json",
+		strings.NewReader(`{"wabaId":"x1","phoneId":"2","code":"second-secret-code"}`)) // no key, and no coexistence
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	_, _, stderr := stop()
+	recording := mustRead(t, record)
+	if !strings.Contains(stderr, `"code":"<code-2>"`) || !strings.Contains(recording, `"code":"<code-2>"`) || strings.Contains(stderr+recording, "secret-code") {
+		t.Errorf("stderr:\n%s\nrecording:\n%s", stderr, recording)
+	}
+}
+
 // An upstream out of contract fails the session: each violation is printed with a curl line
 // that holds neither the key nor the code.
 func TestProxyCommandViolation(t *testing.T) {
