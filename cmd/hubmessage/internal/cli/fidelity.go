@@ -117,6 +117,9 @@ func runFidelity(ctx context.Context, args []string, env Env) int {
 	if c.file != nil {
 		fmt.Fprintf(env.Stderr, "hubmessage fidelity: %s; report in %s\n", report.Summary(), c.output)
 	}
+	if _, different, _ := report.Counts(); different > 0 && c.baseURL == "" {
+		fmt.Fprintln(env.Stderr, "hubmessage fidelity: the curl lines name the in-process server, gone with the run: start 'hubmessage mock', replay with --base-url, then use them")
+	}
 	if !report.Passed(c.minFidelity) {
 		return exitFail
 	}

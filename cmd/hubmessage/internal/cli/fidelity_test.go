@@ -163,6 +163,9 @@ func TestFidelityInProcess(t *testing.T) {
 			if code != tc.code || !strings.Contains(stdout, tc.stdout) {
 				t.Errorf("exit %d, want %d; stdout lacks %q?\n%s\nstderr: %s", code, tc.code, tc.stdout, stdout, stderr)
 			}
+			if differs := strings.Contains(stdout, "DIFFERENT") || strings.Contains(stdout, `"verdict": "different"`); differs != strings.Contains(stderr, "start 'hubmessage mock', replay with --base-url") {
+				t.Errorf("differences %v, but stderr: %s", differs, stderr)
+			}
 		})
 	}
 }
