@@ -59,8 +59,8 @@ Flags:
                            client gets 502 and it counts as an upstream error (default 30s)
   --max-conns N            most connections open at once (default %d); each buffers up to
                            64 KiB of request and 64 KiB of answer to check them (the
-                           reference server's body limit): at most about 130 MB in all. A
-                           longer body passes on unchecked, reported
+                           reference server's body limit), and 32 KiB to copy: at most
+                           about 160 MB in all. A longer body passes on unchecked, reported
   --insecure-http          allow a plain http --upstream on a host that is not loopback (the
                            clients' keys then cross the network in clear)
 
