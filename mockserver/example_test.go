@@ -1,13 +1,17 @@
 package mockserver_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 
+	"github.com/hubmessage/hubmessage-go/contracttest"
 	"github.com/hubmessage/hubmessage-go/mockserver"
 )
 
@@ -157,4 +161,64 @@ func ExampleServer_QueueResponses() {
 	// 502 {"error":502,"message":"Integration error"}
 	// 502 {"error":502,"message":"Integration error"}
 	// 200 true
+}
+
+// Is the mock still the API? A validating proxy records what a "real API" (here another
+// reference server, whose connect says something else) answers, and a replay against a fresh
+// reference server measures how faithful it is. (hubmessage proxy and hubmessage fidelity do
+// the same from the command line.)
+func Example_fidelity() {
+	real, _ := mockserver.New(mockserver.WithSecretKey("sk_test_real"))
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/connect") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			io.WriteString(w, `{"error":422,"message":"WABA_NOT_FOUND"}`)
+			return
+		}
+		real.ServeHTTP(w, r)
+	}))
+	defer api.Close()
+
+	// The proxy a team points its backend at, recording every exchange.
+	var recording bytes.Buffer
+	recorder, _ := contracttest.NewRecorder(&recording)
+	upstream, _ := url.Parse(api.URL)
+	v, _ := contracttest.New()
+	proxy := httptest.NewServer(v.Proxy(upstream, contracttest.WithRecorder(recorder)))
+	send := func(method, path, body string) {
+		req, _ := http.NewRequest(method, proxy.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer sk_test_real")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		res.Body.Close()
+	}
+	send("PUT", "/v1/channels/"+mockserver.ChannelHex+"/disconnect", "")
+	send("POST", "/v1/channels/"+mockserver.ChannelHex+"/connect",
+		`{"wabaId":"428083093730937","phoneId":"123456789012345","code":"AQB-secret","coexistence":false}`)
+	proxy.Close() // every exchange recorded
+	fmt.Println(strings.Contains(recording.String(), "AQB-secret"), strings.Contains(recording.String(), "<code-1>"))
+
+	// The replay against a fresh reference server, with this API's rules and codes.
+	mock, _ := mockserver.New(mockserver.WithStrictCodes())
+	target := httptest.NewServer(mock)
+	defer target.Close()
+	opts := mockserver.ReplayOptions()
+	opts.SecretKey, opts.CodeSource = mock.SecretKey(), mock.CodeSource()
+	report, err := contracttest.Replay(context.Background(), target.URL, contracttest.ReadRecording(&recording), opts)
+	if err != nil {
+		panic(err)
+	}
+	for _, x := range report.Exchanges {
+		fmt.Println(x.Line, x.Operation, x.Verdict, x.Differences)
+	}
+	fmt.Println(report.Summary())
+	// Output:
+	// false true
+	// 1 disconnectMetaChannel identical []
+	// 2 connectMetaChannel different [status: recorded 422, replayed 200]
+	// fidelity 50.0%: 1 of 2 comparable exchanges identical, 1 different; 0 not comparable
 }
