@@ -145,7 +145,8 @@ func (c *proxyConfig) prepare() error {
 			return fmt.Errorf("--record: %w", err)
 		}
 		c.recorder, _ = contracttest.NewRecorder(c.recordFile, contracttest.WithRedact(c.redact...)) // names checked by parse
-		c.redactor = c.recorder                                                                      // so that a curl line's <code-2> is the recording's
+		// One Recorder numbers both, so that a curl line's <code-2> is the recording's.
+		c.redactor = c.recorder
 	}
 	return c.reportFlags.open()
 }
