@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"net"
 	"net/http"
@@ -46,9 +47,9 @@ Flags:
                            the embedded one
   --enforce                answer an invalid request with the spec's error (400, 401, 404, 405,
                            413) instead of forwarding it; answers always pass unchanged
-  --record FILE            append each exchange the upstream answered to FILE (created 0600)
-                           as JSON Lines, the Authorization header and every "code" value
-                           replaced by placeholders
+  --record FILE            write each exchange the upstream answered to FILE, a new file
+                           (0600), as JSON Lines, the Authorization header and every "code"
+                           value replaced by placeholders, numbered within the file
   --redact NAME            also replace the values of NAME in the recording and the curl
                            lines (repeatable)
   --format FORMAT          summary format: text (default), json or junit (a report: a failed
@@ -141,7 +142,11 @@ func (c *proxyConfig) prepare() error {
 		return fmt.Errorf("--spec %s: %w", cmp.Or(c.specFile, "(embedded)"), err)
 	}
 	if c.record != "" {
-		if c.recordFile, err = os.OpenFile(c.record, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
+		// A new file: another session's <code-1> would be another code, and a replay would
+		// take the two for one.
+		if c.recordFile, err = os.OpenFile(c.record, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("--record %s: the file exists; a recording's placeholders are its own, so give a new file", c.record)
+		} else if err != nil {
 			return fmt.Errorf("--record: %w", err)
 		}
 		c.recorder, _ = contracttest.NewRecorder(c.recordFile, contracttest.WithRedact(c.redact...)) // names checked by parse

@@ -253,6 +253,10 @@ func TestProxyCommandUpstreamTimeout(t *testing.T) {
 func TestProxyCommandFlagErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
+	existing := filepath.Join(dir, "earlier.jsonl")
+	if err := os.WriteFile(existing, []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -269,6 +273,7 @@ func TestProxyCommandFlagErrors(t *testing.T) {
 		{"redact", []string{"--upstream", "http://127.0.0.1:1", "--redact", "a b"}, `--redact: redacted name "a b"`},
 		{"spec", []string{"--upstream", "http://127.0.0.1:1", "--spec", filepath.Join(dir, "missing.yaml")}, "--spec " + filepath.Join(dir, "missing.yaml") + ": open "},
 		{"record", []string{"--upstream", "http://127.0.0.1:1", "--record", filepath.Join(dir, "no", "such.jsonl")}, "--record: open "},
+		{"record exists", []string{"--upstream", "http://127.0.0.1:1", "--record", existing}, "--record " + existing + ": the file exists; a recording's placeholders are its own"},
 		{"secret key", []string{"--upstream", "http://127.0.0.1:1", "--secret-key", proxyKey}, "unknown flag --secret-key"},
 		{"argument", []string{"--upstream", "http://127.0.0.1:1", "now"}, `unexpected argument "now"`},
 	} {
