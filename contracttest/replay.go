@@ -68,7 +68,8 @@ const invalidToken = "Bearer hm_replay_invalid_token"
 var placeholderRE = regexp.MustCompile(`<([^<>\s]+)-[0-9]+>`)
 
 // Replay sends the exchanges of a recording ([ReadRecording]), in order, to the server at
-// baseURL and compares each answer with the recorded one (see [FidelityReport]).
+// baseURL and compares each answer with the recorded one (see [FidelityReport]). A recording
+// is one [Recorder]'s: another's "<code-1>" is another code, so two are replayed apart.
 //
 // What the real service chose is mapped to what the server chooses: an id a 2xx answer gave
 // (through the spec's `$response.body#/…` links of the operation, else a 201's top-level
