@@ -24,16 +24,23 @@ func startProxy(t *testing.T, upstream string, args ...string) (url string, stop
 	return url, stop
 }
 
-// A valid lifecycle through the proxy in front of the reference server passes, and the
-// recording holds every exchange, without the key or the code.
-func TestProxyCommandLifecycle(t *testing.T) {
-	t.Parallel()
+// mockUpstream is a reference server accepting proxyKey, as the proxy's upstream.
+func mockUpstream(t *testing.T) *httptest.Server {
+	t.Helper()
 	mock, err := mockserver.New(mockserver.WithSecretKey(proxyKey))
 	if err != nil {
 		t.Fatal(err)
 	}
 	upstream := httptest.NewServer(mock)
 	t.Cleanup(upstream.Close)
+	return upstream
+}
+
+// A valid lifecycle through the proxy in front of the reference server passes, and the
+// recording holds every exchange, without the key or the code.
+func TestProxyCommandLifecycle(t *testing.T) {
+	t.Parallel()
+	upstream := mockUpstream(t)
 	record := filepath.Join(t.TempDir(), "session.jsonl")
 	url, stop := startProxy(t, upstream.URL, "--record", record)
 	const code = "proxy-secret-code"
@@ -75,12 +82,7 @@ func TestProxyCommandLifecycle(t *testing.T) {
 // With --record, a violation's curl line names a code by its placeholder in the recording.
 func TestProxyCommandCurlMatchesRecording(t *testing.T) {
 	t.Parallel()
-	mock, err := mockserver.New(mockserver.WithSecretKey(proxyKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	upstream := httptest.NewServer(mock)
-	t.Cleanup(upstream.Close)
+	upstream := mockUpstream(t)
 	record := filepath.Join(t.TempDir(), "session.jsonl")
 	url, stop := startProxy(t, upstream.URL, "--record", record)
 	postConnect(t, url, proxyKey, mockserver.ChannelUUID, "first-secret-code")
