@@ -49,7 +49,8 @@ Flags:
                            413) instead of forwarding it; answers always pass unchanged
   --record FILE            write each exchange the upstream answered to FILE, a new file
                            (0600), as JSON Lines, the Authorization header and every "code"
-                           value replaced by placeholders, numbered within the file
+                           value replaced by placeholders, numbered within the file (the
+                           table that numbers them stops growing at about 8.4 MB)
   --redact NAME            also replace the values of NAME in the recording and the curl
                            lines (repeatable)
   --format FORMAT          summary format: text (default), json or junit (a report: a failed
