@@ -49,27 +49,27 @@ type middleware struct {
 }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	x := &Exchange{Time: time.Now(), Method: r.Method}
+	var x *Exchange // what the hooks get, if any; nil spares the rest the copies
 	keep := m.cfg.recorder != nil || m.cfg.onExchange != nil
 	if keep {
-		x.Path, x.RequestHeader = r.URL.RequestURI(), r.Header.Clone() // as it arrived: the handler may change r
+		// As it arrived: the handler may change r.
+		x = &Exchange{Time: time.Now(), Method: r.Method, Path: r.URL.RequestURI(), RequestHeader: r.Header.Clone()}
 	}
 	route, err := m.checkRequest(w, r, x)
 	if route != nil {
 		r = route.withRoute(r.Context(), r.Body) // the handler (and a RejectFunc) need not route again
-		x.Operation = route.OperationID()
 	}
 	var vs Violations
 	if err != nil {
 		vs = asViolations(err, Request, r.Method+" "+r.URL.Path)
 		m.cfg.report(vs)
 		if m.cfg.mode.rejectsRequests() {
-			x.Status = rejectStatus(vs)
-			if x.Status == http.StatusMethodNotAllowed {
+			status := rejectStatus(vs)
+			if status == http.StatusMethodNotAllowed {
 				w.Header().Set("Allow", strings.Join(m.cfg.validator.AllowedMethods(r), ", "))
 			}
-			m.cfg.finish(x, vs, false)
-			m.cfg.reject(w, r, x.Status, vs)
+			m.cfg.finish(x, route, status, nil, vs)
+			m.cfg.reject(w, r, status, vs)
 			return
 		}
 	}
@@ -82,7 +82,6 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	x.Status, x.ResponseHeader, x.ResponseBody, x.ResponseCut = rec.status, rec.header, rec.body.Bytes(), rec.passthrough
 	if rec.upstreamFailed { // the proxy's own 502: no answer of the upstream to check or keep
 		rec.commit()
 		return
@@ -93,7 +92,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		vs = append(vs, respVs...)
 	}
 	// Before the answer goes on: a recording is never behind what its clients have seen.
-	m.cfg.finish(x, vs, true)
+	m.cfg.finish(x, route, rec.status, rec, vs)
 	switch {
 	case rec.passthrough: // already on its way
 	case len(respVs) > 0 && m.cfg.mode == Enforce:
@@ -129,8 +128,8 @@ var (
 )
 
 // checkRequest validates r, reading its body once (within the limit and the timeout), and
-// leaves r.Body the body validated (with its value) or, if invalid, an unread copy; x gets the
-// bytes read.
+// leaves r.Body the body validated (with its value) or, if invalid, an unread copy; x, if
+// any, gets the bytes read.
 func (m *middleware) checkRequest(w http.ResponseWriter, r *http.Request, x *Exchange) (*Route, error) {
 	route, err := m.cfg.validator.FindRoute(r)
 	if err != nil {
@@ -148,7 +147,9 @@ func (m *middleware) checkRequest(w http.ResponseWriter, r *http.Request, x *Exc
 		rc := http.NewResponseController(w)
 		deadline := rc.SetReadDeadline(time.Now().Add(m.cfg.bodyTimeout)) == nil // else http.ErrNotSupported: none
 		data, complete, err := bufferBody(r.Body, m.cfg.maxBody)
-		x.RequestBody, x.RequestCut = data, !complete || err != nil
+		if x != nil {
+			x.RequestBody, x.RequestCut = data, !complete || err != nil
+		}
 		if !complete {
 			// Put back what was read, so a ReportOnly handler still sees the whole body.
 			r.Body = readCloser{io.MultiReader(bytes.NewReader(data), r.Body), r.Body}

@@ -121,9 +121,10 @@ func OnExchange(f func(Exchange, Violations)) CheckOption {
 }
 
 // OnUpstreamError hands f each request a [Validator.Proxy] got no answer to from its upstream
-// (refused, reset, timed out, past a deadline set on the request's context), and why; the proxy answered it 502 in the spec's error shape
-// ([WithRejectFunc]). Such an exchange is no violation, and neither recorded nor counted in
-// [Coverage]. A request its client abandoned (its context canceled) is not reported.
+// (refused, reset, timed out, past a deadline set on the request's context), and why; the
+// proxy answered it 502 in the spec's error shape ([WithRejectFunc]). Such an exchange is no
+// violation, and neither recorded nor counted in [Coverage]. A request its client abandoned
+// (its context canceled) is not reported.
 func OnUpstreamError(f func(r *http.Request, err error)) CheckOption {
 	return func(c *checkConfig) { c.onUpstream = f }
 }
@@ -165,12 +166,22 @@ func (c *checkConfig) report(vs Violations) {
 	}
 }
 
-// finish hands the exchange x, whose response is sent, to the hooks: OnExchange, and if
-// record, the recorder.
-func (c *checkConfig) finish(x *Exchange, vs Violations, record bool) {
-	x.Duration = time.Since(x.Time)
-	if record && c.recorder != nil {
-		c.record(*x)
+// finish completes x, if any, with its route, status and the handler's answer in rec (nil
+// for the middleware's own rejection, which is not recorded), and hands it to the hooks
+// before the answer goes on.
+func (c *checkConfig) finish(x *Exchange, route *Route, status int, rec *recorder, vs Violations) {
+	if x == nil {
+		return
+	}
+	x.Duration, x.Status = time.Since(x.Time), status
+	if route != nil {
+		x.Operation = route.OperationID()
+	}
+	if rec != nil {
+		x.ResponseHeader, x.ResponseBody, x.ResponseCut = rec.header, rec.body.Bytes(), rec.passthrough
+		if c.recorder != nil {
+			c.record(*x)
+		}
 	}
 	if c.onExchange != nil {
 		c.onExchange(*x, vs)
