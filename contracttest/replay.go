@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-json-experiment/json/jsontext"
@@ -100,9 +99,7 @@ func Replay(ctx context.Context, baseURL string, recording iter.Seq2[RecordedExc
 	if err != nil {
 		return nil, err
 	}
-	client := *cmp.Or(opts.HTTPClient, &http.Client{Timeout: 30 * time.Second})
-	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	rp := &replay{opts: opts, v: v, client: &client, base: base, sources: linkSources(v.Spec()),
+	rp := &replay{opts: opts, v: v, client: noRedirects(opts.HTTPClient), base: base, sources: linkSources(v.Spec()),
 		ids: map[string]string{}, codes: map[string]string{}, refused: map[string]bool{}, used: map[string]bool{}}
 	report := &FidelityReport{BaseURL: base.String()}
 	line := 0
@@ -141,12 +138,14 @@ func (rp *replay) exchange(ctx context.Context, line int, x RecordedExchange) Re
 	if rp.setup != "" {
 		why = "not run: " + rp.setup
 	}
-	q, seeds, seedWhy := rp.request(ctx, x, auth, why == "")
-	out.Seeds = seeds
-	if why = cmp.Or(why, seedWhy); why != "" {
+	if why == "" {
+		out.Seeds, why = rp.seed(ctx, x)
+	}
+	if why != "" {
 		out.Verdict, out.Why = VerdictNotComparable, why
 		return out
 	}
+	q := rp.request(x, auth)
 	status, body, err := rp.send(ctx, q)
 	out.Request = &q
 	if err != nil {
@@ -216,17 +215,8 @@ func (rp *replay) unsendable(x RecordedExchange) string {
 	return ""
 }
 
-// request is x's request with the ids mapped and code placeholders kept, after creating the
-// ids it uses without having created them (when send is true), with what that created, or
-// why it could not.
-func (rp *replay) request(ctx context.Context, x RecordedExchange, auth string, send bool) (SentRequest, []string, string) {
-	if !send {
-		return SentRequest{}, nil, ""
-	}
-	seeds, why := rp.seed(ctx, x)
-	if why != "" {
-		return SentRequest{}, seeds, why
-	}
+// request is x's request with the ids mapped and code placeholders kept.
+func (rp *replay) request(x RecordedExchange, auth string) SentRequest {
 	q := *x.SentRequest()
 	q.Path = rp.mapPath(q.Path)
 	if len(x.Request.Body) > 0 {
@@ -239,7 +229,7 @@ func (rp *replay) request(ctx context.Context, x RecordedExchange, auth string, 
 		}
 		q.Header.Set("Authorization", auth) // a refused credential, sent as an invalid one
 	}
-	return q, seeds, ""
+	return q
 }
 
 func (rp *replay) mapID(s string) string { return cmp.Or(rp.ids[s], s) }
@@ -372,24 +362,26 @@ func (rp *replay) redact(s string) string {
 // learn maps the ids x's 2xx answer gave to those of the server's 2xx answer, body: the
 // values the operation's links take from the body, else a 201's top-level "id".
 func (rp *replay) learn(x RecordedExchange, body []byte) {
-	exprs := map[string]bool{}
+	var exprs []string
 	for _, src := range rp.sources {
 		if src.op.OperationID != x.Operation || src.op.OperationID == "" {
 			continue
 		}
 		for _, t := range src.targets {
 			for _, e := range t.exprs {
-				exprs[e] = strings.HasPrefix(e, "$response.body#")
+				if strings.HasPrefix(e, "$response.body#") {
+					exprs = append(exprs, e)
+				}
 			}
 		}
 	}
 	if len(exprs) == 0 && x.Status == http.StatusCreated {
-		exprs["$response.body#/id"] = true
+		exprs = []string{"$response.body#/id"}
 	}
-	for e, fromBody := range exprs {
+	for _, e := range exprs {
 		recorded, err1 := resolve(e, x.Response.Body)
 		replayed, err2 := resolve(e, body)
-		if fromBody && err1 == nil && err2 == nil && recorded != "" {
+		if err1 == nil && err2 == nil && recorded != "" {
 			rp.ids[recorded] = replayed
 		}
 	}

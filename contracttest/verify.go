@@ -91,12 +91,8 @@ func Verify(ctx context.Context, baseURL string, opts VerifyOptions) (*Report, e
 	if opts.NoAuth {
 		opts.SecretKey = ""
 	}
-	client := *cmp.Or(opts.HTTPClient, &http.Client{Timeout: 30 * time.Second})
-	// A contract check judges the answer it got: a redirect is one (a failure unless documented),
-	// never followed, so the Secret Key and single-use values go to no other server.
-	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	// A given single-use value is as secret as the key in a report.
-	r := &runner{v: v, client: &client, base: base, key: opts.SecretKey, coverage: opts.Coverage,
+	r := &runner{v: v, client: noRedirects(opts.HTTPClient), base: base, key: opts.SecretKey, coverage: opts.Coverage,
 		secrets: []string{opts.SecretKey, opts.Cases.Values[opts.codeName()]}}
 	report := &Report{BaseURL: base.String()}
 	var deleted []string // paths a positive DELETE removed
@@ -139,6 +135,15 @@ func under(target string, paths []string) bool {
 func pathOnly(target string) string {
 	p, _, _ := strings.Cut(target, "?")
 	return p
+}
+
+// noRedirects is a copy of c (nil: a client with a 30-second timeout) that never follows a
+// redirect. A contract check judges the answer it got: a redirect is one (a failure unless
+// documented), never followed, so the Secret Key and single-use values go to no other server.
+func noRedirects(c *http.Client) *http.Client {
+	cp := *cmp.Or(c, &http.Client{Timeout: 30 * time.Second})
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
 }
 
 // ParseBaseURL checks that s is an absolute http or https URL and returns it without a
