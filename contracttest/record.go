@@ -351,9 +351,21 @@ func (s *scrub) url(u string) string {
 	return s.text(path) // a secret sent in another parameter, or split by a separator
 }
 
-// pairs redacts name=value pairs split at & and ; (servers take either); a name or value
-// that does not unescape counts as written.
+// pairs redacts name=value pairs (see mapQuery).
 func (s *scrub) pairs(query string) string {
+	return mapQuery(query, func(name, value string) (string, bool) {
+		canon, ok := matchName(s.r.names, name)
+		if !ok || value == "" {
+			return "", false
+		}
+		return s.placeholder(canon, value), true
+	})
+}
+
+// mapQuery replaces the values of query's name=value pairs, split at & and ; (servers take
+// either), where f, given the pair's name and value unescaped (as written if they do not
+// unescape), returns a new value (written as it is) and true. The rest stays as written.
+func mapQuery(query string, f func(name, value string) (string, bool)) string {
 	var b strings.Builder
 	for query != "" {
 		pair, sep := query, ""
@@ -363,8 +375,8 @@ func (s *scrub) pairs(query string) string {
 			query = ""
 		}
 		name, value, hasValue := strings.Cut(pair, "=")
-		if canon, ok := matchName(s.r.names, unescape(name)); ok && value != "" {
-			value = s.placeholder(canon, unescape(value))
+		if v, ok := f(unescape(name), unescape(value)); ok && hasValue {
+			value = v
 		}
 		b.WriteString(name)
 		if hasValue {

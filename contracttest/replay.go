@@ -247,14 +247,10 @@ func (rp *replay) mapPath(target string) string {
 	if !hasQuery {
 		return path
 	}
-	pairs := strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' })
-	for i, p := range pairs {
-		name, value, ok := strings.Cut(p, "=")
-		if id, mapped := rp.ids[unescape(value)]; ok && mapped {
-			pairs[i] = name + "=" + url.QueryEscape(id)
-		}
-	}
-	return path + "?" + strings.Join(pairs, "&")
+	return path + "?" + mapQuery(query, func(_, value string) (string, bool) {
+		id, ok := rp.ids[value]
+		return url.QueryEscape(id), ok
+	})
 }
 
 func unescapePath(s string) string {
