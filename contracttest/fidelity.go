@@ -269,21 +269,21 @@ func (rp *replay) compare(x RecordedExchange, rep Answer) ([]string, string) {
 	if x.Status != rep.Status { // two different answers: their bodies' shapes tell nothing more
 		return []string{fmt.Sprintf("status: recorded %d, replayed %d", x.Status, rep.Status)}, ""
 	}
-	var diffs []string
 	switch {
 	case x.Response.Withheld:
-		return diffs, "the status alone was compared: the recorded response body was withheld"
+		return nil, "the status alone was compared: the recorded response body was withheld"
 	case x.Response.Truncated:
-		return diffs, "the status alone was compared: the recorded response body was truncated"
+		return nil, "the status alone was compared: the recorded response body was truncated"
 	}
 	rk, pk := bodyKind(x.Response.Body, x.Response.Text), bodyKind(rep.Body, rep.Text)
 	if rk != pk {
-		return append(diffs, fmt.Sprintf("body: %s recorded, %s replayed", rk, pk)), ""
+		return []string{fmt.Sprintf("body: %s recorded, %s replayed", rk, pk)}, ""
 	}
 	var rec, got any
 	if rk != "JSON" || json.Unmarshal(x.Response.Body, &rec) != nil || json.Unmarshal(rep.Body, &got) != nil {
-		return diffs, "" // a body that is not JSON is compared on its kind alone
+		return nil, "" // a body that is not JSON is compared on its kind alone
 	}
+	var diffs []string
 	if x.Status >= 400 {
 		rm, rok := message(rec)
 		pm, pok := message(got)
@@ -332,7 +332,9 @@ func shapeDiff(ptr string, rec, rep any) []string {
 	switch r := rec.(type) {
 	case map[string]any:
 		p := rep.(map[string]any)
-		for _, k := range slices.Sorted(maps.Keys(mergeKeys(r, p))) {
+		keys := append(slices.Collect(maps.Keys(r)), slices.Collect(maps.Keys(p))...)
+		slices.Sort(keys)
+		for _, k := range slices.Compact(keys) {
 			child := ptr + "/" + pointerEscaper.Replace(k)
 			rv, inRec := r[k]
 			pv, inRep := p[k]
@@ -352,17 +354,6 @@ func shapeDiff(ptr string, rec, rep any) []string {
 		}
 	}
 	return out
-}
-
-func mergeKeys(a, b map[string]any) map[string]bool {
-	keys := map[string]bool{}
-	for k := range a {
-		keys[k] = true
-	}
-	for k := range b {
-		keys[k] = true
-	}
-	return keys
 }
 
 // jsonType names v's JSON type.
